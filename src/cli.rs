@@ -1,0 +1,218 @@
+//! Command-line types (clap derive) and nothing else: validation lives in `settings`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success (also when stdout is closed by the reader, e.g. `| head -1`)
+  1    a check failed: --count not met before the peer closed, an unexpected close code
+  2    usage error
+  3    could not connect: DNS, refused, unreachable, connect timeout
+  4    TLS failure
+  5    handshake rejected or invalid (non-101 reply, bad Sec-WebSocket-Accept, bad negotiation)
+  6    connection lost or protocol violated after the handshake (1006, reset, invalid frame)
+  7    timed out waiting (handshake, --timeout)
+  130  interrupted (Ctrl-C), after a clean close with 1001";
+
+/// A WebSocket diagnostic tool: see the handshake and every frame, script health checks,
+/// probe idle timeouts.
+#[derive(Debug, Parser)]
+#[command(name = "wsdiag", version, propagate_version = true, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to a WebSocket server, send messages and print what comes back
+    #[command(after_help = CONNECT_AFTER_HELP)]
+    Connect(Box<ConnectArgs>),
+    /// Accept WebSocket clients and print what they send (not built yet)
+    Listen(PendingArgs),
+    /// Run an echo server for testing clients (not built yet)
+    Echo(PendingArgs),
+    /// Perform only the opening handshake and judge it against RFC 6455 (not built yet)
+    HandshakeInspect(PendingArgs),
+    /// Find how long an idle connection survives on a path (not built yet)
+    HeartbeatProbe(PendingArgs),
+}
+
+const CONNECT_AFTER_HELP: &str = "\
+Examples:
+  wsdiag connect builtin:echo -x hello -n 1 -vv
+  wsdiag connect wss://example.com/ws -H 'X-Token: abc' -s chat.v1 -v
+  printf 'a\\nb\\n' | wsdiag connect ws://127.0.0.1:8080/ -n 2 --json
+  wsdiag connect wss://127.0.0.1:8443/ --cacert ca.pem --ping-interval 1s -w 5s
+
+URL is ws://HOST[:PORT]/PATH?QUERY, wss://…, or builtin:echo (an echo server started
+in-process on an ephemeral loopback port).
+
+Exit codes:
+  0 success · 1 check failed · 2 usage · 3 connect · 4 TLS · 5 handshake rejected ·
+  6 connection lost after the handshake · 7 timed out · 130 interrupted";
+
+/// Arguments of a subcommand that is not built yet; accepted so `--help` shows it.
+#[derive(Debug, Args)]
+pub struct PendingArgs {
+    /// Ignored until the subcommand is built
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// ws:// or wss:// URL, or builtin:echo
+    pub url: String,
+
+    /// Send MSG after connecting (repeatable; sent in order, before stdin lines)
+    #[arg(short = 'x', long = "send", value_name = "MSG")]
+    pub send: Vec<String>,
+
+    /// Send messages as binary frames instead of text
+    #[arg(long)]
+    pub binary: bool,
+
+    /// Decode each message from hex before sending (implies --binary)
+    #[arg(long, conflicts_with = "base64")]
+    pub hex: bool,
+
+    /// Decode each message from base64 before sending (implies --binary)
+    #[arg(long)]
+    pub base64: bool,
+
+    /// Do not read messages from stdin
+    #[arg(long)]
+    pub no_stdin: bool,
+
+    /// Exit after N messages have been received
+    #[arg(short = 'n', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// After the last send, wait this long for replies, then close [default: until the peer
+    /// closes, --count is met or --timeout expires]
+    #[arg(short = 'w', long, value_name = "DUR", value_parser = parse_duration)]
+    pub wait: Option<Duration>,
+
+    /// Bound on the whole run; when it expires wsdiag closes and exits 7
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Send a ping every DUR and print each round-trip time
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub ping_interval: Option<Duration>,
+
+    /// Close code sent when wsdiag closes the connection
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u16).range(1000..=4999))]
+    pub close_code: u16,
+
+    /// Close reason sent when wsdiag closes the connection (at most 123 bytes)
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub close_reason: String,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    #[command(flatten)]
+    pub transport: TransportArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What goes into the opening handshake request.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Request")]
+pub struct RequestArgs {
+    /// Add a request header (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
+    /// Origin header value
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
+
+    /// Offer a subprotocol (repeatable, in order of preference)
+    #[arg(short = 's', long = "subprotocol", value_name = "NAME")]
+    pub subprotocols: Vec<String>,
+
+    /// HTTP Basic authentication
+    #[arg(long, value_name = "USER:PASS", conflicts_with = "bearer")]
+    pub auth: Option<String>,
+
+    /// Authorization: Bearer TOKEN
+    #[arg(long, value_name = "TOKEN")]
+    pub bearer: Option<String>,
+}
+
+/// How the connection is made.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct TransportArgs {
+    /// Bound on DNS resolution plus TCP connect
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Bound on the TLS handshake plus the HTTP upgrade
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    pub handshake_timeout: Duration,
+
+    /// Trust only the CA certificates in this PEM file (instead of the built-in and system roots)
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Client certificate chain (PEM), for servers that require client authentication
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key for --cert (PEM)
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// Do not verify the server's certificate (prints a warning)
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Server name sent in TLS SNI and checked against the certificate [default: URL host]
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+}
+
+/// How events are shown.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// -v: handshake and timings on stderr; -vv: also every frame both ways
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Show every frame both ways (same as -vv)
+    #[arg(long)]
+    pub frames: bool,
+
+    /// Print NDJSON events on stdout, one object per line (schema: docs/json.md)
+    #[arg(long)]
+    pub json: bool,
+
+    /// When to use colors (NO_COLOR in the environment means never, unless 'always')
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Show Authorization, Cookie and similar header values instead of masking them
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 500ms, 10s, 1m30s)"))
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand: each opens or accepts sessions, drives them and decides the exit
+//! status. Commands see settings, never clap types or the environment.
+
+pub mod connect;

@@ -1,0 +1,197 @@
+//! Typed failures of the core, each knowing its exit status, cause and hint.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::exit::ExitStatus;
+
+/// A failure that ends a run. `Display` is the one-line message; `cause` and `hint` add lines.
+#[derive(Debug)]
+pub enum Error {
+    /// The command line or an input message could not be used.
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    Resolve {
+        host: String,
+        source: std::io::Error,
+    },
+    NoAddress {
+        host: String,
+    },
+    Refused {
+        addr: String,
+        source: std::io::Error,
+    },
+    ConnectTimeout {
+        host: String,
+        after: Duration,
+    },
+    TlsConfig {
+        message: String,
+    },
+    Tls {
+        message: String,
+        hint: Option<String>,
+    },
+    HandshakeTimeout {
+        after: Duration,
+    },
+    /// The server answered the upgrade with something other than 101.
+    Rejected {
+        status: u16,
+        reason: String,
+        body: Vec<u8>,
+    },
+    /// The server answered 101 but the reply breaks RFC 6455 (accept key, negotiation).
+    BadHandshake {
+        message: String,
+    },
+    /// The connection ended without a close handshake after the upgrade.
+    Lost {
+        message: String,
+    },
+    /// The peer violated the protocol after the upgrade.
+    Protocol {
+        message: String,
+    },
+    /// The peer closed with a code other than 1000/1005.
+    UnexpectedClose {
+        code: u16,
+        reason: String,
+    },
+    /// The peer closed before `--count` messages arrived.
+    CountNotMet {
+        expected: u64,
+        got: u64,
+    },
+    RunTimeout {
+        after: Duration,
+    },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::Usage { .. } | Error::TlsConfig { .. } => ExitStatus::Usage,
+            Error::Resolve { .. }
+            | Error::NoAddress { .. }
+            | Error::Refused { .. }
+            | Error::ConnectTimeout { .. } => ExitStatus::Connect,
+            Error::Tls { .. } => ExitStatus::Tls,
+            Error::Rejected { .. } | Error::BadHandshake { .. } => ExitStatus::Handshake,
+            Error::Lost { .. } | Error::Protocol { .. } | Error::Io { .. } => ExitStatus::Lost,
+            Error::UnexpectedClose { .. } | Error::CountNotMet { .. } => ExitStatus::CheckFailed,
+            Error::HandshakeTimeout { .. } | Error::RunTimeout { .. } => ExitStatus::Timeout,
+        }
+    }
+
+    /// The underlying cause, if it adds information to the message.
+    pub fn cause(&self) -> Option<String> {
+        match self {
+            Error::Resolve { source, .. }
+            | Error::Refused { source, .. }
+            | Error::Io { source, .. } => Some(source.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            Error::Usage { hint, .. } | Error::Tls { hint, .. } => return hint.clone(),
+            Error::Resolve { .. } => "check the host name in the URL",
+            Error::Refused { .. } => "is the server running, and on this port?",
+            Error::ConnectTimeout { .. } => {
+                "the host did not answer; raise --connect-timeout or check firewalls"
+            }
+            Error::HandshakeTimeout { .. } => {
+                "the server accepted TCP but did not complete the upgrade; is it a WebSocket \
+                 endpoint (and does it speak TLS if you used wss://)?"
+            }
+            Error::Rejected { status: 426, .. } => {
+                "the server wants another protocol version (see Sec-WebSocket-Version above with -v)"
+            }
+            Error::Rejected { status: 301..=308, .. } => "the endpoint moved; see Location with -v",
+            Error::Rejected { status: 401 | 403, .. } => {
+                "the server refused the request; check -H, --auth, --bearer and --origin"
+            }
+            Error::Rejected { status: 404, .. } => "check the path in the URL",
+            Error::Rejected { status: 200, .. } => {
+                "the server answered like a plain HTTP endpoint; is this the WebSocket path?"
+            }
+            Error::RunTimeout { .. } => "raise --timeout, or use --wait or --count to end sooner",
+            _ => return None,
+        };
+        Some(hint.to_string())
+    }
+
+    /// The body of a rejected handshake, for display.
+    pub fn body(&self) -> Option<&[u8]> {
+        match self {
+            Error::Rejected { body, .. } if !body.is_empty() => Some(body),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage { message, .. } => write!(f, "{message}"),
+            Error::Resolve { host, .. } => write!(f, "could not resolve host {host}"),
+            Error::NoAddress { host } => write!(f, "host {host} has no address"),
+            Error::Refused { addr, .. } => write!(f, "could not connect to {addr}"),
+            Error::ConnectTimeout { host, after } => {
+                write!(
+                    f,
+                    "connecting to {host} timed out after {}",
+                    fmt_dur(*after)
+                )
+            }
+            Error::TlsConfig { message } => write!(f, "{message}"),
+            Error::Tls { message, .. } => write!(f, "TLS failed: {message}"),
+            Error::HandshakeTimeout { after } => {
+                write!(f, "handshake timed out after {}", fmt_dur(*after))
+            }
+            Error::Rejected { status, reason, .. } => {
+                write!(f, "handshake rejected: HTTP {status} {reason}")
+            }
+            Error::BadHandshake { message } => write!(f, "invalid handshake response: {message}"),
+            Error::Lost { message } => write!(f, "connection lost: {message}"),
+            Error::Protocol { message } => write!(f, "protocol error: {message}"),
+            Error::UnexpectedClose { code, reason } => {
+                let name = crate::core::close::name(*code);
+                if reason.is_empty() {
+                    write!(f, "server closed the connection with {code} ({name})")
+                } else {
+                    write!(
+                        f,
+                        "server closed the connection with {code} ({name}): {reason}"
+                    )
+                }
+            }
+            Error::CountNotMet { expected, got } => write!(
+                f,
+                "the server closed after {got} of {expected} expected messages"
+            ),
+            Error::RunTimeout { after } => write!(f, "timed out after {}", fmt_dur(*after)),
+            Error::Io { context, .. } => write!(f, "{context}"),
+        }
+    }
+}
+
+fn fmt_dur(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}

@@ -1,0 +1,160 @@
+//! The event stream: the one contract between the core and everything that shows or counts.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+
+pub use crate::core::frame_log::{Dir, FrameRecord};
+
+/// Something that happened on a connection, `t` after the run started.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub t: Duration,
+    /// Connection id: 0 for a client's connection; servers number their clients.
+    pub conn: u64,
+    pub kind: EventKind,
+}
+
+/// Which end of the connection did something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+/// A data message's payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Data {
+    Text(Utf8Bytes),
+    Binary(Bytes),
+}
+
+impl Data {
+    pub fn len(&self) -> usize {
+        match self {
+            Data::Text(t) => t.len(),
+            Data::Binary(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// TLS session facts.
+#[derive(Debug, Clone, Default)]
+pub struct TlsInfo {
+    pub version: String,
+    pub cipher: String,
+    pub alpn: Option<String>,
+    pub sni: Option<String>,
+    pub took: Duration,
+}
+
+/// How long each phase of opening a connection took (None: the phase did not happen).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub dns: Option<Duration>,
+    pub tcp: Option<Duration>,
+    pub tls: Option<Duration>,
+    pub upgrade: Option<Duration>,
+}
+
+/// Counts for one direction.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Traffic {
+    pub messages: u64,
+    pub bytes: u64,
+}
+
+/// Ping round-trip statistics.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PingStats {
+    pub sent: u64,
+    pub received: u64,
+    pub min: Option<Duration>,
+    pub avg: Option<Duration>,
+    pub max: Option<Duration>,
+}
+
+/// How the connection was closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseInfo {
+    pub by: Side,
+    pub code: Option<u16>,
+    pub reason: String,
+}
+
+/// The end-of-run account.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub exit: u8,
+    pub duration: Duration,
+    pub sent: Traffic,
+    pub received: Traffic,
+    pub pings: PingStats,
+    pub close: Option<CloseInfo>,
+}
+
+#[derive(Debug, Clone)]
+pub enum EventKind {
+    Resolved {
+        host: String,
+        addrs: Vec<SocketAddr>,
+        took: Duration,
+    },
+    TcpConnected {
+        addr: SocketAddr,
+        took: Duration,
+    },
+    Tls(TlsInfo),
+    /// The opening handshake request, exact bytes.
+    HandshakeRequest {
+        raw: Vec<u8>,
+    },
+    /// The handshake response head, exact bytes, and the body of a non-101 reply.
+    HandshakeResponse {
+        raw: Vec<u8>,
+        body: Vec<u8>,
+    },
+    Open {
+        subprotocol: Option<String>,
+        timings: Timings,
+    },
+    Frame(FrameRecord),
+    Message {
+        dir: Dir,
+        data: Data,
+    },
+    Ping {
+        dir: Dir,
+        payload: Bytes,
+        seq: Option<u64>,
+    },
+    Pong {
+        dir: Dir,
+        payload: Bytes,
+        seq: Option<u64>,
+        rtt: Option<Duration>,
+    },
+    /// A close frame; `reply` when it answers the other side's close.
+    Close {
+        close: CloseInfo,
+        reply: bool,
+    },
+    Warning {
+        message: String,
+    },
+    Summary(Summary),
+}
+
+/// Where events go. Implemented by the output printer (and by anything that counts events).
+pub trait EventSink {
+    fn emit(&mut self, event: Event);
+    /// True once the consumer is gone (e.g. stdout closed): commands stop early, quietly.
+    fn closed(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,315 @@
+//! Incremental WebSocket frame-header parser for the wire tap: copes with frames split across
+//! reads, copies at most a bounded, unmasked payload preview, and never allocates per byte.
+
+use std::time::Instant;
+
+/// Which way bytes travelled, seen from this end of the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Sent by this end.
+    Out,
+    /// Received from the peer.
+    In,
+}
+
+/// One frame as it crossed the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameRecord {
+    pub dir: Dir,
+    pub at: Instant,
+    pub fin: bool,
+    pub rsv: [bool; 3],
+    pub opcode: u8,
+    pub masked: bool,
+    /// Payload length from the header (the whole frame, not the preview).
+    pub len: u64,
+    /// The first bytes of the payload, unmasked.
+    pub preview: Vec<u8>,
+}
+
+impl FrameRecord {
+    pub fn truncated(&self) -> bool {
+        (self.preview.len() as u64) < self.len
+    }
+
+    /// Close code and reason, for a close frame whose payload carries them.
+    pub fn close_payload(&self) -> Option<(u16, String)> {
+        if self.opcode != 0x8 || self.preview.len() < 2 {
+            return None;
+        }
+        let code = u16::from_be_bytes([self.preview[0], self.preview[1]]);
+        Some((
+            code,
+            String::from_utf8_lossy(&self.preview[2..]).into_owned(),
+        ))
+    }
+}
+
+/// Name of an opcode as shown to users.
+pub fn opcode_name(opcode: u8) -> &'static str {
+    match opcode {
+        0x0 => "continuation",
+        0x1 => "text",
+        0x2 => "binary",
+        0x8 => "close",
+        0x9 => "ping",
+        0xA => "pong",
+        0x3..=0x7 => "reserved-data",
+        _ => "reserved-control",
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Header {
+    fin: bool,
+    rsv: [bool; 3],
+    opcode: u8,
+    mask: Option<[u8; 4]>,
+    len: u64,
+}
+
+#[derive(Debug)]
+enum State {
+    Header {
+        buf: [u8; 14],
+        have: usize,
+    },
+    Payload {
+        head: Header,
+        seen: u64,
+        preview: Vec<u8>,
+        emitted: bool,
+    },
+}
+
+/// Parses one direction of a WebSocket byte stream.
+#[derive(Debug)]
+pub struct FrameParser {
+    dir: Dir,
+    preview_max: usize,
+    state: State,
+}
+
+const CONTROL_MAX: usize = 125;
+
+impl FrameParser {
+    pub fn new(dir: Dir, preview_max: usize) -> Self {
+        FrameParser {
+            dir,
+            preview_max,
+            state: State::Header {
+                buf: [0; 14],
+                have: 0,
+            },
+        }
+    }
+
+    /// Feeds bytes in wire order; calls `out` once per frame, as soon as its preview is known.
+    pub fn feed(&mut self, mut data: &[u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
+        while !data.is_empty() {
+            match &mut self.state {
+                State::Header { buf, have } => {
+                    let need = header_len(&buf[..*have]);
+                    let take = (need - *have).min(data.len());
+                    buf[*have..*have + take].copy_from_slice(&data[..take]);
+                    *have += take;
+                    data = &data[take..];
+                    if *have == header_len(&buf[..*have]) && *have >= 2 {
+                        let head = parse_header(&buf[..*have]);
+                        self.state = State::Payload {
+                            head,
+                            seen: 0,
+                            preview: Vec::new(),
+                            emitted: false,
+                        };
+                        self.progress(at, out);
+                    }
+                }
+                State::Payload {
+                    head,
+                    seen,
+                    preview,
+                    ..
+                } => {
+                    let remaining = head.len - *seen;
+                    let take = (remaining.min(data.len() as u64)) as usize;
+                    let limit = preview_limit(head.opcode, self.preview_max);
+                    let room = limit.saturating_sub(preview.len()).min(take);
+                    for (i, &b) in data[..room].iter().enumerate() {
+                        let pos = (*seen as usize + i) % 4;
+                        preview.push(head.mask.map_or(b, |m| b ^ m[pos]));
+                    }
+                    *seen += take as u64;
+                    data = &data[take..];
+                    self.progress(at, out);
+                }
+            }
+        }
+    }
+
+    /// Emits the current frame once its preview is complete; returns to header state at its end.
+    fn progress(&mut self, at: Instant, out: &mut impl FnMut(FrameRecord)) {
+        let State::Payload {
+            head,
+            seen,
+            preview,
+            emitted,
+        } = &mut self.state
+        else {
+            return;
+        };
+        let limit = preview_limit(head.opcode, self.preview_max) as u64;
+        let done = *seen == head.len;
+        if !*emitted && (done || preview.len() as u64 >= limit.min(head.len)) {
+            *emitted = true;
+            out(FrameRecord {
+                dir: self.dir,
+                at,
+                fin: head.fin,
+                rsv: head.rsv,
+                opcode: head.opcode,
+                masked: head.mask.is_some(),
+                len: head.len,
+                preview: std::mem::take(preview),
+            });
+        }
+        if done {
+            self.state = State::Header {
+                buf: [0; 14],
+                have: 0,
+            };
+        }
+    }
+}
+
+fn preview_limit(opcode: u8, preview_max: usize) -> usize {
+    if opcode >= 0x8 {
+        preview_max.max(CONTROL_MAX)
+    } else {
+        preview_max
+    }
+}
+
+/// Total header length implied by the bytes seen so far (2 until the first two are known).
+fn header_len(seen: &[u8]) -> usize {
+    if seen.len() < 2 {
+        return 2;
+    }
+    let ext = match seen[1] & 0x7F {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    let mask = if seen[1] & 0x80 != 0 { 4 } else { 0 };
+    2 + ext + mask
+}
+
+fn parse_header(b: &[u8]) -> Header {
+    let (len, mut pos) = match b[1] & 0x7F {
+        126 => (u16::from_be_bytes([b[2], b[3]]) as u64, 4),
+        127 => (
+            u64::from_be_bytes(b[2..10].try_into().expect("8 bytes")),
+            10,
+        ),
+        n => (n as u64, 2),
+    };
+    let mask = (b[1] & 0x80 != 0).then(|| {
+        let m = [b[pos], b[pos + 1], b[pos + 2], b[pos + 3]];
+        pos += 4;
+        m
+    });
+    debug_assert_eq!(pos, b.len());
+    Header {
+        fin: b[0] & 0x80 != 0,
+        rsv: [b[0] & 0x40 != 0, b[0] & 0x20 != 0, b[0] & 0x10 != 0],
+        opcode: b[0] & 0x0F,
+        mask,
+        len,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+        let mut v = vec![(if fin { 0x80 } else { 0 }) | opcode];
+        let m = if mask.is_some() { 0x80 } else { 0 };
+        match payload.len() {
+            n if n < 126 => v.push(m | n as u8),
+            n if n <= 0xFFFF => {
+                v.push(m | 126);
+                v.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                v.push(m | 127);
+                v.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        if let Some(k) = mask {
+            v.extend_from_slice(&k);
+            v.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
+        } else {
+            v.extend_from_slice(payload);
+        }
+        v
+    }
+
+    fn parse_in_chunks(bytes: &[u8], chunk: usize, preview: usize) -> Vec<FrameRecord> {
+        let mut p = FrameParser::new(Dir::In, preview);
+        let mut out = Vec::new();
+        for c in bytes.chunks(chunk) {
+            p.feed(c, Instant::now(), &mut |f| out.push(f));
+        }
+        out
+    }
+
+    #[test]
+    fn frames_split_at_every_byte_boundary_parse_the_same() {
+        let mut wire = frame(true, 0x1, Some([1, 2, 3, 4]), b"hello");
+        wire.extend(frame(false, 0x2, None, &[7u8; 300]));
+        wire.extend(frame(true, 0x0, None, &[8u8; 70_000]));
+        let mut close = vec![0x03, 0xF0];
+        close.extend_from_slice(b"policy");
+        wire.extend(frame(true, 0x8, Some([9, 9, 9, 9]), &close));
+        let whole = parse_in_chunks(&wire, wire.len(), 64);
+        for chunk in [1, 2, 3, 7, 13, 1000] {
+            let split = parse_in_chunks(&wire, chunk, 64);
+            let strip = |v: &[FrameRecord]| {
+                v.iter()
+                    .map(|f| (f.fin, f.opcode, f.masked, f.len, f.preview.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(strip(&split), strip(&whole), "chunk size {chunk}");
+        }
+        assert_eq!(whole.len(), 4);
+        assert_eq!(whole[0].preview, b"hello");
+        assert!(whole[0].masked && whole[0].fin);
+        assert_eq!(
+            (whole[1].len, whole[1].preview.len(), whole[1].fin),
+            (300, 64, false)
+        );
+        assert!(whole[1].truncated());
+        assert_eq!(whole[2].len, 70_000);
+        assert_eq!(whole[3].close_payload(), Some((1008, "policy".to_string())));
+    }
+
+    #[test]
+    fn rsv_bits_and_empty_frames() {
+        let wire = [0xC1, 0x00, 0x89, 0x00];
+        let f = parse_in_chunks(&wire, 1, 16);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].rsv, [true, false, false]);
+        assert_eq!((f[0].opcode, f[0].len), (1, 0));
+        assert_eq!((f[1].opcode, opcode_name(f[1].opcode)), (9, "ping"));
+    }
+
+    #[test]
+    fn control_frames_keep_their_whole_payload_even_with_a_tiny_preview() {
+        let mut close = vec![0x03, 0xE8];
+        close.extend_from_slice(&[b'r'; 100]);
+        let f = parse_in_chunks(&frame(true, 0x8, None, &close), 5, 4);
+        assert_eq!(f[0].preview.len(), 102);
+        assert_eq!(f[0].close_payload().unwrap().0, 1000);
+    }
+}

@@ -1,0 +1,372 @@
+//! The client side of the opening handshake (RFC 6455 §4.1), written here rather than left to
+//! tungstenite so that the request keeps the user's header order and case, and a rejected
+//! upgrade still yields its status, headers and body.
+
+use std::time::Duration;
+
+use base64::Engine;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+
+use crate::core::error::Error;
+use crate::core::tap::{find_head_end, BODY_MAX, HEAD_MAX};
+use crate::core::target::Target;
+
+/// What the user asked to put in the upgrade request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestSpec {
+    /// Extra headers in order, as written (a name that matches a default header replaces it).
+    pub headers: Vec<(String, String)>,
+    pub origin: Option<String>,
+    pub subprotocols: Vec<String>,
+    /// Full Authorization value, e.g. `Basic …` or `Bearer …`.
+    pub authorization: Option<String>,
+}
+
+/// A successful upgrade.
+#[derive(Debug)]
+pub struct Upgraded {
+    pub subprotocol: Option<String>,
+    /// Bytes read after the response head: the first frames, already received.
+    pub leftover: Vec<u8>,
+}
+
+/// Builds the exact request bytes.
+pub fn build_request(target: &Target, spec: &RequestSpec, key: &str) -> Vec<u8> {
+    let mut headers: Vec<(String, String)> = vec![
+        ("Host".into(), target.host_header()),
+        ("Upgrade".into(), "websocket".into()),
+        ("Connection".into(), "Upgrade".into()),
+        ("Sec-WebSocket-Key".into(), key.into()),
+        ("Sec-WebSocket-Version".into(), "13".into()),
+    ];
+    if let Some(origin) = &spec.origin {
+        headers.push(("Origin".into(), origin.clone()));
+    }
+    if !spec.subprotocols.is_empty() {
+        headers.push((
+            "Sec-WebSocket-Protocol".into(),
+            spec.subprotocols.join(", "),
+        ));
+    }
+    if let Some(auth) = &spec.authorization {
+        headers.push(("Authorization".into(), auth.clone()));
+    }
+    for (name, value) in &spec.headers {
+        match headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(slot) => *slot = (name.clone(), value.clone()),
+            None => headers.push((name.clone(), value.clone())),
+        }
+    }
+    let mut out = format!("GET {} HTTP/1.1\r\n", target.resource).into_bytes();
+    for (name, value) in headers {
+        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// A random Sec-WebSocket-Key.
+pub fn generate_key() -> String {
+    tokio_tungstenite::tungstenite::handshake::client::generate_key()
+}
+
+/// Basic credentials as an Authorization value.
+pub fn basic_auth(userpass: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(userpass)
+    )
+}
+
+/// Sends the request and reads and checks the response. Reads are bounded by the caller's
+/// deadline; a rejection's body read is bounded here too, so a keep-alive server that sends
+/// no Content-Length cannot turn a 403 into a timeout.
+pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    request: &[u8],
+    key: &str,
+    offered: &[String],
+) -> Result<Upgraded, Error> {
+    let io_err = |e: std::io::Error, what: &str| {
+        crate::core::tls::classify(&e, "").unwrap_or_else(|| Error::BadHandshake {
+            message: format!("{what}: {e}"),
+        })
+    };
+    stream
+        .write_all(request)
+        .await
+        .map_err(|e| io_err(e, "sending the upgrade request failed"))?;
+    stream
+        .flush()
+        .await
+        .map_err(|e| io_err(e, "sending the upgrade request failed"))?;
+
+    let mut buf = Vec::with_capacity(4096);
+    let end = loop {
+        if let Some(end) = find_head_end(&buf) {
+            break end;
+        }
+        if buf.len() > HEAD_MAX {
+            return Err(Error::BadHandshake {
+                message: format!("response head exceeds {HEAD_MAX} bytes"),
+            });
+        }
+        let mut chunk = [0u8; 4096];
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| io_err(e, "reading the upgrade response failed"))?;
+        if n == 0 {
+            return Err(not_http(&buf, true));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if !buf.starts_with(&b"HTTP/"[..buf.len().min(5)]) {
+            return Err(not_http(&buf, false));
+        }
+    };
+    let leftover = buf.split_off(end);
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(&buf) {
+        Ok(httparse::Status::Complete(_)) => {}
+        _ => return Err(not_http(&buf, false)),
+    }
+    let status = resp.code.unwrap_or(0);
+    let header = |name: &str| {
+        resp.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+    };
+    if status != 101 {
+        let length = header("Content-Length").and_then(|v| v.parse::<usize>().ok());
+        let body = read_body(stream, leftover, length).await;
+        return Err(Error::Rejected {
+            status,
+            reason: resp.reason.unwrap_or("").to_string(),
+            body,
+        });
+    }
+    let bad = |message: String| Err(Error::BadHandshake { message });
+    match header("Upgrade") {
+        Some(v) if v.eq_ignore_ascii_case("websocket") => {}
+        other => {
+            return bad(format!(
+                "Upgrade header is {}, expected websocket",
+                shown(other)
+            ))
+        }
+    }
+    let connection = header("Connection");
+    if !connection.as_deref().is_some_and(|v| {
+        v.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+    }) {
+        return bad(format!(
+            "Connection header is {}, expected a list with 'upgrade'",
+            shown(connection)
+        ));
+    }
+    let expected = derive_accept_key(key.as_bytes());
+    match header("Sec-WebSocket-Accept") {
+        Some(v) if v == expected => {}
+        other => {
+            return bad(format!(
+                "Sec-WebSocket-Accept is {}, expected \"{expected}\"",
+                shown(other)
+            ))
+        }
+    }
+    let subprotocol = header("Sec-WebSocket-Protocol");
+    if let Some(p) = &subprotocol {
+        if !offered.iter().any(|o| o == p) {
+            return bad(if offered.is_empty() {
+                format!("server selected subprotocol \"{p}\" but none was offered")
+            } else {
+                format!("server selected subprotocol \"{p}\", which was not offered")
+            });
+        }
+    }
+    if let Some(ext) = header("Sec-WebSocket-Extensions") {
+        return bad(format!(
+            "server enabled extensions \"{ext}\" that were not offered"
+        ));
+    }
+    Ok(Upgraded {
+        subprotocol,
+        leftover,
+    })
+}
+
+fn shown(v: Option<String>) -> String {
+    v.map_or_else(
+        || "missing".to_string(),
+        |v| format!("\"{}\"", v.escape_debug()),
+    )
+}
+
+/// Explains a response that is not HTTP (or no response at all).
+fn not_http(buf: &[u8], eof: bool) -> Error {
+    let message = if buf.is_empty() {
+        "the server closed the connection without answering the upgrade".to_string()
+    } else if buf[0] == 0x15 || buf[0] == 0x16 {
+        "the server answered with TLS: this port speaks TLS; try wss://".to_string()
+    } else {
+        let shown: String = String::from_utf8_lossy(&buf[..buf.len().min(48)])
+            .escape_debug()
+            .collect();
+        let end = if eof {
+            " before the response was complete"
+        } else {
+            ""
+        };
+        format!("the server's answer is not an HTTP response{end}: \"{shown}\"")
+    };
+    Error::BadHandshake { message }
+}
+
+async fn read_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    mut body: Vec<u8>,
+    length: Option<usize>,
+) -> Vec<u8> {
+    let want = length.unwrap_or(BODY_MAX).min(BODY_MAX);
+    // Without a length, stop once the server pauses: it may keep the connection open.
+    let pause = if length.is_some() {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_millis(300)
+    };
+    while body.len() < want {
+        let mut chunk = [0u8; 4096];
+        match timeout(pause, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => body.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+    }
+    body.truncate(want);
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::target::Target;
+
+    #[test]
+    fn request_keeps_order_and_case_and_user_headers_replace_defaults() {
+        let target = Target::parse("ws://h:8080/p?q=1").unwrap();
+        let spec = RequestSpec {
+            headers: vec![
+                ("X-Trace".into(), "a".into()),
+                ("host".into(), "other".into()),
+            ],
+            origin: Some("https://o".into()),
+            subprotocols: vec!["a".into(), "b".into()],
+            authorization: Some(basic_auth("u:p")),
+        };
+        let req = String::from_utf8(build_request(&target, &spec, "KEY==")).unwrap();
+        assert_eq!(
+            req,
+            "GET /p?q=1 HTTP/1.1\r\nhost: other\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: KEY==\r\nSec-WebSocket-Version: 13\r\nOrigin: https://o\r\n\
+             Sec-WebSocket-Protocol: a, b\r\nAuthorization: Basic dTpw\r\nX-Trace: a\r\n\r\n"
+        );
+    }
+
+    async fn answer(reply: &[u8], offered: &[String]) -> Result<Upgraded, Error> {
+        let (mut client, mut server) = tokio::io::duplex(1 << 16);
+        let reply = reply.to_vec();
+        let request = b"GET / HTTP/1.1\r\n\r\n";
+        let peer = tokio::spawn(async move {
+            let mut got = vec![0u8; request.len()];
+            server.read_exact(&mut got).await.unwrap();
+            server.write_all(&reply).await.unwrap();
+        });
+        let result = perform(&mut client, request, "dGhlIHNhbXBsZSBub25jZQ==", offered).await;
+        peer.await.unwrap();
+        result
+    }
+
+    const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+    #[tokio::test]
+    async fn accepts_a_valid_reply_and_keeps_leftover_frames() {
+        let reply = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n\
+             Sec-WebSocket-Accept: {ACCEPT}\r\nSec-WebSocket-Protocol: b\r\n\r\n\x01\x01x"
+        );
+        let up = answer(reply.as_bytes(), &["a".into(), "b".into()])
+            .await
+            .unwrap();
+        assert_eq!(up.subprotocol.as_deref(), Some("b"));
+        assert_eq!(up.leftover, b"\x01\x01x");
+    }
+
+    #[tokio::test]
+    async fn rejects_bad_accept_missing_token_and_unoffered_subprotocol() {
+        let wrong = "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: nope\r\n\r\n";
+        let err = answer(wrong.as_bytes(), &[]).await.unwrap_err().to_string();
+        assert!(
+            err.contains("expected \"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\""),
+            "{err}"
+        );
+        let no_conn = format!(
+            "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {ACCEPT}\r\n\r\n"
+        );
+        let err = answer(no_conn.as_bytes(), &[])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Connection header is missing"), "{err}");
+        let sub = format!(
+            "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: {ACCEPT}\r\nSec-WebSocket-Protocol: x\r\n\r\n"
+        );
+        let err = answer(sub.as_bytes(), &[]).await.unwrap_err().to_string();
+        assert!(err.contains("none was offered"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_rejection_carries_status_and_body() {
+        let err = answer(
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nno way",
+            &[],
+        )
+        .await
+        .unwrap_err();
+        match err {
+            Error::Rejected {
+                status,
+                reason,
+                body,
+            } => {
+                assert_eq!(
+                    (status, reason.as_str(), body.as_slice()),
+                    (403, "Forbidden", &b"no way"[..])
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn explains_tls_and_garbage_and_silence() {
+        let err = answer(b"\x15\x03\x03\x00\x02\x02\x46", &[])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("try wss://"), "{err}");
+        let err = answer(b"SSH-2.0-OpenSSH\r\n", &[])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not an HTTP response"), "{err}");
+        let err = answer(b"", &[]).await.unwrap_err().to_string();
+        assert!(err.contains("without answering"), "{err}");
+    }
+}

@@ -1,0 +1,377 @@
+//! A live WebSocket connection: sends messages and sequence-numbered pings, matches pongs,
+//! counts traffic, turns what arrives into events, and closes cleanly.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc as tmpsc, Notify};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
+use tokio_tungstenite::WebSocketStream;
+
+use crate::core::error::Error;
+use crate::core::event::{
+    CloseInfo, Data, Dir, Event, EventKind, EventSink, PingStats, Side, Traffic,
+};
+use crate::core::tap::{Tap, TapRecord};
+use crate::core::transport::NetStream;
+
+type Ws = WebSocketStream<Tap<NetStream>>;
+
+/// The run's time origin; turns instants into event timestamps.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    start: Instant,
+}
+
+impl Clock {
+    pub fn new(start: Instant) -> Self {
+        Clock { start }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    pub fn emit(&self, sink: &mut dyn EventSink, kind: EventKind) {
+        self.emit_at(sink, Instant::now(), kind);
+    }
+
+    pub fn emit_at(&self, sink: &mut dyn EventSink, at: Instant, kind: EventKind) {
+        let t = at.saturating_duration_since(self.start);
+        sink.emit(Event { t, conn: 0, kind });
+    }
+}
+
+/// Outgoing bytes allowed in the writer's queue before input stops being taken.
+const QUEUE_BYTES: usize = 4 << 20;
+const PING_PREFIX: &str = "wsdiag-ping ";
+
+/// What `next` observed.
+#[derive(Debug)]
+pub enum Incoming {
+    Message(Data),
+    /// A ping, pong or the peer's close frame (already reported as events).
+    Control,
+    /// The connection ended: `Ok` after a close handshake, `Err` when it broke.
+    Ended(Result<(), Error>),
+}
+
+/// One open connection, split into a reader (this task) and a writer task.
+pub struct Session {
+    reader: SplitStream<Ws>,
+    writer: tmpsc::UnboundedSender<Message>,
+    queued: Arc<AtomicUsize>,
+    drained: Arc<Notify>,
+    tap: mpsc::Receiver<TapRecord>,
+    clock: Clock,
+    conn: u64,
+    pings: HashMap<u64, Instant>,
+    next_seq: u64,
+    rtts: Vec<Duration>,
+    pings_sent: u64,
+    pub sent: Traffic,
+    pub received: Traffic,
+    /// The first close frame of the connection, by whichever side sent it.
+    pub close: Option<CloseInfo>,
+    peer_closed: bool,
+}
+
+impl Session {
+    pub fn new(ws: Ws, tap: mpsc::Receiver<TapRecord>, clock: Clock, conn: u64) -> Self {
+        let (sink, reader) = ws.split();
+        let (writer, rx) = tmpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let drained = Arc::new(Notify::new());
+        tokio::spawn(write_loop(sink, rx, queued.clone(), drained.clone()));
+        Session {
+            reader,
+            writer,
+            queued,
+            drained,
+            tap,
+            clock,
+            conn,
+            pings: HashMap::new(),
+            next_seq: 1,
+            rtts: Vec::new(),
+            pings_sent: 0,
+            sent: Traffic::default(),
+            received: Traffic::default(),
+            close: None,
+            peer_closed: false,
+        }
+    }
+
+    fn emit(&self, sink: &mut dyn EventSink, kind: EventKind) {
+        let t = self.clock.elapsed();
+        sink.emit(Event {
+            t,
+            conn: self.conn,
+            kind,
+        });
+    }
+
+    /// Emits frame events the tap recorded since the last call.
+    pub fn drain_tap(&mut self, sink: &mut dyn EventSink) {
+        for rec in self.tap.try_iter() {
+            if let TapRecord::Frame(f) = rec {
+                let t = f.at.saturating_duration_since(self.clock.start);
+                sink.emit(Event {
+                    t,
+                    conn: self.conn,
+                    kind: EventKind::Frame(f),
+                });
+            }
+        }
+    }
+
+    /// True while the writer can take another message without exceeding its queue budget.
+    pub fn can_queue(&self) -> bool {
+        self.queued.load(Ordering::Relaxed) < QUEUE_BYTES
+    }
+
+    /// Notified whenever the writer has drained its queue.
+    pub fn drained_handle(&self) -> Arc<Notify> {
+        self.drained.clone()
+    }
+
+    fn queue(&self, msg: Message) {
+        self.queued.fetch_add(msg.len(), Ordering::Relaxed);
+        // A closed writer means the connection broke; the reader reports why.
+        let _ = self.writer.send(msg);
+    }
+
+    pub fn send(&mut self, data: Data, sink: &mut dyn EventSink) {
+        self.sent.messages += 1;
+        self.sent.bytes += data.len() as u64;
+        let msg = match &data {
+            Data::Text(t) => Message::Text(t.clone()),
+            Data::Binary(b) => Message::Binary(b.clone()),
+        };
+        self.emit(
+            sink,
+            EventKind::Message {
+                dir: Dir::Out,
+                data,
+            },
+        );
+        self.queue(msg);
+    }
+
+    /// Sends a ping whose payload carries a sequence number; its pong yields an RTT.
+    pub fn ping(&mut self, sink: &mut dyn EventSink) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.pings_sent += 1;
+        let payload = Bytes::from(format!("{PING_PREFIX}{seq}"));
+        self.pings.insert(seq, Instant::now());
+        self.emit(
+            sink,
+            EventKind::Ping {
+                dir: Dir::Out,
+                payload: payload.clone(),
+                seq: Some(seq),
+            },
+        );
+        self.queue(Message::Ping(payload));
+    }
+
+    /// Starts the closing handshake.
+    pub fn close(&mut self, code: u16, reason: &str, sink: &mut dyn EventSink) {
+        if self.close.is_none() {
+            let info = CloseInfo {
+                by: Side::Client,
+                code: Some(code),
+                reason: reason.to_string(),
+            };
+            self.close = Some(info.clone());
+            self.emit(
+                sink,
+                EventKind::Close {
+                    close: info,
+                    reply: false,
+                },
+            );
+        }
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.to_string().into(),
+        };
+        self.queue(Message::Close(Some(frame)));
+    }
+
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
+    /// Waits for what the peer sends next and reports it. Cancel-safe: the only await is the
+    /// stream's own `next`.
+    pub async fn next(&mut self, sink: &mut dyn EventSink) -> Incoming {
+        let item = self.reader.next().await;
+        self.drain_tap(sink);
+        match item {
+            Some(Ok(Message::Text(t))) => self.received_data(Data::Text(t), sink),
+            Some(Ok(Message::Binary(b))) => self.received_data(Data::Binary(b), sink),
+            Some(Ok(Message::Ping(payload))) => {
+                let seq = parse_seq(&payload);
+                self.emit(
+                    sink,
+                    EventKind::Ping {
+                        dir: Dir::In,
+                        payload,
+                        seq,
+                    },
+                );
+                Incoming::Control
+            }
+            Some(Ok(Message::Pong(payload))) => {
+                let seq = parse_seq(&payload);
+                let rtt = seq
+                    .and_then(|s| self.pings.remove(&s))
+                    .map(|sent| sent.elapsed());
+                if let Some(rtt) = rtt {
+                    self.rtts.push(rtt);
+                }
+                self.emit(
+                    sink,
+                    EventKind::Pong {
+                        dir: Dir::In,
+                        payload,
+                        seq,
+                        rtt,
+                    },
+                );
+                Incoming::Control
+            }
+            Some(Ok(Message::Close(frame))) => {
+                self.peer_closed = true;
+                let (code, reason) = match frame {
+                    Some(f) => (Some(u16::from(f.code)), f.reason.to_string()),
+                    None => (None, String::new()),
+                };
+                let info = CloseInfo {
+                    by: Side::Server,
+                    code,
+                    reason,
+                };
+                let reply = self.close.is_some();
+                if !reply {
+                    self.close = Some(info.clone());
+                }
+                self.emit(sink, EventKind::Close { close: info, reply });
+                Incoming::Control
+            }
+            Some(Ok(Message::Frame(_))) => Incoming::Control,
+            Some(Err(e)) => Incoming::Ended(self.ended_by(e)),
+            None if self.peer_closed => Incoming::Ended(Ok(())),
+            None => Incoming::Ended(Err(Error::Lost {
+                message: "the connection ended without a close frame (1006)".into(),
+            })),
+        }
+    }
+
+    fn received_data(&mut self, data: Data, sink: &mut dyn EventSink) -> Incoming {
+        self.received.messages += 1;
+        self.received.bytes += data.len() as u64;
+        self.emit(
+            sink,
+            EventKind::Message {
+                dir: Dir::In,
+                data: data.clone(),
+            },
+        );
+        Incoming::Message(data)
+    }
+
+    fn ended_by(&self, e: WsError) -> Result<(), Error> {
+        use tokio_tungstenite::tungstenite::error::ProtocolError;
+        match e {
+            WsError::ConnectionClosed | WsError::AlreadyClosed => Ok(()),
+            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => Err(Error::Lost {
+                message: "the server closed the TCP connection without a close frame (1006)".into(),
+            }),
+            WsError::Io(io) => {
+                if let Some(tls) = crate::core::tls::classify(&io, "") {
+                    return Err(tls);
+                }
+                let message = match io.kind() {
+                    std::io::ErrorKind::ConnectionReset => {
+                        "the server reset the connection (1006)".into()
+                    }
+                    std::io::ErrorKind::UnexpectedEof => {
+                        "the connection ended in the middle of a frame (1006)".into()
+                    }
+                    _ => format!("{io} (1006)"),
+                };
+                Err(Error::Lost { message })
+            }
+            WsError::Protocol(p) => Err(Error::Protocol {
+                message: p.to_string(),
+            }),
+            WsError::Capacity(c) => Err(Error::Protocol {
+                message: c.to_string(),
+            }),
+            WsError::Utf8(u) => Err(Error::Protocol {
+                message: format!("invalid UTF-8 in a text message: {u}"),
+            }),
+            other => Err(Error::Protocol {
+                message: other.to_string(),
+            }),
+        }
+    }
+
+    pub fn ping_stats(&self) -> PingStats {
+        let received = self.rtts.len() as u64;
+        let min = self.rtts.iter().min().copied();
+        let max = self.rtts.iter().max().copied();
+        let avg = (received > 0).then(|| self.rtts.iter().sum::<Duration>() / received as u32);
+        PingStats {
+            sent: self.pings_sent,
+            received,
+            min,
+            avg,
+            max,
+        }
+    }
+}
+
+fn parse_seq(payload: &[u8]) -> Option<u64> {
+    std::str::from_utf8(payload)
+        .ok()?
+        .strip_prefix(PING_PREFIX)?
+        .parse()
+        .ok()
+}
+
+/// Feeds queued messages without flushing while more are ready, and flushes when the queue
+/// runs dry: a flush per message costs several times the CPU.
+async fn write_loop(
+    mut sink: SplitSink<Ws, Message>,
+    mut rx: tmpsc::UnboundedReceiver<Message>,
+    queued: Arc<AtomicUsize>,
+    drained: Arc<Notify>,
+) {
+    while let Some(msg) = rx.recv().await {
+        let mut batch = msg.len();
+        if sink.feed(msg).await.is_err() {
+            return;
+        }
+        while let Ok(msg) = rx.try_recv() {
+            batch += msg.len();
+            if sink.feed(msg).await.is_err() {
+                return;
+            }
+        }
+        if sink.flush().await.is_err() {
+            return;
+        }
+        queued.fetch_sub(batch, Ordering::Relaxed);
+        drained.notify_one();
+    }
+}

@@ -1,0 +1,187 @@
+//! Where to connect: a parsed `ws://` / `wss://` URL or the `builtin:echo` pseudo-target.
+
+use crate::core::error::Error;
+
+/// A connection target with the request-target kept exactly as the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub tls: bool,
+    /// Host as used for DNS and SNI (IPv6 literal without brackets).
+    pub host: String,
+    pub port: u16,
+    /// Path and query, byte for byte from the URL ("/" when the URL has none).
+    pub resource: String,
+    /// `user:pass` from the URL, if any (becomes Basic authentication).
+    pub userinfo: Option<String>,
+}
+
+/// What the user asked to connect to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    Url(Target),
+    /// The in-process echo server.
+    BuiltinEcho,
+}
+
+impl TargetSpec {
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        if let Some(rest) = input.strip_prefix("builtin:") {
+            return match rest {
+                "echo" => Ok(TargetSpec::BuiltinEcho),
+                other => Err(Error::Usage {
+                    message: format!("unknown built-in target 'builtin:{other}'"),
+                    hint: Some("the built-in target is builtin:echo".into()),
+                }),
+            };
+        }
+        Target::parse(input).map(TargetSpec::Url)
+    }
+}
+
+impl Target {
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        let bad = |why: &str| Error::Usage {
+            message: format!("invalid URL '{}': {why}", input.escape_debug()),
+            hint: Some("use ws://HOST[:PORT]/PATH, wss://HOST[:PORT]/PATH or builtin:echo".into()),
+        };
+        let url = url::Url::parse(input).map_err(|e| bad(&e.to_string()))?;
+        let tls = match url.scheme() {
+            "ws" => false,
+            "wss" => true,
+            "http" | "https" => {
+                return Err(Error::Usage {
+                    message: format!("invalid URL '{input}': scheme must be ws or wss"),
+                    hint: Some(format!(
+                        "try {}",
+                        input.replacen("http", "ws", 1).escape_debug()
+                    )),
+                })
+            }
+            other => {
+                return Err(bad(&format!(
+                    "unsupported scheme '{other}' (use ws or wss)"
+                )))
+            }
+        };
+        let host = match url.host() {
+            Some(url::Host::Ipv6(addr)) => addr.to_string(),
+            Some(host) => host.to_string(),
+            None => return Err(bad("no host")),
+        };
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if tls { 443 } else { 80 });
+        let userinfo = (!url.username().is_empty()).then(|| {
+            let user = percent_decode(url.username());
+            let pass = url.password().map(percent_decode).unwrap_or_default();
+            format!("{user}:{pass}")
+        });
+        Ok(Target {
+            tls,
+            host,
+            port,
+            resource: raw_resource(input),
+            userinfo,
+        })
+    }
+
+    /// The Host header value: host, plus the port when it is not the scheme's default.
+    pub fn host_header(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default = if self.tls { 443 } else { 80 };
+        if self.port == default {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// The URL as it will be requested (for display).
+    pub fn display(&self) -> String {
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}{}", self.host_header(), self.resource)
+    }
+}
+
+/// Path and query exactly as written: everything after the authority, before any fragment.
+fn raw_resource(input: &str) -> String {
+    let after_scheme = input.split_once("://").map_or("", |(_, rest)| rest);
+    let start = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    let rest = &after_scheme[start..];
+    let rest = rest.split('#').next().unwrap_or("");
+    if rest.starts_with('/') {
+        rest.to_string()
+    } else {
+        format!("/{rest}")
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Target {
+        match TargetSpec::parse(s).unwrap() {
+            TargetSpec::Url(t) => t,
+            TargetSpec::BuiltinEcho => panic!("not a URL"),
+        }
+    }
+
+    #[test]
+    fn default_ports_and_resource() {
+        let t = url("ws://example.com");
+        assert_eq!((t.port, t.resource.as_str(), t.tls), (80, "/", false));
+        let t = url("wss://example.com?x=1");
+        assert_eq!((t.port, t.resource.as_str(), t.tls), (443, "/?x=1", true));
+        assert_eq!(t.host_header(), "example.com");
+    }
+
+    #[test]
+    fn path_and_query_kept_byte_for_byte() {
+        let t = url("ws://h:81/a/../b/%7e?q=a%20b&x=/..#frag");
+        assert_eq!(t.resource, "/a/../b/%7e?q=a%20b&x=/..");
+        assert_eq!(t.host_header(), "h:81");
+    }
+
+    #[test]
+    fn ipv6_literal() {
+        let t = url("ws://[::1]:9001/chat");
+        assert_eq!(t.host, "::1");
+        assert_eq!(t.port, 9001);
+        assert_eq!(t.host_header(), "[::1]:9001");
+        assert_eq!(t.display(), "ws://[::1]:9001/chat");
+    }
+
+    #[test]
+    fn userinfo_becomes_credentials() {
+        let t = url("ws://al%40x:p%3Aw@h/");
+        assert_eq!(t.userinfo.as_deref(), Some("al@x:p:w"));
+    }
+
+    #[test]
+    fn builtin_and_errors() {
+        assert_eq!(
+            TargetSpec::parse("builtin:echo").unwrap(),
+            TargetSpec::BuiltinEcho
+        );
+        for bad in ["builtin:nope", "ftp://h/", "http://h/", "ws://", "nonsense"] {
+            let err = TargetSpec::parse(bad).unwrap_err();
+            assert_eq!(err.exit_status(), crate::exit::ExitStatus::Usage, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! TLS client configuration (roots, --cacert, client certificates, --insecure) and the
+//! translation of rustls failures into errors a person can act on.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore,
+    SignatureScheme,
+};
+
+use crate::core::error::Error;
+
+/// TLS settings for a client connection.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// Trust only these CAs (PEM) instead of the built-in and system roots.
+    pub cacert: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub insecure: bool,
+    pub sni: Option<String>,
+    /// Write session secrets to the file named by SSLKEYLOGFILE (resolved by settings).
+    pub keylog: bool,
+}
+
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Builds the client configuration; file problems are usage errors (exit 2).
+pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
+    let provider = provider();
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::TlsConfig {
+            message: format!("TLS setup failed: {e}"),
+        })?;
+    let builder = if opts.insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
+    } else {
+        builder.with_root_certificates(roots(opts.cacert.as_deref())?)
+    };
+    let mut config = match (&opts.cert, &opts.key) {
+        (Some(cert), Some(key)) => {
+            let chain = load_certs(cert)?;
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| Error::TlsConfig {
+                message: format!("cannot read private key {}: {e}", key.display()),
+            })?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| Error::TlsConfig {
+                    message: format!("client certificate and key do not fit together: {e}"),
+                })?
+        }
+        _ => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    if opts.keylog {
+        config.key_log = Arc::new(rustls::KeyLogFile::new());
+    }
+    Ok(Arc::new(config))
+}
+
+fn roots(cacert: Option<&Path>) -> Result<RootCertStore, Error> {
+    let mut roots = RootCertStore::empty();
+    if let Some(path) = cacert {
+        for cert in load_certs(path)? {
+            roots.add(cert).map_err(|e| Error::TlsConfig {
+                message: format!("cannot use a certificate in {}: {e}", path.display()),
+            })?;
+        }
+        return Ok(roots);
+    }
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    // System roots are a bonus: a machine without a bundle still has the built-in ones.
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    Ok(roots)
+}
+
+fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let bad = |why: String| Error::TlsConfig {
+        message: format!("cannot read {}: {why}", path.display()),
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
+pub fn server_name(name: &str) -> Result<ServerName<'static>, Error> {
+    ServerName::try_from(name.to_string())
+        .map_err(|_| Error::usage(format!("'{name}' is not a valid TLS server name")))
+}
+
+/// Turns an I/O error from a TLS stream into a TLS error when rustls is behind it.
+pub fn classify(err: &std::io::Error, name: &str) -> Option<Error> {
+    let inner = err.get_ref()?.downcast_ref::<rustls::Error>()?;
+    Some(describe(inner, name))
+}
+
+fn describe(err: &rustls::Error, name: &str) -> Error {
+    let (message, hint): (String, Option<&str>) = match err {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            CertificateError::UnknownIssuer => (
+                "certificate verify failed: unknown issuer".into(),
+                Some("pass the issuing CA with --cacert FILE, or skip verification with -k"),
+            ),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
+                "certificate verify failed: the certificate has expired".into(),
+                None,
+            ),
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
+                "certificate verify failed: the certificate is not valid yet".into(),
+                None,
+            ),
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                (
+                    format!("certificate verify failed: the certificate is not valid for '{name}'"),
+                    Some("use --sni NAME to check the certificate against another name"),
+                )
+            }
+            other => (format!("certificate verify failed: {other:?}"), None),
+        },
+        rustls::Error::AlertReceived(AlertDescription::CertificateRequired) => (
+            "the server requires a client certificate".into(),
+            Some("pass --cert FILE --key FILE"),
+        ),
+        rustls::Error::AlertReceived(
+            alert @ (AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown),
+        ) => (
+            format!("the server rejected the client certificate ({alert:?})"),
+            Some("check --cert and --key, and that the server trusts their issuer"),
+        ),
+        rustls::Error::AlertReceived(alert) => (format!("the server sent alert {alert:?}"), None),
+        rustls::Error::InvalidMessage(_) => (
+            "the server's answer is not TLS".into(),
+            Some("this port may speak plain WebSocket: try ws://"),
+        ),
+        other => (other.to_string(), None),
+    };
+    Error::Tls {
+        message,
+        hint: hint.map(str::to_string),
+    }
+}
+
+/// `--insecure`: accepts any certificate but still checks handshake signatures.
+#[derive(Debug)]
+struct AcceptAnything(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

@@ -1,0 +1,184 @@
+//! DNS, TCP and TLS: from a target to a byte stream, each phase timed and bounded.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::timeout_at;
+
+use crate::core::error::Error;
+use crate::core::event::TlsInfo;
+use crate::core::target::Target;
+use crate::core::tls::{self, TlsOptions};
+
+/// A plain or TLS byte stream.
+#[derive(Debug)]
+pub enum NetStream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl NetStream {
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            NetStream::Plain(s) => s,
+            NetStream::Tls(s) => s.get_ref().0,
+        }
+    }
+}
+
+/// Resolves `target.host` (skipped for IP literals) within the deadline.
+pub async fn resolve(
+    target: &Target,
+    deadline: Instant,
+    budget: Duration,
+) -> Result<(Vec<SocketAddr>, Option<Duration>), Error> {
+    if let Ok(ip) = target.host.parse::<IpAddr>() {
+        return Ok((vec![SocketAddr::new(ip, target.port)], None));
+    }
+    let start = Instant::now();
+    let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
+    let addrs: Vec<SocketAddr> = match timeout_at(deadline.into(), lookup).await {
+        Err(_) => {
+            return Err(Error::ConnectTimeout {
+                host: target.host.clone(),
+                after: budget,
+            })
+        }
+        Ok(Err(source)) => {
+            return Err(Error::Resolve {
+                host: target.host.clone(),
+                source,
+            })
+        }
+        Ok(Ok(addrs)) => addrs.collect(),
+    };
+    if addrs.is_empty() {
+        return Err(Error::NoAddress {
+            host: target.host.clone(),
+        });
+    }
+    Ok((addrs, Some(start.elapsed())))
+}
+
+/// Connects to the first address that answers, within the deadline.
+pub async fn connect_tcp(
+    host: &str,
+    addrs: &[SocketAddr],
+    deadline: Instant,
+    budget: Duration,
+) -> Result<TcpStream, Error> {
+    let mut last = None;
+    for addr in addrs {
+        match timeout_at(deadline.into(), TcpStream::connect(addr)).await {
+            Err(_) => {
+                return Err(Error::ConnectTimeout {
+                    host: host.to_string(),
+                    after: budget,
+                })
+            }
+            Ok(Ok(stream)) => {
+                // Interactive traffic: never wait to coalesce small frames.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Ok(Err(source)) => last = Some((addr, source)),
+        }
+    }
+    let (addr, source) = last.expect("at least one address");
+    Err(Error::Refused {
+        addr: addr.to_string(),
+        source,
+    })
+}
+
+/// Runs the TLS handshake within the deadline and reports what was negotiated.
+pub async fn connect_tls(
+    tcp: TcpStream,
+    target: &Target,
+    opts: &TlsOptions,
+    deadline: Instant,
+    budget: Duration,
+) -> Result<(NetStream, TlsInfo), Error> {
+    let config = tls::client_config(opts)?;
+    let name = opts.sni.clone().unwrap_or_else(|| target.host.clone());
+    let server_name = tls::server_name(&name)?;
+    let start = Instant::now();
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let stream =
+        match timeout_at(deadline.into(), connector.connect(server_name.clone(), tcp)).await {
+            Err(_) => return Err(Error::HandshakeTimeout { after: budget }),
+            Ok(Err(e)) => {
+                return Err(tls::classify(&e, &name).unwrap_or_else(|| Error::Tls {
+                    message: if e.kind() == io::ErrorKind::UnexpectedEof {
+                        "the server closed the connection during the TLS handshake".into()
+                    } else {
+                        e.to_string()
+                    },
+                    hint: Some("is this port serving TLS? for plain WebSocket use ws://".into()),
+                }))
+            }
+            Ok(Ok(s)) => s,
+        };
+    let conn = stream.get_ref().1;
+    let info = TlsInfo {
+        version: conn
+            .protocol_version()
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default(),
+        cipher: conn
+            .negotiated_cipher_suite()
+            .map(|c| format!("{:?}", c.suite()))
+            .unwrap_or_default(),
+        alpn: conn
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
+        sni: matches!(server_name, rustls::pki_types::ServerName::DnsName(_)).then_some(name),
+        took: start.elapsed(),
+    };
+    Ok((NetStream::Tls(Box::new(stream)), info))
+}
+
+impl AsyncRead for NetStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            NetStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            NetStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for NetStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            NetStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            NetStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            NetStream::Plain(s) => Pin::new(s).poll_flush(cx),
+            NetStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            NetStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            NetStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}

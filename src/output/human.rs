@@ -1,0 +1,334 @@
+//! Human output: received messages on stdout, curl-style handshake and frame lines on stderr.
+
+use std::time::Duration;
+
+use colored::Colorize;
+
+use crate::core::close;
+use crate::core::error::Error;
+use crate::core::event::{
+    CloseInfo, Data, Dir, Event, EventKind, FrameRecord, Side, Summary, Timings,
+};
+use crate::core::frame_log::opcode_name;
+use crate::output::headers;
+use crate::output::payload::{hex, preview};
+use crate::output::sanitize::{escape, escape_bytes};
+use crate::output::{OutputSettings, Printer};
+
+const PREVIEW_CHARS: usize = 64;
+const BODY_SHOWN: usize = 2048;
+
+pub fn render(p: &mut Printer, ev: &Event) {
+    let s = *p.settings();
+    let v = s.verbosity;
+    let info = |text: String| paint(&format!("* {text}"), s.color_stderr, |t| t.dimmed());
+    match &ev.kind {
+        EventKind::Message { dir: Dir::In, data } => {
+            let line = match data {
+                Data::Text(t) => escape(t),
+                Data::Binary(b) => hex(b),
+            };
+            p.out_line(&line);
+        }
+        EventKind::Message { dir: Dir::Out, .. } => {}
+        EventKind::Resolved { host, addrs, took } if v >= 1 => {
+            let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+            p.err_line(&info(format!(
+                "Resolved {} to {} in {}",
+                escape(host),
+                list.join(", "),
+                ms(*took)
+            )));
+        }
+        EventKind::TcpConnected { addr, took } if v >= 1 => {
+            p.err_line(&info(format!("Connected to {addr} in {}", ms(*took))));
+        }
+        EventKind::Tls(t) if v >= 1 => {
+            let alpn = t.alpn.as_deref().unwrap_or("none");
+            let sni = t
+                .sni
+                .as_deref()
+                .map(escape)
+                .unwrap_or_else(|| "none".into());
+            p.err_line(&info(format!(
+                "TLS {} {}, ALPN {}, SNI {sni}, in {}",
+                t.version,
+                t.cipher,
+                escape(alpn),
+                ms(t.took)
+            )));
+        }
+        EventKind::HandshakeRequest { raw } if v >= 1 => {
+            for line in headers::lines(raw, s.show_secrets) {
+                p.err_line(&paint(
+                    &format!("> {}", escape_bytes(&line)),
+                    s.color_stderr,
+                    |t| t.cyan(),
+                ));
+            }
+        }
+        EventKind::HandshakeResponse { raw, body } if v >= 1 => {
+            let ok = raw.get(9..12) == Some(b"101");
+            for line in headers::lines(raw, s.show_secrets) {
+                let text = format!("< {}", escape_bytes(&line));
+                p.err_line(&paint(&text, s.color_stderr, |t| {
+                    if ok {
+                        t.green()
+                    } else {
+                        t.red()
+                    }
+                }));
+            }
+            if !body.is_empty() {
+                p.err_line("<");
+                for line in body_lines(body) {
+                    p.err_line(&format!("< {line}"));
+                }
+            }
+        }
+        EventKind::Open {
+            subprotocol,
+            timings,
+        } if v >= 1 => {
+            if let Some(proto) = subprotocol {
+                p.err_line(&info(format!("Subprotocol: {}", escape(proto))));
+            }
+            p.err_line(&info(format!("Upgraded: {}", timing_list(timings))));
+        }
+        EventKind::Frame(f) if v >= 2 => {
+            let line = frame_line(f);
+            p.err_line(&paint(&line, s.color_stderr, |t| t.dimmed()));
+        }
+        EventKind::Pong {
+            seq: Some(seq),
+            rtt: Some(rtt),
+            ..
+        } if s.show_pongs || v >= 1 => {
+            p.err_line(&format!("* pong seq={seq} rtt={}", ms(*rtt)));
+        }
+        EventKind::Pong {
+            seq,
+            rtt: None,
+            dir: Dir::In,
+            ..
+        } if v >= 1 => {
+            let seq = seq.map(|s| format!(" seq={s}")).unwrap_or_default();
+            p.err_line(&info(format!("Unmatched pong{seq}")));
+        }
+        EventKind::Ping { dir: Dir::In, .. } if v >= 1 => {
+            p.err_line(&info("Ping from server (answered)".into()))
+        }
+        EventKind::Close { close, reply } if v >= 1 => p.err_line(&info(close_line(close, *reply))),
+        EventKind::Warning { message } => {
+            let line = warning_line(message, &s);
+            p.err_line(&line);
+        }
+        EventKind::Summary(sum) => {
+            if s.show_pongs || sum.pings.sent > 0 && v >= 1 {
+                p.err_line(&ping_summary(sum));
+            }
+            if v >= 1 {
+                p.err_line(&info(traffic_summary(sum)));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn paint(
+    text: &str,
+    color: bool,
+    f: impl Fn(colored::ColoredString) -> colored::ColoredString,
+) -> String {
+    if color {
+        f(text.normal()).to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// Milliseconds with three significant digits.
+pub fn ms(d: Duration) -> String {
+    let v = d.as_secs_f64() * 1000.0;
+    match v {
+        v if v >= 100.0 => format!("{v:.0} ms"),
+        v if v >= 10.0 => format!("{v:.1} ms"),
+        v if v >= 1.0 => format!("{v:.2} ms"),
+        v => format!("{v:.3} ms"),
+    }
+}
+
+fn timing_list(t: &Timings) -> String {
+    let parts: Vec<String> = [
+        ("dns", t.dns),
+        ("tcp", t.tcp),
+        ("tls", t.tls),
+        ("upgrade", t.upgrade),
+    ]
+    .iter()
+    .filter_map(|(name, d)| d.map(|d| format!("{name} {}", ms(d))))
+    .collect();
+    parts.join(", ")
+}
+
+fn frame_line(f: &FrameRecord) -> String {
+    let arrow = if f.dir == Dir::Out { ">>" } else { "<<" };
+    let rsv: String = f.rsv.iter().map(|&b| if b { '1' } else { '0' }).collect();
+    let mask = if f.masked { " masked" } else { "" };
+    let mut line = format!(
+        "{arrow} {} fin={} rsv={rsv}{mask} len={}",
+        opcode_name(f.opcode),
+        u8::from(f.fin),
+        f.len
+    );
+    if let Some((code, reason)) = f.close_payload() {
+        line.push_str(&format!(" code={code} ({})", close::name(code)));
+        if !reason.is_empty() {
+            line.push_str(&format!(
+                " reason=\"{}\"",
+                escape(&reason).replace('"', "\\\"")
+            ));
+        }
+    } else if f.len > 0 {
+        let as_text = matches!(f.opcode, 0x1 | 0x9 | 0xA)
+            || (f.opcode == 0 && std::str::from_utf8(&f.preview).is_ok());
+        line.push(' ');
+        line.push_str(&preview(&f.preview, as_text, f.truncated(), PREVIEW_CHARS));
+    }
+    line
+}
+
+fn close_line(c: &CloseInfo, reply: bool) -> String {
+    let who = if c.by == Side::Client {
+        "client"
+    } else {
+        "server"
+    };
+    let code = match c.code {
+        Some(code) => format!("{code} ({})", close::name(code)),
+        None => "no status code".to_string(),
+    };
+    let reason = if c.reason.is_empty() {
+        String::new()
+    } else {
+        format!(" \"{}\"", escape(&c.reason))
+    };
+    if reply {
+        format!("Close acknowledged by {who}: {code}{reason}")
+    } else {
+        format!("Closed by {who}: {code}{reason}")
+    }
+}
+
+fn ping_summary(sum: &Summary) -> String {
+    let p = &sum.pings;
+    let loss = if p.sent == 0 {
+        0.0
+    } else {
+        100.0 * (p.sent - p.received.min(p.sent)) as f64 / p.sent as f64
+    };
+    let mut line = format!(
+        "--- {} pings sent, {} pongs received, {loss:.1}% loss",
+        p.sent, p.received
+    );
+    if let (Some(min), Some(avg), Some(max)) = (p.min, p.avg, p.max) {
+        let f = |d: Duration| format!("{:.3}", d.as_secs_f64() * 1000.0);
+        line.push_str(&format!(
+            ", rtt min/avg/max = {}/{}/{} ms",
+            f(min),
+            f(avg),
+            f(max)
+        ));
+    }
+    line
+}
+
+fn traffic_summary(sum: &Summary) -> String {
+    format!(
+        "Sent {} messages ({} bytes), received {} messages ({} bytes) in {:.3} s",
+        sum.sent.messages,
+        sum.sent.bytes,
+        sum.received.messages,
+        sum.received.bytes,
+        sum.duration.as_secs_f64()
+    )
+}
+
+fn body_lines(body: &[u8]) -> Vec<String> {
+    let shown = &body[..body.len().min(BODY_SHOWN)];
+    let text = String::from_utf8_lossy(shown);
+    let mut lines: Vec<String> = text.lines().map(escape).collect();
+    if body.len() > BODY_SHOWN {
+        lines.push(format!("… ({} bytes in all)", body.len()));
+    }
+    lines
+}
+
+pub fn warning_line(message: &str, s: &OutputSettings) -> String {
+    format!(
+        "{} {message}",
+        paint("warning:", s.color_stderr, |t| t.yellow().bold())
+    )
+}
+
+pub fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{} {}",
+        paint("error:", s.color_stderr, |t| t.red().bold()),
+        escape(&err.to_string())
+    )];
+    if let Some(cause) = err.cause() {
+        lines.push(format!("  caused by: {}", escape(&cause)));
+    }
+    // With -v the body was already shown under the response head.
+    if let (Some(body), 0) = (err.body(), s.verbosity) {
+        let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
+        let more = if body.len() > 512 { "…" } else { "" };
+        lines.push(format!("  body: {}{more}", escape(text.trim_end())));
+    }
+    if let Some(hint) = err.hint() {
+        lines.push(format!("  hint: {hint}"));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn frame_lines_show_header_fields_and_close_codes() {
+        let mut f = FrameRecord {
+            dir: Dir::In,
+            at: Instant::now(),
+            fin: true,
+            rsv: [false, false, false],
+            opcode: 8,
+            masked: false,
+            len: 5,
+            preview: vec![0x03, 0xF0, b'b', b'a', b'd'],
+        };
+        assert_eq!(
+            frame_line(&f),
+            "<< close fin=1 rsv=000 len=5 code=1008 (policy violation) reason=\"bad\""
+        );
+        f.dir = Dir::Out;
+        f.opcode = 1;
+        f.masked = true;
+        f.rsv = [true, false, false];
+        f.preview = b"hel".to_vec();
+        assert_eq!(
+            frame_line(&f),
+            ">> text fin=1 rsv=100 masked len=5 \"hel…\""
+        );
+    }
+
+    #[test]
+    fn milliseconds_keep_three_significant_digits() {
+        assert_eq!(ms(Duration::from_micros(153)), "0.153 ms");
+        assert_eq!(ms(Duration::from_micros(3_104)), "3.10 ms");
+        assert_eq!(ms(Duration::from_micros(12_345)), "12.3 ms");
+        assert_eq!(ms(Duration::from_millis(250)), "250 ms");
+    }
+}

@@ -1,0 +1,245 @@
+//! NDJSON output: one object per event with "type", "t" (seconds) and "conn" (schema in
+//! docs/json.md).
+
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use crate::core::close;
+use crate::core::error::Error;
+use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, Side, Timings};
+use crate::core::frame_log::opcode_name;
+use crate::output::headers;
+use crate::output::payload::json_data;
+use crate::output::OutputSettings;
+
+fn secs(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e6
+}
+
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+fn opt_ms(d: Option<Duration>) -> Value {
+    d.map_or(Value::Null, |d| json!(millis(d)))
+}
+
+fn dir(d: Dir) -> &'static str {
+    match d {
+        Dir::Out => "out",
+        Dir::In => "in",
+    }
+}
+
+fn side(s: Side) -> &'static str {
+    match s {
+        Side::Client => "client",
+        Side::Server => "server",
+    }
+}
+
+pub fn close_json(c: &CloseInfo) -> Value {
+    json!({
+        "by": side(c.by),
+        "code": c.code,
+        "reason": c.reason,
+        "name": c.code.map(close::name),
+    })
+}
+
+fn timings(t: &Timings) -> Value {
+    json!({ "dns_ms": opt_ms(t.dns), "tcp_ms": opt_ms(t.tcp), "tls_ms": opt_ms(t.tls), "upgrade_ms": opt_ms(t.upgrade) })
+}
+
+/// A handshake head as raw text plus its parsed start line and headers.
+fn head(raw: &[u8], show: bool) -> Map<String, Value> {
+    let lines = headers::lines(raw, show);
+    let mut m = Map::new();
+    m.insert(
+        "raw".into(),
+        json!(String::from_utf8_lossy(&headers::masked(raw, show))),
+    );
+    let start = lines
+        .first()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .unwrap_or_default();
+    let mut parts = start.splitn(3, ' ');
+    let (a, b, c) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    if a.starts_with("HTTP/") {
+        m.insert("version".into(), json!(a));
+        m.insert("status".into(), json!(b.parse::<u16>().ok()));
+        m.insert("reason".into(), json!(c));
+    } else {
+        m.insert("method".into(), json!(a));
+        m.insert("path".into(), json!(b));
+        m.insert("version".into(), json!(c));
+    }
+    let pairs: Vec<Value> = headers::pairs(&lines)
+        .into_iter()
+        .map(|(n, v)| json!([n, v]))
+        .collect();
+    m.insert("headers".into(), Value::Array(pairs));
+    m
+}
+
+/// The JSON line for an event, or None for events with no JSON form.
+pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
+    let (kind, mut m): (&str, Map<String, Value>) = match &ev.kind {
+        EventKind::Resolved { host, addrs, took } => {
+            let addrs: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+            (
+                "resolved",
+                obj(json!({ "host": host, "addrs": addrs, "ms": millis(*took) })),
+            )
+        }
+        EventKind::TcpConnected { addr, took } => (
+            "tcp_connected",
+            obj(json!({ "addr": addr.to_string(), "ms": millis(*took) })),
+        ),
+        EventKind::Tls(t) => (
+            "tls",
+            obj(
+                json!({ "version": t.version, "cipher": t.cipher, "alpn": t.alpn, "sni": t.sni, "ms": millis(t.took) }),
+            ),
+        ),
+        EventKind::HandshakeRequest { raw } => ("handshake_request", head(raw, s.show_secrets)),
+        EventKind::HandshakeResponse { raw, body } => {
+            let mut m = head(raw, s.show_secrets);
+            if !body.is_empty() {
+                m.insert("body".into(), json_data(body, true));
+            }
+            ("handshake_response", m)
+        }
+        EventKind::Open {
+            subprotocol,
+            timings: t,
+        } => (
+            "open",
+            obj(json!({ "subprotocol": subprotocol, "timings": timings(t) })),
+        ),
+        EventKind::Frame(f) => {
+            let mut m = obj(json!({
+                "dir": dir(f.dir),
+                "fin": f.fin,
+                "rsv": f.rsv,
+                "opcode": opcode_name(f.opcode),
+                "opcode_raw": f.opcode,
+                "masked": f.masked,
+                "len": f.len,
+                "data": json_data(&f.preview, f.opcode != 0x2),
+                "truncated": f.truncated(),
+            }));
+            if let Some((code, reason)) = f.close_payload() {
+                m.insert("code".into(), json!(code));
+                m.insert("reason".into(), json!(reason));
+            }
+            ("frame", m)
+        }
+        EventKind::Message { dir: d, data } => {
+            let (kind, data) = match data {
+                Data::Text(t) => ("text", json!({ "text": t.as_str() })),
+                Data::Binary(b) => ("binary", json_data(b, false)),
+            };
+            (
+                "message",
+                obj(json!({ "dir": dir(*d), "kind": kind, "len": data_len(ev), "data": data })),
+            )
+        }
+        EventKind::Ping {
+            dir: d,
+            payload,
+            seq,
+        } => (
+            "ping",
+            obj(json!({ "dir": dir(*d), "seq": seq, "data": json_data(payload, true) })),
+        ),
+        EventKind::Pong {
+            dir: d,
+            payload,
+            seq,
+            rtt,
+        } => (
+            "pong",
+            obj(
+                json!({ "dir": dir(*d), "seq": seq, "rtt_ms": opt_ms(*rtt), "data": json_data(payload, true) }),
+            ),
+        ),
+        EventKind::Close { close, reply } => {
+            let mut m = obj(close_json(close));
+            m.insert("reply".into(), json!(reply));
+            ("close", m)
+        }
+        EventKind::Warning { message } => ("warning", obj(json!({ "message": message }))),
+        EventKind::Summary(sum) => {
+            let p = &sum.pings;
+            (
+                "summary",
+                obj(json!({
+                    "exit": sum.exit,
+                    "duration_s": secs(sum.duration),
+                    "sent": { "messages": sum.sent.messages, "bytes": sum.sent.bytes },
+                    "received": { "messages": sum.received.messages, "bytes": sum.received.bytes },
+                    "pings": {
+                        "sent": p.sent,
+                        "received": p.received,
+                        "min_ms": opt_ms(p.min),
+                        "avg_ms": opt_ms(p.avg),
+                        "max_ms": opt_ms(p.max),
+                    },
+                    "close": sum.close.as_ref().map(close_json),
+                })),
+            )
+        }
+    };
+    m.insert("type".into(), json!(kind));
+    m.insert("t".into(), json!(secs(ev.t)));
+    m.insert("conn".into(), json!(ev.conn));
+    Some(order(m))
+}
+
+fn data_len(ev: &Event) -> usize {
+    match &ev.kind {
+        EventKind::Message { data, .. } => data.len(),
+        _ => 0,
+    }
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Serialises with "type", "t" and "conn" first, so lines read well and grep well.
+fn order(mut m: Map<String, Value>) -> String {
+    let mut out = Map::new();
+    for key in ["type", "t", "conn"] {
+        if let Some(v) = m.remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    out.extend(m);
+    Value::Object(out).to_string()
+}
+
+pub fn error(err: &Error, t: Duration) -> String {
+    let mut m = obj(json!({
+        "exit": err.exit_status().code(),
+        "message": err.to_string(),
+        "cause": err.cause(),
+        "hint": err.hint(),
+    }));
+    if let Some(body) = err.body() {
+        m.insert("body".into(), json_data(body, true));
+    }
+    m.insert("type".into(), json!("error"));
+    m.insert("t".into(), json!(secs(t)));
+    m.insert("conn".into(), json!(0));
+    order(m)
+}

@@ -1,0 +1,113 @@
+//! The only printer: turns events and errors into human lines or NDJSON. Data goes to stdout,
+//! diagnostics to stderr; a closed stdout is remembered so commands can stop quietly.
+
+mod headers;
+mod human;
+mod json;
+pub mod payload;
+pub mod sanitize;
+
+use std::io::{self, Write};
+
+use crate::core::error::Error;
+use crate::core::event::{Event, EventSink};
+
+/// How events are shown, resolved once from flags, TTY and environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputSettings {
+    pub json: bool,
+    /// 0: messages only; 1: handshake, timings, closes; 2: also frames.
+    pub verbosity: u8,
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+    pub show_secrets: bool,
+    /// Print a line per pong (set when the user asked for pings).
+    pub show_pongs: bool,
+}
+
+pub struct Printer {
+    settings: OutputSettings,
+    out: Box<dyn Write + Send>,
+    err: Box<dyn Write + Send>,
+    closed: bool,
+}
+
+impl Printer {
+    pub fn stdio(settings: OutputSettings) -> Self {
+        Self::new(settings, Box::new(io::stdout()), Box::new(io::stderr()))
+    }
+
+    pub fn new(
+        settings: OutputSettings,
+        out: Box<dyn Write + Send>,
+        err: Box<dyn Write + Send>,
+    ) -> Self {
+        if settings.color_stdout || settings.color_stderr {
+            colored::control::set_override(true);
+        }
+        Printer {
+            settings,
+            out,
+            err,
+            closed: false,
+        }
+    }
+
+    pub fn settings(&self) -> &OutputSettings {
+        &self.settings
+    }
+
+    /// Writes one line of data to stdout and flushes it; a closed reader ends output quietly.
+    fn out_line(&mut self, line: &str) {
+        if self.closed {
+            return;
+        }
+        let res = writeln!(self.out, "{line}").and_then(|_| self.out.flush());
+        if let Err(e) = res {
+            // Whatever the reason, stdout is gone; BrokenPipe is the common, quiet case.
+            let _ = e;
+            self.closed = true;
+        }
+    }
+
+    /// Writes one diagnostic line to stderr (failures to write diagnostics are ignored).
+    fn err_line(&mut self, line: &str) {
+        let _ = writeln!(self.err, "{line}");
+    }
+
+    /// Reports an error that ends the run: `error:`, `caused by:`, `body:` and `hint:` lines on
+    /// stderr, and an `error` event on stdout in JSON mode.
+    pub fn error(&mut self, err: &Error, t: std::time::Duration) {
+        if self.settings.json {
+            let line = json::error(err, t);
+            self.out_line(&line);
+        }
+        for line in human::error_lines(err, &self.settings) {
+            self.err_line(&line);
+        }
+    }
+
+    pub fn warning(&mut self, message: &str) {
+        let line = human::warning_line(message, &self.settings);
+        self.err_line(&line);
+    }
+}
+
+impl EventSink for Printer {
+    fn emit(&mut self, event: Event) {
+        if self.settings.json {
+            if let Some(line) = json::event(&event, &self.settings) {
+                self.out_line(&line);
+            }
+            if let crate::core::event::EventKind::Warning { message } = &event.kind {
+                self.warning(message);
+            }
+        } else {
+            human::render(self, &event);
+        }
+    }
+
+    fn closed(&self) -> bool {
+        self.closed
+    }
+}

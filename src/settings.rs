@@ -1,0 +1,319 @@
+//! From command-line types to validated settings: every flag is checked and every piece of the
+//! environment (TTYs, NO_COLOR, SSLKEYLOGFILE) is read here, once.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use base64::Engine;
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+
+use crate::cli::{ColorChoice, ConnectArgs, OutputArgs, RequestArgs, TransportArgs};
+use crate::core::error::Error;
+use crate::core::event::Data;
+use crate::core::handshake::{basic_auth, RequestSpec};
+use crate::core::tap::TapConfig;
+use crate::core::target::TargetSpec;
+use crate::core::tls::TlsOptions;
+use crate::output::OutputSettings;
+
+/// The parts of the process environment that matter, captured once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub stdin_tty: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    /// NO_COLOR is set to a non-empty value.
+    pub no_color: bool,
+    /// SSLKEYLOGFILE is set.
+    pub keylog: bool,
+}
+
+impl Env {
+    pub fn capture() -> Self {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        Env {
+            stdin_tty: std::io::stdin().is_terminal(),
+            stdout_tty: std::io::stdout().is_terminal(),
+            stderr_tty: std::io::stderr().is_terminal(),
+            no_color: set("NO_COLOR"),
+            keylog: set("SSLKEYLOGFILE"),
+        }
+    }
+}
+
+/// How message text from -x and stdin becomes a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    Text,
+    Binary,
+    Hex,
+    Base64,
+}
+
+impl InputFormat {
+    /// Turns one input message into a payload; `what` names it in errors.
+    pub fn decode(self, raw: Vec<u8>, what: &str) -> Result<Data, Error> {
+        let bad = |why: String| Error::Usage {
+            message: format!("{what}: {why}"),
+            hint: None,
+        };
+        match self {
+            InputFormat::Text => {
+                let text = String::from_utf8(raw).map_err(|_| Error::Usage {
+                    message: format!("{what} is not valid UTF-8"),
+                    hint: Some("use --binary, --hex or --base64 for binary messages".into()),
+                })?;
+                Ok(Data::Text(Utf8Bytes::from(text)))
+            }
+            InputFormat::Binary => Ok(Data::Binary(Bytes::from(raw))),
+            InputFormat::Hex => {
+                let s: String = String::from_utf8_lossy(&raw)
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                if s.len() % 2 != 0 {
+                    return Err(bad("hex needs an even number of digits".into()));
+                }
+                let bytes = (0..s.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&s[i..i + 2], 16))
+                    .collect::<Result<Vec<u8>, _>>()
+                    .map_err(|_| bad(format!("'{}' is not hex", s.escape_debug())))?;
+                Ok(Data::Binary(Bytes::from(bytes)))
+            }
+            InputFormat::Base64 => {
+                let trimmed: Vec<u8> = raw
+                    .into_iter()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(&trimmed)
+                    .map_err(|e| bad(format!("not base64: {e}")))?;
+                Ok(Data::Binary(Bytes::from(bytes)))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    pub target: TargetSpec,
+    pub request: RequestSpec,
+    pub tls: TlsOptions,
+    pub connect_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub tap: TapConfig,
+    pub messages: Vec<Data>,
+    pub read_stdin: bool,
+    pub input: InputFormat,
+    pub count: Option<u64>,
+    pub wait: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub ping_interval: Option<Duration>,
+    pub close_code: u16,
+    pub close_reason: String,
+    pub output: OutputSettings,
+    /// Printed before connecting (e.g. --insecure).
+    pub warnings: Vec<String>,
+}
+
+/// Payload bytes kept per frame for display.
+const FRAME_PREVIEW: usize = 256;
+
+impl ConnectSettings {
+    pub fn from_args(args: ConnectArgs, env: &Env) -> Result<Self, Error> {
+        let target = TargetSpec::parse(&args.url)?;
+        let output = output_settings(&args.output, env, args.ping_interval.is_some());
+        let input = match (args.hex, args.base64, args.binary) {
+            (true, _, _) => InputFormat::Hex,
+            (_, true, _) => InputFormat::Base64,
+            (_, _, true) => InputFormat::Binary,
+            _ => InputFormat::Text,
+        };
+        let messages = args
+            .send
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| input.decode(m.into_bytes(), &format!("--send message {}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let userinfo = match &target {
+            TargetSpec::Url(t) => t.userinfo.clone(),
+            TargetSpec::BuiltinEcho => None,
+        };
+        let request = request_spec(args.request, userinfo)?;
+        let mut warnings = Vec::new();
+        if args.transport.insecure {
+            warnings.push("--insecure: the server's certificate is not verified".to_string());
+        }
+        let tls = tls_options(&args.transport, env);
+        if args.close_reason.len() > 123 {
+            return Err(Error::usage("--close-reason is longer than 123 bytes"));
+        }
+        if matches!(args.close_code, 1004..=1006 | 1015) {
+            return Err(Error::Usage {
+                message: format!(
+                    "--close-code {} is reserved and must not be sent",
+                    args.close_code
+                ),
+                hint: Some("use 1000 (normal), 1001 (going away), 1008, 1011, or 3000-4999".into()),
+            });
+        }
+        if args.ping_interval.is_some_and(|d| d.is_zero()) {
+            return Err(Error::usage("--ping-interval must be greater than zero"));
+        }
+        if args.count == Some(0) {
+            return Err(Error::usage("--count must be at least 1"));
+        }
+        // On a terminal, -x messages mean "not interactive": do not wait for typed lines.
+        let read_stdin = !args.no_stdin && (!env.stdin_tty || messages.is_empty());
+        let frames = args.output.frames || args.output.verbose >= 2;
+        Ok(ConnectSettings {
+            target,
+            request,
+            tls,
+            connect_timeout: args.transport.connect_timeout,
+            handshake_timeout: args.transport.handshake_timeout,
+            tap: TapConfig {
+                frames,
+                preview: FRAME_PREVIEW,
+            },
+            messages,
+            read_stdin,
+            input,
+            count: args.count,
+            wait: args.wait,
+            timeout: args.timeout,
+            ping_interval: args.ping_interval,
+            close_code: args.close_code,
+            close_reason: args.close_reason,
+            output,
+            warnings,
+        })
+    }
+}
+
+pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> OutputSettings {
+    let color = |tty: bool| match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && !env.no_color,
+    };
+    let verbosity = if args.frames {
+        args.verbose.max(2)
+    } else {
+        args.verbose
+    };
+    OutputSettings {
+        json: args.json,
+        verbosity,
+        color_stdout: color(env.stdout_tty) && !args.json,
+        color_stderr: color(env.stderr_tty),
+        show_secrets: args.show_secrets,
+        show_pongs,
+    }
+}
+
+pub fn request_spec(args: RequestArgs, userinfo: Option<String>) -> Result<RequestSpec, Error> {
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (what, value) in [
+        ("--origin", &args.origin),
+        ("--bearer", &args.bearer),
+        ("--auth", &args.auth),
+    ] {
+        if value.as_deref().is_some_and(|v| v.contains(['\r', '\n'])) {
+            return Err(Error::usage(format!("{what} must not contain line breaks")));
+        }
+    }
+    let authorization = match (args.auth, args.bearer) {
+        (Some(userpass), _) => {
+            if !userpass.contains(':') {
+                return Err(Error::Usage {
+                    message: "--auth takes USER:PASS".into(),
+                    hint: Some("for a token use --bearer TOKEN".into()),
+                });
+            }
+            Some(basic_auth(&userpass))
+        }
+        (None, Some(token)) => Some(format!("Bearer {token}")),
+        (None, None) => userinfo.map(|u| basic_auth(&u)),
+    };
+    Ok(RequestSpec {
+        headers,
+        origin: args.origin,
+        subprotocols: args.subprotocols,
+        authorization,
+    })
+}
+
+fn parse_header(h: &str) -> Result<(String, String), Error> {
+    let bad = |why: &str| Error::Usage {
+        message: format!("invalid header '{}': {why}", h.escape_debug()),
+        hint: Some("write -H 'Name: value'".into()),
+    };
+    let (name, value) = h.split_once(':').ok_or_else(|| bad("no ':'"))?;
+    let name = name.trim();
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+    {
+        return Err(bad("the name is not an HTTP token"));
+    }
+    if value.contains(['\r', '\n']) {
+        return Err(bad("the value contains a line break"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+pub fn tls_options(args: &TransportArgs, env: &Env) -> TlsOptions {
+    TlsOptions {
+        cacert: args.cacert.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        insecure: args.insecure,
+        sni: args.sni.clone(),
+        keylog: env.keylog,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_each_input_format() {
+        let bin = |d: Data| match d {
+            Data::Binary(b) => b.to_vec(),
+            Data::Text(_) => panic!("text"),
+        };
+        assert_eq!(
+            bin(InputFormat::Hex
+                .decode(b"de ad BE ef".to_vec(), "m")
+                .unwrap()),
+            [0xde, 0xad, 0xbe, 0xef]
+        );
+        assert_eq!(
+            bin(InputFormat::Base64.decode(b"AAEC".to_vec(), "m").unwrap()),
+            [0, 1, 2]
+        );
+        assert!(InputFormat::Hex.decode(b"abc".to_vec(), "m").is_err());
+        assert!(InputFormat::Hex.decode(b"zz".to_vec(), "m").is_err());
+        assert!(InputFormat::Base64.decode(b"!!".to_vec(), "m").is_err());
+        assert!(InputFormat::Text.decode(vec![0xff], "m").is_err());
+    }
+
+    #[test]
+    fn headers_are_validated() {
+        assert_eq!(
+            parse_header("X-A:  b c ").unwrap(),
+            ("X-A".into(), "b c".into())
+        );
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("Bad Name: x").is_err());
+        assert!(parse_header("X: a\r\nInjected: 1").is_err());
+    }
+}
