@@ -36,7 +36,7 @@ enum Stop {
 pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
     let clock = Clock::new(Instant::now());
     for w in &s.warnings {
-        printer.warning(w);
+        clock.emit(printer, EventKind::Warning { message: w.clone() });
     }
     let run_deadline = s.timeout.map(|t| Instant::now() + t);
     let ctrl_c = tokio::signal::ctrl_c();

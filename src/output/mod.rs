@@ -87,7 +87,7 @@ impl Printer {
         }
     }
 
-    pub fn warning(&mut self, message: &str) {
+    fn warning(&mut self, message: &str) {
         let line = human::warning_line(message, &self.settings);
         self.err_line(&line);
     }
