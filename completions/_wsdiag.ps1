@@ -1,0 +1,137 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'wsdiag'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'wsdiag' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server, send messages and print what comes back')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Accept WebSocket clients and print what they send (not built yet)')
+            [CompletionResult]::new('echo', 'echo', [CompletionResultType]::ParameterValue, 'Run an echo server for testing clients (not built yet)')
+            [CompletionResult]::new('handshake-inspect', 'handshake-inspect', [CompletionResultType]::ParameterValue, 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)')
+            [CompletionResult]::new('heartbeat-probe', 'heartbeat-probe', [CompletionResultType]::ParameterValue, 'Find how long an idle connection survives on a path (not built yet)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wsdiag;connect' {
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Send MSG after connecting (repeatable; sent in order, before stdin lines)')
+            [CompletionResult]::new('--send', '--send', [CompletionResultType]::ParameterName, 'Send MSG after connecting (repeatable; sent in order, before stdin lines)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Exit after N messages have been received')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after N messages have been received')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'After the last send, wait this long for replies, then close [default: until the peer closes, --count is met or --timeout expires]')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'After the last send, wait this long for replies, then close [default: until the peer closes, --count is met or --timeout expires]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the whole run; when it expires wsdiag closes and exits 7')
+            [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping every DUR and print each round-trip time')
+            [CompletionResult]::new('--close-code', '--close-code', [CompletionResultType]::ParameterName, 'Close code sent when wsdiag closes the connection')
+            [CompletionResult]::new('--close-reason', '--close-reason', [CompletionResultType]::ParameterName, 'Close reason sent when wsdiag closes the connection (at most 123 bytes)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header (repeatable)')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Origin header value')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'HTTP Basic authentication')
+            [CompletionResult]::new('--bearer', '--bearer', [CompletionResultType]::ParameterName, 'Authorization: Bearer TOKEN')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Bound on DNS resolution plus TCP connect')
+            [CompletionResult]::new('--handshake-timeout', '--handshake-timeout', [CompletionResultType]::ParameterName, 'Bound on the TLS handshake plus the HTTP upgrade')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate chain (PEM), for servers that require client authentication')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key for --cert (PEM)')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name sent in TLS SNI and checked against the certificate [default: URL host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
+            [CompletionResult]::new('--binary', '--binary', [CompletionResultType]::ParameterName, 'Send messages as binary frames instead of text')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Decode each message from hex before sending (implies --binary)')
+            [CompletionResult]::new('--base64', '--base64', [CompletionResultType]::ParameterName, 'Decode each message from base64 before sending (implies --binary)')
+            [CompletionResult]::new('--no-stdin', '--no-stdin', [CompletionResultType]::ParameterName, 'Do not read messages from stdin')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, '-v: handshake and timings on stderr; -vv: also every frame both ways')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, '-v: handshake and timings on stderr; -vv: also every frame both ways')
+            [CompletionResult]::new('--frames', '--frames', [CompletionResultType]::ParameterName, 'Show every frame both ways (same as -vv)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show Authorization, Cookie and similar header values instead of masking them')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wsdiag;listen' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wsdiag;echo' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wsdiag;handshake-inspect' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wsdiag;heartbeat-probe' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wsdiag;help' {
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server, send messages and print what comes back')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Accept WebSocket clients and print what they send (not built yet)')
+            [CompletionResult]::new('echo', 'echo', [CompletionResultType]::ParameterValue, 'Run an echo server for testing clients (not built yet)')
+            [CompletionResult]::new('handshake-inspect', 'handshake-inspect', [CompletionResultType]::ParameterValue, 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)')
+            [CompletionResult]::new('heartbeat-probe', 'heartbeat-probe', [CompletionResultType]::ParameterValue, 'Find how long an idle connection survives on a path (not built yet)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wsdiag;help;connect' {
+            break
+        }
+        'wsdiag;help;listen' {
+            break
+        }
+        'wsdiag;help;echo' {
+            break
+        }
+        'wsdiag;help;handshake-inspect' {
+            break
+        }
+        'wsdiag;help;heartbeat-probe' {
+            break
+        }
+        'wsdiag;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

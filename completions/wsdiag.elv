@@ -1,0 +1,119 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[wsdiag] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'wsdiag'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'wsdiag'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand connect 'Connect to a WebSocket server, send messages and print what comes back'
+            cand listen 'Accept WebSocket clients and print what they send (not built yet)'
+            cand echo 'Run an echo server for testing clients (not built yet)'
+            cand handshake-inspect 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)'
+            cand heartbeat-probe 'Find how long an idle connection survives on a path (not built yet)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsdiag;connect'= {
+            cand -x 'Send MSG after connecting (repeatable; sent in order, before stdin lines)'
+            cand --send 'Send MSG after connecting (repeatable; sent in order, before stdin lines)'
+            cand -n 'Exit after N messages have been received'
+            cand --count 'Exit after N messages have been received'
+            cand -w 'After the last send, wait this long for replies, then close [default: until the peer closes, --count is met or --timeout expires]'
+            cand --wait 'After the last send, wait this long for replies, then close [default: until the peer closes, --count is met or --timeout expires]'
+            cand --timeout 'Bound on the whole run; when it expires wsdiag closes and exits 7'
+            cand --ping-interval 'Send a ping every DUR and print each round-trip time'
+            cand --close-code 'Close code sent when wsdiag closes the connection'
+            cand --close-reason 'Close reason sent when wsdiag closes the connection (at most 123 bytes)'
+            cand -H 'Add a request header (repeatable)'
+            cand --header 'Add a request header (repeatable)'
+            cand --origin 'Origin header value'
+            cand -s 'Offer a subprotocol (repeatable, in order of preference)'
+            cand --subprotocol 'Offer a subprotocol (repeatable, in order of preference)'
+            cand --auth 'HTTP Basic authentication'
+            cand --bearer 'Authorization: Bearer TOKEN'
+            cand --connect-timeout 'Bound on DNS resolution plus TCP connect'
+            cand --handshake-timeout 'Bound on the TLS handshake plus the HTTP upgrade'
+            cand --cacert 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)'
+            cand --cert 'Client certificate chain (PEM), for servers that require client authentication'
+            cand --key 'Private key for --cert (PEM)'
+            cand --sni 'Server name sent in TLS SNI and checked against the certificate [default: URL host]'
+            cand --color 'When to use colors (NO_COLOR in the environment means never, unless ''always'')'
+            cand --binary 'Send messages as binary frames instead of text'
+            cand --hex 'Decode each message from hex before sending (implies --binary)'
+            cand --base64 'Decode each message from base64 before sending (implies --binary)'
+            cand --no-stdin 'Do not read messages from stdin'
+            cand -k 'Do not verify the server''s certificate (prints a warning)'
+            cand --insecure 'Do not verify the server''s certificate (prints a warning)'
+            cand -v '-v: handshake and timings on stderr; -vv: also every frame both ways'
+            cand --verbose '-v: handshake and timings on stderr; -vv: also every frame both ways'
+            cand --frames 'Show every frame both ways (same as -vv)'
+            cand --json 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
+            cand --show-secrets 'Show Authorization, Cookie and similar header values instead of masking them'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsdiag;listen'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsdiag;echo'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsdiag;handshake-inspect'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsdiag;heartbeat-probe'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wsdiag;help'= {
+            cand connect 'Connect to a WebSocket server, send messages and print what comes back'
+            cand listen 'Accept WebSocket clients and print what they send (not built yet)'
+            cand echo 'Run an echo server for testing clients (not built yet)'
+            cand handshake-inspect 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)'
+            cand heartbeat-probe 'Find how long an idle connection survives on a path (not built yet)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wsdiag;help;connect'= {
+        }
+        &'wsdiag;help;listen'= {
+        }
+        &'wsdiag;help;echo'= {
+        }
+        &'wsdiag;help;handshake-inspect'= {
+        }
+        &'wsdiag;help;heartbeat-probe'= {
+        }
+        &'wsdiag;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

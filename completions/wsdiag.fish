@@ -1,0 +1,80 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_wsdiag_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_wsdiag_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_wsdiag_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_wsdiag_using_subcommand
+    set -l cmd (__fish_wsdiag_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -s h -l help -d 'Print help'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "listen" -d 'Accept WebSocket clients and print what they send (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "echo" -d 'Run an echo server for testing clients (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "handshake-inspect" -d 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s x -l send -d 'Send MSG after connecting (repeatable; sent in order, before stdin lines)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s n -l count -d 'Exit after N messages have been received' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s w -l wait -d 'After the last send, wait this long for replies, then close [default: until the peer closes, --count is met or --timeout expires]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l timeout -d 'Bound on the whole run; when it expires wsdiag closes and exits 7' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-interval -d 'Send a ping every DUR and print each round-trip time' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l close-code -d 'Close code sent when wsdiag closes the connection' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l close-reason -d 'Close reason sent when wsdiag closes the connection (at most 123 bytes)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s H -l header -d 'Add a request header (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l origin -d 'Origin header value' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l auth -d 'HTTP Basic authentication' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l bearer -d 'Authorization: Bearer TOKEN' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l connect-timeout -d 'Bound on DNS resolution plus TCP connect' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l handshake-timeout -d 'Bound on the TLS handshake plus the HTTP upgrade' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l cacert -d 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l key -d 'Private key for --cert (PEM)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l binary -d 'Send messages as binary frames instead of text'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l hex -d 'Decode each message from hex before sending (implies --binary)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l base64 -d 'Decode each message from base64 before sending (implies --binary)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l no-stdin -d 'Do not read messages from stdin'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l frames -d 'Show every frame both ways (same as -vv)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s h -l help -d 'Print help'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s h -l help -d 'Print help'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s h -l help -d 'Print help'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s h -l help -d 'Print help'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s h -l help -d 'Print help'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "listen" -d 'Accept WebSocket clients and print what they send (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "echo" -d 'Run an echo server for testing clients (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "handshake-inspect" -d 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,20 @@
+//! Integration tests for the `wsdiag` binary: every test runs the built binary against real
+//! loopback servers (plain TCP, TLS with generated certificates, and a third-party server).
+
+mod support;
+
+mod colors;
+mod connect_errors;
+mod echo;
+mod ending;
+mod generated;
+mod handshake;
+mod interop;
+mod json;
+mod pipes;
+mod sanitize;
+mod secrets;
+mod signals;
+mod tls;
+mod usage;
+mod verbose;

@@ -1,0 +1,123 @@
+//! Usage errors (exit 2) and the subcommands that are not built yet.
+
+use crate::support::{connect, wsdiag, WsServer};
+
+#[tokio::test]
+async fn unknown_url_scheme_is_a_usage_error() {
+    for url in [
+        "http://127.0.0.1:1/",
+        "ftp://example.invalid/",
+        "builtin:nope",
+    ] {
+        let out = connect(url).args(["-x", "a", "-n", "1"]).run().await;
+        out.expect_code(2).expect_stderr_contains("error:");
+        assert!(out.stdout().is_empty(), "nothing belongs on stdout\n{out}");
+    }
+}
+
+#[tokio::test]
+async fn unparsable_url_is_a_usage_error() {
+    for url in ["ws://", "not a url", "ws://[::1/"] {
+        connect(url)
+            .args(["-x", "a", "-n", "1"])
+            .run()
+            .await
+            .expect_code(2)
+            .expect_stderr_contains("error:");
+    }
+}
+
+#[tokio::test]
+async fn bad_duration_is_a_usage_error() {
+    for flag in [
+        "--timeout",
+        "--wait",
+        "--ping-interval",
+        "--handshake-timeout",
+    ] {
+        connect("builtin:echo")
+            .args([flag, "soon", "-x", "a", "-n", "1"])
+            .run()
+            .await
+            .expect_code(2)
+            .expect_stderr_contains("soon");
+    }
+}
+
+#[tokio::test]
+async fn bad_hex_argument_is_a_usage_error() {
+    let server = WsServer::echo().await;
+    for bad in ["zz", "abc", "0g"] {
+        let out = connect(&server.url())
+            .args(["--hex", "-x", bad, "-n", "1"])
+            .run()
+            .await;
+        out.expect_code(2).expect_stderr_contains("error:");
+        assert!(out.stdout().is_empty(), "{out}");
+    }
+    assert!(
+        server.seen().messages.is_empty(),
+        "a message that failed to decode must not be sent: {:?}",
+        server.seen().messages
+    );
+}
+
+#[tokio::test]
+async fn bad_hex_line_on_stdin_is_a_usage_error() {
+    connect("builtin:echo")
+        .args(["--hex", "-n", "2"])
+        .stdin("00ff\nnot-hex\n")
+        .run()
+        .await
+        .expect_code(2)
+        .expect_stderr_contains("error:");
+}
+
+#[tokio::test]
+async fn bad_base64_argument_is_a_usage_error() {
+    connect("builtin:echo")
+        .args(["--base64", "-x", "!!!not base64", "-n", "1"])
+        .run()
+        .await
+        .expect_code(2)
+        .expect_stderr_contains("error:");
+}
+
+#[tokio::test]
+async fn hex_and_base64_together_are_refused() {
+    connect("builtin:echo")
+        .args(["--hex", "--base64", "-x", "00", "-n", "1"])
+        .run()
+        .await
+        .expect_code(2);
+}
+
+#[tokio::test]
+async fn close_code_out_of_range_is_refused() {
+    connect("builtin:echo")
+        .args(["--close-code", "999", "-x", "a", "-n", "1"])
+        .run()
+        .await
+        .expect_code(2);
+}
+
+#[tokio::test]
+async fn missing_url_is_a_usage_error() {
+    wsdiag(["connect"]).run().await.expect_code(2);
+}
+
+#[tokio::test]
+async fn unbuilt_subcommands_say_so_and_exit_2() {
+    for name in ["listen", "echo", "handshake-inspect", "heartbeat-probe"] {
+        let out = wsdiag([name, "--port", "0"]).run().await;
+        out.expect_code(2)
+            .expect_stderr_contains(&format!("error: 'wsdiag {name}' is not built yet"));
+        assert!(out.stdout().is_empty(), "{out}");
+    }
+}
+
+#[tokio::test]
+async fn help_lists_exit_codes() {
+    let out = wsdiag(["connect", "--help"]).run().await;
+    out.expect_code(0).expect_stdout_contains("Exit codes");
+}
