@@ -35,8 +35,9 @@ pub enum Command {
     Listen(PendingArgs),
     /// Run an echo server for testing clients (not built yet)
     Echo(PendingArgs),
-    /// Perform only the opening handshake and judge it against RFC 6455 (not built yet)
-    HandshakeInspect(PendingArgs),
+    /// Perform only the opening handshake, show it exactly and judge it against RFC 6455
+    #[command(after_help = INSPECT_AFTER_HELP, disable_version_flag = true)]
+    HandshakeInspect(Box<InspectArgs>),
     /// Find how long an idle connection survives on a path (not built yet)
     HeartbeatProbe(PendingArgs),
 }
@@ -54,6 +55,70 @@ in-process on an ephemeral loopback port).
 Exit codes:
   0 success · 1 check failed · 2 usage · 3 connect · 4 TLS · 5 handshake rejected ·
   6 connection lost after the handshake · 7 timed out · 130 interrupted";
+
+const INSPECT_AFTER_HELP: &str = "\
+Examples:
+  wsdiag handshake-inspect builtin:echo
+  wsdiag handshake-inspect wss://example.com/ws -s chat.v1 --offer-deflate
+  wsdiag handshake-inspect ws://127.0.0.1:8080/ --version 8        # see the server's 426
+  wsdiag handshake-inspect ws://127.0.0.1:8080/old -L --json
+
+Exit codes:
+  0 every check passed (warnings allowed) · 1 a check failed on a 101 reply · 2 usage ·
+  3 connect · 4 TLS · 5 handshake rejected (non-101) or not HTTP · 7 timed out";
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// ws:// or wss:// URL, or builtin:echo
+    pub url: String,
+
+    /// Print the request and response bytes exactly as sent and received, without prefixes
+    #[arg(long, conflicts_with = "json")]
+    pub raw: bool,
+
+    /// Offer permessage-deflate (client_max_window_bits) and report what the server accepted
+    #[arg(long)]
+    pub offer_deflate: bool,
+
+    /// Sec-WebSocket-Version to send (another value shows the server's 426 reply)
+    #[arg(long = "version", value_name = "N", default_value = "13")]
+    pub ws_version: String,
+
+    /// Fixed Sec-WebSocket-Key (16 bytes, base64), for reproducible output (--key is the TLS
+    /// client key, as in connect)
+    #[arg(long, value_name = "KEY")]
+    pub ws_key: Option<String>,
+
+    /// Request method (RFC 6455 requires GET; others test the server's reaction)
+    #[arg(long, value_name = "METHOD", default_value = "GET")]
+    pub method: String,
+
+    /// Follow 3xx redirects (at most 10), showing each hop
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+
+    /// Do not close the connection after a successful upgrade (drop it without a close frame)
+    #[arg(long)]
+    pub no_close: bool,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    #[command(flatten)]
+    pub transport: TransportArgs,
+
+    /// Print one JSON document instead of the report (schema: docs/json.md)
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// When to use colors (NO_COLOR in the environment means never, unless 'always')
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = "Output")]
+    pub color: ColorChoice,
+
+    /// Show Authorization, Cookie and similar header values instead of masking them
+    #[arg(long, help_heading = "Output")]
+    pub show_secrets: bool,
+}
 
 /// Arguments of a subcommand that is not built yet; accepted so `--help` shows it.
 #[derive(Debug, Args)]

@@ -14,45 +14,65 @@ pub mod settings;
 use cli::{Cli, Command};
 use exit::ExitStatus;
 use output::Printer;
-use settings::{ConnectSettings, Env};
+use settings::{ConnectSettings, Env, InspectSettings};
 
 /// Runs a parsed command line and returns the process exit status.
 pub fn run(cli: Cli, env: Env) -> ExitStatus {
     match cli.command {
         Command::Connect(args) => {
             let mut printer = Printer::stdio(settings::output_settings(&args.output, &env, false));
-            let settings = match ConnectSettings::from_args(*args, &env) {
-                Ok(s) => s,
-                Err(e) => {
-                    printer.error(&e, std::time::Duration::ZERO);
-                    return e.exit_status();
+            match ConnectSettings::from_args(*args, &env) {
+                Ok(s) => {
+                    let mut printer = Printer::stdio(s.output);
+                    block_on(&mut printer, |p| commands::connect::run(s, p))
                 }
-            };
-            let mut printer = Printer::stdio(settings.output);
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(source) => {
-                    let e = core::error::Error::Io {
-                        context: "cannot start the async runtime".into(),
-                        source,
-                    };
-                    printer.error(&e, std::time::Duration::ZERO);
-                    return ExitStatus::Usage;
+                Err(e) => usage_error(&mut printer, e),
+            }
+        }
+        Command::HandshakeInspect(args) => {
+            let mut printer = Printer::stdio(settings::inspect_output(&args, &env));
+            match InspectSettings::from_args(*args, &env) {
+                Ok(s) => {
+                    let mut printer = Printer::stdio(s.output);
+                    block_on(&mut printer, |p| commands::handshake_inspect::run(s, p))
                 }
-            };
-            let status = runtime.block_on(commands::connect::run(settings, &mut printer));
-            // A blocked stdin read must not hold the process open.
-            runtime.shutdown_background();
-            status
+                Err(e) => usage_error(&mut printer, e),
+            }
         }
         Command::Listen(_) => not_built("listen"),
         Command::Echo(_) => not_built("echo"),
-        Command::HandshakeInspect(_) => not_built("handshake-inspect"),
         Command::HeartbeatProbe(_) => not_built("heartbeat-probe"),
     }
+}
+
+fn usage_error(printer: &mut Printer, e: core::error::Error) -> ExitStatus {
+    printer.error(&e, std::time::Duration::ZERO);
+    e.exit_status()
+}
+
+/// Runs a command on a single-threaded runtime (a client needs no more).
+fn block_on<'p, F, Fut>(printer: &'p mut Printer, command: F) -> ExitStatus
+where
+    F: FnOnce(&'p mut Printer) -> Fut,
+    Fut: std::future::Future<Output = ExitStatus>,
+{
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(source) => {
+            let e = core::error::Error::Io {
+                context: "cannot start the async runtime".into(),
+                source,
+            };
+            return usage_error(printer, e);
+        }
+    };
+    let status = runtime.block_on(command(printer));
+    // A blocked stdin read must not hold the process open.
+    runtime.shutdown_background();
+    status
 }
 
 fn not_built(name: &str) -> ExitStatus {

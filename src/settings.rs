@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
-use crate::cli::{ColorChoice, ConnectArgs, OutputArgs, RequestArgs, TransportArgs};
+use crate::cli::{ColorChoice, ConnectArgs, InspectArgs, OutputArgs, RequestArgs, TransportArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
 use crate::core::handshake::{basic_auth, RequestSpec};
@@ -192,6 +192,95 @@ impl ConnectSettings {
     }
 }
 
+#[derive(Debug, Clone)]
+pub struct InspectSettings {
+    pub target: TargetSpec,
+    pub request: RequestSpec,
+    pub tls: TlsOptions,
+    pub connect_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub key: Option<String>,
+    pub raw: bool,
+    pub follow: bool,
+    pub close: bool,
+    pub output: OutputSettings,
+    pub warnings: Vec<String>,
+}
+
+/// Redirect hops followed at most by -L.
+pub const MAX_REDIRECTS: usize = 10;
+
+impl InspectSettings {
+    pub fn from_args(args: InspectArgs, env: &Env) -> Result<Self, Error> {
+        let target = TargetSpec::parse(&args.url)?;
+        let output = inspect_output(&args, env);
+        if let Some(key) = &args.ws_key {
+            let decoded = base64::engine::general_purpose::STANDARD.decode(key);
+            if decoded.map(|k| k.len()) != Ok(16) {
+                return Err(Error::Usage {
+                    message: format!(
+                        "--ws-key '{}' is not 16 bytes in base64",
+                        key.escape_debug()
+                    ),
+                    hint: Some("for example --ws-key dGhlIHNhbXBsZSBub25jZQ==".into()),
+                });
+            }
+        }
+        let method_ok = !args.method.is_empty()
+            && args
+                .method
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !method_ok {
+            return Err(Error::usage(format!(
+                "--method '{}' is not an HTTP method",
+                args.method.escape_debug()
+            )));
+        }
+        if args.ws_version.is_empty() || args.ws_version.contains(['\r', '\n']) {
+            return Err(Error::usage("--version must be a single header value"));
+        }
+        let userinfo = match &target {
+            TargetSpec::Url(t) => t.userinfo.clone(),
+            TargetSpec::BuiltinEcho => None,
+        };
+        let mut request = request_spec(args.request, userinfo)?;
+        request.method = Some(args.method);
+        request.version = Some(args.ws_version);
+        request.extensions = args
+            .offer_deflate
+            .then(|| crate::core::inspect::DEFLATE_OFFER.to_string());
+        let mut warnings = Vec::new();
+        if args.transport.insecure {
+            warnings.push("--insecure: the server's certificate is not enforced (still checked for the report)".to_string());
+        }
+        Ok(InspectSettings {
+            target,
+            request,
+            tls: tls_options(&args.transport, env),
+            connect_timeout: args.transport.connect_timeout,
+            handshake_timeout: args.transport.handshake_timeout,
+            key: args.ws_key,
+            raw: args.raw,
+            follow: args.follow,
+            close: !args.no_close,
+            output,
+            warnings,
+        })
+    }
+}
+
+pub fn inspect_output(args: &InspectArgs, env: &Env) -> OutputSettings {
+    let out = OutputArgs {
+        verbose: 0,
+        frames: false,
+        json: args.json,
+        color: args.color,
+        show_secrets: args.show_secrets,
+    };
+    output_settings(&out, env, false)
+}
+
 pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> OutputSettings {
     let color = |tty: bool| match args.color {
         ColorChoice::Always => true,
@@ -246,6 +335,7 @@ pub fn request_spec(args: RequestArgs, userinfo: Option<String>) -> Result<Reque
         origin: args.origin,
         subprotocols: args.subprotocols,
         authorization,
+        ..RequestSpec::default()
     })
 }
 

@@ -2,3 +2,4 @@
 //! status. Commands see settings, never clap types or the environment.
 
 pub mod connect;
+pub mod handshake_inspect;

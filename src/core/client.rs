@@ -69,6 +69,7 @@ pub async fn open(
             &spec.tls,
             handshake_deadline,
             spec.handshake_timeout,
+            None,
         )
         .await?;
         timings.tls = Some(info.took);

@@ -2,7 +2,7 @@
 //! tungstenite so that the request keeps the user's header order and case, and a rejected
 //! upgrade still yields its status, headers and body.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -22,6 +22,12 @@ pub struct RequestSpec {
     pub subprotocols: Vec<String>,
     /// Full Authorization value, e.g. `Basic …` or `Bearer …`.
     pub authorization: Option<String>,
+    /// Request method (default GET).
+    pub method: Option<String>,
+    /// Sec-WebSocket-Version (default 13).
+    pub version: Option<String>,
+    /// Sec-WebSocket-Extensions offer.
+    pub extensions: Option<String>,
 }
 
 /// A successful upgrade.
@@ -39,8 +45,14 @@ pub fn build_request(target: &Target, spec: &RequestSpec, key: &str) -> Vec<u8> 
         ("Upgrade".into(), "websocket".into()),
         ("Connection".into(), "Upgrade".into()),
         ("Sec-WebSocket-Key".into(), key.into()),
-        ("Sec-WebSocket-Version".into(), "13".into()),
+        (
+            "Sec-WebSocket-Version".into(),
+            spec.version.clone().unwrap_or_else(|| "13".into()),
+        ),
     ];
+    if let Some(ext) = &spec.extensions {
+        headers.push(("Sec-WebSocket-Extensions".into(), ext.clone()));
+    }
     if let Some(origin) = &spec.origin {
         headers.push(("Origin".into(), origin.clone()));
     }
@@ -62,7 +74,8 @@ pub fn build_request(target: &Target, spec: &RequestSpec, key: &str) -> Vec<u8> 
             None => headers.push((name.clone(), value.clone())),
         }
     }
-    let mut out = format!("GET {} HTTP/1.1\r\n", target.resource).into_bytes();
+    let method = spec.method.as_deref().unwrap_or("GET");
+    let mut out = format!("{method} {} HTTP/1.1\r\n", target.resource).into_bytes();
     for (name, value) in headers {
         out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
     }
@@ -83,20 +96,53 @@ pub fn basic_auth(userpass: &str) -> String {
     )
 }
 
-/// Sends the request and reads and checks the response. Reads are bounded by the caller's
-/// deadline; a rejection's body read is bounded here too, so a keep-alive server that sends
-/// no Content-Length cannot turn a 403 into a timeout.
-pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
+/// A response head as received, parsed; headers keep their order, case and duplicates.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The head's exact bytes, up to and including the blank line.
+    pub raw: Vec<u8>,
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub minor_version: u8,
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    /// Bytes after the head: the first frames of a 101, or the body of anything else.
+    pub rest: Vec<u8>,
+    /// When the first response byte arrived and when the head was complete.
+    pub first_byte: Option<Instant>,
+    pub head_done: Instant,
+}
+
+impl Response {
+    /// The first value of a header (names compare case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn io_err(e: std::io::Error, what: &str) -> Error {
+    crate::core::tls::classify(&e, "").unwrap_or_else(|| Error::BadHandshake {
+        message: format!("{what}: {e}"),
+    })
+}
+
+/// Writes the request bytes.
+pub async fn send_request<S: AsyncWrite + Unpin>(
     stream: &mut S,
     request: &[u8],
-    key: &str,
-    offered: &[String],
-) -> Result<Upgraded, Error> {
-    let io_err = |e: std::io::Error, what: &str| {
-        crate::core::tls::classify(&e, "").unwrap_or_else(|| Error::BadHandshake {
-            message: format!("{what}: {e}"),
-        })
-    };
+) -> Result<(), Error> {
     stream
         .write_all(request)
         .await
@@ -104,9 +150,14 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
     stream
         .flush()
         .await
-        .map_err(|e| io_err(e, "sending the upgrade request failed"))?;
+        .map_err(|e| io_err(e, "sending the upgrade request failed"))
+}
 
+/// Reads and parses the response head; for a non-101 reply also reads its body (bounded here,
+/// so a keep-alive server that sends no Content-Length cannot turn a 403 into a timeout).
+pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response, Error> {
     let mut buf = Vec::with_capacity(4096);
+    let mut first_byte = None;
     let end = loop {
         if let Some(end) = find_head_end(&buf) {
             break end;
@@ -124,12 +175,14 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
         if n == 0 {
             return Err(not_http(&buf, true));
         }
+        first_byte.get_or_insert_with(Instant::now);
         buf.extend_from_slice(&chunk[..n]);
         if !buf.starts_with(&b"HTTP/"[..buf.len().min(5)]) {
             return Err(not_http(&buf, false));
         }
     };
-    let leftover = buf.split_off(end);
+    let head_done = Instant::now();
+    let rest = buf.split_off(end);
     let mut headers = [httparse::EMPTY_HEADER; 128];
     let mut resp = httparse::Response::new(&mut headers);
     match resp.parse(&buf) {
@@ -137,22 +190,53 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
         _ => return Err(not_http(&buf, false)),
     }
     let status = resp.code.unwrap_or(0);
-    let header = |name: &str| {
-        resp.headers
+    let mut response = Response {
+        minor_version: resp.version.unwrap_or(1),
+        status,
+        reason: resp.reason.unwrap_or("").to_string(),
+        headers: resp
+            .headers
             .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+            .map(|h| {
+                (
+                    h.name.to_string(),
+                    String::from_utf8_lossy(h.value).trim().to_string(),
+                )
+            })
+            .collect(),
+        raw: buf,
+        rest,
+        first_byte,
+        head_done,
     };
     if status != 101 {
-        let length = header("Content-Length").and_then(|v| v.parse::<usize>().ok());
-        let body = read_body(stream, leftover, length).await;
+        let length = response
+            .header("Content-Length")
+            .and_then(|v| v.parse::<usize>().ok());
+        let rest = std::mem::take(&mut response.rest);
+        response.rest = read_body(stream, rest, length).await;
+    }
+    Ok(response)
+}
+
+/// Sends the request and reads and checks the response (RFC 6455 §4.1): any fault is an error.
+pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    request: &[u8],
+    key: &str,
+    offered: &[String],
+) -> Result<Upgraded, Error> {
+    send_request(stream, request).await?;
+    let resp = read_response(stream).await?;
+    if resp.status != 101 {
         return Err(Error::Rejected {
-            status,
-            reason: resp.reason.unwrap_or("").to_string(),
-            body,
+            status: resp.status,
+            reason: resp.reason,
+            body: resp.rest,
         });
     }
     let bad = |message: String| Err(Error::BadHandshake { message });
+    let header = |name: &str| resp.header(name).map(str::to_string);
     match header("Upgrade") {
         Some(v) if v.eq_ignore_ascii_case("websocket") => {}
         other => {
@@ -163,10 +247,7 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     let connection = header("Connection");
-    if !connection.as_deref().is_some_and(|v| {
-        v.split(',')
-            .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
-    }) {
+    if !connection.as_deref().is_some_and(has_upgrade_token) {
         return bad(format!(
             "Connection header is {}, expected a list with 'upgrade'",
             shown(connection)
@@ -199,8 +280,15 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
     }
     Ok(Upgraded {
         subprotocol,
-        leftover,
+        leftover: resp.rest,
     })
+}
+
+/// True when a Connection value lists the `upgrade` token.
+pub fn has_upgrade_token(value: &str) -> bool {
+    value
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
 }
 
 fn shown(v: Option<String>) -> String {
@@ -213,7 +301,7 @@ fn shown(v: Option<String>) -> String {
 /// Explains a response that is not HTTP (or no response at all).
 fn not_http(buf: &[u8], eof: bool) -> Error {
     let message = if buf.is_empty() {
-        "the server closed the connection without answering the upgrade".to_string()
+        "the server closed the connection without answering the upgrade (if this port expects TLS, try wss://)".to_string()
     } else if buf[0] == 0x15 || buf[0] == 0x16 {
         "the server answered with TLS: this port speaks TLS; try wss://".to_string()
     } else {
@@ -269,6 +357,7 @@ mod tests {
             origin: Some("https://o".into()),
             subprotocols: vec!["a".into(), "b".into()],
             authorization: Some(basic_auth("u:p")),
+            ..RequestSpec::default()
         };
         let req = String::from_utf8(build_request(&target, &spec, "KEY==")).unwrap();
         assert_eq!(

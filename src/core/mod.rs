@@ -1,6 +1,7 @@
 //! The connection core shared by every subcommand: targets, transport (TCP, TLS), the wire tap,
 //! the handshake, sessions and the event stream. It knows nothing about terminals.
 
+pub mod certs;
 pub mod client;
 pub mod close;
 pub mod echo_server;
@@ -8,8 +9,10 @@ pub mod error;
 pub mod event;
 pub mod frame_log;
 pub mod handshake;
+pub mod inspect;
 pub mod session;
 pub mod tap;
 pub mod target;
 pub mod tls;
 pub mod transport;
+pub mod verdict;

@@ -2,9 +2,10 @@
 //! translation of rustls failures into errors a person can act on.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -32,20 +33,54 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Builds the client configuration; file problems are usage errors (exit 2).
-pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
+/// The server's certificate chain and what verifying it found, for reports.
+#[derive(Debug, Clone, Default)]
+pub struct CertReport {
+    pub chain: Vec<CertificateDer<'static>>,
+    /// Why verification failed (None: it passed, or did not run).
+    pub failure: Option<String>,
+    pub checked: bool,
+}
+
+pub type CertRecorder = Arc<Mutex<CertReport>>;
+
+/// Builds the client configuration; file problems are usage errors (exit 2). With a recorder,
+/// the chain and the verification result are kept even when verification fails (or is
+/// skipped by --insecure, in which case it still runs, for the report).
+pub fn client_config(
+    opts: &TlsOptions,
+    recorder: Option<CertRecorder>,
+) -> Result<Arc<ClientConfig>, Error> {
     let provider = provider();
+    let setup = |e: rustls::Error| Error::TlsConfig {
+        message: format!("TLS setup failed: {e}"),
+    };
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::TlsConfig {
-            message: format!("TLS setup failed: {e}"),
-        })?;
-    let builder = if opts.insecure {
-        builder
+        .map_err(setup)?;
+    let builder = match (recorder, opts.insecure) {
+        (None, true) => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
-    } else {
-        builder.with_root_certificates(roots(opts.cacert.as_deref())?)
+            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider))),
+        (None, false) => builder.with_root_certificates(roots(opts.cacert.as_deref())?),
+        (Some(record), insecure) => {
+            let roots = Arc::new(roots(opts.cacert.as_deref())?);
+            let inner = WebPkiServerVerifier::builder_with_provider(roots, provider)
+                .build()
+                .map_err(|e| Error::TlsConfig {
+                    message: format!("TLS setup failed: {e}"),
+                })?;
+            let name = opts.sni.clone().unwrap_or_default();
+            let verifier = Recording {
+                inner,
+                record,
+                enforce: !insecure,
+                name,
+            };
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+        }
     };
     let mut config = match (&opts.cert, &opts.key) {
         (Some(cert), Some(key)) => {
@@ -204,5 +239,71 @@ impl ServerCertVerifier for AcceptAnything {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Verifies with webpki and records the chain and the outcome.
+#[derive(Debug)]
+struct Recording {
+    inner: Arc<WebPkiServerVerifier>,
+    record: CertRecorder,
+    enforce: bool,
+    name: String,
+}
+
+impl ServerCertVerifier for Recording {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let result =
+            self.inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let name = if self.name.is_empty() {
+            server_name.to_str().into_owned()
+        } else {
+            self.name.clone()
+        };
+        if let Ok(mut r) = self.record.lock() {
+            r.chain = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| c.clone().into_owned())
+                .collect();
+            r.checked = true;
+            r.failure = result
+                .as_ref()
+                .err()
+                .map(|e| describe(e, &name).to_string());
+        }
+        match result {
+            Err(e) if self.enforce => Err(e),
+            _ => Ok(ServerCertVerified::assertion()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
     }
 }

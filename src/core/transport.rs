@@ -103,8 +103,9 @@ pub async fn connect_tls(
     opts: &TlsOptions,
     deadline: Instant,
     budget: Duration,
+    recorder: Option<tls::CertRecorder>,
 ) -> Result<(NetStream, TlsInfo), Error> {
-    let config = tls::client_config(opts)?;
+    let config = tls::client_config(opts, recorder)?;
     let name = opts.sni.clone().unwrap_or_else(|| target.host.clone());
     let server_name = tls::server_name(&name)?;
     let start = Instant::now();

@@ -53,7 +53,7 @@ fn timings(t: &Timings) -> Value {
 }
 
 /// A handshake head as raw text plus its parsed start line and headers.
-fn head(raw: &[u8], show: bool) -> Map<String, Value> {
+pub fn head(raw: &[u8], show: bool) -> Map<String, Value> {
     let lines = headers::lines(raw, show);
     let mut m = Map::new();
     m.insert(

@@ -2,9 +2,10 @@
 //! diagnostics to stderr; a closed stdout is remembered so commands can stop quietly.
 
 mod headers;
-mod human;
-mod json;
+pub(crate) mod human;
+pub(crate) mod json;
 pub mod payload;
+pub mod report;
 pub mod sanitize;
 
 use std::io::{self, Write};
@@ -85,6 +86,34 @@ impl Printer {
         for line in human::error_lines(err, &self.settings) {
             self.err_line(&line);
         }
+    }
+
+    /// Prints a handshake-inspect report: raw bytes, one JSON document, or the human report.
+    pub fn report(&mut self, report: &crate::core::inspect::Report, raw: bool) {
+        if raw {
+            let bytes = report::raw(report);
+            if self
+                .out
+                .write_all(&bytes)
+                .and_then(|_| self.out.flush())
+                .is_err()
+            {
+                self.closed = true;
+            }
+            let line = format!("verdict: {}", report.verdict());
+            self.err_line(&line);
+        } else if self.settings.json {
+            let doc = report::json(report, &self.settings);
+            self.out_line(&doc);
+        } else {
+            let text = report::human(report, &self.settings);
+            self.out_line(text.trim_end_matches('\n'));
+        }
+    }
+
+    /// A `warning:` line on stderr.
+    pub fn warning_line(&mut self, message: &str) {
+        self.warning(message);
     }
 
     fn warning(&mut self, message: &str) {

@@ -1,0 +1,94 @@
+//! `wsdiag handshake-inspect`: perform only the opening handshake, show it exactly, judge it,
+//! follow redirects on request, and close cleanly.
+
+use crate::core::echo_server;
+use crate::core::error::Error;
+use crate::core::handshake;
+use crate::core::inspect::{self, InspectSpec, Report};
+use crate::core::target::{Target, TargetSpec};
+use crate::core::verdict::Level;
+use crate::exit::ExitStatus;
+use crate::output::Printer;
+use crate::settings::{InspectSettings, MAX_REDIRECTS};
+
+pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
+    for w in &s.warnings {
+        printer.warning_line(w);
+    }
+    let mut target = match &s.target {
+        TargetSpec::Url(t) => t.clone(),
+        TargetSpec::BuiltinEcho => match echo_server::spawn_loopback().await {
+            Ok(addr) => Target {
+                tls: false,
+                host: addr.ip().to_string(),
+                port: addr.port(),
+                resource: "/".into(),
+                userinfo: None,
+            },
+            Err(e) => {
+                printer.error(&e, std::time::Duration::ZERO);
+                return e.exit_status();
+            }
+        },
+    };
+    let spec = InspectSpec {
+        request: s.request.clone(),
+        tls: s.tls.clone(),
+        connect_timeout: s.connect_timeout,
+        handshake_timeout: s.handshake_timeout,
+        key: s.key.clone().unwrap_or_else(handshake::generate_key),
+        close: s.close,
+    };
+    let mut hops = Vec::new();
+    let mut follow_error = None;
+    loop {
+        let hop = inspect::inspect(&target, &spec).await;
+        let location = hop
+            .response
+            .as_ref()
+            .filter(|r| (300..400).contains(&r.status))
+            .and_then(|r| r.header("Location").map(str::to_string));
+        hops.push(hop);
+        let Some(location) = location.filter(|_| s.follow) else {
+            break;
+        };
+        if hops.len() > MAX_REDIRECTS {
+            follow_error = Some(Error::usage(format!("more than {MAX_REDIRECTS} redirects")));
+            break;
+        }
+        match inspect::redirect_target(&target, &location) {
+            Ok(next) => target = next,
+            Err(e) => {
+                follow_error = Some(e);
+                break;
+            }
+        }
+    }
+    let mut report = Report {
+        hops,
+        exit: ExitStatus::Success,
+    };
+    if let (Some(e), Some(last)) = (follow_error, report.hops.last_mut()) {
+        last.error.get_or_insert(Error::BadHandshake {
+            message: e.to_string(),
+        });
+    }
+    report.exit = exit_status(&report);
+    printer.report(&report, s.raw);
+    report.exit
+}
+
+fn exit_status(report: &Report) -> ExitStatus {
+    let Some(hop) = report.last() else {
+        return ExitStatus::Usage;
+    };
+    if let Some(e) = &hop.error {
+        return e.exit_status();
+    }
+    match &hop.response {
+        Some(r) if r.status != 101 => ExitStatus::Handshake,
+        Some(_) if hop.checks.iter().any(|c| c.level == Level::Fail) => ExitStatus::CheckFailed,
+        Some(_) => ExitStatus::Success,
+        None => ExitStatus::Handshake,
+    }
+}

@@ -1,0 +1,293 @@
+//! One inspected upgrade: connect, send the request exactly, read the reply with timings,
+//! judge it, and close cleanly. Failures are recorded in the hop, not returned, so a report
+//! always has everything that was seen before things went wrong.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::time::{timeout, timeout_at};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use crate::core::certs::{self, CertFacts};
+use crate::core::error::Error;
+use crate::core::event::TlsInfo;
+use crate::core::handshake::{self, RequestSpec, Response};
+use crate::core::target::Target;
+use crate::core::tls::{CertRecorder, TlsOptions};
+use crate::core::transport::{self, NetStream};
+use crate::core::verdict::{self, Check, Offer};
+
+/// The permessage-deflate offer sent by `--offer-deflate`.
+pub const DEFLATE_OFFER: &str = "permessage-deflate; client_max_window_bits";
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone)]
+pub struct InspectSpec {
+    pub request: RequestSpec,
+    pub tls: TlsOptions,
+    pub connect_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub key: String,
+    pub close: bool,
+}
+
+/// Cumulative times from the start of the hop, like curl's -w variables.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HopTimings {
+    pub dns: Option<Duration>,
+    pub tcp: Option<Duration>,
+    pub tls: Option<Duration>,
+    pub sent: Option<Duration>,
+    pub first_byte: Option<Duration>,
+    pub headers: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsFacts {
+    pub info: Option<TlsInfo>,
+    pub certs: Vec<CertFacts>,
+    /// None: verification passed; Some(reason): it failed (fatal unless --insecure).
+    pub verify_failure: Option<String>,
+    pub verified: bool,
+    pub insecure: bool,
+}
+
+/// How the closing handshake went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseOutcome {
+    /// The server answered our close frame with this code.
+    Answered(Option<u16>),
+    /// The server dropped TCP without answering.
+    NoAnswer,
+    TimedOut,
+    /// `--no-close`: the connection was dropped without a close frame.
+    Skipped,
+}
+
+#[derive(Debug)]
+pub struct Hop {
+    pub url: String,
+    pub addr: Option<SocketAddr>,
+    pub tls: Option<TlsFacts>,
+    pub request: Vec<u8>,
+    pub response: Option<Response>,
+    pub checks: Vec<Check>,
+    pub timings: HopTimings,
+    pub close: Option<CloseOutcome>,
+    pub error: Option<Error>,
+}
+
+/// A whole inspection: every hop (one unless redirects were followed) and the verdict.
+#[derive(Debug)]
+pub struct Report {
+    pub hops: Vec<Hop>,
+    pub exit: crate::exit::ExitStatus,
+}
+
+impl Report {
+    /// The hop whose outcome decides the verdict.
+    pub fn last(&self) -> Option<&Hop> {
+        self.hops.last()
+    }
+
+    /// "pass", "warn", "fail" (a check failed on a 101), "rejected" (non-101) or "error".
+    pub fn verdict(&self) -> &'static str {
+        let Some(hop) = self.last() else {
+            return "error";
+        };
+        if hop.error.is_some() {
+            return "error";
+        }
+        match &hop.response {
+            Some(r) if r.status != 101 => "rejected",
+            Some(_) => match hop.checks.iter().map(|c| c.level).max() {
+                Some(verdict::Level::Fail) => "fail",
+                Some(verdict::Level::Warn) => "warn",
+                _ => "pass",
+            },
+            None => "error",
+        }
+    }
+}
+
+/// Inspects one URL.
+pub async fn inspect(target: &Target, spec: &InspectSpec) -> Hop {
+    let mut hop = Hop {
+        url: target.display(),
+        addr: None,
+        tls: None,
+        request: Vec::new(),
+        response: None,
+        checks: Vec::new(),
+        timings: HopTimings::default(),
+        close: None,
+        error: None,
+    };
+    if let Err(e) = run(target, spec, &mut hop).await {
+        hop.error = Some(e);
+    }
+    hop
+}
+
+async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), Error> {
+    let start = Instant::now();
+    let connect_deadline = start + spec.connect_timeout;
+    let (addrs, dns) = transport::resolve(target, connect_deadline, spec.connect_timeout).await?;
+    hop.timings.dns = dns.map(|_| start.elapsed());
+    let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout)
+        .await?;
+    hop.timings.tcp = Some(start.elapsed());
+    hop.addr = tcp.peer_addr().ok();
+
+    let deadline = Instant::now() + spec.handshake_timeout;
+    let mut stream = if target.tls {
+        let recorder: CertRecorder = Arc::new(Mutex::new(Default::default()));
+        let result = transport::connect_tls(
+            tcp,
+            target,
+            &spec.tls,
+            deadline,
+            spec.handshake_timeout,
+            Some(recorder.clone()),
+        )
+        .await;
+        let record = recorder.lock().map(|r| r.clone()).unwrap_or_default();
+        let mut facts = TlsFacts {
+            info: None,
+            certs: certs::facts(&record.chain),
+            verify_failure: record.failure,
+            verified: record.checked,
+            insecure: spec.tls.insecure,
+        };
+        match result {
+            Ok((stream, info)) => {
+                hop.timings.tls = Some(start.elapsed());
+                facts.info = Some(info);
+                hop.tls = Some(facts);
+                stream
+            }
+            Err(e) => {
+                hop.tls = Some(facts);
+                return Err(e);
+            }
+        }
+    } else {
+        NetStream::Plain(tcp)
+    };
+
+    hop.request = handshake::build_request(target, &spec.request, &spec.key);
+    let exchange = async {
+        handshake::send_request(&mut stream, &hop.request).await?;
+        hop.timings.sent = Some(start.elapsed());
+        handshake::read_response(&mut stream).await
+    };
+    let response = match timeout_at(deadline.into(), exchange).await {
+        Err(_) => {
+            return Err(Error::HandshakeTimeout {
+                after: spec.handshake_timeout,
+            })
+        }
+        Ok(r) => r?,
+    };
+    hop.timings.first_byte = response
+        .first_byte
+        .map(|t| t.saturating_duration_since(start));
+    hop.timings.headers = Some(response.head_done.saturating_duration_since(start));
+    let offer = Offer {
+        key: spec.key.clone(),
+        subprotocols: spec.request.subprotocols.clone(),
+        deflate: spec.request.extensions.is_some(),
+    };
+    hop.checks = verdict::judge(&offer, &response);
+    let upgraded = response.status == 101;
+    let rest = response.rest.clone();
+    hop.response = Some(response);
+    if upgraded {
+        hop.close = Some(if spec.close {
+            close(stream, rest).await
+        } else {
+            CloseOutcome::Skipped
+        });
+    }
+    Ok(())
+}
+
+/// Sends a 1000 close frame and waits (bounded) for the server's answer.
+async fn close(stream: NetStream, rest: Vec<u8>) -> CloseOutcome {
+    let mut ws = WebSocketStream::from_partially_read(stream, rest, Role::Client, None).await;
+    let normal = CloseFrame {
+        code: CloseCode::Normal,
+        reason: "".into(),
+    };
+    if timeout(CLOSE_TIMEOUT, ws.close(Some(normal)))
+        .await
+        .is_err()
+    {
+        return CloseOutcome::TimedOut;
+    }
+    let answer = timeout(CLOSE_TIMEOUT, async {
+        while let Some(msg) = ws.next().await {
+            match msg {
+                Ok(Message::Close(frame)) => {
+                    return CloseOutcome::Answered(frame.map(|f| u16::from(f.code)))
+                }
+                Ok(_) => continue,
+                Err(_) => return CloseOutcome::NoAnswer,
+            }
+        }
+        CloseOutcome::NoAnswer
+    })
+    .await;
+    answer.unwrap_or(CloseOutcome::TimedOut)
+}
+
+/// The next URL for a 3xx reply with a Location, relative to the current one; http(s)
+/// locations map to ws(s).
+pub fn redirect_target(current: &Target, location: &str) -> Result<Target, Error> {
+    let base = url::Url::parse(&current.display()).map_err(|e| {
+        Error::usage(format!(
+            "cannot follow the redirect from {}: {e}",
+            current.display()
+        ))
+    })?;
+    let next = base.join(location).map_err(|e| {
+        Error::usage(format!(
+            "cannot follow Location '{}': {e}",
+            location.escape_debug()
+        ))
+    })?;
+    let mut s = next.to_string();
+    if let Some(rest) = s.strip_prefix("http://") {
+        s = format!("ws://{rest}");
+    } else if let Some(rest) = s.strip_prefix("https://") {
+        s = format!("wss://{rest}");
+    }
+    Target::parse(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_resolve_relative_and_map_http_schemes() {
+        let cur = Target::parse("ws://h:81/a/b?x").unwrap();
+        assert_eq!(
+            redirect_target(&cur, "/c?y=1").unwrap().display(),
+            "ws://h:81/c?y=1"
+        );
+        assert_eq!(
+            redirect_target(&cur, "https://o/z").unwrap().display(),
+            "wss://o/z"
+        );
+        assert_eq!(
+            redirect_target(&cur, "d").unwrap().display(),
+            "ws://h:81/a/d"
+        );
+    }
+}
