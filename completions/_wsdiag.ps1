@@ -28,7 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server, send messages and print what comes back')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Accept WebSocket clients and print what they send (not built yet)')
             [CompletionResult]::new('echo', 'echo', [CompletionResultType]::ParameterValue, 'Run an echo server for testing clients (not built yet)')
-            [CompletionResult]::new('handshake-inspect', 'handshake-inspect', [CompletionResultType]::ParameterValue, 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)')
+            [CompletionResult]::new('handshake-inspect', 'handshake-inspect', [CompletionResultType]::ParameterValue, 'Perform only the opening handshake, show it exactly and judge it against RFC 6455')
             [CompletionResult]::new('heartbeat-probe', 'heartbeat-probe', [CompletionResultType]::ParameterValue, 'Find how long an idle connection survives on a path (not built yet)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -90,10 +90,34 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             break
         }
         'wsdiag;handshake-inspect' {
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Sec-WebSocket-Version to send (another value shows the server''s 426 reply)')
+            [CompletionResult]::new('--ws-key', '--ws-key', [CompletionResultType]::ParameterName, 'Fixed Sec-WebSocket-Key (16 bytes, base64), for reproducible output (--key is the TLS client key, as in connect)')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'Request method (RFC 6455 requires GET; others test the server''s reaction)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header (repeatable)')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Origin header value')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'HTTP Basic authentication')
+            [CompletionResult]::new('--bearer', '--bearer', [CompletionResultType]::ParameterName, 'Authorization: Bearer TOKEN')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Bound on DNS resolution plus TCP connect')
+            [CompletionResult]::new('--handshake-timeout', '--handshake-timeout', [CompletionResultType]::ParameterName, 'Bound on the TLS handshake plus the HTTP upgrade')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate chain (PEM), for servers that require client authentication')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key for --cert (PEM)')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name sent in TLS SNI and checked against the certificate [default: URL host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the request and response bytes exactly as sent and received, without prefixes')
+            [CompletionResult]::new('--offer-deflate', '--offer-deflate', [CompletionResultType]::ParameterName, 'Offer permessage-deflate (client_max_window_bits) and report what the server accepted')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow 3xx redirects (at most 10), showing each hop')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Follow 3xx redirects (at most 10), showing each hop')
+            [CompletionResult]::new('--no-close', '--no-close', [CompletionResultType]::ParameterName, 'Do not close the connection after a successful upgrade (drop it without a close frame)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of the report (schema: docs/json.md)')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show Authorization, Cookie and similar header values instead of masking them')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'wsdiag;heartbeat-probe' {
@@ -107,7 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server, send messages and print what comes back')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Accept WebSocket clients and print what they send (not built yet)')
             [CompletionResult]::new('echo', 'echo', [CompletionResultType]::ParameterValue, 'Run an echo server for testing clients (not built yet)')
-            [CompletionResult]::new('handshake-inspect', 'handshake-inspect', [CompletionResultType]::ParameterValue, 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)')
+            [CompletionResult]::new('handshake-inspect', 'handshake-inspect', [CompletionResultType]::ParameterValue, 'Perform only the opening handshake, show it exactly and judge it against RFC 6455')
             [CompletionResult]::new('heartbeat-probe', 'heartbeat-probe', [CompletionResultType]::ParameterValue, 'Find how long an idle connection survives on a path (not built yet)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

@@ -29,7 +29,7 @@ complete -c wsdiag -n "__fish_wsdiag_needs_command" -s V -l version -d 'Print ve
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "listen" -d 'Accept WebSocket clients and print what they send (not built yet)'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "echo" -d 'Run an echo server for testing clients (not built yet)'
-complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "handshake-inspect" -d 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path (not built yet)'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s x -l send -d 'Send MSG after connecting (repeatable; sent in order, before stdin lines)' -r
@@ -68,13 +68,36 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s h -l help -d 'P
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s h -l help -d 'Print help'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l version -d 'Sec-WebSocket-Version to send (another value shows the server\'s 426 reply)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l ws-key -d 'Fixed Sec-WebSocket-Key (16 bytes, base64), for reproducible output (--key is the TLS client key, as in connect)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l method -d 'Request method (RFC 6455 requires GET; others test the server\'s reaction)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s H -l header -d 'Add a request header (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l origin -d 'Origin header value' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l auth -d 'HTTP Basic authentication' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l bearer -d 'Authorization: Bearer TOKEN' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l connect-timeout -d 'Bound on DNS resolution plus TCP connect' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l handshake-timeout -d 'Bound on the TLS handshake plus the HTTP upgrade' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l cacert -d 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l key -d 'Private key for --cert (PEM)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l raw -d 'Print the request and response bytes exactly as sent and received, without prefixes'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l offer-deflate -d 'Offer permessage-deflate (client_max_window_bits) and report what the server accepted'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s L -l follow -d 'Follow 3xx redirects (at most 10), showing each hop'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l no-close -d 'Do not close the connection after a successful upgrade (drop it without a close frame)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l json -d 'Print one JSON document instead of the report (schema: docs/json.md)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s h -l help -d 'Print help'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s h -l help -d 'Print help'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "listen" -d 'Accept WebSocket clients and print what they send (not built yet)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "echo" -d 'Run an echo server for testing clients (not built yet)'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "handshake-inspect" -d 'Perform only the opening handshake and judge it against RFC 6455 (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path (not built yet)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

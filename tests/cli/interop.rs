@@ -18,7 +18,7 @@ fn python() -> PathBuf {
 }
 
 /// A running echo_server.py; stops when dropped (its stdin closes and it is killed).
-struct PyServer {
+pub(crate) struct PyServer {
     port: u16,
     _child: Child,
     _stdin: ChildStdin,
@@ -26,7 +26,7 @@ struct PyServer {
 
 /// Starts the server, or returns None (after saying why) when Python with `websockets` is
 /// not available outside CI.
-async fn start() -> Option<PyServer> {
+pub(crate) async fn start() -> Option<PyServer> {
     let python = python();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/echo_server.py");
     let unavailable = |why: String| {
@@ -68,7 +68,11 @@ async fn start() -> Option<PyServer> {
 }
 
 impl PyServer {
-    fn url(&self) -> String {
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub(crate) fn url(&self) -> String {
         format!("ws://127.0.0.1:{}/", self.port)
     }
 }

@@ -108,7 +108,7 @@ async fn missing_url_is_a_usage_error() {
 
 #[tokio::test]
 async fn unbuilt_subcommands_say_so_and_exit_2() {
-    for name in ["listen", "echo", "handshake-inspect", "heartbeat-probe"] {
+    for name in ["listen", "echo", "heartbeat-probe"] {
         let out = wsdiag([name, "--port", "0"]).run().await;
         out.expect_code(2)
             .expect_stderr_contains(&format!("error: 'wsdiag {name}' is not built yet"));

@@ -1,5 +1,6 @@
 //! Shared test machinery: running the binary, loopback servers, a throwaway PKI.
 
+pub mod crafted;
 pub mod pki;
 pub mod raw_server;
 pub mod run;
@@ -27,4 +28,47 @@ pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
                 .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line:?}\n{out}"))
         })
         .collect()
+}
+
+/// `wsdiag handshake-inspect URL --color never`.
+pub fn handshake_inspect(url: &str) -> run::Wsdiag {
+    wsdiag(["handshake-inspect", url, "--color", "never"])
+}
+
+/// The level and message of check `id` in a human report's `Checks:` list; with several
+/// hops, the last hop's.
+#[track_caller]
+pub fn check_line(out: &Output, id: &str) -> (String, String) {
+    checks(out)
+        .into_iter()
+        .rev()
+        .find(|(_, i, _)| i == id)
+        .map(|(level, _, message)| (level, message))
+        .unwrap_or_else(|| panic!("no {id} check in the report\n{out}"))
+}
+
+/// Every `  LEVEL  ID  MESSAGE` line of a human report, as (level, id, message).
+pub fn checks(out: &Output) -> Vec<(String, String, String)> {
+    out.stdout()
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .filter_map(|l| {
+            let mut parts = l.trim_start().splitn(2, char::is_whitespace);
+            let level = parts.next()?;
+            if !["pass", "warn", "fail"].contains(&level) {
+                return None;
+            }
+            let rest = parts.next()?.trim_start();
+            let (id, message) = rest.split_once(char::is_whitespace)?;
+            Some((level.to_owned(), id.to_owned(), message.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Stdout parsed as exactly one JSON document on one line.
+#[track_caller]
+pub fn json_doc(out: &Output) -> serde_json::Value {
+    let lines = json_lines(out);
+    assert_eq!(lines.len(), 1, "expected one JSON document\n{out}");
+    lines.into_iter().next().expect("one document")
 }

@@ -27,6 +27,7 @@ pub struct Pki {
     ca: CertificateDer<'static>,
     server: Leaf,
     named_server: Leaf,
+    expired_server: Leaf,
 }
 
 impl Pki {
@@ -49,9 +50,16 @@ impl Pki {
         let ca_key = KeyPair::generate().expect("ca key");
         let ca = CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca cert");
 
-        let leaf = |names: &[&str], usage: ExtendedKeyUsagePurpose| -> (Leaf, String, String) {
+        let leaf_valid = |names: &[&str],
+                          usage: ExtendedKeyUsagePurpose,
+                          expired: bool|
+         -> (Leaf, String, String) {
             let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
             let mut params = CertificateParams::new(names.clone()).expect("leaf params");
+            if expired {
+                params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+                params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+            }
             params.distinguished_name.push(
                 DnType::CommonName,
                 names.first().cloned().unwrap_or_default(),
@@ -66,11 +74,17 @@ impl Pki {
             };
             (leaf, cert_pem, key_pem)
         };
+        let leaf = |names: &[&str], usage| leaf_valid(names, usage, false);
         let (server, _, _) = leaf(
             &["localhost", "127.0.0.1"],
             ExtendedKeyUsagePurpose::ServerAuth,
         );
         let (named_server, _, _) = leaf(&[OTHER_NAME], ExtendedKeyUsagePurpose::ServerAuth);
+        let (expired_server, _, _) = leaf_valid(
+            &["localhost", "127.0.0.1"],
+            ExtendedKeyUsagePurpose::ServerAuth,
+            true,
+        );
         let (_, client_pem, client_key) =
             leaf(&["wsdiag client"], ExtendedKeyUsagePurpose::ClientAuth);
 
@@ -83,6 +97,7 @@ impl Pki {
             dir,
             server,
             named_server,
+            expired_server,
         }
     }
 
@@ -106,6 +121,12 @@ impl Pki {
     /// TLS for a server certified for [`OTHER_NAME`] only.
     pub fn named_acceptor(&self) -> TlsAcceptor {
         self.build(&self.named_server, false)
+    }
+
+    /// TLS for a server certified for `localhost` and `127.0.0.1` by a certificate that
+    /// expired on 2021-01-01.
+    pub fn expired_acceptor(&self) -> TlsAcceptor {
+        self.build(&self.expired_server, false)
     }
 
     /// TLS for a server that requires a client certificate issued by the test CA.
