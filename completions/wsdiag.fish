@@ -27,8 +27,8 @@ end
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -s h -l help -d 'Print help'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
-complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "listen" -d 'Accept WebSocket clients and print what they send (not built yet)'
-complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "echo" -d 'Run an echo server for testing clients (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "listen" -d 'Accept WebSocket clients, print what they send and talk back from stdin'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "echo" -d 'Run an echo server, with fault injection, for testing clients'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path (not built yet)'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -64,8 +64,61 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l json -d 'Print
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s h -l help -d 'Print help'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s p -l port -d 'Port to listen on (0: an ephemeral port, printed on stderr)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s b -l bind -d 'Address to bind (anything wider than loopback must be asked for)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-connections -d 'Refuse connections beyond this many at once' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-message -d 'Largest message accepted (bigger ones close the connection with 1009)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l handshake-timeout -d 'Bound on a client\'s TLS handshake plus HTTP upgrade' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s s -l subprotocol -d 'Accept only these subprotocols (repeatable); the first one the client offers is selected' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s H -l header -d 'Add a header to every 101 response (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l cert -d 'Serve TLS with this certificate chain (PEM)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l key -d 'Private key for --cert (PEM)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-runtime -d 'Stop after this long (servers otherwise run until Ctrl-C)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s n -l count -d 'Exit 0 after N messages have been received (from all clients)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l expect -d 'A received message must match REGEX (repeatable, in order); exit 0 once all matched' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l expect-timeout -d 'How long each --expect may wait for its match' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l ping-interval -d 'Ping each client every DUR and print each round-trip time' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l tls-self-signed -d 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l once -d 'Serve a single client, then exit with its connection\'s outcome'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l binary -d 'Send stdin lines as binary messages'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l no-stdin -d 'Do not read stdin'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l frames -d 'Show every frame both ways (same as -vv)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s h -l help -d 'Print help'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s p -l port -d 'Port to listen on (0: an ephemeral port, printed on stderr)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s b -l bind -d 'Address to bind (anything wider than loopback must be asked for)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-connections -d 'Refuse connections beyond this many at once' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-message -d 'Largest message accepted (bigger ones close the connection with 1009)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l handshake-timeout -d 'Bound on a client\'s TLS handshake plus HTTP upgrade' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s s -l subprotocol -d 'Accept only these subprotocols (repeatable); the first one the client offers is selected' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s H -l header -d 'Add a header to every 101 response (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l cert -d 'Serve TLS with this certificate chain (PEM)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l key -d 'Private key for --cert (PEM)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-runtime -d 'Stop after this long (servers otherwise run until Ctrl-C)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l delay -d 'Wait this long before each echo' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l drop-after -d 'Reset the connection (TCP RST) after echoing N messages' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l close-after -d 'Close each connection this long after it opened, with --close-code' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l close-code -d 'Close code for --close-after' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l close-reason -d 'Close reason for --close-after' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l idle-timeout -d 'Close silently (TCP FIN, no close frame) after DUR without traffic, like a proxy\'s idle timeout' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l ping-interval -d 'Ping each client every DUR' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l push-every -d 'Send an unsolicited text message ("push N") every DUR' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l reject -d 'Refuse every upgrade with this HTTP status and a short body' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l tls-self-signed -d 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l no-pong -d 'Ignore pings (a dead server that still holds TCP)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l frames -d 'Show every frame both ways (same as -vv)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s h -l help -d 'Print help'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l version -d 'Sec-WebSocket-Version to send (another value shows the server\'s 426 reply)' -r
@@ -96,8 +149,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s h -l
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s h -l help -d 'Print help'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "listen" -d 'Accept WebSocket clients and print what they send (not built yet)'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "echo" -d 'Run an echo server for testing clients (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "listen" -d 'Accept WebSocket clients, print what they send and talk back from stdin'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "echo" -d 'Run an echo server, with fault injection, for testing clients'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path (not built yet)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

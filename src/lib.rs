@@ -14,7 +14,7 @@ pub mod settings;
 use cli::{Cli, Command};
 use exit::ExitStatus;
 use output::Printer;
-use settings::{ConnectSettings, Env, InspectSettings};
+use settings::{ConnectSettings, EchoSettings, Env, InspectSettings, ListenSettings};
 
 /// Runs a parsed command line and returns the process exit status.
 pub fn run(cli: Cli, env: Env) -> ExitStatus {
@@ -39,8 +39,26 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
                 Err(e) => usage_error(&mut printer, e),
             }
         }
-        Command::Listen(_) => not_built("listen"),
-        Command::Echo(_) => not_built("echo"),
+        Command::Listen(args) => {
+            let mut printer = Printer::stdio(settings::output_settings(&args.output, &env, false));
+            match ListenSettings::from_args(*args, &env) {
+                Ok(s) => {
+                    let printer = Printer::stdio(s.output);
+                    serve_on_runtime(&mut Printer::stdio(s.output), commands::listen::run(s, printer))
+                }
+                Err(e) => usage_error(&mut printer, e),
+            }
+        }
+        Command::Echo(args) => {
+            let mut printer = Printer::stdio(settings::output_settings(&args.output, &env, false));
+            match EchoSettings::from_args(*args, &env) {
+                Ok(s) => {
+                    let printer = Printer::stdio(s.output);
+                    serve_on_runtime(&mut Printer::stdio(s.output), commands::echo::run(s, printer))
+                }
+                Err(e) => usage_error(&mut printer, e),
+            }
+        }
         Command::HeartbeatProbe(_) => not_built("heartbeat-probe"),
     }
 }
@@ -56,21 +74,32 @@ where
     F: FnOnce(&'p mut Printer) -> Fut,
     Fut: std::future::Future<Output = ExitStatus>,
 {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(source) => {
-            let e = core::error::Error::Io {
-                context: "cannot start the async runtime".into(),
-                source,
-            };
+            let e = core::error::Error::Io { context: "cannot start the async runtime".into(), source };
             return usage_error(printer, e);
         }
     };
     let status = runtime.block_on(command(printer));
     // A blocked stdin read must not hold the process open.
+    runtime.shutdown_background();
+    status
+}
+
+/// Runs a server on a multi-threaded runtime (one worker per core).
+fn serve_on_runtime(
+    printer: &mut Printer,
+    command: impl std::future::Future<Output = ExitStatus>,
+) -> ExitStatus {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(source) => {
+            let e = core::error::Error::Io { context: "cannot start the async runtime".into(), source };
+            return usage_error(printer, e);
+        }
+    };
+    let status = runtime.block_on(command);
     runtime.shutdown_background();
     status
 }

@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
-use tokio::time::{interval, sleep_until, MissedTickBehavior};
+use tokio::time::sleep_until;
 
 use crate::core::client::{self, ClientSpec};
 use crate::core::echo_server;
 use crate::core::error::Error;
 use crate::core::event::{Data, Dir, Event, EventKind, EventSink, Side, Summary};
 use crate::core::session::{Clock, Incoming, Session};
-use crate::core::target::{Target, TargetSpec};
+use crate::core::wait::{tick, ticker, until};
 use crate::exit::ExitStatus;
 use crate::output::Printer;
 use crate::settings::{ConnectSettings, InputFormat};
@@ -57,11 +57,8 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
     let mut input_done = false;
     let mut wait_deadline: Option<Instant> = None;
     let mut received = 0u64;
-    let mut pinger = s.ping_interval.map(|p| {
-        let mut i = interval(p);
-        i.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        i
-    });
+    // The first ping goes out at once: its RTT is the first thing a user wants to see.
+    let mut pinger = ticker(Duration::ZERO, s.ping_interval);
 
     let stop = loop {
         if printer.closed() {
@@ -105,9 +102,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
             let quiet = matches!(other, Stop::CountMet | Stop::OutputClosed);
             close(&mut session, s.close_code, &s.close_reason, printer, !quiet).await;
             Ok(match other {
-                Stop::Timeout => Err(Error::RunTimeout {
-                    after: s.timeout.unwrap_or_default(),
-                }),
+                Stop::Timeout => Err(Error::RunTimeout { after: s.timeout.unwrap_or_default() }),
                 Stop::BadInput(e) => Err(e),
                 _ => Ok(()),
             })
@@ -120,19 +115,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
 struct Interrupted;
 
 async fn open(s: &ConnectSettings, clock: &Clock, printer: &mut Printer) -> Result<Session, Error> {
-    let target = match &s.target {
-        TargetSpec::Url(t) => t.clone(),
-        TargetSpec::BuiltinEcho => {
-            let addr = echo_server::spawn_loopback().await?;
-            Target {
-                tls: false,
-                host: addr.ip().to_string(),
-                port: addr.port(),
-                resource: "/".into(),
-                userinfo: None,
-            }
-        }
-    };
+    let target = echo_server::start(&s.target).await?;
     let spec = ClientSpec {
         target,
         request: s.request.clone(),
@@ -156,18 +139,14 @@ fn ended(
         if let Some(c) = &session.close {
             if let (Side::Server, Some(code)) = (c.by, c.code) {
                 if code != 1000 {
-                    return Err(Error::UnexpectedClose {
-                        code,
-                        reason: c.reason.clone(),
-                    });
+                    return Err(Error::UnexpectedClose { code, reason: c.reason.clone(), peer: "server" });
                 }
             }
         }
         match count {
-            Some(expected) if received < expected => Err(Error::CountNotMet {
-                expected,
-                got: received,
-            }),
+            Some(expected) if received < expected => {
+                Err(Error::CountNotMet { expected, got: received, peer: "server" })
+            }
             _ => Ok(()),
         }
     }))
@@ -181,10 +160,7 @@ async fn close(session: &mut Session, code: u16, reason: &str, printer: &mut Pri
     }
     session.close(code, reason, printer);
     let deadline = Instant::now() + CLOSE_TIMEOUT;
-    let mut sink = Muted {
-        printer,
-        mute: !show,
-    };
+    let mut sink = Muted { printer, mute: !show };
     loop {
         tokio::select! {
             incoming = session.next(&mut sink) => if let Incoming::Ended(_) = incoming { break },
@@ -231,26 +207,10 @@ fn finish(
         received: session.map(|s| s.received).unwrap_or_default(),
         pings: session.map(|s| s.ping_stats()).unwrap_or_default(),
         close: session.and_then(|s| s.close.clone()),
+        connections: None,
     };
     clock.emit(printer, EventKind::Summary(summary));
     status
-}
-
-/// Sleeps until the instant, or forever when there is none.
-async fn until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => sleep_until(d.into()).await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn tick(pinger: &mut Option<tokio::time::Interval>) {
-    match pinger {
-        Some(i) => {
-            i.tick().await;
-        }
-        None => std::future::pending().await,
-    }
 }
 
 /// Feeds -x messages, then stdin lines, into a bounded channel; the channel closes at the end.

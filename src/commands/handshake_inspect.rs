@@ -5,7 +5,6 @@ use crate::core::echo_server;
 use crate::core::error::Error;
 use crate::core::handshake;
 use crate::core::inspect::{self, InspectSpec, Report};
-use crate::core::target::{Target, TargetSpec};
 use crate::core::verdict::Level;
 use crate::exit::ExitStatus;
 use crate::output::Printer;
@@ -15,21 +14,12 @@ pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
     for w in &s.warnings {
         printer.warning_line(w);
     }
-    let mut target = match &s.target {
-        TargetSpec::Url(t) => t.clone(),
-        TargetSpec::BuiltinEcho => match echo_server::spawn_loopback().await {
-            Ok(addr) => Target {
-                tls: false,
-                host: addr.ip().to_string(),
-                port: addr.port(),
-                resource: "/".into(),
-                userinfo: None,
-            },
-            Err(e) => {
-                printer.error(&e, std::time::Duration::ZERO);
-                return e.exit_status();
-            }
-        },
+    let mut target = match echo_server::start(&s.target).await {
+        Ok(t) => t,
+        Err(e) => {
+            printer.error(&e, std::time::Duration::ZERO);
+            return e.exit_status();
+        }
     };
     let spec = InspectSpec {
         request: s.request.clone(),
@@ -64,14 +54,9 @@ pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
             }
         }
     }
-    let mut report = Report {
-        hops,
-        exit: ExitStatus::Success,
-    };
+    let mut report = Report { hops, exit: ExitStatus::Success };
     if let (Some(e), Some(last)) = (follow_error, report.hops.last_mut()) {
-        last.error.get_or_insert(Error::BadHandshake {
-            message: e.to_string(),
-        });
+        last.error.get_or_insert(Error::BadHandshake { message: e.to_string() });
     }
     report.exit = exit_status(&report);
     printer.report(&report, s.raw);

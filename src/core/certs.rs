@@ -22,9 +22,7 @@ pub struct CertFacts {
 
 /// Parses what it can of each certificate; an unparsable one is described as such.
 pub fn facts(chain: &[CertificateDer<'_>]) -> Vec<CertFacts> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     chain.iter().map(|der| one(der, now)).collect()
 }
 

@@ -7,10 +7,10 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
-use crate::core::event::{Dir, EventKind, EventSink, Timings};
+use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
 use crate::core::handshake::{self, RequestSpec};
 use crate::core::session::{Clock, Session};
-use crate::core::tap::{Tap, TapConfig, TapRecord};
+use crate::core::tap::{drain, Records, Tap, TapConfig, TapRecord};
 use crate::core::target::Target;
 use crate::core::tls::TlsOptions;
 use crate::core::transport::{self, NetStream};
@@ -30,48 +30,27 @@ pub struct ClientSpec {
 
 /// Opens the connection, emitting an event per phase; the handshake bytes are always emitted,
 /// even when the upgrade fails.
-pub async fn open(
-    spec: &ClientSpec,
-    clock: &Clock,
-    sink: &mut dyn EventSink,
-) -> Result<Session, Error> {
+pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) -> Result<Session, Error> {
     let mut timings = Timings::default();
     let target = &spec.target;
     let connect_deadline = Instant::now() + spec.connect_timeout;
     let (addrs, dns) = transport::resolve(target, connect_deadline, spec.connect_timeout).await?;
     timings.dns = dns;
     if let Some(took) = dns {
-        clock.emit(
-            sink,
-            EventKind::Resolved {
-                host: target.host.clone(),
-                addrs: addrs.clone(),
-                took,
-            },
-        );
+        clock.emit(sink, EventKind::Resolved { host: target.host.clone(), addrs: addrs.clone(), took });
     }
     let tcp_start = Instant::now();
-    let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout)
-        .await?;
+    let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout).await?;
     let took = tcp_start.elapsed();
     timings.tcp = Some(took);
-    let addr = tcp.peer_addr().map_err(|source| Error::Io {
-        context: "connection lost".into(),
-        source,
-    })?;
+    let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
     clock.emit(sink, EventKind::TcpConnected { addr, took });
 
     let handshake_deadline = Instant::now() + spec.handshake_timeout;
     let stream = if target.tls {
-        let (stream, info) = transport::connect_tls(
-            tcp,
-            target,
-            &spec.tls,
-            handshake_deadline,
-            spec.handshake_timeout,
-            None,
-        )
-        .await?;
+        let (stream, info) =
+            transport::connect_tls(tcp, target, &spec.tls, handshake_deadline, spec.handshake_timeout, None)
+                .await?;
         timings.tls = Some(info.took);
         clock.emit(sink, EventKind::Tls(info));
         stream
@@ -79,7 +58,7 @@ pub async fn open(
         NetStream::Plain(tcp)
     };
 
-    let (mut tap, tap_rx) = Tap::new(stream, spec.tap);
+    let (mut tap, mut tap_rx) = Tap::new(stream, spec.tap);
     let key = spec.key.clone().unwrap_or_else(handshake::generate_key);
     let request = handshake::build_request(target, &spec.request, &key);
     let upgrade_start = Instant::now();
@@ -89,36 +68,24 @@ pub async fn open(
     )
     .await;
     tap.flush_partial();
-    emit_heads(&tap_rx, clock, sink, &result);
+    emit_heads(&mut tap_rx, clock, sink, &result);
     let upgraded = match result {
-        Err(_) => {
-            return Err(Error::HandshakeTimeout {
-                after: spec.handshake_timeout,
-            })
-        }
+        Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
         Ok(Err(e)) => return Err(e),
         Ok(Ok(up)) => up,
     };
     timings.upgrade = Some(upgrade_start.elapsed());
     let config = WebSocketConfig::default();
-    let ws =
-        WebSocketStream::from_partially_read(tap, upgraded.leftover, Role::Client, Some(config))
-            .await;
-    clock.emit(
-        sink,
-        EventKind::Open {
-            subprotocol: upgraded.subprotocol.clone(),
-            timings,
-        },
-    );
-    let mut session = Session::new(ws, tap_rx, *clock, 0);
+    let ws = WebSocketStream::from_partially_read(tap, upgraded.leftover, Role::Client, Some(config)).await;
+    clock.emit(sink, EventKind::Open { subprotocol: upgraded.subprotocol.clone(), timings });
+    let mut session = Session::new(ws, tap_rx, *clock, 0, Side::Client);
     session.drain_tap(sink);
     Ok(session)
 }
 
 /// Turns the recorded heads into handshake events; a rejection's body rides on the response.
 fn emit_heads<T>(
-    rx: &std::sync::mpsc::Receiver<TapRecord>,
+    rx: &mut Records,
     clock: &Clock,
     sink: &mut dyn EventSink,
     result: &Result<Result<T, Error>, tokio::time::error::Elapsed>,
@@ -127,25 +94,13 @@ fn emit_heads<T>(
         Ok(Err(e)) => e.body().map(<[u8]>::to_vec).unwrap_or_default(),
         _ => Vec::new(),
     };
-    for rec in rx.try_iter() {
+    for rec in drain(rx) {
         match rec {
-            TapRecord::Head {
-                dir: Dir::Out,
-                raw,
-                at,
-                ..
-            } => {
+            TapRecord::Head { dir: Dir::Out, raw, at, .. } => {
                 clock.emit_at(sink, at, EventKind::HandshakeRequest { raw });
             }
             TapRecord::Head { raw, at, .. } => {
-                clock.emit_at(
-                    sink,
-                    at,
-                    EventKind::HandshakeResponse {
-                        raw,
-                        body: body.clone(),
-                    },
-                );
+                clock.emit_at(sink, at, EventKind::HandshakeResponse { raw, body: body.clone() });
             }
             TapRecord::Body { .. } => {}
             // Frames that arrived together with the 101.

@@ -1,68 +1,81 @@
-//! The embedded echo server behind `builtin:echo`: text stays text, binary stays binary,
-//! fragmented messages echo whole, pings are answered and closes complete with the peer's code.
+//! The embedded echo server behind `builtin:echo`: the same server handshake, session and echo
+//! behaviour as `wsdiag echo`, on an ephemeral loopback port, with its events discarded.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
+use crate::core::echo::{self, EchoFaults};
 use crate::core::error::Error;
+use crate::core::event::{Event, EventSink};
+use crate::core::server::{self, ServerOptions};
+use crate::core::session::Clock;
+use crate::core::tap::TapConfig;
+use crate::core::target::{Target, TargetSpec};
 
-/// Small buffers: an echo server holds many mostly idle connections.
-fn config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(4096)
-        .write_buffer_size(4096)
+/// Discards events.
+struct Discard;
+
+impl EventSink for Discard {
+    fn emit(&mut self, _event: Event) {}
+}
+
+/// Server options for an echo server with these faults.
+pub fn options(faults: &EchoFaults, tap: TapConfig) -> ServerOptions {
+    ServerOptions {
+        tls: None,
+        max_message: 64 << 20,
+        handshake_timeout: Duration::from_secs(10),
+        subprotocols: faults.subprotocols.clone(),
+        headers: Vec::new(),
+        reject: faults.reject,
+        tap: TapConfig { ignore_pings: faults.no_pong, ..tap },
+        raw_handle: faults.needs_raw_handle(),
+    }
+}
+
+/// The target to connect to: the URL itself, or a freshly started built-in echo server.
+pub async fn start(spec: &TargetSpec) -> Result<Target, Error> {
+    match spec {
+        TargetSpec::Url(t) => Ok(t.clone()),
+        TargetSpec::BuiltinEcho(faults) => {
+            let addr = spawn_loopback(faults.clone()).await?;
+            Ok(Target {
+                tls: false,
+                host: addr.ip().to_string(),
+                port: addr.port(),
+                resource: "/".into(),
+                userinfo: None,
+            })
+        }
+    }
 }
 
 /// Binds 127.0.0.1 on an ephemeral port and serves in the background until the runtime ends.
-pub async fn spawn_loopback() -> Result<SocketAddr, Error> {
-    let listener = TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .map_err(|source| Error::Io {
-            context: "cannot start the built-in echo server".into(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| Error::Io {
-        context: "cannot start the built-in echo server".into(),
-        source,
-    })?;
-    tokio::spawn(serve(listener));
+pub async fn spawn_loopback(faults: EchoFaults) -> Result<SocketAddr, Error> {
+    let err = |source| Error::Io { context: "cannot start the built-in echo server".into(), source };
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(err)?;
+    let addr = listener.local_addr().map_err(err)?;
+    let opts = Arc::new(options(&faults, TapConfig { frames: false, preview: 0, ignore_pings: false }));
+    let faults = Arc::new(faults);
+    let clock = Clock::new(Instant::now());
+    // Never signalled: the server lives as long as the process.
+    let (stop_tx, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        let _keep = stop_tx;
+        let mut conn = 0;
+        while let Ok((tcp, _)) = listener.accept().await {
+            conn += 1;
+            let (opts, faults, stop) = (opts.clone(), faults.clone(), stop.clone());
+            tokio::spawn(async move {
+                if let Ok(session) = server::accept(tcp, conn, &opts, &clock, &mut Discard).await {
+                    echo::run(session, &faults, &mut Discard, stop).await;
+                }
+            });
+        }
+    });
     Ok(addr)
-}
-
-/// Accepts connections until the listener fails.
-pub async fn serve(listener: TcpListener) {
-    while let Ok((stream, _)) = listener.accept().await {
-        tokio::spawn(echo(stream));
-    }
-}
-
-async fn echo(stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config())).await else {
-        return;
-    };
-    let (mut tx, mut rx) = ws.split();
-    while let Some(Ok(msg)) = rx.next().await {
-        if !matches!(msg, Message::Text(_) | Message::Binary(_)) {
-            // Pings are answered and closes completed by the protocol layer itself.
-            continue;
-        }
-        if tx.feed(msg).await.is_err() {
-            return;
-        }
-        // Flush only when no further message is already buffered.
-        while let Some(Some(Ok(next))) = futures_util::FutureExt::now_or_never(rx.next()) {
-            if matches!(next, Message::Text(_) | Message::Binary(_)) && tx.feed(next).await.is_err()
-            {
-                return;
-            }
-        }
-        if tx.flush().await.is_err() {
-            return;
-        }
-    }
 }

@@ -60,11 +60,20 @@ pub enum Error {
     UnexpectedClose {
         code: u16,
         reason: String,
+        /// Who closed: "server" (for a client) or "client" (for a server).
+        peer: &'static str,
     },
     /// The peer closed before `--count` messages arrived.
     CountNotMet {
         expected: u64,
         got: u64,
+        peer: &'static str,
+    },
+    /// An expectation (--expect, --count) was not met in time.
+    ExpectFailed {
+        message: String,
+        /// The last messages received, for the report.
+        recent: Vec<String>,
     },
     RunTimeout {
         after: Duration,
@@ -77,10 +86,7 @@ pub enum Error {
 
 impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
-        Error::Usage {
-            message: message.into(),
-            hint: None,
-        }
+        Error::Usage { message: message.into(), hint: None }
     }
 
     pub fn exit_status(&self) -> ExitStatus {
@@ -93,7 +99,9 @@ impl Error {
             Error::Tls { .. } => ExitStatus::Tls,
             Error::Rejected { .. } | Error::BadHandshake { .. } => ExitStatus::Handshake,
             Error::Lost { .. } | Error::Protocol { .. } | Error::Io { .. } => ExitStatus::Lost,
-            Error::UnexpectedClose { .. } | Error::CountNotMet { .. } => ExitStatus::CheckFailed,
+            Error::UnexpectedClose { .. } | Error::CountNotMet { .. } | Error::ExpectFailed { .. } => {
+                ExitStatus::CheckFailed
+            }
             Error::HandshakeTimeout { .. } | Error::RunTimeout { .. } => ExitStatus::Timeout,
         }
     }
@@ -101,9 +109,9 @@ impl Error {
     /// The underlying cause, if it adds information to the message.
     pub fn cause(&self) -> Option<String> {
         match self {
-            Error::Resolve { source, .. }
-            | Error::Refused { source, .. }
-            | Error::Io { source, .. } => Some(source.to_string()),
+            Error::Resolve { source, .. } | Error::Refused { source, .. } | Error::Io { source, .. } => {
+                Some(source.to_string())
+            }
             _ => None,
         }
     }
@@ -137,6 +145,14 @@ impl Error {
         Some(hint.to_string())
     }
 
+    /// Recent messages that did not satisfy an expectation, for display.
+    pub fn recent(&self) -> &[String] {
+        match self {
+            Error::ExpectFailed { recent, .. } => recent,
+            _ => &[],
+        }
+    }
+
     /// The body of a rejected handshake, for display.
     pub fn body(&self) -> Option<&[u8]> {
         match self {
@@ -154,11 +170,7 @@ impl fmt::Display for Error {
             Error::NoAddress { host } => write!(f, "host {host} has no address"),
             Error::Refused { addr, .. } => write!(f, "could not connect to {addr}"),
             Error::ConnectTimeout { host, after } => {
-                write!(
-                    f,
-                    "connecting to {host} timed out after {}",
-                    fmt_dur(*after)
-                )
+                write!(f, "connecting to {host} timed out after {}", fmt_dur(*after))
             }
             Error::TlsConfig { message } => write!(f, "{message}"),
             Error::Tls { message, .. } => write!(f, "TLS failed: {message}"),
@@ -171,21 +183,18 @@ impl fmt::Display for Error {
             Error::BadHandshake { message } => write!(f, "invalid handshake response: {message}"),
             Error::Lost { message } => write!(f, "connection lost: {message}"),
             Error::Protocol { message } => write!(f, "protocol error: {message}"),
-            Error::UnexpectedClose { code, reason } => {
+            Error::UnexpectedClose { code, reason, peer } => {
                 let name = crate::core::close::name(*code);
                 if reason.is_empty() {
-                    write!(f, "server closed the connection with {code} ({name})")
+                    write!(f, "{peer} closed the connection with {code} ({name})")
                 } else {
-                    write!(
-                        f,
-                        "server closed the connection with {code} ({name}): {reason}"
-                    )
+                    write!(f, "{peer} closed the connection with {code} ({name}): {reason}")
                 }
             }
-            Error::CountNotMet { expected, got } => write!(
-                f,
-                "the server closed after {got} of {expected} expected messages"
-            ),
+            Error::CountNotMet { expected, got, peer } => {
+                write!(f, "the {peer} closed after {got} of {expected} expected messages")
+            }
+            Error::ExpectFailed { message, .. } => write!(f, "{message}"),
             Error::RunTimeout { after } => write!(f, "timed out after {}", fmt_dur(*after)),
             Error::Io { context, .. } => write!(f, "{context}"),
         }

@@ -23,6 +23,15 @@ pub enum Side {
     Server,
 }
 
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        }
+    }
+}
+
 /// A data message's payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Data {
@@ -96,10 +105,36 @@ pub struct Summary {
     pub received: Traffic,
     pub pings: PingStats,
     pub close: Option<CloseInfo>,
+    /// Connections served (servers only).
+    pub connections: Option<u64>,
+}
+
+/// The account of one server-side connection when it ends.
+#[derive(Debug, Clone)]
+pub struct ConnReport {
+    pub peer: SocketAddr,
+    pub duration: Duration,
+    pub sent: Traffic,
+    pub received: Traffic,
+    pub close: Option<CloseInfo>,
+    /// How it ended, in a few words ("closed", "reset by --drop-after", "rejected: 403", …).
+    pub outcome: String,
 }
 
 #[derive(Debug, Clone)]
 pub enum EventKind {
+    /// A server is ready (servers only).
+    Listening {
+        addr: SocketAddr,
+        tls: bool,
+        fingerprint: Option<String>,
+    },
+    /// A client's TCP connection was accepted (servers only).
+    Accepted {
+        peer: SocketAddr,
+    },
+    /// A server-side connection ended.
+    Disconnected(ConnReport),
     Resolved {
         host: String,
         addrs: Vec<SocketAddr>,
@@ -151,7 +186,7 @@ pub enum EventKind {
 }
 
 /// Where events go. Implemented by the output printer (and by anything that counts events).
-pub trait EventSink {
+pub trait EventSink: Send {
     fn emit(&mut self, event: Event);
     /// True once the consumer is gone (e.g. stdout closed): commands stop early, quietly.
     fn closed(&self) -> bool {

@@ -38,10 +38,7 @@ impl FrameRecord {
             return None;
         }
         let code = u16::from_be_bytes([self.preview[0], self.preview[1]]);
-        Some((
-            code,
-            String::from_utf8_lossy(&self.preview[2..]).into_owned(),
-        ))
+        Some((code, String::from_utf8_lossy(&self.preview[2..]).into_owned()))
     }
 }
 
@@ -70,16 +67,8 @@ struct Header {
 
 #[derive(Debug)]
 enum State {
-    Header {
-        buf: [u8; 14],
-        have: usize,
-    },
-    Payload {
-        head: Header,
-        seen: u64,
-        preview: Vec<u8>,
-        emitted: bool,
-    },
+    Header { buf: [u8; 14], have: usize },
+    Payload { head: Header, seen: u64, preview: Vec<u8>, emitted: bool },
 }
 
 /// Parses one direction of a WebSocket byte stream.
@@ -94,21 +83,39 @@ const CONTROL_MAX: usize = 125;
 
 impl FrameParser {
     pub fn new(dir: Dir, preview_max: usize) -> Self {
-        FrameParser {
-            dir,
-            preview_max,
-            state: State::Header {
-                buf: [0; 14],
-                have: 0,
-            },
-        }
+        FrameParser { dir, preview_max, state: State::Header { buf: [0; 14], have: 0 } }
     }
 
     /// Feeds bytes in wire order; calls `out` once per frame, as soon as its preview is known.
-    pub fn feed(&mut self, mut data: &[u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
+    pub fn feed(&mut self, data: &[u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
+        self.feed_inner(data, at, out, false);
+    }
+
+    /// Like `feed`, but turns every ping header into a pong header in place, so the protocol
+    /// layer above sees an unsolicited pong (ignored) instead of a ping it would answer. The
+    /// records keep the original opcode.
+    pub fn feed_ignoring_pings(&mut self, data: &mut [u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
+        for offset in self.feed_inner(data, at, out, true) {
+            data[offset] = (data[offset] & 0xF0) | 0xA;
+        }
+    }
+
+    /// Returns the offsets of ping header bytes in `data` when `find_pings` is set.
+    fn feed_inner(
+        &mut self,
+        mut data: &[u8],
+        at: Instant,
+        out: &mut impl FnMut(FrameRecord),
+        find_pings: bool,
+    ) -> Vec<usize> {
+        let total = data.len();
+        let mut pings = Vec::new();
         while !data.is_empty() {
             match &mut self.state {
                 State::Header { buf, have } => {
+                    if find_pings && *have == 0 && data[0] & 0x0F == 0x9 {
+                        pings.push(total - data.len());
+                    }
                     let need = header_len(&buf[..*have]);
                     let take = (need - *have).min(data.len());
                     buf[*have..*have + take].copy_from_slice(&data[..take]);
@@ -116,21 +123,11 @@ impl FrameParser {
                     data = &data[take..];
                     if *have == header_len(&buf[..*have]) && *have >= 2 {
                         let head = parse_header(&buf[..*have]);
-                        self.state = State::Payload {
-                            head,
-                            seen: 0,
-                            preview: Vec::new(),
-                            emitted: false,
-                        };
+                        self.state = State::Payload { head, seen: 0, preview: Vec::new(), emitted: false };
                         self.progress(at, out);
                     }
                 }
-                State::Payload {
-                    head,
-                    seen,
-                    preview,
-                    ..
-                } => {
+                State::Payload { head, seen, preview, .. } => {
                     let remaining = head.len - *seen;
                     let take = (remaining.min(data.len() as u64)) as usize;
                     let limit = preview_limit(head.opcode, self.preview_max);
@@ -145,17 +142,12 @@ impl FrameParser {
                 }
             }
         }
+        pings
     }
 
     /// Emits the current frame once its preview is complete; returns to header state at its end.
     fn progress(&mut self, at: Instant, out: &mut impl FnMut(FrameRecord)) {
-        let State::Payload {
-            head,
-            seen,
-            preview,
-            emitted,
-        } = &mut self.state
-        else {
+        let State::Payload { head, seen, preview, emitted } = &mut self.state else {
             return;
         };
         let limit = preview_limit(head.opcode, self.preview_max) as u64;
@@ -174,10 +166,7 @@ impl FrameParser {
             });
         }
         if done {
-            self.state = State::Header {
-                buf: [0; 14],
-                have: 0,
-            };
+            self.state = State::Header { buf: [0; 14], have: 0 };
         }
     }
 }
@@ -207,10 +196,7 @@ fn header_len(seen: &[u8]) -> usize {
 fn parse_header(b: &[u8]) -> Header {
     let (len, mut pos) = match b[1] & 0x7F {
         126 => (u16::from_be_bytes([b[2], b[3]]) as u64, 4),
-        127 => (
-            u64::from_be_bytes(b[2..10].try_into().expect("8 bytes")),
-            10,
-        ),
+        127 => (u64::from_be_bytes(b[2..10].try_into().expect("8 bytes")), 10),
         n => (n as u64, 2),
     };
     let mask = (b[1] & 0x80 != 0).then(|| {
@@ -276,22 +262,36 @@ mod tests {
         for chunk in [1, 2, 3, 7, 13, 1000] {
             let split = parse_in_chunks(&wire, chunk, 64);
             let strip = |v: &[FrameRecord]| {
-                v.iter()
-                    .map(|f| (f.fin, f.opcode, f.masked, f.len, f.preview.clone()))
-                    .collect::<Vec<_>>()
+                v.iter().map(|f| (f.fin, f.opcode, f.masked, f.len, f.preview.clone())).collect::<Vec<_>>()
             };
             assert_eq!(strip(&split), strip(&whole), "chunk size {chunk}");
         }
         assert_eq!(whole.len(), 4);
         assert_eq!(whole[0].preview, b"hello");
         assert!(whole[0].masked && whole[0].fin);
-        assert_eq!(
-            (whole[1].len, whole[1].preview.len(), whole[1].fin),
-            (300, 64, false)
-        );
+        assert_eq!((whole[1].len, whole[1].preview.len(), whole[1].fin), (300, 64, false));
         assert!(whole[1].truncated());
         assert_eq!(whole[2].len, 70_000);
         assert_eq!(whole[3].close_payload(), Some((1008, "policy".to_string())));
+    }
+
+    #[test]
+    fn ping_headers_become_pong_headers_even_when_split() {
+        let mut wire = frame(true, 0x9, Some([1, 2, 3, 4]), b"are you there");
+        wire.extend(frame(true, 0x1, None, b"x"));
+        wire.extend(frame(true, 0x9, None, b""));
+        for chunk in [1, 3, 100] {
+            let mut copy = wire.clone();
+            let mut p = FrameParser::new(Dir::In, 16);
+            let mut seen = Vec::new();
+            for c in copy.chunks_mut(chunk) {
+                p.feed_ignoring_pings(c, Instant::now(), &mut |f| seen.push(f.opcode));
+            }
+            assert_eq!(seen, vec![0x9, 0x1, 0x9], "records keep the ping opcode");
+            let mut after = Vec::new();
+            FrameParser::new(Dir::In, 16).feed(&copy, Instant::now(), &mut |f| after.push(f.opcode));
+            assert_eq!(after, vec![0xA, 0x1, 0xA], "chunk {chunk}");
+        }
     }
 
     #[test]

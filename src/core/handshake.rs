@@ -45,10 +45,7 @@ pub fn build_request(target: &Target, spec: &RequestSpec, key: &str) -> Vec<u8> 
         ("Upgrade".into(), "websocket".into()),
         ("Connection".into(), "Upgrade".into()),
         ("Sec-WebSocket-Key".into(), key.into()),
-        (
-            "Sec-WebSocket-Version".into(),
-            spec.version.clone().unwrap_or_else(|| "13".into()),
-        ),
+        ("Sec-WebSocket-Version".into(), spec.version.clone().unwrap_or_else(|| "13".into())),
     ];
     if let Some(ext) = &spec.extensions {
         headers.push(("Sec-WebSocket-Extensions".into(), ext.clone()));
@@ -57,19 +54,13 @@ pub fn build_request(target: &Target, spec: &RequestSpec, key: &str) -> Vec<u8> 
         headers.push(("Origin".into(), origin.clone()));
     }
     if !spec.subprotocols.is_empty() {
-        headers.push((
-            "Sec-WebSocket-Protocol".into(),
-            spec.subprotocols.join(", "),
-        ));
+        headers.push(("Sec-WebSocket-Protocol".into(), spec.subprotocols.join(", ")));
     }
     if let Some(auth) = &spec.authorization {
         headers.push(("Authorization".into(), auth.clone()));
     }
     for (name, value) in &spec.headers {
-        match headers
-            .iter_mut()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
+        match headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
             Some(slot) => *slot = (name.clone(), value.clone()),
             None => headers.push((name.clone(), value.clone())),
         }
@@ -90,10 +81,7 @@ pub fn generate_key() -> String {
 
 /// Basic credentials as an Authorization value.
 pub fn basic_auth(userpass: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(userpass)
-    )
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(userpass))
 }
 
 /// A response head as received, parsed; headers keep their order, case and duplicates.
@@ -116,41 +104,24 @@ pub struct Response {
 impl Response {
     /// The first value of a header (names compare case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Every value of a header, in order.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 }
 
 fn io_err(e: std::io::Error, what: &str) -> Error {
-    crate::core::tls::classify(&e, "").unwrap_or_else(|| Error::BadHandshake {
-        message: format!("{what}: {e}"),
-    })
+    crate::core::tls::classify(&e, "")
+        .unwrap_or_else(|| Error::BadHandshake { message: format!("{what}: {e}") })
 }
 
 /// Writes the request bytes.
-pub async fn send_request<S: AsyncWrite + Unpin>(
-    stream: &mut S,
-    request: &[u8],
-) -> Result<(), Error> {
-    stream
-        .write_all(request)
-        .await
-        .map_err(|e| io_err(e, "sending the upgrade request failed"))?;
-    stream
-        .flush()
-        .await
-        .map_err(|e| io_err(e, "sending the upgrade request failed"))
+pub async fn send_request<S: AsyncWrite + Unpin>(stream: &mut S, request: &[u8]) -> Result<(), Error> {
+    stream.write_all(request).await.map_err(|e| io_err(e, "sending the upgrade request failed"))?;
+    stream.flush().await.map_err(|e| io_err(e, "sending the upgrade request failed"))
 }
 
 /// Reads and parses the response head; for a non-101 reply also reads its body (bounded here,
@@ -163,15 +134,11 @@ pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Respo
             break end;
         }
         if buf.len() > HEAD_MAX {
-            return Err(Error::BadHandshake {
-                message: format!("response head exceeds {HEAD_MAX} bytes"),
-            });
+            return Err(Error::BadHandshake { message: format!("response head exceeds {HEAD_MAX} bytes") });
         }
         let mut chunk = [0u8; 4096];
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|e| io_err(e, "reading the upgrade response failed"))?;
+        let n =
+            stream.read(&mut chunk).await.map_err(|e| io_err(e, "reading the upgrade response failed"))?;
         if n == 0 {
             return Err(not_http(&buf, true));
         }
@@ -197,12 +164,7 @@ pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Respo
         headers: resp
             .headers
             .iter()
-            .map(|h| {
-                (
-                    h.name.to_string(),
-                    String::from_utf8_lossy(h.value).trim().to_string(),
-                )
-            })
+            .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).trim().to_string()))
             .collect(),
         raw: buf,
         rest,
@@ -210,9 +172,7 @@ pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Respo
         head_done,
     };
     if status != 101 {
-        let length = response
-            .header("Content-Length")
-            .and_then(|v| v.parse::<usize>().ok());
+        let length = response.header("Content-Length").and_then(|v| v.parse::<usize>().ok());
         let rest = std::mem::take(&mut response.rest);
         response.rest = read_body(stream, rest, length).await;
     }
@@ -229,39 +189,22 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
     send_request(stream, request).await?;
     let resp = read_response(stream).await?;
     if resp.status != 101 {
-        return Err(Error::Rejected {
-            status: resp.status,
-            reason: resp.reason,
-            body: resp.rest,
-        });
+        return Err(Error::Rejected { status: resp.status, reason: resp.reason, body: resp.rest });
     }
     let bad = |message: String| Err(Error::BadHandshake { message });
     let header = |name: &str| resp.header(name).map(str::to_string);
     match header("Upgrade") {
         Some(v) if v.eq_ignore_ascii_case("websocket") => {}
-        other => {
-            return bad(format!(
-                "Upgrade header is {}, expected websocket",
-                shown(other)
-            ))
-        }
+        other => return bad(format!("Upgrade header is {}, expected websocket", shown(other))),
     }
     let connection = header("Connection");
     if !connection.as_deref().is_some_and(has_upgrade_token) {
-        return bad(format!(
-            "Connection header is {}, expected a list with 'upgrade'",
-            shown(connection)
-        ));
+        return bad(format!("Connection header is {}, expected a list with 'upgrade'", shown(connection)));
     }
     let expected = derive_accept_key(key.as_bytes());
     match header("Sec-WebSocket-Accept") {
         Some(v) if v == expected => {}
-        other => {
-            return bad(format!(
-                "Sec-WebSocket-Accept is {}, expected \"{expected}\"",
-                shown(other)
-            ))
-        }
+        other => return bad(format!("Sec-WebSocket-Accept is {}, expected \"{expected}\"", shown(other))),
     }
     let subprotocol = header("Sec-WebSocket-Protocol");
     if let Some(p) = &subprotocol {
@@ -274,28 +217,18 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     if let Some(ext) = header("Sec-WebSocket-Extensions") {
-        return bad(format!(
-            "server enabled extensions \"{ext}\" that were not offered"
-        ));
+        return bad(format!("server enabled extensions \"{ext}\" that were not offered"));
     }
-    Ok(Upgraded {
-        subprotocol,
-        leftover: resp.rest,
-    })
+    Ok(Upgraded { subprotocol, leftover: resp.rest })
 }
 
 /// True when a Connection value lists the `upgrade` token.
 pub fn has_upgrade_token(value: &str) -> bool {
-    value
-        .split(',')
-        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+    value.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
 }
 
 fn shown(v: Option<String>) -> String {
-    v.map_or_else(
-        || "missing".to_string(),
-        |v| format!("\"{}\"", v.escape_debug()),
-    )
+    v.map_or_else(|| "missing".to_string(), |v| format!("\"{}\"", v.escape_debug()))
 }
 
 /// Explains a response that is not HTTP (or no response at all).
@@ -305,14 +238,8 @@ fn not_http(buf: &[u8], eof: bool) -> Error {
     } else if buf[0] == 0x15 || buf[0] == 0x16 {
         "the server answered with TLS: this port speaks TLS; try wss://".to_string()
     } else {
-        let shown: String = String::from_utf8_lossy(&buf[..buf.len().min(48)])
-            .escape_debug()
-            .collect();
-        let end = if eof {
-            " before the response was complete"
-        } else {
-            ""
-        };
+        let shown: String = String::from_utf8_lossy(&buf[..buf.len().min(48)]).escape_debug().collect();
+        let end = if eof { " before the response was complete" } else { "" };
         format!("the server's answer is not an HTTP response{end}: \"{shown}\"")
     };
     Error::BadHandshake { message }
@@ -325,11 +252,7 @@ async fn read_body<S: AsyncRead + Unpin>(
 ) -> Vec<u8> {
     let want = length.unwrap_or(BODY_MAX).min(BODY_MAX);
     // Without a length, stop once the server pauses: it may keep the connection open.
-    let pause = if length.is_some() {
-        Duration::from_secs(2)
-    } else {
-        Duration::from_millis(300)
-    };
+    let pause = if length.is_some() { Duration::from_secs(2) } else { Duration::from_millis(300) };
     while body.len() < want {
         let mut chunk = [0u8; 4096];
         match timeout(pause, stream.read(&mut chunk)).await {
@@ -350,10 +273,7 @@ mod tests {
     fn request_keeps_order_and_case_and_user_headers_replace_defaults() {
         let target = Target::parse("ws://h:8080/p?q=1").unwrap();
         let spec = RequestSpec {
-            headers: vec![
-                ("X-Trace".into(), "a".into()),
-                ("host".into(), "other".into()),
-            ],
+            headers: vec![("X-Trace".into(), "a".into()), ("host".into(), "other".into())],
             origin: Some("https://o".into()),
             subprotocols: vec!["a".into(), "b".into()],
             authorization: Some(basic_auth("u:p")),
@@ -390,9 +310,7 @@ mod tests {
             "HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n\
              Sec-WebSocket-Accept: {ACCEPT}\r\nSec-WebSocket-Protocol: b\r\n\r\n\x01\x01x"
         );
-        let up = answer(reply.as_bytes(), &["a".into(), "b".into()])
-            .await
-            .unwrap();
+        let up = answer(reply.as_bytes(), &["a".into(), "b".into()]).await.unwrap();
         assert_eq!(up.subprotocol.as_deref(), Some("b"));
         assert_eq!(up.leftover, b"\x01\x01x");
     }
@@ -401,17 +319,10 @@ mod tests {
     async fn rejects_bad_accept_missing_token_and_unoffered_subprotocol() {
         let wrong = "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: nope\r\n\r\n";
         let err = answer(wrong.as_bytes(), &[]).await.unwrap_err().to_string();
-        assert!(
-            err.contains("expected \"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\""),
-            "{err}"
-        );
-        let no_conn = format!(
-            "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {ACCEPT}\r\n\r\n"
-        );
-        let err = answer(no_conn.as_bytes(), &[])
-            .await
-            .unwrap_err()
-            .to_string();
+        assert!(err.contains("expected \"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\""), "{err}");
+        let no_conn =
+            format!("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {ACCEPT}\r\n\r\n");
+        let err = answer(no_conn.as_bytes(), &[]).await.unwrap_err().to_string();
         assert!(err.contains("Connection header is missing"), "{err}");
         let sub = format!(
             "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: {ACCEPT}\r\nSec-WebSocket-Protocol: x\r\n\r\n"
@@ -422,22 +333,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_rejection_carries_status_and_body() {
-        let err = answer(
-            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nno way",
-            &[],
-        )
-        .await
-        .unwrap_err();
+        let err =
+            answer(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nno way", &[]).await.unwrap_err();
         match err {
-            Error::Rejected {
-                status,
-                reason,
-                body,
-            } => {
-                assert_eq!(
-                    (status, reason.as_str(), body.as_slice()),
-                    (403, "Forbidden", &b"no way"[..])
-                );
+            Error::Rejected { status, reason, body } => {
+                assert_eq!((status, reason.as_str(), body.as_slice()), (403, "Forbidden", &b"no way"[..]));
             }
             other => panic!("{other:?}"),
         }
@@ -445,15 +345,9 @@ mod tests {
 
     #[tokio::test]
     async fn explains_tls_and_garbage_and_silence() {
-        let err = answer(b"\x15\x03\x03\x00\x02\x02\x46", &[])
-            .await
-            .unwrap_err()
-            .to_string();
+        let err = answer(b"\x15\x03\x03\x00\x02\x02\x46", &[]).await.unwrap_err().to_string();
         assert!(err.contains("try wss://"), "{err}");
-        let err = answer(b"SSH-2.0-OpenSSH\r\n", &[])
-            .await
-            .unwrap_err()
-            .to_string();
+        let err = answer(b"SSH-2.0-OpenSSH\r\n", &[]).await.unwrap_err().to_string();
         assert!(err.contains("not an HTTP response"), "{err}");
         let err = answer(b"", &[]).await.unwrap_err().to_string();
         assert!(err.contains("without answering"), "{err}");

@@ -139,8 +139,7 @@ async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), E
     let connect_deadline = start + spec.connect_timeout;
     let (addrs, dns) = transport::resolve(target, connect_deadline, spec.connect_timeout).await?;
     hop.timings.dns = dns.map(|_| start.elapsed());
-    let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout)
-        .await?;
+    let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout).await?;
     hop.timings.tcp = Some(start.elapsed());
     hop.addr = tcp.peer_addr().ok();
 
@@ -187,16 +186,10 @@ async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), E
         handshake::read_response(&mut stream).await
     };
     let response = match timeout_at(deadline.into(), exchange).await {
-        Err(_) => {
-            return Err(Error::HandshakeTimeout {
-                after: spec.handshake_timeout,
-            })
-        }
+        Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
         Ok(r) => r?,
     };
-    hop.timings.first_byte = response
-        .first_byte
-        .map(|t| t.saturating_duration_since(start));
+    hop.timings.first_byte = response.first_byte.map(|t| t.saturating_duration_since(start));
     hop.timings.headers = Some(response.head_done.saturating_duration_since(start));
     let offer = Offer {
         key: spec.key.clone(),
@@ -208,11 +201,7 @@ async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), E
     let rest = response.rest.clone();
     hop.response = Some(response);
     if upgraded {
-        hop.close = Some(if spec.close {
-            close(stream, rest).await
-        } else {
-            CloseOutcome::Skipped
-        });
+        hop.close = Some(if spec.close { close(stream, rest).await } else { CloseOutcome::Skipped });
     }
     Ok(())
 }
@@ -220,22 +209,14 @@ async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), E
 /// Sends a 1000 close frame and waits (bounded) for the server's answer.
 async fn close(stream: NetStream, rest: Vec<u8>) -> CloseOutcome {
     let mut ws = WebSocketStream::from_partially_read(stream, rest, Role::Client, None).await;
-    let normal = CloseFrame {
-        code: CloseCode::Normal,
-        reason: "".into(),
-    };
-    if timeout(CLOSE_TIMEOUT, ws.close(Some(normal)))
-        .await
-        .is_err()
-    {
+    let normal = CloseFrame { code: CloseCode::Normal, reason: "".into() };
+    if timeout(CLOSE_TIMEOUT, ws.close(Some(normal))).await.is_err() {
         return CloseOutcome::TimedOut;
     }
     let answer = timeout(CLOSE_TIMEOUT, async {
         while let Some(msg) = ws.next().await {
             match msg {
-                Ok(Message::Close(frame)) => {
-                    return CloseOutcome::Answered(frame.map(|f| u16::from(f.code)))
-                }
+                Ok(Message::Close(frame)) => return CloseOutcome::Answered(frame.map(|f| u16::from(f.code))),
                 Ok(_) => continue,
                 Err(_) => return CloseOutcome::NoAnswer,
             }
@@ -249,18 +230,11 @@ async fn close(stream: NetStream, rest: Vec<u8>) -> CloseOutcome {
 /// The next URL for a 3xx reply with a Location, relative to the current one; http(s)
 /// locations map to ws(s).
 pub fn redirect_target(current: &Target, location: &str) -> Result<Target, Error> {
-    let base = url::Url::parse(&current.display()).map_err(|e| {
-        Error::usage(format!(
-            "cannot follow the redirect from {}: {e}",
-            current.display()
-        ))
-    })?;
-    let next = base.join(location).map_err(|e| {
-        Error::usage(format!(
-            "cannot follow Location '{}': {e}",
-            location.escape_debug()
-        ))
-    })?;
+    let base = url::Url::parse(&current.display())
+        .map_err(|e| Error::usage(format!("cannot follow the redirect from {}: {e}", current.display())))?;
+    let next = base
+        .join(location)
+        .map_err(|e| Error::usage(format!("cannot follow Location '{}': {e}", location.escape_debug())))?;
     let mut s = next.to_string();
     if let Some(rest) = s.strip_prefix("http://") {
         s = format!("ws://{rest}");
@@ -277,17 +251,8 @@ mod tests {
     #[test]
     fn redirects_resolve_relative_and_map_http_schemes() {
         let cur = Target::parse("ws://h:81/a/b?x").unwrap();
-        assert_eq!(
-            redirect_target(&cur, "/c?y=1").unwrap().display(),
-            "ws://h:81/c?y=1"
-        );
-        assert_eq!(
-            redirect_target(&cur, "https://o/z").unwrap().display(),
-            "wss://o/z"
-        );
-        assert_eq!(
-            redirect_target(&cur, "d").unwrap().display(),
-            "ws://h:81/a/d"
-        );
+        assert_eq!(redirect_target(&cur, "/c?y=1").unwrap().display(), "ws://h:81/c?y=1");
+        assert_eq!(redirect_target(&cur, "https://o/z").unwrap().display(), "wss://o/z");
+        assert_eq!(redirect_target(&cur, "d").unwrap().display(), "ws://h:81/a/d");
     }
 }

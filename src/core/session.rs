@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{SplitSink, SplitStream};
@@ -15,10 +15,8 @@ use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
-use crate::core::event::{
-    CloseInfo, Data, Dir, Event, EventKind, EventSink, PingStats, Side, Traffic,
-};
-use crate::core::tap::{Tap, TapRecord};
+use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, EventSink, PingStats, Side, Traffic};
+use crate::core::tap::{drain, Records, Tap, TapRecord};
 use crate::core::transport::NetStream;
 
 type Ws = WebSocketStream<Tap<NetStream>>;
@@ -42,6 +40,12 @@ impl Clock {
         self.emit_at(sink, Instant::now(), kind);
     }
 
+    /// Emits an event of connection `conn`, now.
+    pub fn emit_for(&self, sink: &mut dyn EventSink, conn: u64, kind: EventKind) {
+        let t = self.start.elapsed();
+        sink.emit(Event { t, conn, kind });
+    }
+
     pub fn emit_at(&self, sink: &mut dyn EventSink, at: Instant, kind: EventKind) {
         let t = at.saturating_duration_since(self.start);
         sink.emit(Event { t, conn: 0, kind });
@@ -51,6 +55,14 @@ impl Clock {
 /// Outgoing bytes allowed in the writer's queue before input stops being taken.
 const QUEUE_BYTES: usize = 4 << 20;
 const PING_PREFIX: &str = "wsdiag-ping ";
+
+/// A session's traffic and close, kept after the session itself is gone.
+#[derive(Debug, Clone, Default)]
+pub struct SessionTotals {
+    pub sent: Traffic,
+    pub received: Traffic,
+    pub close: Option<CloseInfo>,
+}
 
 /// What `next` observed.
 #[derive(Debug)]
@@ -68,7 +80,7 @@ pub struct Session {
     writer: tmpsc::UnboundedSender<Message>,
     queued: Arc<AtomicUsize>,
     drained: Arc<Notify>,
-    tap: mpsc::Receiver<TapRecord>,
+    tap: Records,
     clock: Clock,
     conn: u64,
     pings: HashMap<u64, Instant>,
@@ -80,10 +92,16 @@ pub struct Session {
     /// The first close frame of the connection, by whichever side sent it.
     pub close: Option<CloseInfo>,
     peer_closed: bool,
+    /// Which end this session is.
+    local: Side,
+    /// A second handle on the socket, for reset and silent close (servers' fault injection).
+    raw: Option<std::net::TcpStream>,
+    opened: Instant,
 }
 
 impl Session {
-    pub fn new(ws: Ws, tap: mpsc::Receiver<TapRecord>, clock: Clock, conn: u64) -> Self {
+    /// A session for the `local` end of an upgraded connection.
+    pub fn new(ws: Ws, tap: Records, clock: Clock, conn: u64, local: Side) -> Self {
         let (sink, reader) = ws.split();
         let (writer, rx) = tmpsc::unbounded_channel();
         let queued = Arc::new(AtomicUsize::new(0));
@@ -105,28 +123,57 @@ impl Session {
             received: Traffic::default(),
             close: None,
             peer_closed: false,
+            local,
+            raw: None,
+            opened: Instant::now(),
         }
+    }
+
+    /// Traffic and close so far.
+    pub fn totals(&self) -> SessionTotals {
+        SessionTotals { sent: self.sent, received: self.received, close: self.close.clone() }
+    }
+
+    pub fn conn(&self) -> u64 {
+        self.conn
+    }
+
+    /// How long the session has been open.
+    pub fn age(&self) -> Duration {
+        self.opened.elapsed()
+    }
+
+    pub fn attach_raw(&mut self, raw: Option<std::net::TcpStream>) {
+        self.raw = raw;
+    }
+
+    /// Ends the connection with a TCP reset (SO_LINGER 0), no close frame.
+    pub fn reset(self) {
+        if let Some(raw) = &self.raw {
+            let _ = socket2::SockRef::from(raw).set_linger(Some(Duration::ZERO));
+        }
+        drop(self);
+    }
+
+    /// Ends the connection with a TCP FIN and no close frame, like a proxy's idle timeout.
+    pub fn close_silently(self) {
+        if let Some(raw) = &self.raw {
+            let _ = raw.shutdown(std::net::Shutdown::Both);
+        }
+        drop(self);
     }
 
     fn emit(&self, sink: &mut dyn EventSink, kind: EventKind) {
         let t = self.clock.elapsed();
-        sink.emit(Event {
-            t,
-            conn: self.conn,
-            kind,
-        });
+        sink.emit(Event { t, conn: self.conn, kind });
     }
 
     /// Emits frame events the tap recorded since the last call.
     pub fn drain_tap(&mut self, sink: &mut dyn EventSink) {
-        for rec in self.tap.try_iter() {
+        for rec in drain(&mut self.tap) {
             if let TapRecord::Frame(f) = rec {
                 let t = f.at.saturating_duration_since(self.clock.start);
-                sink.emit(Event {
-                    t,
-                    conn: self.conn,
-                    kind: EventKind::Frame(f),
-                });
+                sink.emit(Event { t, conn: self.conn, kind: EventKind::Frame(f) });
             }
         }
     }
@@ -134,6 +181,16 @@ impl Session {
     /// True while the writer can take another message without exceeding its queue budget.
     pub fn can_queue(&self) -> bool {
         self.queued.load(Ordering::Relaxed) < QUEUE_BYTES
+    }
+
+    /// Waits (at most `bound`) until everything queued has been written and flushed.
+    pub async fn flushed(&self, bound: Duration) {
+        let _ = tokio::time::timeout(bound, async {
+            while self.queued.load(Ordering::Relaxed) > 0 {
+                self.drained.notified().await;
+            }
+        })
+        .await;
     }
 
     /// Notified whenever the writer has drained its queue.
@@ -154,13 +211,7 @@ impl Session {
             Data::Text(t) => Message::Text(t.clone()),
             Data::Binary(b) => Message::Binary(b.clone()),
         };
-        self.emit(
-            sink,
-            EventKind::Message {
-                dir: Dir::Out,
-                data,
-            },
-        );
+        self.emit(sink, EventKind::Message { dir: Dir::Out, data });
         self.queue(msg);
     }
 
@@ -171,38 +222,18 @@ impl Session {
         self.pings_sent += 1;
         let payload = Bytes::from(format!("{PING_PREFIX}{seq}"));
         self.pings.insert(seq, Instant::now());
-        self.emit(
-            sink,
-            EventKind::Ping {
-                dir: Dir::Out,
-                payload: payload.clone(),
-                seq: Some(seq),
-            },
-        );
+        self.emit(sink, EventKind::Ping { dir: Dir::Out, payload: payload.clone(), seq: Some(seq) });
         self.queue(Message::Ping(payload));
     }
 
     /// Starts the closing handshake.
     pub fn close(&mut self, code: u16, reason: &str, sink: &mut dyn EventSink) {
         if self.close.is_none() {
-            let info = CloseInfo {
-                by: Side::Client,
-                code: Some(code),
-                reason: reason.to_string(),
-            };
+            let info = CloseInfo { by: self.local, code: Some(code), reason: reason.to_string() };
             self.close = Some(info.clone());
-            self.emit(
-                sink,
-                EventKind::Close {
-                    close: info,
-                    reply: false,
-                },
-            );
+            self.emit(sink, EventKind::Close { close: info, reply: false });
         }
-        let frame = CloseFrame {
-            code: CloseCode::from(code),
-            reason: reason.to_string().into(),
-        };
+        let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_string().into() };
         self.queue(Message::Close(Some(frame)));
     }
 
@@ -220,33 +251,16 @@ impl Session {
             Some(Ok(Message::Binary(b))) => self.received_data(Data::Binary(b), sink),
             Some(Ok(Message::Ping(payload))) => {
                 let seq = parse_seq(&payload);
-                self.emit(
-                    sink,
-                    EventKind::Ping {
-                        dir: Dir::In,
-                        payload,
-                        seq,
-                    },
-                );
+                self.emit(sink, EventKind::Ping { dir: Dir::In, payload, seq });
                 Incoming::Control
             }
             Some(Ok(Message::Pong(payload))) => {
                 let seq = parse_seq(&payload);
-                let rtt = seq
-                    .and_then(|s| self.pings.remove(&s))
-                    .map(|sent| sent.elapsed());
+                let rtt = seq.and_then(|s| self.pings.remove(&s)).map(|sent| sent.elapsed());
                 if let Some(rtt) = rtt {
                     self.rtts.push(rtt);
                 }
-                self.emit(
-                    sink,
-                    EventKind::Pong {
-                        dir: Dir::In,
-                        payload,
-                        seq,
-                        rtt,
-                    },
-                );
+                self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt });
                 Incoming::Control
             }
             Some(Ok(Message::Close(frame))) => {
@@ -255,11 +269,7 @@ impl Session {
                     Some(f) => (Some(u16::from(f.code)), f.reason.to_string()),
                     None => (None, String::new()),
                 };
-                let info = CloseInfo {
-                    by: Side::Server,
-                    code,
-                    reason,
-                };
+                let info = CloseInfo { by: self.local.other(), code, reason };
                 let reply = self.close.is_some();
                 if !reply {
                     self.close = Some(info.clone());
@@ -279,13 +289,7 @@ impl Session {
     fn received_data(&mut self, data: Data, sink: &mut dyn EventSink) -> Incoming {
         self.received.messages += 1;
         self.received.bytes += data.len() as u64;
-        self.emit(
-            sink,
-            EventKind::Message {
-                dir: Dir::In,
-                data: data.clone(),
-            },
-        );
+        self.emit(sink, EventKind::Message { dir: Dir::In, data: data.clone() });
         Incoming::Message(data)
     }
 
@@ -301,9 +305,7 @@ impl Session {
                     return Err(tls);
                 }
                 let message = match io.kind() {
-                    std::io::ErrorKind::ConnectionReset => {
-                        "the server reset the connection (1006)".into()
-                    }
+                    std::io::ErrorKind::ConnectionReset => "the server reset the connection (1006)".into(),
                     std::io::ErrorKind::UnexpectedEof => {
                         "the connection ended in the middle of a frame (1006)".into()
                     }
@@ -311,18 +313,12 @@ impl Session {
                 };
                 Err(Error::Lost { message })
             }
-            WsError::Protocol(p) => Err(Error::Protocol {
-                message: p.to_string(),
-            }),
-            WsError::Capacity(c) => Err(Error::Protocol {
-                message: c.to_string(),
-            }),
-            WsError::Utf8(u) => Err(Error::Protocol {
-                message: format!("invalid UTF-8 in a text message: {u}"),
-            }),
-            other => Err(Error::Protocol {
-                message: other.to_string(),
-            }),
+            WsError::Protocol(p) => Err(Error::Protocol { message: p.to_string() }),
+            WsError::Capacity(c) => Err(Error::Protocol { message: c.to_string() }),
+            WsError::Utf8(u) => {
+                Err(Error::Protocol { message: format!("invalid UTF-8 in a text message: {u}") })
+            }
+            other => Err(Error::Protocol { message: other.to_string() }),
         }
     }
 
@@ -331,22 +327,12 @@ impl Session {
         let min = self.rtts.iter().min().copied();
         let max = self.rtts.iter().max().copied();
         let avg = (received > 0).then(|| self.rtts.iter().sum::<Duration>() / received as u32);
-        PingStats {
-            sent: self.pings_sent,
-            received,
-            min,
-            avg,
-            max,
-        }
+        PingStats { sent: self.pings_sent, received, min, avg, max }
     }
 }
 
 fn parse_seq(payload: &[u8]) -> Option<u64> {
-    std::str::from_utf8(payload)
-        .ok()?
-        .strip_prefix(PING_PREFIX)?
-        .parse()
-        .ok()
+    std::str::from_utf8(payload).ok()?.strip_prefix(PING_PREFIX)?.parse().ok()
 }
 
 /// Feeds queued messages without flushing while more are ready, and flushes when the queue

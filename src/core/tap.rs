@@ -3,7 +3,6 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::mpsc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -14,6 +13,16 @@ use crate::core::frame_log::{Dir, FrameParser, FrameRecord};
 /// Largest HTTP head kept, and largest body of a non-101 reply kept.
 pub const HEAD_MAX: usize = 64 * 1024;
 pub const BODY_MAX: usize = 64 * 1024;
+
+type Sender = tokio::sync::mpsc::UnboundedSender<TapRecord>;
+
+/// Where a tap's records arrive, in the order they were seen per direction.
+pub type Records = tokio::sync::mpsc::UnboundedReceiver<TapRecord>;
+
+/// The records available now, without waiting.
+pub fn drain(rx: &mut Records) -> impl Iterator<Item = TapRecord> + '_ {
+    std::iter::from_fn(move || rx.try_recv().ok())
+}
 
 /// Something the tap saw.
 #[derive(Debug, Clone)]
@@ -41,6 +50,8 @@ pub struct TapConfig {
     pub frames: bool,
     /// Payload bytes kept per data frame.
     pub preview: usize,
+    /// Hide incoming pings from the protocol layer (the echo server's --no-pong).
+    pub ignore_pings: bool,
 }
 
 #[derive(Debug)]
@@ -58,7 +69,23 @@ struct DirTap {
 }
 
 impl DirTap {
-    fn observe(&mut self, mut data: &[u8], cfg: TapConfig, tx: &mpsc::Sender<TapRecord>) {
+    /// Observes bytes read; with `ignore_pings`, rewrites ping headers in place.
+    fn observe_read(&mut self, data: &mut [u8], cfg: TapConfig, tx: &Sender) {
+        if cfg.ignore_pings {
+            if let Phase::Frames(parser) = &mut self.phase {
+                let emit = cfg.frames;
+                parser.feed_ignoring_pings(data, Instant::now(), &mut |f| {
+                    if emit {
+                        let _ = tx.send(TapRecord::Frame(f));
+                    }
+                });
+                return;
+            }
+        }
+        self.observe(data, cfg, tx);
+    }
+
+    fn observe(&mut self, mut data: &[u8], cfg: TapConfig, tx: &Sender) {
         let at = Instant::now();
         while !data.is_empty() {
             match &mut self.phase {
@@ -71,23 +98,13 @@ impl DirTap {
                         let rest = buf.split_off(end);
                         let head = std::mem::take(buf);
                         let next = next_phase(&head, self.dir, cfg);
-                        let _ = tx.send(TapRecord::Head {
-                            dir: self.dir,
-                            raw: head,
-                            at,
-                            complete: true,
-                        });
+                        let _ = tx.send(TapRecord::Head { dir: self.dir, raw: head, at, complete: true });
                         self.phase = next;
                         // Re-feed what followed the head in the same read.
                         return self.observe(&rest, cfg, tx);
                     } else if buf.len() > HEAD_MAX {
                         let head = std::mem::take(buf);
-                        let _ = tx.send(TapRecord::Head {
-                            dir: self.dir,
-                            raw: head,
-                            at,
-                            complete: false,
-                        });
+                        let _ = tx.send(TapRecord::Head { dir: self.dir, raw: head, at, complete: false });
                         self.phase = Phase::Ignore;
                     }
                 }
@@ -100,10 +117,7 @@ impl DirTap {
                 Phase::Body(kept) => {
                     let take = (BODY_MAX - *kept).min(data.len());
                     if take > 0 {
-                        let _ = tx.send(TapRecord::Body {
-                            dir: self.dir,
-                            raw: data[..take].to_vec(),
-                        });
+                        let _ = tx.send(TapRecord::Body { dir: self.dir, raw: data[..take].to_vec() });
                     }
                     *kept += take;
                     data = &[];
@@ -114,16 +128,11 @@ impl DirTap {
     }
 
     /// Reports a head that never completed (the peer closed mid-head).
-    fn flush_partial(&mut self, tx: &mpsc::Sender<TapRecord>) {
+    fn flush_partial(&mut self, tx: &Sender) {
         if let Phase::Head(buf) = &mut self.phase {
             if !buf.is_empty() {
                 let raw = std::mem::take(buf);
-                let _ = tx.send(TapRecord::Head {
-                    dir: self.dir,
-                    raw,
-                    at: Instant::now(),
-                    complete: false,
-                });
+                let _ = tx.send(TapRecord::Head { dir: self.dir, raw, at: Instant::now(), complete: false });
             }
         }
     }
@@ -135,7 +144,7 @@ fn next_phase(head: &[u8], dir: Dir, cfg: TapConfig) -> Phase {
     let switching = is_response && head.get(9..12) == Some(b"101");
     if is_response && !switching {
         Phase::Body(0)
-    } else if cfg.frames {
+    } else if cfg.frames || (cfg.ignore_pings && dir == Dir::In) {
         Phase::Frames(FrameParser::new(dir, cfg.preview))
     } else {
         Phase::Ignore
@@ -153,24 +162,18 @@ pub struct Tap<S> {
     cfg: TapConfig,
     reads: DirTap,
     writes: DirTap,
-    tx: mpsc::Sender<TapRecord>,
+    tx: Sender,
 }
 
 impl<S> Tap<S> {
     /// Wraps `inner`; the receiver yields records in the order they were seen per direction.
-    pub fn new(inner: S, cfg: TapConfig) -> (Self, mpsc::Receiver<TapRecord>) {
-        let (tx, rx) = mpsc::channel();
+    pub fn new(inner: S, cfg: TapConfig) -> (Self, Records) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let tap = Tap {
             inner,
             cfg,
-            reads: DirTap {
-                dir: Dir::In,
-                phase: Phase::Head(Vec::new()),
-            },
-            writes: DirTap {
-                dir: Dir::Out,
-                phase: Phase::Head(Vec::new()),
-            },
+            reads: DirTap { dir: Dir::In, phase: Phase::Head(Vec::new()) },
+            writes: DirTap { dir: Dir::Out, phase: Phase::Head(Vec::new()) },
             tx,
         };
         (tap, rx)
@@ -188,18 +191,14 @@ impl<S> Tap<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let res = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = res {
-            let new = &buf.filled()[before..];
+            let new = &mut buf.filled_mut()[before..];
             if !new.is_empty() {
-                this.reads.observe(new, this.cfg, &this.tx);
+                this.reads.observe_read(new, this.cfg, &this.tx);
             }
         }
         res
@@ -207,11 +206,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let res = Pin::new(&mut this.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = res {
@@ -239,42 +234,30 @@ mod tests {
     #[tokio::test]
     async fn splits_heads_from_frames_across_reads() {
         let (client, mut server) = tokio::io::duplex(7);
-        let cfg = TapConfig {
-            frames: true,
-            preview: 32,
-        };
-        let (mut tap, rx) = Tap::new(client, cfg);
-        let reply = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi\x88\x02\x03\xe8";
+        let cfg = TapConfig { frames: true, preview: 32, ignore_pings: false };
+        let (mut tap, mut rx) = Tap::new(client, cfg);
+        let reply =
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi\x88\x02\x03\xe8";
         let writer = tokio::spawn(async move {
             let mut req = [0u8; 25];
             server.read_exact(&mut req).await.unwrap();
             server.write_all(reply).await.unwrap();
             req
         });
-        tap.write_all(b"GET / HTTP/1.1\r\nA: b\r\n\r\n\x81")
-            .await
-            .unwrap();
+        tap.write_all(b"GET / HTTP/1.1\r\nA: b\r\n\r\n\x81").await.unwrap();
         let mut got = vec![0u8; reply.len()];
         tap.read_exact(&mut got).await.unwrap();
         writer.await.unwrap();
-        let recs: Vec<TapRecord> = rx.try_iter().collect();
+        let recs: Vec<TapRecord> = drain(&mut rx).collect();
         let heads: Vec<_> = recs
             .iter()
             .filter_map(|r| match r {
-                TapRecord::Head {
-                    dir, raw, complete, ..
-                } => Some((*dir, raw.clone(), *complete)),
+                TapRecord::Head { dir, raw, complete, .. } => Some((*dir, raw.clone(), *complete)),
                 _ => None,
             })
             .collect();
-        assert_eq!(
-            heads[0],
-            (Dir::Out, b"GET / HTTP/1.1\r\nA: b\r\n\r\n".to_vec(), true)
-        );
-        assert_eq!(
-            heads[1].1,
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec()
-        );
+        assert_eq!(heads[0], (Dir::Out, b"GET / HTTP/1.1\r\nA: b\r\n\r\n".to_vec(), true));
+        assert_eq!(heads[1].1, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec());
         let frames: Vec<_> = recs
             .iter()
             .filter_map(|r| match r {
@@ -288,22 +271,13 @@ mod tests {
     #[tokio::test]
     async fn keeps_the_body_of_a_rejection() {
         let (client, mut server) = tokio::io::duplex(64);
-        let (mut tap, rx) = Tap::new(
-            client,
-            TapConfig {
-                frames: false,
-                preview: 0,
-            },
-        );
-        server
-            .write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope")
-            .await
-            .unwrap();
+        let (mut tap, mut rx) =
+            Tap::new(client, TapConfig { frames: false, preview: 0, ignore_pings: false });
+        server.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope").await.unwrap();
         drop(server);
         let mut all = Vec::new();
         tap.read_to_end(&mut all).await.unwrap();
-        let body: Vec<u8> = rx
-            .try_iter()
+        let body: Vec<u8> = drain(&mut rx)
             .filter_map(|r| match r {
                 TapRecord::Body { raw, .. } => Some(raw),
                 _ => None,

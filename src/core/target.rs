@@ -1,5 +1,6 @@
 //! Where to connect: a parsed `ws://` / `wss://` URL or the `builtin:echo` pseudo-target.
 
+use crate::core::echo::EchoFaults;
 use crate::core::error::Error;
 
 /// A connection target with the request-target kept exactly as the user wrote it.
@@ -19,17 +20,18 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetSpec {
     Url(Target),
-    /// The in-process echo server.
-    BuiltinEcho,
+    /// The in-process echo server, with the faults its query asks for.
+    BuiltinEcho(EchoFaults),
 }
 
 impl TargetSpec {
     pub fn parse(input: &str) -> Result<Self, Error> {
         if let Some(rest) = input.strip_prefix("builtin:") {
-            return match rest {
-                "echo" => Ok(TargetSpec::BuiltinEcho),
+            let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
+            return match name {
+                "echo" => Ok(TargetSpec::BuiltinEcho(EchoFaults::from_query(query)?)),
                 other => Err(Error::Usage {
-                    message: format!("unknown built-in target 'builtin:{other}'"),
+                    message: format!("unknown built-in target 'builtin:{}'", other.escape_debug()),
                     hint: Some("the built-in target is builtin:echo".into()),
                 }),
             };
@@ -51,17 +53,10 @@ impl Target {
             "http" | "https" => {
                 return Err(Error::Usage {
                     message: format!("invalid URL '{input}': scheme must be ws or wss"),
-                    hint: Some(format!(
-                        "try {}",
-                        input.replacen("http", "ws", 1).escape_debug()
-                    )),
+                    hint: Some(format!("try {}", input.replacen("http", "ws", 1).escape_debug())),
                 })
             }
-            other => {
-                return Err(bad(&format!(
-                    "unsupported scheme '{other}' (use ws or wss)"
-                )))
-            }
+            other => return Err(bad(&format!("unsupported scheme '{other}' (use ws or wss)"))),
         };
         let host = match url.host() {
             Some(url::Host::Ipv6(addr)) => addr.to_string(),
@@ -71,30 +66,18 @@ impl Target {
         if host.is_empty() {
             return Err(bad("no host"));
         }
-        let port = url
-            .port_or_known_default()
-            .unwrap_or(if tls { 443 } else { 80 });
+        let port = url.port_or_known_default().unwrap_or(if tls { 443 } else { 80 });
         let userinfo = (!url.username().is_empty()).then(|| {
             let user = percent_decode(url.username());
             let pass = url.password().map(percent_decode).unwrap_or_default();
             format!("{user}:{pass}")
         });
-        Ok(Target {
-            tls,
-            host,
-            port,
-            resource: raw_resource(input),
-            userinfo,
-        })
+        Ok(Target { tls, host, port, resource: raw_resource(input), userinfo })
     }
 
     /// The Host header value: host, plus the port when it is not the scheme's default.
     pub fn host_header(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
         let default = if self.tls { 443 } else { 80 };
         if self.port == default {
             host
@@ -113,9 +96,7 @@ impl Target {
 /// Path and query exactly as written: everything after the authority, before any fragment.
 fn raw_resource(input: &str) -> String {
     let after_scheme = input.split_once("://").map_or("", |(_, rest)| rest);
-    let start = after_scheme
-        .find(['/', '?', '#'])
-        .unwrap_or(after_scheme.len());
+    let start = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
     let rest = &after_scheme[start..];
     let rest = rest.split('#').next().unwrap_or("");
     if rest.starts_with('/') {
@@ -126,9 +107,7 @@ fn raw_resource(input: &str) -> String {
 }
 
 fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
@@ -138,7 +117,7 @@ mod tests {
     fn url(s: &str) -> Target {
         match TargetSpec::parse(s).unwrap() {
             TargetSpec::Url(t) => t,
-            TargetSpec::BuiltinEcho => panic!("not a URL"),
+            TargetSpec::BuiltinEcho(_) => panic!("not a URL"),
         }
     }
 
@@ -175,10 +154,7 @@ mod tests {
 
     #[test]
     fn builtin_and_errors() {
-        assert_eq!(
-            TargetSpec::parse("builtin:echo").unwrap(),
-            TargetSpec::BuiltinEcho
-        );
+        assert_eq!(TargetSpec::parse("builtin:echo").unwrap(), TargetSpec::BuiltinEcho(EchoFaults::none()));
         for bad in ["builtin:nope", "ftp://h/", "http://h/", "ws://", "nonsense"] {
             let err = TargetSpec::parse(bad).unwrap_err();
             assert_eq!(err.exit_status(), crate::exit::ExitStatus::Usage, "{bad}");

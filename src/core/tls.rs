@@ -10,8 +10,7 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{
-    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore,
-    SignatureScheme,
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
 use crate::core::error::Error;
@@ -47,39 +46,25 @@ pub type CertRecorder = Arc<Mutex<CertReport>>;
 /// Builds the client configuration; file problems are usage errors (exit 2). With a recorder,
 /// the chain and the verification result are kept even when verification fails (or is
 /// skipped by --insecure, in which case it still runs, for the report).
-pub fn client_config(
-    opts: &TlsOptions,
-    recorder: Option<CertRecorder>,
-) -> Result<Arc<ClientConfig>, Error> {
+pub fn client_config(opts: &TlsOptions, recorder: Option<CertRecorder>) -> Result<Arc<ClientConfig>, Error> {
     let provider = provider();
-    let setup = |e: rustls::Error| Error::TlsConfig {
-        message: format!("TLS setup failed: {e}"),
-    };
+    let setup = |e: rustls::Error| Error::TlsConfig { message: format!("TLS setup failed: {e}") };
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(setup)?;
     let builder = match (recorder, opts.insecure) {
-        (None, true) => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider))),
+        (None, true) => {
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
+        }
         (None, false) => builder.with_root_certificates(roots(opts.cacert.as_deref())?),
         (Some(record), insecure) => {
             let roots = Arc::new(roots(opts.cacert.as_deref())?);
             let inner = WebPkiServerVerifier::builder_with_provider(roots, provider)
                 .build()
-                .map_err(|e| Error::TlsConfig {
-                    message: format!("TLS setup failed: {e}"),
-                })?;
+                .map_err(|e| Error::TlsConfig { message: format!("TLS setup failed: {e}") })?;
             let name = opts.sni.clone().unwrap_or_default();
-            let verifier = Recording {
-                inner,
-                record,
-                enforce: !insecure,
-                name,
-            };
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
+            let verifier = Recording { inner, record, enforce: !insecure, name };
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier))
         }
     };
     let mut config = match (&opts.cert, &opts.key) {
@@ -88,11 +73,9 @@ pub fn client_config(
             let key = PrivateKeyDer::from_pem_file(key).map_err(|e| Error::TlsConfig {
                 message: format!("cannot read private key {}: {e}", key.display()),
             })?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| Error::TlsConfig {
-                    message: format!("client certificate and key do not fit together: {e}"),
-                })?
+            builder.with_client_auth_cert(chain, key).map_err(|e| Error::TlsConfig {
+                message: format!("client certificate and key do not fit together: {e}"),
+            })?
         }
         _ => builder.with_no_client_auth(),
     };
@@ -121,9 +104,7 @@ fn roots(cacert: Option<&Path>) -> Result<RootCertStore, Error> {
 }
 
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let bad = |why: String| Error::TlsConfig {
-        message: format!("cannot read {}: {why}", path.display()),
-    };
+    let bad = |why: String| Error::TlsConfig { message: format!("cannot read {}: {why}", path.display()) };
     let certs = CertificateDer::pem_file_iter(path)
         .map_err(|e| bad(e.to_string()))?
         .collect::<Result<Vec<_>, _>>()
@@ -152,26 +133,21 @@ fn describe(err: &rustls::Error, name: &str) -> Error {
                 "certificate verify failed: unknown issuer".into(),
                 Some("pass the issuing CA with --cacert FILE, or skip verification with -k"),
             ),
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
-                "certificate verify failed: the certificate has expired".into(),
-                None,
-            ),
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
-                "certificate verify failed: the certificate is not valid yet".into(),
-                None,
-            ),
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                (
-                    format!("certificate verify failed: the certificate is not valid for '{name}'"),
-                    Some("use --sni NAME to check the certificate against another name"),
-                )
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                ("certificate verify failed: the certificate has expired".into(), None)
             }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                ("certificate verify failed: the certificate is not valid yet".into(), None)
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => (
+                format!("certificate verify failed: the certificate is not valid for '{name}'"),
+                Some("use --sni NAME to check the certificate against another name"),
+            ),
             other => (format!("certificate verify failed: {other:?}"), None),
         },
-        rustls::Error::AlertReceived(AlertDescription::CertificateRequired) => (
-            "the server requires a client certificate".into(),
-            Some("pass --cert FILE --key FILE"),
-        ),
+        rustls::Error::AlertReceived(AlertDescription::CertificateRequired) => {
+            ("the server requires a client certificate".into(), Some("pass --cert FILE --key FILE"))
+        }
         rustls::Error::AlertReceived(
             alert @ (AlertDescription::BadCertificate
             | AlertDescription::UnknownCA
@@ -181,16 +157,12 @@ fn describe(err: &rustls::Error, name: &str) -> Error {
             Some("check --cert and --key, and that the server trusts their issuer"),
         ),
         rustls::Error::AlertReceived(alert) => (format!("the server sent alert {alert:?}"), None),
-        rustls::Error::InvalidMessage(_) => (
-            "the server's answer is not TLS".into(),
-            Some("this port may speak plain WebSocket: try ws://"),
-        ),
+        rustls::Error::InvalidMessage(_) => {
+            ("the server's answer is not TLS".into(), Some("this port may speak plain WebSocket: try ws://"))
+        }
         other => (other.to_string(), None),
     };
-    Error::Tls {
-        message,
-        hint: hint.map(str::to_string),
-    }
+    Error::Tls { message, hint: hint.map(str::to_string) }
 }
 
 /// `--insecure`: accepts any certificate but still checks handshake signatures.
@@ -215,12 +187,7 @@ impl ServerCertVerifier for AcceptAnything {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -229,12 +196,7 @@ impl ServerCertVerifier for AcceptAnything {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -260,24 +222,13 @@ impl ServerCertVerifier for Recording {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let result =
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
-        let name = if self.name.is_empty() {
-            server_name.to_str().into_owned()
-        } else {
-            self.name.clone()
-        };
+        let result = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let name = if self.name.is_empty() { server_name.to_str().into_owned() } else { self.name.clone() };
         if let Ok(mut r) = self.record.lock() {
-            r.chain = std::iter::once(end_entity)
-                .chain(intermediates)
-                .map(|c| c.clone().into_owned())
-                .collect();
+            r.chain =
+                std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
             r.checked = true;
-            r.failure = result
-                .as_ref()
-                .err()
-                .map(|e| describe(e, &name).to_string());
+            r.failure = result.as_ref().err().map(|e| describe(e, &name).to_string());
         }
         match result {
             Err(e) if self.enforce => Err(e),

@@ -20,6 +20,8 @@ use crate::core::tls::{self, TlsOptions};
 pub enum NetStream {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    /// The server side of a TLS connection.
+    ServerTls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
 }
 
 impl NetStream {
@@ -27,6 +29,7 @@ impl NetStream {
         match self {
             NetStream::Plain(s) => s,
             NetStream::Tls(s) => s.get_ref().0,
+            NetStream::ServerTls(s) => s.get_ref().0,
         }
     }
 }
@@ -43,24 +46,12 @@ pub async fn resolve(
     let start = Instant::now();
     let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
     let addrs: Vec<SocketAddr> = match timeout_at(deadline.into(), lookup).await {
-        Err(_) => {
-            return Err(Error::ConnectTimeout {
-                host: target.host.clone(),
-                after: budget,
-            })
-        }
-        Ok(Err(source)) => {
-            return Err(Error::Resolve {
-                host: target.host.clone(),
-                source,
-            })
-        }
+        Err(_) => return Err(Error::ConnectTimeout { host: target.host.clone(), after: budget }),
+        Ok(Err(source)) => return Err(Error::Resolve { host: target.host.clone(), source }),
         Ok(Ok(addrs)) => addrs.collect(),
     };
     if addrs.is_empty() {
-        return Err(Error::NoAddress {
-            host: target.host.clone(),
-        });
+        return Err(Error::NoAddress { host: target.host.clone() });
     }
     Ok((addrs, Some(start.elapsed())))
 }
@@ -75,12 +66,7 @@ pub async fn connect_tcp(
     let mut last = None;
     for addr in addrs {
         match timeout_at(deadline.into(), TcpStream::connect(addr)).await {
-            Err(_) => {
-                return Err(Error::ConnectTimeout {
-                    host: host.to_string(),
-                    after: budget,
-                })
-            }
+            Err(_) => return Err(Error::ConnectTimeout { host: host.to_string(), after: budget }),
             Ok(Ok(stream)) => {
                 // Interactive traffic: never wait to coalesce small frames.
                 let _ = stream.set_nodelay(true);
@@ -90,10 +76,7 @@ pub async fn connect_tcp(
         }
     }
     let (addr, source) = last.expect("at least one address");
-    Err(Error::Refused {
-        addr: addr.to_string(),
-        source,
-    })
+    Err(Error::Refused { addr: addr.to_string(), source })
 }
 
 /// Runs the TLS handshake within the deadline and reports what was negotiated.
@@ -110,34 +93,25 @@ pub async fn connect_tls(
     let server_name = tls::server_name(&name)?;
     let start = Instant::now();
     let connector = tokio_rustls::TlsConnector::from(config);
-    let stream =
-        match timeout_at(deadline.into(), connector.connect(server_name.clone(), tcp)).await {
-            Err(_) => return Err(Error::HandshakeTimeout { after: budget }),
-            Ok(Err(e)) => {
-                return Err(tls::classify(&e, &name).unwrap_or_else(|| Error::Tls {
-                    message: if e.kind() == io::ErrorKind::UnexpectedEof {
-                        "the server closed the connection during the TLS handshake".into()
-                    } else {
-                        e.to_string()
-                    },
-                    hint: Some("is this port serving TLS? for plain WebSocket use ws://".into()),
-                }))
-            }
-            Ok(Ok(s)) => s,
-        };
+    let stream = match timeout_at(deadline.into(), connector.connect(server_name.clone(), tcp)).await {
+        Err(_) => return Err(Error::HandshakeTimeout { after: budget }),
+        Ok(Err(e)) => {
+            return Err(tls::classify(&e, &name).unwrap_or_else(|| Error::Tls {
+                message: if e.kind() == io::ErrorKind::UnexpectedEof {
+                    "the server closed the connection during the TLS handshake".into()
+                } else {
+                    e.to_string()
+                },
+                hint: Some("is this port serving TLS? for plain WebSocket use ws://".into()),
+            }))
+        }
+        Ok(Ok(s)) => s,
+    };
     let conn = stream.get_ref().1;
     let info = TlsInfo {
-        version: conn
-            .protocol_version()
-            .map(|v| format!("{v:?}"))
-            .unwrap_or_default(),
-        cipher: conn
-            .negotiated_cipher_suite()
-            .map(|c| format!("{:?}", c.suite()))
-            .unwrap_or_default(),
-        alpn: conn
-            .alpn_protocol()
-            .map(|p| String::from_utf8_lossy(p).into_owned()),
+        version: conn.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
+        cipher: conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())).unwrap_or_default(),
+        alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
         sni: matches!(server_name, rustls::pki_types::ServerName::DnsName(_)).then_some(name),
         took: start.elapsed(),
     };
@@ -145,27 +119,21 @@ pub async fn connect_tls(
 }
 
 impl AsyncRead for NetStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             NetStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             NetStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            NetStream::ServerTls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
 }
 
 impl AsyncWrite for NetStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             NetStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             NetStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            NetStream::ServerTls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
 
@@ -173,6 +141,7 @@ impl AsyncWrite for NetStream {
         match self.get_mut() {
             NetStream::Plain(s) => Pin::new(s).poll_flush(cx),
             NetStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            NetStream::ServerTls(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
@@ -180,6 +149,7 @@ impl AsyncWrite for NetStream {
         match self.get_mut() {
             NetStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             NetStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            NetStream::ServerTls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }
 }

@@ -38,11 +38,7 @@ pub struct Offer {
 }
 
 fn check(id: &'static str, level: Level, message: impl Into<String>) -> Check {
-    Check {
-        id,
-        level,
-        message: message.into(),
-    }
+    Check { id, level, message: message.into() }
 }
 
 /// Every check that applies to this response, in a fixed order.
@@ -50,11 +46,7 @@ pub fn judge(offer: &Offer, resp: &Response) -> Vec<Check> {
     let mut out = vec![status(resp)];
     out.push(match resp.minor_version {
         1 => check("http_version", Level::Pass, "HTTP/1.1"),
-        _ => check(
-            "http_version",
-            Level::Fail,
-            "HTTP/1.0 reply: the upgrade needs HTTP/1.1",
-        ),
+        _ => check("http_version", Level::Fail, "HTTP/1.0 reply: the upgrade needs HTTP/1.1"),
     });
     if resp.status != 101 {
         return out;
@@ -64,47 +56,29 @@ pub fn judge(offer: &Offer, resp: &Response) -> Vec<Check> {
         Some(v) if v.eq_ignore_ascii_case("websocket") => {
             check("upgrade", Level::Pass, format!("Upgrade: {v}"))
         }
-        Some(v) => check(
-            "upgrade",
-            Level::Fail,
-            format!("Upgrade is \"{v}\", expected \"websocket\""),
-        ),
+        Some(v) => check("upgrade", Level::Fail, format!("Upgrade is \"{v}\", expected \"websocket\"")),
         None => check("upgrade", Level::Fail, "no Upgrade header"),
     });
     out.push(match resp.header("Connection") {
-        Some(v) if has_upgrade_token(v) => {
-            check("connection", Level::Pass, format!("Connection: {v}"))
+        Some(v) if has_upgrade_token(v) => check("connection", Level::Pass, format!("Connection: {v}")),
+        Some(v) => {
+            check("connection", Level::Fail, format!("Connection is \"{v}\", which lacks the upgrade token"))
         }
-        Some(v) => check(
-            "connection",
-            Level::Fail,
-            format!("Connection is \"{v}\", which lacks the upgrade token"),
-        ),
         None => check("connection", Level::Fail, "no Connection header"),
     });
     let expected = derive_accept_key(offer.key.as_bytes());
     out.push(match resp.header("Sec-WebSocket-Accept") {
-        Some(v) if v == expected => check(
-            "accept",
-            Level::Pass,
-            "Sec-WebSocket-Accept matches the key",
-        ),
+        Some(v) if v == expected => check("accept", Level::Pass, "Sec-WebSocket-Accept matches the key"),
         Some(v) => check(
             "accept",
             Level::Fail,
             format!("Sec-WebSocket-Accept mismatch: expected \"{expected}\", received \"{v}\""),
         ),
-        None => check(
-            "accept",
-            Level::Fail,
-            format!("no Sec-WebSocket-Accept (expected \"{expected}\")"),
-        ),
+        None => check("accept", Level::Fail, format!("no Sec-WebSocket-Accept (expected \"{expected}\")")),
     });
     out.push(subprotocol(offer, resp));
     out.push(extensions(offer, resp));
-    if resp.header("Content-Length").is_some_and(|v| v != "0")
-        || resp.header("Transfer-Encoding").is_some()
-    {
+    if resp.header("Content-Length").is_some_and(|v| v != "0") || resp.header("Transfer-Encoding").is_some() {
         out.push(check(
             "body",
             Level::Warn,
@@ -128,82 +102,47 @@ fn status(resp: &Response) -> Check {
                     format!("{line}: no Sec-WebSocket-Version lists what the server supports"),
                 )
             } else {
-                check(
-                    "status",
-                    Level::Fail,
-                    format!("{line}: the server supports version(s) {versions}"),
-                )
+                check("status", Level::Fail, format!("{line}: the server supports version(s) {versions}"))
             }
         }
         300..=399 => {
             let to = resp.header("Location").unwrap_or("(no Location header)");
-            check(
-                "status",
-                Level::Fail,
-                format!("{line}: redirect to {to} (follow with -L)"),
-            )
+            check("status", Level::Fail, format!("{line}: redirect to {to} (follow with -L)"))
         }
-        200 => check(
-            "status",
-            Level::Fail,
-            format!("{line}: a plain HTTP answer; the server did not upgrade"),
-        ),
-        _ => check(
-            "status",
-            Level::Fail,
-            format!("{line}: expected 101 Switching Protocols"),
-        ),
+        200 => {
+            check("status", Level::Fail, format!("{line}: a plain HTTP answer; the server did not upgrade"))
+        }
+        _ => check("status", Level::Fail, format!("{line}: expected 101 Switching Protocols")),
     }
 }
 
 /// Headers that must appear at most once in a 101.
 fn duplicates(resp: &Response) -> Option<Check> {
-    let once = [
-        "Upgrade",
-        "Connection",
-        "Sec-WebSocket-Accept",
-        "Sec-WebSocket-Protocol",
-        "Content-Length",
-    ];
+    let once = ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", "Content-Length"];
     let dups: Vec<&str> = once.into_iter().filter(|n| resp.all(n).len() > 1).collect();
-    (!dups.is_empty()).then(|| {
-        check(
-            "duplicates",
-            Level::Fail,
-            format!("repeated header(s): {}", dups.join(", ")),
-        )
-    })
+    (!dups.is_empty())
+        .then(|| check("duplicates", Level::Fail, format!("repeated header(s): {}", dups.join(", "))))
 }
 
 fn subprotocol(offer: &Offer, resp: &Response) -> Check {
     let selected = resp.header("Sec-WebSocket-Protocol");
     match (offer.subprotocols.is_empty(), selected) {
         (true, None) => check("subprotocol", Level::Pass, "none offered, none selected"),
-        (true, Some(p)) => check(
-            "subprotocol",
-            Level::Fail,
-            format!("server selected \"{p}\" but none was offered"),
-        ),
+        (true, Some(p)) => {
+            check("subprotocol", Level::Fail, format!("server selected \"{p}\" but none was offered"))
+        }
         (false, None) => check(
             "subprotocol",
             Level::Warn,
-            format!(
-                "offered {}; the server selected none",
-                offer.subprotocols.join(", ")
-            ),
+            format!("offered {}; the server selected none", offer.subprotocols.join(", ")),
         ),
-        (false, Some(p)) if offer.subprotocols.iter().any(|o| o == p) => check(
-            "subprotocol",
-            Level::Pass,
-            format!("selected \"{p}\" (offered)"),
-        ),
+        (false, Some(p)) if offer.subprotocols.iter().any(|o| o == p) => {
+            check("subprotocol", Level::Pass, format!("selected \"{p}\" (offered)"))
+        }
         (false, Some(p)) => check(
             "subprotocol",
             Level::Fail,
-            format!(
-                "server selected \"{p}\", which was not offered ({})",
-                offer.subprotocols.join(", ")
-            ),
+            format!("server selected \"{p}\", which was not offered ({})", offer.subprotocols.join(", ")),
         ),
     }
 }
@@ -227,10 +166,7 @@ pub fn parse_extensions(values: &[&str]) -> Vec<Extension> {
             let params = parts
                 .filter(|p| !p.is_empty())
                 .map(|p| match p.split_once('=') {
-                    Some((k, v)) => (
-                        k.trim().to_string(),
-                        Some(v.trim().trim_matches('"').to_string()),
-                    ),
+                    Some((k, v)) => (k.trim().to_string(), Some(v.trim().trim_matches('"').to_string())),
                     None => (p.to_string(), None),
                 })
                 .collect();
@@ -243,11 +179,7 @@ fn extensions(offer: &Offer, resp: &Response) -> Check {
     let exts = parse_extensions(&resp.all("Sec-WebSocket-Extensions"));
     if exts.is_empty() {
         return match offer.deflate {
-            true => check(
-                "extensions",
-                Level::Pass,
-                "permessage-deflate offered; the server declined",
-            ),
+            true => check("extensions", Level::Pass, "permessage-deflate offered; the server declined"),
             false => check("extensions", Level::Pass, "none offered, none enabled"),
         };
     }
@@ -264,23 +196,11 @@ fn extensions(offer: &Offer, resp: &Response) -> Check {
         );
     }
     if exts.len() > 1 {
-        return check(
-            "extensions",
-            Level::Fail,
-            "server accepted permessage-deflate more than once",
-        );
+        return check("extensions", Level::Fail, "server accepted permessage-deflate more than once");
     }
     match deflate_params(&exts[0]) {
-        Ok(summary) => check(
-            "extensions",
-            Level::Pass,
-            format!("permessage-deflate accepted: {summary}"),
-        ),
-        Err(why) => check(
-            "extensions",
-            Level::Fail,
-            format!("permessage-deflate response invalid: {why}"),
-        ),
+        Ok(summary) => check("extensions", Level::Pass, format!("permessage-deflate accepted: {summary}")),
+        Err(why) => check("extensions", Level::Fail, format!("permessage-deflate response invalid: {why}")),
     }
 }
 
@@ -300,9 +220,7 @@ fn deflate_params(ext: &Extension) -> Result<String, String> {
                     return Err(format!("{k}={bits} is not 8 to 15"));
                 }
             }
-            ("server_max_window_bits", None) => {
-                return Err("server_max_window_bits needs a value".into())
-            }
+            ("server_max_window_bits", None) => return Err("server_max_window_bits needs a value".into()),
             ("client_max_window_bits", None) => {
                 return Err("client_max_window_bits needs a value in a response".into())
             }
@@ -314,11 +232,7 @@ fn deflate_params(ext: &Extension) -> Result<String, String> {
         .iter()
         .map(|(k, v)| v.as_ref().map_or_else(|| k.clone(), |v| format!("{k}={v}")))
         .collect();
-    Ok(if shown.is_empty() {
-        "no parameters".into()
-    } else {
-        shown.join(", ")
-    })
+    Ok(if shown.is_empty() { "no parameters".into() } else { shown.join(", ") })
 }
 
 /// Bytes after the 101 must be WebSocket frames from a server: unmasked, a known opcode.
@@ -334,22 +248,14 @@ fn early_data(rest: &[u8]) -> Check {
         check(
             "early_data",
             Level::Pass,
-            format!(
-                "the server sent {} byte(s) of frames right after the 101",
-                rest.len()
-            ),
+            format!("the server sent {} byte(s) of frames right after the 101", rest.len()),
         )
     } else {
-        let shown: String = String::from_utf8_lossy(&rest[..rest.len().min(32)])
-            .escape_debug()
-            .collect();
+        let shown: String = String::from_utf8_lossy(&rest[..rest.len().min(32)]).escape_debug().collect();
         check(
             "early_data",
             Level::Fail,
-            format!(
-                "{} byte(s) after the 101 are not a server frame: \"{shown}\"",
-                rest.len()
-            ),
+            format!("{} byte(s) after the 101 are not a server frame: \"{shown}\"", rest.len()),
         )
     }
 }
@@ -368,10 +274,7 @@ mod tests {
             minor_version: 1,
             status,
             reason: "R".into(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
             rest: Vec::new(),
             first_byte: None,
             head_done: Instant::now(),
@@ -379,28 +282,18 @@ mod tests {
     }
 
     fn good(extra: &[(&str, &str)]) -> Response {
-        let mut h = vec![
-            ("Upgrade", "websocket"),
-            ("Connection", "Upgrade"),
-            ("Sec-WebSocket-Accept", ACCEPT),
-        ];
+        let mut h =
+            vec![("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Accept", ACCEPT)];
         h.extend_from_slice(extra);
         resp(101, &h)
     }
 
     fn level(checks: &[Check], id: &str) -> Level {
-        checks
-            .iter()
-            .find(|c| c.id == id)
-            .unwrap_or_else(|| panic!("no {id} in {checks:?}"))
-            .level
+        checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no {id} in {checks:?}")).level
     }
 
     fn offer() -> Offer {
-        Offer {
-            key: KEY.into(),
-            ..Offer::default()
-        }
+        Offer { key: KEY.into(), ..Offer::default() }
     }
 
     #[test]
@@ -411,21 +304,12 @@ mod tests {
 
     #[test]
     fn wrong_accept_shows_expected_and_received() {
-        let r = resp(
-            101,
-            &[
-                ("Upgrade", "websocket"),
-                ("Connection", "upgrade"),
-                ("Sec-WebSocket-Accept", "x"),
-            ],
-        );
+        let r =
+            resp(101, &[("Upgrade", "websocket"), ("Connection", "upgrade"), ("Sec-WebSocket-Accept", "x")]);
         let c = judge(&offer(), &r);
         let accept = c.iter().find(|c| c.id == "accept").unwrap();
         assert_eq!(accept.level, Level::Fail);
-        assert!(
-            accept.message.contains(ACCEPT) && accept.message.contains("\"x\""),
-            "{accept:?}"
-        );
+        assert!(accept.message.contains(ACCEPT) && accept.message.contains("\"x\""), "{accept:?}");
     }
 
     #[test]
@@ -441,11 +325,7 @@ mod tests {
         assert_eq!(level(&judge(&offer(), &r), "connection"), Level::Pass);
         let r = resp(
             101,
-            &[
-                ("Upgrade", "websocket"),
-                ("Connection", "keep-alive"),
-                ("Sec-WebSocket-Accept", ACCEPT),
-            ],
+            &[("Upgrade", "websocket"), ("Connection", "keep-alive"), ("Sec-WebSocket-Accept", ACCEPT)],
         );
         assert_eq!(level(&judge(&offer(), &r), "connection"), Level::Fail);
     }
@@ -453,68 +333,28 @@ mod tests {
     #[test]
     fn subprotocol_rules() {
         let mut o = offer();
-        assert_eq!(
-            level(
-                &judge(&o, &good(&[("Sec-WebSocket-Protocol", "a")])),
-                "subprotocol"
-            ),
-            Level::Fail
-        );
+        assert_eq!(level(&judge(&o, &good(&[("Sec-WebSocket-Protocol", "a")])), "subprotocol"), Level::Fail);
         o.subprotocols = vec!["a".into(), "b".into()];
-        assert_eq!(
-            level(
-                &judge(&o, &good(&[("Sec-WebSocket-Protocol", "b")])),
-                "subprotocol"
-            ),
-            Level::Pass
-        );
-        assert_eq!(
-            level(
-                &judge(&o, &good(&[("Sec-WebSocket-Protocol", "c")])),
-                "subprotocol"
-            ),
-            Level::Fail
-        );
+        assert_eq!(level(&judge(&o, &good(&[("Sec-WebSocket-Protocol", "b")])), "subprotocol"), Level::Pass);
+        assert_eq!(level(&judge(&o, &good(&[("Sec-WebSocket-Protocol", "c")])), "subprotocol"), Level::Fail);
         assert_eq!(level(&judge(&o, &good(&[])), "subprotocol"), Level::Warn);
     }
 
     #[test]
     fn extension_rules() {
         let ext = |v: &str| good(&[("Sec-WebSocket-Extensions", v)]);
-        assert_eq!(
-            level(&judge(&offer(), &ext("permessage-deflate")), "extensions"),
-            Level::Fail
-        );
-        let o = Offer {
-            deflate: true,
-            ..offer()
-        };
-        let c = judge(
-            &o,
-            &ext("permessage-deflate; server_no_context_takeover; client_max_window_bits=15"),
-        );
+        assert_eq!(level(&judge(&offer(), &ext("permessage-deflate")), "extensions"), Level::Fail);
+        let o = Offer { deflate: true, ..offer() };
+        let c = judge(&o, &ext("permessage-deflate; server_no_context_takeover; client_max_window_bits=15"));
         let e = c.iter().find(|c| c.id == "extensions").unwrap();
         assert_eq!(e.level, Level::Pass);
-        assert!(
-            e.message
-                .contains("server_no_context_takeover, client_max_window_bits=15"),
-            "{e:?}"
-        );
+        assert!(e.message.contains("server_no_context_takeover, client_max_window_bits=15"), "{e:?}");
         assert_eq!(
-            level(
-                &judge(&o, &ext("permessage-deflate; server_max_window_bits=20")),
-                "extensions"
-            ),
+            level(&judge(&o, &ext("permessage-deflate; server_max_window_bits=20")), "extensions"),
             Level::Fail
         );
-        assert_eq!(
-            level(&judge(&o, &ext("permessage-deflate; bogus")), "extensions"),
-            Level::Fail
-        );
-        assert_eq!(
-            level(&judge(&o, &ext("x-webkit-deflate-frame")), "extensions"),
-            Level::Fail
-        );
+        assert_eq!(level(&judge(&o, &ext("permessage-deflate; bogus")), "extensions"), Level::Fail);
+        assert_eq!(level(&judge(&o, &ext("x-webkit-deflate-frame")), "extensions"), Level::Fail);
     }
 
     #[test]

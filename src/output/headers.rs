@@ -1,12 +1,7 @@
 //! Handshake heads for display: split into lines, headers parsed, secrets masked.
 
 /// Header names whose values are credentials.
-const SECRET: [&str; 4] = [
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-];
+const SECRET: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
 
 /// The lines of an HTTP head without the terminating blank line, secrets masked unless `show`.
 pub fn lines(raw: &[u8], show: bool) -> Vec<Vec<u8>> {

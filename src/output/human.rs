@@ -7,7 +7,7 @@ use colored::Colorize;
 use crate::core::close;
 use crate::core::error::Error;
 use crate::core::event::{
-    CloseInfo, Data, Dir, Event, EventKind, FrameRecord, Side, Summary, Timings,
+    CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, Side, Summary, Timings,
 };
 use crate::core::frame_log::opcode_name;
 use crate::output::headers;
@@ -18,39 +18,60 @@ use crate::output::{OutputSettings, Printer};
 const PREVIEW_CHARS: usize = 64;
 const BODY_SHOWN: usize = 2048;
 
+/// Writes lines with the connection prefix servers use (`[3] `).
+struct Lines<'a> {
+    p: &'a mut Printer,
+    prefix: String,
+}
+
+impl Lines<'_> {
+    fn out(&mut self, line: &str) {
+        let line = format!("{}{line}", self.prefix);
+        self.p.out_line(&line);
+    }
+
+    fn err(&mut self, line: &str) {
+        let line = format!("{}{line}", self.prefix);
+        self.p.err_line(&line);
+    }
+}
+
 pub fn render(p: &mut Printer, ev: &Event) {
     let s = *p.settings();
+    let prefix = if s.prefix_conn { format!("[{}] ", ev.conn) } else { String::new() };
+    let mut l = Lines { p, prefix };
     let v = s.verbosity;
     let info = |text: String| paint(&format!("* {text}"), s.color_stderr, |t| t.dimmed());
     match &ev.kind {
-        EventKind::Message { dir: Dir::In, data } => {
+        EventKind::Listening { addr, tls, fingerprint } => {
+            let scheme = if *tls { "wss" } else { "ws" };
+            l.prefix.clear();
+            l.err(&info(format!("Listening on {scheme}://{addr}/")));
+            if let Some(f) = fingerprint {
+                l.err(&info(format!("TLS certificate SHA-256 fingerprint {f}")));
+            }
+        }
+        EventKind::Accepted { peer } if v >= 1 => l.err(&info(format!("Accepted {peer}"))),
+        EventKind::Disconnected(r) => l.err(&info(disconnected_line(r))),
+        EventKind::Message { dir: Dir::In, data } if s.show_messages => {
             let line = match data {
                 Data::Text(t) => escape(t),
                 Data::Binary(b) => hex(b),
             };
-            p.out_line(&line);
+            l.out(&line);
         }
         EventKind::Message { dir: Dir::Out, .. } => {}
         EventKind::Resolved { host, addrs, took } if v >= 1 => {
             let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
-            p.err_line(&info(format!(
-                "Resolved {} to {} in {}",
-                escape(host),
-                list.join(", "),
-                ms(*took)
-            )));
+            l.err(&info(format!("Resolved {} to {} in {}", escape(host), list.join(", "), ms(*took))));
         }
         EventKind::TcpConnected { addr, took } if v >= 1 => {
-            p.err_line(&info(format!("Connected to {addr} in {}", ms(*took))));
+            l.err(&info(format!("Connected to {addr} in {}", ms(*took))));
         }
         EventKind::Tls(t) if v >= 1 => {
             let alpn = t.alpn.as_deref().unwrap_or("none");
-            let sni = t
-                .sni
-                .as_deref()
-                .map(escape)
-                .unwrap_or_else(|| "none".into());
-            p.err_line(&info(format!(
+            let sni = t.sni.as_deref().map(escape).unwrap_or_else(|| "none".into());
+            l.err(&info(format!(
                 "TLS {} {}, ALPN {}, SNI {sni}, in {}",
                 t.version,
                 t.cipher,
@@ -60,86 +81,62 @@ pub fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::HandshakeRequest { raw } if v >= 1 => {
             for line in headers::lines(raw, s.show_secrets) {
-                p.err_line(&paint(
-                    &format!("> {}", escape_bytes(&line)),
-                    s.color_stderr,
-                    |t| t.cyan(),
-                ));
+                l.err(&paint(&format!("> {}", escape_bytes(&line)), s.color_stderr, |t| t.cyan()));
             }
         }
         EventKind::HandshakeResponse { raw, body } if v >= 1 => {
             let ok = raw.get(9..12) == Some(b"101");
             for line in headers::lines(raw, s.show_secrets) {
                 let text = format!("< {}", escape_bytes(&line));
-                p.err_line(&paint(&text, s.color_stderr, |t| {
-                    if ok {
-                        t.green()
-                    } else {
-                        t.red()
-                    }
-                }));
+                l.err(&paint(&text, s.color_stderr, |t| if ok { t.green() } else { t.red() }));
             }
             if !body.is_empty() {
-                p.err_line("<");
+                l.err("<");
                 for line in body_lines(body) {
-                    p.err_line(&format!("< {line}"));
+                    l.err(&format!("< {line}"));
                 }
             }
         }
-        EventKind::Open {
-            subprotocol,
-            timings,
-        } if v >= 1 => {
+        EventKind::Open { subprotocol, timings } if v >= 1 => {
             if let Some(proto) = subprotocol {
-                p.err_line(&info(format!("Subprotocol: {}", escape(proto))));
+                l.err(&info(format!("Subprotocol: {}", escape(proto))));
             }
-            p.err_line(&info(format!("Upgraded: {}", timing_list(timings))));
+            l.err(&info(format!("Upgraded: {}", timing_list(timings))));
         }
         EventKind::Frame(f) if v >= 2 => {
             let line = frame_line(f);
-            p.err_line(&paint(&line, s.color_stderr, |t| t.dimmed()));
+            l.err(&paint(&line, s.color_stderr, |t| t.dimmed()));
         }
-        EventKind::Pong {
-            seq: Some(seq),
-            rtt: Some(rtt),
-            ..
-        } if s.show_pongs || v >= 1 => {
-            p.err_line(&format!("* pong seq={seq} rtt={}", ms(*rtt)));
+        EventKind::Pong { seq: Some(seq), rtt: Some(rtt), .. } if s.show_pongs || v >= 1 => {
+            l.err(&format!("* pong seq={seq} rtt={}", ms(*rtt)));
         }
-        EventKind::Pong {
-            seq,
-            rtt: None,
-            dir: Dir::In,
-            ..
-        } if v >= 1 => {
+        EventKind::Pong { seq, rtt: None, dir: Dir::In, .. } if v >= 1 => {
             let seq = seq.map(|s| format!(" seq={s}")).unwrap_or_default();
-            p.err_line(&info(format!("Unmatched pong{seq}")));
+            l.err(&info(format!("Unmatched pong{seq}")));
         }
-        EventKind::Ping { dir: Dir::In, .. } if v >= 1 => {
-            p.err_line(&info("Ping from server (answered)".into()))
-        }
-        EventKind::Close { close, reply } if v >= 1 => p.err_line(&info(close_line(close, *reply))),
+        EventKind::Ping { dir: Dir::In, .. } if v >= 1 => l.err(&info("Ping from server (answered)".into())),
+        EventKind::Close { close, reply } if v >= 1 => l.err(&info(close_line(close, *reply))),
         EventKind::Warning { message } => {
             let line = warning_line(message, &s);
-            p.err_line(&line);
+            l.err(&line);
+        }
+        EventKind::Summary(sum) if sum.connections.is_some() => {
+            l.prefix.clear();
+            l.err(&info(traffic_summary(sum)));
         }
         EventKind::Summary(sum) => {
             if s.show_pongs || sum.pings.sent > 0 && v >= 1 {
-                p.err_line(&ping_summary(sum));
+                l.err(&ping_summary(sum));
             }
             if v >= 1 {
-                p.err_line(&info(traffic_summary(sum)));
+                l.err(&info(traffic_summary(sum)));
             }
         }
         _ => {}
     }
 }
 
-fn paint(
-    text: &str,
-    color: bool,
-    f: impl Fn(colored::ColoredString) -> colored::ColoredString,
-) -> String {
+fn paint(text: &str, color: bool, f: impl Fn(colored::ColoredString) -> colored::ColoredString) -> String {
     if color {
         f(text.normal()).to_string()
     } else {
@@ -159,15 +156,10 @@ pub fn ms(d: Duration) -> String {
 }
 
 fn timing_list(t: &Timings) -> String {
-    let parts: Vec<String> = [
-        ("dns", t.dns),
-        ("tcp", t.tcp),
-        ("tls", t.tls),
-        ("upgrade", t.upgrade),
-    ]
-    .iter()
-    .filter_map(|(name, d)| d.map(|d| format!("{name} {}", ms(d))))
-    .collect();
+    let parts: Vec<String> = [("dns", t.dns), ("tcp", t.tcp), ("tls", t.tls), ("upgrade", t.upgrade)]
+        .iter()
+        .filter_map(|(name, d)| d.map(|d| format!("{name} {}", ms(d))))
+        .collect();
     parts.join(", ")
 }
 
@@ -175,23 +167,16 @@ fn frame_line(f: &FrameRecord) -> String {
     let arrow = if f.dir == Dir::Out { ">>" } else { "<<" };
     let rsv: String = f.rsv.iter().map(|&b| if b { '1' } else { '0' }).collect();
     let mask = if f.masked { " masked" } else { "" };
-    let mut line = format!(
-        "{arrow} {} fin={} rsv={rsv}{mask} len={}",
-        opcode_name(f.opcode),
-        u8::from(f.fin),
-        f.len
-    );
+    let mut line =
+        format!("{arrow} {} fin={} rsv={rsv}{mask} len={}", opcode_name(f.opcode), u8::from(f.fin), f.len);
     if let Some((code, reason)) = f.close_payload() {
         line.push_str(&format!(" code={code} ({})", close::name(code)));
         if !reason.is_empty() {
-            line.push_str(&format!(
-                " reason=\"{}\"",
-                escape(&reason).replace('"', "\\\"")
-            ));
+            line.push_str(&format!(" reason=\"{}\"", escape(&reason).replace('"', "\\\"")));
         }
     } else if f.len > 0 {
-        let as_text = matches!(f.opcode, 0x1 | 0x9 | 0xA)
-            || (f.opcode == 0 && std::str::from_utf8(&f.preview).is_ok());
+        let as_text =
+            matches!(f.opcode, 0x1 | 0x9 | 0xA) || (f.opcode == 0 && std::str::from_utf8(&f.preview).is_ok());
         line.push(' ');
         line.push_str(&preview(&f.preview, as_text, f.truncated(), PREVIEW_CHARS));
     }
@@ -199,20 +184,12 @@ fn frame_line(f: &FrameRecord) -> String {
 }
 
 fn close_line(c: &CloseInfo, reply: bool) -> String {
-    let who = if c.by == Side::Client {
-        "client"
-    } else {
-        "server"
-    };
+    let who = if c.by == Side::Client { "client" } else { "server" };
     let code = match c.code {
         Some(code) => format!("{code} ({})", close::name(code)),
         None => "no status code".to_string(),
     };
-    let reason = if c.reason.is_empty() {
-        String::new()
-    } else {
-        format!(" \"{}\"", escape(&c.reason))
-    };
+    let reason = if c.reason.is_empty() { String::new() } else { format!(" \"{}\"", escape(&c.reason)) };
     if reply {
         format!("Close acknowledged by {who}: {code}{reason}")
     } else {
@@ -222,30 +199,41 @@ fn close_line(c: &CloseInfo, reply: bool) -> String {
 
 fn ping_summary(sum: &Summary) -> String {
     let p = &sum.pings;
-    let loss = if p.sent == 0 {
-        0.0
-    } else {
-        100.0 * (p.sent - p.received.min(p.sent)) as f64 / p.sent as f64
-    };
-    let mut line = format!(
-        "--- {} pings sent, {} pongs received, {loss:.1}% loss",
-        p.sent, p.received
-    );
+    let loss =
+        if p.sent == 0 { 0.0 } else { 100.0 * (p.sent - p.received.min(p.sent)) as f64 / p.sent as f64 };
+    let mut line = format!("--- {} pings sent, {} pongs received, {loss:.1}% loss", p.sent, p.received);
     if let (Some(min), Some(avg), Some(max)) = (p.min, p.avg, p.max) {
         let f = |d: Duration| format!("{:.3}", d.as_secs_f64() * 1000.0);
-        line.push_str(&format!(
-            ", rtt min/avg/max = {}/{}/{} ms",
-            f(min),
-            f(avg),
-            f(max)
-        ));
+        line.push_str(&format!(", rtt min/avg/max = {}/{}/{} ms", f(min), f(avg), f(max)));
     }
     line
 }
 
-fn traffic_summary(sum: &Summary) -> String {
+fn disconnected_line(r: &ConnReport) -> String {
+    let close = match &r.close {
+        Some(c) => {
+            let code = c.code.map_or_else(|| "no code".to_string(), |c| format!("{c} ({})", close::name(c)));
+            let who = if c.by == Side::Client { "client" } else { "server" };
+            format!(", close {code} by {who}")
+        }
+        None => String::new(),
+    };
     format!(
-        "Sent {} messages ({} bytes), received {} messages ({} bytes) in {:.3} s",
+        "Disconnected {} after {:.3} s: {}; in {} messages ({} bytes), out {} messages ({} bytes){close}",
+        r.peer,
+        r.duration.as_secs_f64(),
+        escape(&r.outcome),
+        r.received.messages,
+        r.received.bytes,
+        r.sent.messages,
+        r.sent.bytes,
+    )
+}
+
+fn traffic_summary(sum: &Summary) -> String {
+    let served = sum.connections.map(|n| format!("Served {n} connections: ")).unwrap_or_default();
+    format!(
+        "{served}Sent {} messages ({} bytes), received {} messages ({} bytes) in {:.3} s",
         sum.sent.messages,
         sum.sent.bytes,
         sum.received.messages,
@@ -265,18 +253,12 @@ fn body_lines(body: &[u8]) -> Vec<String> {
 }
 
 pub fn warning_line(message: &str, s: &OutputSettings) -> String {
-    format!(
-        "{} {message}",
-        paint("warning:", s.color_stderr, |t| t.yellow().bold())
-    )
+    format!("{} {message}", paint("warning:", s.color_stderr, |t| t.yellow().bold()))
 }
 
 pub fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
-    let mut lines = vec![format!(
-        "{} {}",
-        paint("error:", s.color_stderr, |t| t.red().bold()),
-        escape(&err.to_string())
-    )];
+    let mut lines =
+        vec![format!("{} {}", paint("error:", s.color_stderr, |t| t.red().bold()), escape(&err.to_string()))];
     if let Some(cause) = err.cause() {
         lines.push(format!("  caused by: {}", escape(&cause)));
     }
@@ -285,6 +267,9 @@ pub fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
         let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
         let more = if body.len() > 512 { "…" } else { "" };
         lines.push(format!("  body: {}{more}", escape(text.trim_end())));
+    }
+    for m in err.recent() {
+        lines.push(format!("  received: {}", escape(m)));
     }
     if let Some(hint) = err.hint() {
         lines.push(format!("  hint: {hint}"));
@@ -318,10 +303,7 @@ mod tests {
         f.masked = true;
         f.rsv = [true, false, false];
         f.preview = b"hel".to_vec();
-        assert_eq!(
-            frame_line(&f),
-            ">> text fin=1 rsv=100 masked len=5 \"hel…\""
-        );
+        assert_eq!(frame_line(&f), ">> text fin=1 rsv=100 masked len=5 \"hel…\"");
     }
 
     #[test]

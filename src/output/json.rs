@@ -56,20 +56,10 @@ fn timings(t: &Timings) -> Value {
 pub fn head(raw: &[u8], show: bool) -> Map<String, Value> {
     let lines = headers::lines(raw, show);
     let mut m = Map::new();
-    m.insert(
-        "raw".into(),
-        json!(String::from_utf8_lossy(&headers::masked(raw, show))),
-    );
-    let start = lines
-        .first()
-        .map(|l| String::from_utf8_lossy(l).into_owned())
-        .unwrap_or_default();
+    m.insert("raw".into(), json!(String::from_utf8_lossy(&headers::masked(raw, show))));
+    let start = lines.first().map(|l| String::from_utf8_lossy(l).into_owned()).unwrap_or_default();
     let mut parts = start.splitn(3, ' ');
-    let (a, b, c) = (
-        parts.next().unwrap_or(""),
-        parts.next().unwrap_or(""),
-        parts.next().unwrap_or(""),
-    );
+    let (a, b, c) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     if a.starts_with("HTTP/") {
         m.insert("version".into(), json!(a));
         m.insert("status".into(), json!(b.parse::<u16>().ok()));
@@ -79,10 +69,7 @@ pub fn head(raw: &[u8], show: bool) -> Map<String, Value> {
         m.insert("path".into(), json!(b));
         m.insert("version".into(), json!(c));
     }
-    let pairs: Vec<Value> = headers::pairs(&lines)
-        .into_iter()
-        .map(|(n, v)| json!([n, v]))
-        .collect();
+    let pairs: Vec<Value> = headers::pairs(&lines).into_iter().map(|(n, v)| json!([n, v])).collect();
     m.insert("headers".into(), Value::Array(pairs));
     m
 }
@@ -90,17 +77,32 @@ pub fn head(raw: &[u8], show: bool) -> Map<String, Value> {
 /// The JSON line for an event, or None for events with no JSON form.
 pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
     let (kind, mut m): (&str, Map<String, Value>) = match &ev.kind {
-        EventKind::Resolved { host, addrs, took } => {
-            let addrs: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+        EventKind::Listening { addr, tls, fingerprint } => {
+            let url = format!("{}://{addr}/", if *tls { "wss" } else { "ws" });
             (
-                "resolved",
-                obj(json!({ "host": host, "addrs": addrs, "ms": millis(*took) })),
+                "listening",
+                obj(json!({ "addr": addr.to_string(), "url": url, "tls": tls, "fingerprint": fingerprint })),
             )
         }
-        EventKind::TcpConnected { addr, took } => (
-            "tcp_connected",
-            obj(json!({ "addr": addr.to_string(), "ms": millis(*took) })),
+        EventKind::Accepted { peer } => ("accepted", obj(json!({ "peer": peer.to_string() }))),
+        EventKind::Disconnected(r) => (
+            "disconnected",
+            obj(json!({
+                "peer": r.peer.to_string(),
+                "duration_s": secs(r.duration),
+                "sent": { "messages": r.sent.messages, "bytes": r.sent.bytes },
+                "received": { "messages": r.received.messages, "bytes": r.received.bytes },
+                "close": r.close.as_ref().map(close_json),
+                "outcome": r.outcome,
+            })),
         ),
+        EventKind::Resolved { host, addrs, took } => {
+            let addrs: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+            ("resolved", obj(json!({ "host": host, "addrs": addrs, "ms": millis(*took) })))
+        }
+        EventKind::TcpConnected { addr, took } => {
+            ("tcp_connected", obj(json!({ "addr": addr.to_string(), "ms": millis(*took) })))
+        }
         EventKind::Tls(t) => (
             "tls",
             obj(
@@ -115,13 +117,9 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             }
             ("handshake_response", m)
         }
-        EventKind::Open {
-            subprotocol,
-            timings: t,
-        } => (
-            "open",
-            obj(json!({ "subprotocol": subprotocol, "timings": timings(t) })),
-        ),
+        EventKind::Open { subprotocol, timings: t } => {
+            ("open", obj(json!({ "subprotocol": subprotocol, "timings": timings(t) })))
+        }
         EventKind::Frame(f) => {
             let mut m = obj(json!({
                 "dir": dir(f.dir),
@@ -145,25 +143,12 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 Data::Text(t) => ("text", json!({ "text": t.as_str() })),
                 Data::Binary(b) => ("binary", json_data(b, false)),
             };
-            (
-                "message",
-                obj(json!({ "dir": dir(*d), "kind": kind, "len": data_len(ev), "data": data })),
-            )
+            ("message", obj(json!({ "dir": dir(*d), "kind": kind, "len": data_len(ev), "data": data })))
         }
-        EventKind::Ping {
-            dir: d,
-            payload,
-            seq,
-        } => (
-            "ping",
-            obj(json!({ "dir": dir(*d), "seq": seq, "data": json_data(payload, true) })),
-        ),
-        EventKind::Pong {
-            dir: d,
-            payload,
-            seq,
-            rtt,
-        } => (
+        EventKind::Ping { dir: d, payload, seq } => {
+            ("ping", obj(json!({ "dir": dir(*d), "seq": seq, "data": json_data(payload, true) })))
+        }
+        EventKind::Pong { dir: d, payload, seq, rtt } => (
             "pong",
             obj(
                 json!({ "dir": dir(*d), "seq": seq, "rtt_ms": opt_ms(*rtt), "data": json_data(payload, true) }),
@@ -192,6 +177,7 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                         "max_ms": opt_ms(p.max),
                     },
                     "close": sum.close.as_ref().map(close_json),
+                    "connections": sum.connections,
                 })),
             )
         }

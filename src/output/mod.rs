@@ -1,6 +1,7 @@
 //! The only printer: turns events and errors into human lines or NDJSON. Data goes to stdout,
 //! diagnostics to stderr; a closed stdout is remembered so commands can stop quietly.
 
+pub mod channel;
 mod headers;
 pub(crate) mod human;
 pub(crate) mod json;
@@ -24,6 +25,31 @@ pub struct OutputSettings {
     pub show_secrets: bool,
     /// Print a line per pong (set when the user asked for pings).
     pub show_pongs: bool,
+    /// Show data messages (servers hide them from echo's default output).
+    pub show_messages: bool,
+    /// Prefix lines with the connection id (servers).
+    pub prefix_conn: bool,
+}
+
+impl OutputSettings {
+    /// Whether an event would be shown at all: lets busy servers skip events nobody sees.
+    pub fn wants(&self, kind: &crate::core::event::EventKind) -> bool {
+        use crate::core::event::EventKind as K;
+        match kind {
+            K::Frame(_) => self.verbosity >= 2,
+            K::Message { .. } => self.show_messages,
+            K::Ping { .. } | K::Pong { .. } => self.json || self.show_pongs || self.verbosity >= 1,
+            K::Resolved { .. }
+            | K::TcpConnected { .. }
+            | K::Tls(_)
+            | K::HandshakeRequest { .. }
+            | K::HandshakeResponse { .. }
+            | K::Open { .. }
+            | K::Accepted { .. }
+            | K::Close { .. } => self.json || self.verbosity >= 1,
+            _ => true,
+        }
+    }
 }
 
 pub struct Printer {
@@ -38,20 +64,11 @@ impl Printer {
         Self::new(settings, Box::new(io::stdout()), Box::new(io::stderr()))
     }
 
-    pub fn new(
-        settings: OutputSettings,
-        out: Box<dyn Write + Send>,
-        err: Box<dyn Write + Send>,
-    ) -> Self {
+    pub fn new(settings: OutputSettings, out: Box<dyn Write + Send>, err: Box<dyn Write + Send>) -> Self {
         if settings.color_stdout || settings.color_stderr {
             colored::control::set_override(true);
         }
-        Printer {
-            settings,
-            out,
-            err,
-            closed: false,
-        }
+        Printer { settings, out, err, closed: false }
     }
 
     pub fn settings(&self) -> &OutputSettings {
@@ -92,12 +109,7 @@ impl Printer {
     pub fn report(&mut self, report: &crate::core::inspect::Report, raw: bool) {
         if raw {
             let bytes = report::raw(report);
-            if self
-                .out
-                .write_all(&bytes)
-                .and_then(|_| self.out.flush())
-                .is_err()
-            {
+            if self.out.write_all(&bytes).and_then(|_| self.out.flush()).is_err() {
                 self.closed = true;
             }
             let line = format!("verdict: {}", report.verdict());

@@ -21,12 +21,7 @@ pub fn human(report: &Report, s: &OutputSettings) -> String {
     let mut out = String::new();
     for (i, hop) in report.hops.iter().enumerate() {
         if report.hops.len() > 1 {
-            out.push_str(&format!(
-                "== hop {} of {}: {}\n",
-                i + 1,
-                report.hops.len(),
-                hop.url
-            ));
+            out.push_str(&format!("== hop {} of {}: {}\n", i + 1, report.hops.len(), hop.url));
         }
         hop_human(hop, s, &mut out);
         out.push('\n');
@@ -40,17 +35,12 @@ pub fn human(report: &Report, s: &OutputSettings) -> String {
     let line = match (verdict, counts, hop.and_then(|h| h.error.as_ref())) {
         (_, _, Some(e)) => format!("Verdict: ERROR: {}", escape_bytes(e.to_string().as_bytes())),
         ("rejected", _, _) => {
-            let status = hop
-                .and_then(|h| h.response.as_ref())
-                .map_or(0, |r| r.status);
+            let status = hop.and_then(|h| h.response.as_ref()).map_or(0, |r| r.status);
             format!("Verdict: REJECTED: the server answered {status}, not 101")
         }
         (v, Some((p, w, f)), _) => {
             let warnings = if w == 1 { "warning" } else { "warnings" };
-            format!(
-                "Verdict: {}: {p} passed, {w} {warnings}, {f} failed",
-                v.to_uppercase()
-            )
+            format!("Verdict: {}: {p} passed, {w} {warnings}, {f} failed", v.to_uppercase())
         }
         (v, None, _) => format!("Verdict: {}", v.to_uppercase()),
     };
@@ -100,16 +90,8 @@ fn hop_human(hop: &Hop, s: &OutputSettings, out: &mut String) {
     if !hop.checks.is_empty() {
         out.push_str("\nChecks:\n");
         for c in &hop.checks {
-            let tag = paint(
-                &format!("{:<4}", c.level.name()),
-                s.color_stdout,
-                c.level.name(),
-            );
-            out.push_str(&format!(
-                "  {tag}  {:<13} {}\n",
-                c.id,
-                escape_bytes(c.message.as_bytes())
-            ));
+            let tag = paint(&format!("{:<4}", c.level.name()), s.color_stdout, c.level.name());
+            out.push_str(&format!("  {tag}  {:<13} {}\n", c.id, escape_bytes(c.message.as_bytes())));
         }
     }
     let t = timing_parts(&hop.timings);
@@ -121,15 +103,9 @@ fn hop_human(hop: &Hop, s: &OutputSettings, out: &mut String) {
         out.push_str(&format!("Close: {}\n", close_text(c)));
     }
     if let Some(e) = &hop.error {
-        out.push_str(&format!(
-            "\nError: {}\n",
-            escape_bytes(e.to_string().as_bytes())
-        ));
+        out.push_str(&format!("\nError: {}\n", escape_bytes(e.to_string().as_bytes())));
         if let Some(cause) = e.cause() {
-            out.push_str(&format!(
-                "  caused by: {}\n",
-                escape_bytes(cause.as_bytes())
-            ));
+            out.push_str(&format!("  caused by: {}\n", escape_bytes(cause.as_bytes())));
         }
         if let Some(hint) = e.hint() {
             out.push_str(&format!("  hint: {hint}\n"));
@@ -141,10 +117,7 @@ fn tls_human(tls: &TlsFacts, s: &OutputSettings, out: &mut String) {
     if let Some(i) = &tls.info {
         let alpn = i.alpn.as_deref().unwrap_or("none");
         let sni = i.sni.as_deref().unwrap_or("none (IP address)");
-        out.push_str(&format!(
-            "* TLS {} {}, ALPN {alpn}, SNI {sni}\n",
-            i.version, i.cipher
-        ));
+        out.push_str(&format!("* TLS {} {}, ALPN {alpn}, SNI {sni}\n", i.version, i.cipher));
     }
     for (n, c) in tls.certs.iter().enumerate() {
         out.push_str(&format!("*   certificate {n}: {}\n", c.subject));
@@ -155,18 +128,11 @@ fn tls_human(tls: &TlsFacts, s: &OutputSettings, out: &mut String) {
         let left = if c.days_left < 0 {
             paint("EXPIRED", s.color_stdout, "fail")
         } else if c.days_left < EXPIRY_WARN_DAYS {
-            paint(
-                &format!("{} days left: renew soon", c.days_left),
-                s.color_stdout,
-                "warn",
-            )
+            paint(&format!("{} days left: renew soon", c.days_left), s.color_stdout, "warn")
         } else {
             format!("{} days left", c.days_left)
         };
-        out.push_str(&format!(
-            "*     valid: {} to {} ({left})\n",
-            c.not_before, c.not_after
-        ));
+        out.push_str(&format!("*     valid: {} to {} ({left})\n", c.not_before, c.not_after));
     }
     let verification = match (&tls.verify_failure, tls.insecure, tls.verified) {
         (None, _, true) => "ok".to_string(),
@@ -194,15 +160,10 @@ fn timing_parts(t: &HopTimings) -> Vec<(&'static str, Duration)> {
 fn close_text(c: &CloseOutcome) -> String {
     match c {
         CloseOutcome::Answered(Some(code)) => {
-            format!(
-                "the server answered our close with {code} ({})",
-                crate::core::close::name(*code)
-            )
+            format!("the server answered our close with {code} ({})", crate::core::close::name(*code))
         }
         CloseOutcome::Answered(None) => "the server answered our close without a code".into(),
-        CloseOutcome::NoAnswer => {
-            "the server dropped the connection without answering our close".into()
-        }
+        CloseOutcome::NoAnswer => "the server dropped the connection without answering our close".into(),
         CloseOutcome::TimedOut => "the server did not answer our close within 2 s".into(),
         CloseOutcome::Skipped => "not closed (--no-close)".into(),
     }
@@ -224,9 +185,7 @@ pub fn raw(report: &Report) -> Vec<u8> {
 }
 
 fn ms_value(d: Option<Duration>) -> Value {
-    d.map_or(Value::Null, |d| {
-        json!((d.as_secs_f64() * 1e6).round() / 1e3)
-    })
+    d.map_or(Value::Null, |d| json!((d.as_secs_f64() * 1e6).round() / 1e3))
 }
 
 pub fn json(report: &Report, s: &OutputSettings) -> String {
@@ -242,8 +201,7 @@ pub fn json(report: &Report, s: &OutputSettings) -> String {
 
 fn hop_json(hop: &Hop, s: &OutputSettings) -> Value {
     let t = &hop.timings;
-    let request =
-        (!hop.request.is_empty()).then(|| crate::output::json::head(&hop.request, s.show_secrets));
+    let request = (!hop.request.is_empty()).then(|| crate::output::json::head(&hop.request, s.show_secrets));
     let response = hop.response.as_ref().map(|r| {
         let mut m = crate::output::json::head(&r.raw, s.show_secrets);
         if r.status != 101 && !r.rest.is_empty() {

@@ -55,10 +55,7 @@ mod tests {
 
     #[test]
     fn escapes_terminal_controls_and_bidi() {
-        assert_eq!(
-            escape("a\x1b[31mb\n\u{202e}x\u{9b}"),
-            "a\\x1b[31mb\\n\\u{202e}x\\u{9b}"
-        );
+        assert_eq!(escape("a\x1b[31mb\n\u{202e}x\u{9b}"), "a\\x1b[31mb\\n\\u{202e}x\\u{9b}");
         assert_eq!(escape("héllo ✓"), "héllo ✓");
         assert_eq!(escape_bytes(b"ok\xff\x00"), "ok\\xff\\x00");
     }

@@ -6,17 +6,7 @@ use crate::support::{wsdiag, Output};
 const ESC: &str = "\x1b[";
 
 fn session(color: &str) -> crate::support::run::Wsdiag {
-    wsdiag([
-        "connect",
-        "builtin:echo",
-        "-v",
-        "-x",
-        "hi",
-        "-n",
-        "1",
-        "--color",
-        color,
-    ])
+    wsdiag(["connect", "builtin:echo", "-v", "-x", "hi", "-n", "1", "--color", color])
 }
 
 fn has_escapes(out: &Output) -> bool {
@@ -33,20 +23,14 @@ async fn pty_available() -> bool {
 async fn always_colors_even_on_pipes() {
     let out = session("always").run().await;
     out.expect_code(0);
-    assert!(
-        has_escapes(&out),
-        "--color always printed no escape codes\n{out}"
-    );
+    assert!(has_escapes(&out), "--color always printed no escape codes\n{out}");
 }
 
 #[tokio::test]
 async fn always_beats_no_color() {
     let out = session("always").env("NO_COLOR", "1").run().await;
     out.expect_code(0);
-    assert!(
-        has_escapes(&out),
-        "--color always must ignore NO_COLOR\n{out}"
-    );
+    assert!(has_escapes(&out), "--color always must ignore NO_COLOR\n{out}");
 }
 
 #[tokio::test]
@@ -64,16 +48,9 @@ async fn auto_colors_a_terminal() {
         eprintln!("skipped: util-linux `script` cannot allocate a pseudo-terminal here");
         return;
     }
-    let out = session("auto")
-        .on_pty()
-        .env("TERM", "xterm-256color")
-        .run()
-        .await;
+    let out = session("auto").on_pty().env("TERM", "xterm-256color").run().await;
     out.expect_code(0);
-    assert!(
-        has_escapes(&out),
-        "--color auto on a terminal printed no colors\n{out}"
-    );
+    assert!(has_escapes(&out), "--color auto on a terminal printed no colors\n{out}");
 }
 
 #[tokio::test]
@@ -82,19 +59,10 @@ async fn no_color_turns_auto_off_on_a_terminal() {
         eprintln!("skipped: util-linux `script` cannot allocate a pseudo-terminal here");
         return;
     }
-    let out = session("auto")
-        .on_pty()
-        .env("TERM", "xterm-256color")
-        .env("NO_COLOR", "1")
-        .run()
-        .await;
+    let out = session("auto").on_pty().env("TERM", "xterm-256color").env("NO_COLOR", "1").run().await;
     out.expect_code(0).expect_stdout_contains("hi");
     assert!(!has_escapes(&out), "NO_COLOR=1 with --color auto\n{out}");
-    let out = session("never")
-        .on_pty()
-        .env("TERM", "xterm-256color")
-        .run()
-        .await;
+    let out = session("never").on_pty().env("TERM", "xterm-256color").run().await;
     out.expect_code(0).expect_stdout_contains("hi");
     assert!(!has_escapes(&out), "--color never on a terminal\n{out}");
 }
@@ -105,12 +73,7 @@ async fn empty_no_color_does_not_disable_colors() {
         eprintln!("skipped: util-linux `script` cannot allocate a pseudo-terminal here");
         return;
     }
-    let out = session("auto")
-        .on_pty()
-        .env("TERM", "xterm-256color")
-        .env("NO_COLOR", "")
-        .run()
-        .await;
+    let out = session("auto").on_pty().env("TERM", "xterm-256color").env("NO_COLOR", "").run().await;
     out.expect_code(0);
     assert!(has_escapes(&out), "an empty NO_COLOR leaves auto on\n{out}");
 }

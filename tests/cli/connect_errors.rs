@@ -46,16 +46,9 @@ async fn unresolvable_name_exits_3() {
 #[tokio::test]
 async fn server_that_never_answers_the_upgrade_times_out_with_7() {
     let server = RawServer::start(Reply::Silence).await;
-    let out = connect(&server.url())
-        .args(["-x", "a", "-n", "1", "--handshake-timeout", "500ms"])
-        .run()
-        .await;
+    let out = connect(&server.url()).args(["-x", "a", "-n", "1", "--handshake-timeout", "500ms"]).run().await;
     out.expect_code(7).expect_stderr_contains("error:");
-    assert!(
-        out.elapsed < Duration::from_secs(5),
-        "--handshake-timeout 500ms ended after {:?}",
-        out.elapsed
-    );
+    assert!(out.elapsed < Duration::from_secs(5), "--handshake-timeout 500ms ended after {:?}", out.elapsed);
 }
 
 #[tokio::test]
@@ -77,30 +70,20 @@ async fn reset_in_the_middle_of_a_message_exits_6() {
     let server = RawServer::start(Reply::UpgradeThenReset(partial)).await;
     let out = connect(&server.url()).args(["-n", "1"]).run().await;
     out.expect_code(6).expect_stderr_contains("error:");
-    assert!(
-        out.stdout().is_empty(),
-        "a partial message is not printed\n{out}"
-    );
+    assert!(out.stdout().is_empty(), "a partial message is not printed\n{out}");
 }
 
 #[tokio::test]
 async fn reset_after_the_handshake_exits_6() {
     let server = RawServer::start(Reply::UpgradeThenReset(Vec::new())).await;
-    connect(&server.url())
-        .run()
-        .await
-        .expect_code(6)
-        .expect_stderr_contains("error:");
+    connect(&server.url()).run().await.expect_code(6).expect_stderr_contains("error:");
 }
 
 #[tokio::test]
 async fn invalid_frames_from_the_server_exit_6() {
     let cases: [(&str, Vec<u8>); 3] = [
         ("RSV1 without an extension", vec![0xc1, 0x01, b'a']),
-        (
-            "a masked server frame",
-            vec![0x81, 0x81, 1, 2, 3, 4, b'a' ^ 1],
-        ),
+        ("a masked server frame", vec![0x81, 0x81, 1, 2, 3, 4, b'a' ^ 1]),
         ("a reserved opcode", vec![0x83, 0x01, b'a']),
     ];
     for (what, frame) in cases {

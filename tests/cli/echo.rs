@@ -55,10 +55,7 @@ async fn text_reaches_the_server_as_text_frames() {
         .expect_code(0)
         .expect_stdout("héllo\n\n");
     let seen = server.finished().await;
-    assert_eq!(
-        seen.messages,
-        vec![Message::text("héllo"), Message::text("")]
-    );
+    assert_eq!(seen.messages, vec![Message::text("héllo"), Message::text("")]);
 }
 
 #[tokio::test]
@@ -66,27 +63,13 @@ async fn binary_hex_and_base64_reach_the_server_as_binary_frames() {
     let cases: [(&[&str], &[u8], &str); 3] = [
         (&["--binary", "-x", "abc"], b"abc", "616263\n"),
         (&["--hex", "-x", "00ff7f"], &[0x00, 0xff, 0x7f], "00ff7f\n"),
-        (
-            &["--base64", "-x", "3q2+7w=="],
-            &[0xde, 0xad, 0xbe, 0xef],
-            "deadbeef\n",
-        ),
+        (&["--base64", "-x", "3q2+7w=="], &[0xde, 0xad, 0xbe, 0xef], "deadbeef\n"),
     ];
     for (args, sent, printed) in cases {
         let server = WsServer::echo().await;
-        connect(&server.url())
-            .args(args)
-            .args(["-n", "1"])
-            .run()
-            .await
-            .expect_code(0)
-            .expect_stdout(printed);
+        connect(&server.url()).args(args).args(["-n", "1"]).run().await.expect_code(0).expect_stdout(printed);
         let seen = server.finished().await;
-        assert_eq!(
-            seen.messages,
-            vec![Message::binary(sent.to_vec())],
-            "{args:?}"
-        );
+        assert_eq!(seen.messages, vec![Message::binary(sent.to_vec())], "{args:?}");
     }
 }
 
@@ -121,9 +104,7 @@ async fn no_stdin_leaves_stdin_unread() {
 
 /// 10 MiB of printable text, different at every position modulo 26 * 7.
 fn big_text() -> String {
-    (0..10 * 1024 * 1024)
-        .map(|i: usize| (b'a' + ((i / 7 + i) % 26) as u8) as char)
-        .collect()
+    (0..10 * 1024 * 1024).map(|i: usize| (b'a' + ((i / 7 + i) % 26) as u8) as char).collect()
 }
 
 #[track_caller]
@@ -137,11 +118,7 @@ fn assert_same_large(actual: &[u8], expected: &[u8]) {
 #[tokio::test]
 async fn ten_mib_text_message_round_trips_through_builtin_echo() {
     let text = big_text();
-    let out = connect("builtin:echo")
-        .args(["-n", "1"])
-        .stdin(format!("{text}\n"))
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["-n", "1"]).stdin(format!("{text}\n")).run().await;
     out.expect_code(0);
     assert_same_large(&out.stdout_bytes, format!("{text}\n").as_bytes());
 }
@@ -150,19 +127,12 @@ async fn ten_mib_text_message_round_trips_through_builtin_echo() {
 async fn ten_mib_binary_message_round_trips_through_a_server() {
     let text = big_text();
     let server = WsServer::echo().await;
-    let out = connect(&server.url())
-        .args(["--binary", "-n", "1"])
-        .stdin(format!("{text}\n"))
-        .run()
-        .await;
+    let out = connect(&server.url()).args(["--binary", "-n", "1"]).stdin(format!("{text}\n")).run().await;
     out.expect_code(0);
     let seen = server.finished().await;
     match seen.messages.as_slice() {
         [Message::Binary(data)] => assert_same_large(data, text.as_bytes()),
-        other => panic!(
-            "server expected one binary message, got {} messages",
-            other.len()
-        ),
+        other => panic!("server expected one binary message, got {} messages", other.len()),
     }
     let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
     assert_same_large(&out.stdout_bytes, format!("{hex}\n").as_bytes());

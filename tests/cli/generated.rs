@@ -21,9 +21,7 @@ fn completion(shell: Shell) -> Vec<u8> {
 fn man_page() -> Vec<u8> {
     let cmd = Cli::command();
     let mut out = Vec::new();
-    clap_mangen::Man::new(cmd.clone())
-        .render(&mut out)
-        .expect("render man page");
+    clap_mangen::Man::new(cmd.clone()).render(&mut out).expect("render man page");
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("wsdiag {}", sub.get_name());
         let sub = sub.clone().bin_name(name.clone());
@@ -87,10 +85,7 @@ fn completions_and_man_page_are_current() {
             stale.push(rel);
         }
     }
-    assert!(
-        stale.is_empty(),
-        "stale generated files {stale:?}: {BLESS_HINT}"
-    );
+    assert!(stale.is_empty(), "stale generated files {stale:?}: {BLESS_HINT}");
 }
 
 #[test]

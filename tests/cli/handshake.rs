@@ -6,18 +6,11 @@ use crate::support::{connect, http_response, json_lines, RawServer, Reply, Scrip
 async fn forbidden_reply_exits_5_and_shows_the_body() {
     let body = "forbidden: token expired\n";
     let server = RawServer::start(Reply::Canned(http_response("403 Forbidden", body))).await;
-    let out = connect(&server.url())
-        .args(["-x", "a", "-n", "1"])
-        .run()
-        .await;
-    out.expect_code(5)
-        .expect_stderr_contains("error: handshake rejected: HTTP 403 Forbidden");
+    let out = connect(&server.url()).args(["-x", "a", "-n", "1"]).run().await;
+    out.expect_code(5).expect_stderr_contains("error: handshake rejected: HTTP 403 Forbidden");
     let body_line = out.stderr_lines_starting("  body: ");
     assert_eq!(body_line.len(), 1, "one `  body:` line expected\n{out}");
-    assert!(
-        body_line[0].contains("forbidden: token expired"),
-        "body not shown\n{out}"
-    );
+    assert!(body_line[0].contains("forbidden: token expired"), "body not shown\n{out}");
     assert!(out.stdout().is_empty(), "{out}");
 }
 
@@ -27,32 +20,17 @@ async fn body_with_control_characters_is_escaped() {
     let server = RawServer::start(Reply::Canned(http_response("403 Forbidden", body))).await;
     let out = connect(&server.url()).arg("-n").arg("1").run().await;
     out.expect_code(5).expect_stderr_contains("  body: ");
-    assert!(
-        !out.stderr.contains('\x1b'),
-        "raw ESC reached stderr\n{out}"
-    );
-    assert!(
-        !out.stderr.contains('\x07'),
-        "raw BEL reached stderr\n{out}"
-    );
+    assert!(!out.stderr.contains('\x1b'), "raw ESC reached stderr\n{out}");
+    assert!(!out.stderr.contains('\x07'), "raw BEL reached stderr\n{out}");
 }
 
 #[tokio::test]
 async fn huge_body_is_bounded() {
     let body = "x".repeat(1024 * 1024);
-    let server = RawServer::start(Reply::Canned(http_response(
-        "500 Internal Server Error",
-        &body,
-    )))
-    .await;
+    let server = RawServer::start(Reply::Canned(http_response("500 Internal Server Error", &body))).await;
     let out = connect(&server.url()).arg("-n").arg("1").run().await;
-    out.expect_code(5)
-        .expect_stderr_contains("error: handshake rejected: HTTP 500 Internal Server Error");
-    assert!(
-        out.stderr.len() < 64 * 1024,
-        "a 1 MiB body printed {} bytes of stderr",
-        out.stderr.len()
-    );
+    out.expect_code(5).expect_stderr_contains("error: handshake rejected: HTTP 500 Internal Server Error");
+    assert!(out.stderr.len() < 64 * 1024, "a 1 MiB body printed {} bytes of stderr", out.stderr.len());
 }
 
 #[tokio::test]
@@ -83,31 +61,18 @@ async fn request_carries_path_query_headers_origin_and_subprotocols() {
     let url = format!("ws://{}/chat/room?id=7&x=%41", server.addr);
     let out = connect(&url)
         .args(["-H", "X-Trace: abc 123", "--origin", "https://app.example"])
-        .args([
-            "-s", "chat.v1", "-s", "chat.v2", "-x", "hi", "-n", "1", "--json",
-        ])
+        .args(["-s", "chat.v1", "-s", "chat.v2", "-x", "hi", "-n", "1", "--json"])
         .run()
         .await;
     out.expect_code(0);
     let seen = server.finished().await;
     let req = &seen.requests[0];
-    assert_eq!(
-        req.target, "/chat/room?id=7&x=%41",
-        "path and query kept byte for byte"
-    );
+    assert_eq!(req.target, "/chat/room?id=7&x=%41", "path and query kept byte for byte");
     assert_eq!(req.header("x-trace"), Some("abc 123"));
     assert_eq!(req.header("origin"), Some("https://app.example"));
-    let offered: Vec<&str> = req
-        .header("sec-websocket-protocol")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .collect();
-    assert_eq!(
-        offered,
-        ["chat.v1", "chat.v2"],
-        "offered in order of preference"
-    );
+    let offered: Vec<&str> =
+        req.header("sec-websocket-protocol").unwrap_or_default().split(',').map(str::trim).collect();
+    assert_eq!(offered, ["chat.v1", "chat.v2"], "offered in order of preference");
     let open = json_lines(&out)
         .into_iter()
         .find(|e| e["type"] == "open")
@@ -118,16 +83,9 @@ async fn request_carries_path_query_headers_origin_and_subprotocols() {
 #[tokio::test]
 async fn basic_auth_is_sent() {
     let server = WsServer::echo().await;
-    connect(&server.url())
-        .args(["--auth", "user:pa ss", "-x", "a", "-n", "1"])
-        .run()
-        .await
-        .expect_code(0);
+    connect(&server.url()).args(["--auth", "user:pa ss", "-x", "a", "-n", "1"]).run().await.expect_code(0);
     let seen = server.finished().await;
-    assert_eq!(
-        seen.requests[0].header("authorization"),
-        Some("Basic dXNlcjpwYSBzcw==")
-    );
+    assert_eq!(seen.requests[0].header("authorization"), Some("Basic dXNlcjpwYSBzcw=="));
 }
 
 #[tokio::test]

@@ -16,10 +16,7 @@ async fn raw_prints_exactly_the_request_then_the_response_bytes() {
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     let mut expected = requests[0].raw.clone();
-    expected.extend_from_slice(&upgrade_head(
-        &requests[0],
-        "X-Odd:  spaced  value \r\nx-lower: case\r\n",
-    ));
+    expected.extend_from_slice(&upgrade_head(&requests[0], "X-Odd:  spaced  value \r\nx-lower: case\r\n"));
     assert!(out.stdout_bytes.starts_with(b"GET / HTTP/1.1\r\n"), "{out}");
     assert!(out.stdout().contains("\r\n\r\nHTTP/1.1 101"), "{out}");
     assert_eq!(
@@ -67,11 +64,7 @@ async fn json_is_one_document_with_every_field() {
     let request = &hop["request"];
     assert_eq!(request["method"], "GET", "{out}");
     assert_eq!(request["path"], "/", "{out}");
-    assert_eq!(
-        request["raw"].as_str(),
-        Some(server.requests()[0].text().as_str()),
-        "{out}"
-    );
+    assert_eq!(request["raw"].as_str(), Some(server.requests()[0].text().as_str()), "{out}");
     let request_text = request.to_string();
     assert!(request_text.contains("X-Trace"), "{out}");
     assert!(request_text.contains("http://example.test"), "{out}");
@@ -82,18 +75,10 @@ async fn json_is_one_document_with_every_field() {
     assert_eq!(response["reason"], "Switching Protocols", "{out}");
     assert!(response["version"].to_string().contains('1'), "{out}");
     assert!(
-        response["raw"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        response["raw"].as_str().unwrap_or_default().starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
         "{out}"
     );
-    assert!(
-        response["headers"]
-            .to_string()
-            .contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
-        "{out}"
-    );
+    assert!(response["headers"].to_string().contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{out}");
     assert!(response.get("body").is_none(), "{out}");
 
     let checks = hop["checks"].as_array().expect("checks array");
@@ -118,24 +103,16 @@ async fn json_is_one_document_with_every_field() {
     }
     let timings = &hop["timings_ms"];
     for key in ["tcp", "request_sent", "first_byte", "headers"] {
-        assert!(
-            timings[key].as_f64().is_some_and(|t| t >= 0.0),
-            "{key}\n{out}"
-        );
+        assert!(timings[key].as_f64().is_some_and(|t| t >= 0.0), "{key}\n{out}");
     }
     assert!(timings["tls"].is_null(), "{out}");
-    assert!(
-        hop["close"].as_str().is_some_and(|c| c.contains("1000")),
-        "{out}"
-    );
+    assert!(hop["close"].as_str().is_some_and(|c| c.contains("1000")), "{out}");
 }
 
 #[tokio::test]
 async fn json_of_a_rejection_carries_the_body() {
-    let server = CraftedServer::start(|_: &Request| {
-        crate::support::http_response("403 Forbidden", "no entry")
-    })
-    .await;
+    let server =
+        CraftedServer::start(|_: &Request| crate::support::http_response("403 Forbidden", "no entry")).await;
     let out = handshake_inspect(&server.url()).arg("--json").run().await;
     out.expect_code(5);
     let doc = json_doc(&out);
@@ -149,8 +126,7 @@ async fn json_of_a_rejection_carries_the_body() {
 #[tokio::test]
 async fn builtin_echo_passes() {
     let out = handshake_inspect("builtin:echo").run().await;
-    out.expect_code(0)
-        .expect_stdout_contains("< HTTP/1.1 101 Switching Protocols\n");
+    out.expect_code(0).expect_stdout_contains("< HTTP/1.1 101 Switching Protocols\n");
     assert_eq!(check_line(&out, "accept").0, "pass", "{out}");
     let last = out.stdout_lines().pop().unwrap_or_default();
     assert!(last.starts_with("Verdict: PASS: "), "{out}");
@@ -161,8 +137,7 @@ async fn builtin_echo_passes() {
 async fn the_server_sees_a_1000_close_after_the_inspection() {
     let server = Script::new().start().await;
     let out = handshake_inspect(&server.url()).run().await;
-    out.expect_code(0)
-        .expect_stdout_contains("Close: the server answered our close with 1000");
+    out.expect_code(0).expect_stdout_contains("Close: the server answered our close with 1000");
     let close = server.client_close().await;
     assert_eq!(close.map(|(code, _)| code), Some(1000), "{out}");
 }
@@ -170,12 +145,8 @@ async fn the_server_sees_a_1000_close_after_the_inspection() {
 #[tokio::test]
 async fn no_close_drops_the_connection_without_a_close_frame() {
     let server = Script::new().start().await;
-    let out = handshake_inspect(&server.url())
-        .arg("--no-close")
-        .run()
-        .await;
-    out.expect_code(0)
-        .expect_stdout_contains("Close: not closed (--no-close)");
+    let out = handshake_inspect(&server.url()).arg("--no-close").run().await;
+    out.expect_code(0).expect_stdout_contains("Close: not closed (--no-close)");
     let seen = server.finished().await;
     assert!(seen.closes.is_empty(), "{seen:#?}\n{out}");
     assert_eq!(seen.requests.len(), 1);
@@ -186,10 +157,7 @@ async fn python_websockets_selects_the_offered_subprotocol() {
     let Some(server) = interop::start().await else {
         return;
     };
-    let out = handshake_inspect(&server.url())
-        .args(["-s", "chat.v9", "-s", "chat.v2", "--json"])
-        .run()
-        .await;
+    let out = handshake_inspect(&server.url()).args(["-s", "chat.v9", "-s", "chat.v2", "--json"]).run().await;
     out.expect_code(0);
     let doc = json_doc(&out);
     assert_eq!(doc["verdict"], "pass", "{out}");
@@ -199,13 +167,7 @@ async fn python_websockets_selects_the_offered_subprotocol() {
         .find(|c| c["id"] == "subprotocol")
         .unwrap_or_else(|| panic!("no subprotocol check\n{out}"));
     assert_eq!(sub["level"], "pass", "{out}");
-    assert!(
-        sub["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("chat.v2"),
-        "{out}"
-    );
+    assert!(sub["message"].as_str().unwrap_or_default().contains("chat.v2"), "{out}");
     assert!(checks.iter().all(|c| c["level"] == "pass"), "{out}");
 }
 
@@ -259,17 +221,11 @@ mod nginx {
     async fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
                 return;
             }
             if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "nginx exited with {status}: {}",
-                    std::fs::read_to_string(log).unwrap_or_default()
-                );
+                panic!("nginx exited with {status}: {}", std::fs::read_to_string(log).unwrap_or_default());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -309,10 +265,7 @@ mod nginx {
         wait_for_port(port, &mut child, &dir.path().join("error.log")).await;
 
         let url = format!("ws://127.0.0.1:{port}/");
-        let out = handshake_inspect(&url)
-            .args(["-s", "chat.v1", "--json"])
-            .run()
-            .await;
+        let out = handshake_inspect(&url).args(["-s", "chat.v1", "--json"]).run().await;
         let _ = child.kill().await;
         out.expect_code(0);
         let doc = json_doc(&out);
@@ -320,21 +273,13 @@ mod nginx {
         let headers = doc["hops"][0]["response"]["headers"].to_string();
         assert!(headers.to_lowercase().contains("nginx"), "{out}");
         let checks = doc["hops"][0]["checks"].as_array().expect("checks");
-        assert!(
-            checks
-                .iter()
-                .any(|c| c["id"] == "subprotocol" && c["level"] == "pass"),
-            "{out}"
-        );
+        assert!(checks.iter().any(|c| c["id"] == "subprotocol" && c["level"] == "pass"), "{out}");
     }
 }
 
 #[tokio::test]
 async fn raw_and_json_together_are_a_usage_error() {
-    let out = handshake_inspect("builtin:echo")
-        .args(["--raw", "--json"])
-        .run()
-        .await;
+    let out = handshake_inspect("builtin:echo").args(["--raw", "--json"]).run().await;
     out.expect_code(2);
     assert!(out.stdout().is_empty(), "{out}");
 }

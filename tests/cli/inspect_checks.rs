@@ -20,10 +20,7 @@ async fn crafted_101(lines: &'static str) -> CraftedServer {
 #[tokio::test]
 async fn a_correct_101_passes_every_check_with_a_deterministic_accept() {
     let server = CraftedServer::start(|req: &Request| upgrade_head(req, "")).await;
-    let out = handshake_inspect(&server.url())
-        .args(["--ws-key", KEY])
-        .run()
-        .await;
+    let out = handshake_inspect(&server.url()).args(["--ws-key", KEY]).run().await;
     out.expect_code(0)
         .expect_stdout_contains(&format!("> Sec-WebSocket-Key: {KEY}\n"))
         .expect_stdout_contains("< HTTP/1.1 101 Switching Protocols\n")
@@ -47,21 +44,12 @@ async fn a_correct_101_passes_every_check_with_a_deterministic_accept() {
         "{out}"
     );
     assert!(all.iter().all(|(level, _, _)| level == "pass"), "{out}");
-    assert_eq!(
-        check_line(&out, "accept").1,
-        "Sec-WebSocket-Accept matches the key"
-    );
+    assert_eq!(check_line(&out, "accept").1, "Sec-WebSocket-Accept matches the key");
     let last = out.stdout_lines().pop().unwrap_or_default();
-    assert_eq!(
-        last, "Verdict: PASS: 8 passed, 0 warnings, 0 failed",
-        "{out}"
-    );
+    assert_eq!(last, "Verdict: PASS: 8 passed, 0 warnings, 0 failed", "{out}");
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
-    assert_eq!(
-        requests[0].header("Sec-WebSocket-Key").as_deref(),
-        Some(KEY)
-    );
+    assert_eq!(requests[0].header("Sec-WebSocket-Key").as_deref(), Some(KEY));
     assert_eq!(server.closes(), vec![Some(1000)], "{out}");
 }
 
@@ -72,10 +60,7 @@ async fn a_wrong_accept_key_fails_showing_expected_and_received() {
          Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n",
     )
     .await;
-    let out = handshake_inspect(&server.url())
-        .args(["--ws-key", KEY])
-        .run()
-        .await;
+    let out = handshake_inspect(&server.url()).args(["--ws-key", KEY]).run().await;
     out.expect_code(1);
     let (level, message) = check_line(&out, "accept");
     assert_eq!(level, "fail", "{out}");
@@ -133,10 +118,7 @@ async fn a_subprotocol_other_than_the_offered_ones_fails() {
          Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: chat.v3\r\n",
     )
     .await;
-    let out = handshake_inspect(&server.url())
-        .args(["-s", "chat.v1", "-s", "chat.v2"])
-        .run()
-        .await;
+    let out = handshake_inspect(&server.url()).args(["-s", "chat.v1", "-s", "chat.v2"]).run().await;
     out.expect_code(1);
     let (level, message) = check_line(&out, "subprotocol");
     assert_eq!(level, "fail", "{out}");
@@ -155,10 +137,7 @@ async fn an_unrequested_extension_fails() {
     out.expect_code(1);
     let (level, message) = check_line(&out, "extensions");
     assert_eq!(level, "fail", "{out}");
-    assert_eq!(
-        message, "server enabled permessage-deflate without an offer",
-        "{out}"
-    );
+    assert_eq!(message, "server enabled permessage-deflate without an offer", "{out}");
     assert_eq!(
         server.requests()[0].header("Sec-WebSocket-Extensions"),
         None,
@@ -174,32 +153,25 @@ async fn offered_deflate_accepted_with_parameters_passes_and_shows_them() {
          server_no_context_takeover; client_max_window_bits=10\r\n",
     )
     .await;
-    let out = handshake_inspect(&server.url())
-        .arg("--offer-deflate")
-        .run()
-        .await;
+    let out = handshake_inspect(&server.url()).arg("--offer-deflate").run().await;
     out.expect_code(0);
     let (level, message) = check_line(&out, "extensions");
     assert_eq!(level, "pass", "{out}");
     assert_eq!(
-        message,
-        "permessage-deflate accepted: server_no_context_takeover, client_max_window_bits=10",
+        message, "permessage-deflate accepted: server_no_context_takeover, client_max_window_bits=10",
         "{out}"
     );
     assert_eq!(
-        server.requests()[0]
-            .header("Sec-WebSocket-Extensions")
-            .as_deref(),
+        server.requests()[0].header("Sec-WebSocket-Extensions").as_deref(),
         Some("permessage-deflate; client_max_window_bits")
     );
 }
 
 #[tokio::test]
 async fn a_403_with_a_body_is_rejected_and_shows_the_body() {
-    let server = CraftedServer::start(|_: &Request| {
-        http_response("403 Forbidden", "go away: no token\nsecond line")
-    })
-    .await;
+    let server =
+        CraftedServer::start(|_: &Request| http_response("403 Forbidden", "go away: no token\nsecond line"))
+            .await;
     let out = handshake_inspect(&server.url()).run().await;
     out.expect_code(5)
         .expect_stdout_contains("< HTTP/1.1 403 Forbidden\n")
@@ -208,10 +180,7 @@ async fn a_403_with_a_body_is_rejected_and_shows_the_body() {
     assert_eq!(level, "fail", "{out}");
     assert!(message.starts_with("403 Forbidden"), "{out}");
     let last = out.stdout_lines().pop().unwrap_or_default();
-    assert_eq!(
-        last, "Verdict: REJECTED: the server answered 403, not 101",
-        "{out}"
-    );
+    assert_eq!(last, "Verdict: REJECTED: the server answered 403, not 101", "{out}");
 }
 
 #[tokio::test]
@@ -227,25 +196,16 @@ async fn version_8_gets_a_426_listing_13() {
         }
     })
     .await;
-    let out = handshake_inspect(&server.url())
-        .args(["--version", "8"])
-        .run()
-        .await;
+    let out = handshake_inspect(&server.url()).args(["--version", "8"]).run().await;
     out.expect_code(5)
         .expect_stdout_contains("> Sec-WebSocket-Version: 8\n")
         .expect_stdout_contains("< HTTP/1.1 426 Upgrade Required\n");
     let (level, message) = check_line(&out, "status");
     assert_eq!(level, "fail", "{out}");
-    assert!(
-        message.contains("the server supports version(s) 13"),
-        "{out}"
-    );
+    assert!(message.contains("the server supports version(s) 13"), "{out}");
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
-    assert_eq!(
-        requests[0].header("Sec-WebSocket-Version").as_deref(),
-        Some("8")
-    );
+    assert_eq!(requests[0].header("Sec-WebSocket-Version").as_deref(), Some("8"));
 }
 
 #[tokio::test]
@@ -284,10 +244,7 @@ async fn redirect_chain() -> CraftedServer {
 #[tokio::test]
 async fn follow_shows_every_redirect_hop_and_passes_on_the_final_101() {
     let server = redirect_chain().await;
-    let out = handshake_inspect(&server.url_path("/one"))
-        .arg("-L")
-        .run()
-        .await;
+    let out = handshake_inspect(&server.url_path("/one")).arg("-L").run().await;
     out.expect_code(0)
         .expect_stdout_contains(&format!("== hop 1 of 3: {}\n", server.url_path("/one")))
         .expect_stdout_contains(&format!("== hop 2 of 3: {}\n", server.url_path("/two")))
@@ -351,8 +308,7 @@ async fn a_redirect_loop_stops_after_the_limit() {
     })
     .await;
     let out = handshake_inspect(&server.url()).arg("-L").run().await;
-    out.expect_code(5)
-        .expect_stdout_contains("more than 10 redirects");
+    out.expect_code(5).expect_stdout_contains("more than 10 redirects");
     assert!(server.requests().len() <= 11, "{out}");
     let last = out.stdout_lines().pop().unwrap_or_default();
     assert!(last.starts_with("Verdict: ERROR: "), "{out}");

@@ -30,8 +30,7 @@ pub(crate) async fn start() -> Option<PyServer> {
     let python = python();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/echo_server.py");
     let unavailable = |why: String| {
-        let why =
-            format!("{why}; run .ci/run or set WSDIAG_TEST_PYTHON to a Python with `websockets`");
+        let why = format!("{why}; run .ci/run or set WSDIAG_TEST_PYTHON to a Python with `websockets`");
         if std::env::var_os("CI").is_some() {
             panic!("interop server unavailable under CI: {why}");
         }
@@ -54,11 +53,7 @@ pub(crate) async fn start() -> Option<PyServer> {
     let mut line = String::new();
     let read = tokio::time::timeout(Duration::from_secs(15), stdout.read_line(&mut line)).await;
     match (read, line.trim().parse::<u16>()) {
-        (Ok(Ok(_)), Ok(port)) => Some(PyServer {
-            port,
-            _child: child,
-            _stdin: stdin,
-        }),
+        (Ok(Ok(_)), Ok(port)) => Some(PyServer { port, _child: child, _stdin: stdin }),
         _ => unavailable(format!(
             "{} {} did not print its port (got {line:?})",
             python.display(),
@@ -103,17 +98,12 @@ async fn binary_round_trip_through_python_websockets() {
 async fn subprotocol_negotiated_with_python_websockets() {
     let Some(server) = start().await else { return };
     let out = connect(&server.url())
-        .args([
-            "-s", "chat.v9", "-s", "chat.v2", "-x", "hi", "-n", "1", "--json",
-        ])
+        .args(["-s", "chat.v9", "-s", "chat.v2", "-x", "hi", "-n", "1", "--json"])
         .run()
         .await;
     out.expect_code(0);
     let events = json_lines(&out);
-    let open = events
-        .iter()
-        .find(|e| e["type"] == "open")
-        .unwrap_or_else(|| panic!("no open event\n{out}"));
+    let open = events.iter().find(|e| e["type"] == "open").unwrap_or_else(|| panic!("no open event\n{out}"));
     assert_eq!(open["subprotocol"], "chat.v2", "{out}");
     let message = events
         .iter()
@@ -126,15 +116,7 @@ async fn subprotocol_negotiated_with_python_websockets() {
 async fn frames_and_close_with_python_websockets() {
     let Some(server) = start().await else { return };
     let out = connect(&server.url())
-        .args([
-            "-vv",
-            "--ping-interval",
-            "100ms",
-            "-x",
-            "abc",
-            "-w",
-            "400ms",
-        ])
+        .args(["-vv", "--ping-interval", "100ms", "-x", "abc", "-w", "400ms"])
         .run()
         .await;
     out.expect_code(0)

@@ -3,9 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{
-    closed_port_url, connect, http_response, json_lines, Output, RawServer, Reply, Script,
-};
+use crate::support::{closed_port_url, connect, http_response, json_lines, Output, RawServer, Reply, Script};
 
 /// Checks the fields common to every event and that the summary comes last, exactly once.
 #[track_caller]
@@ -15,24 +13,14 @@ fn events(out: &Output) -> Vec<Value> {
     let mut last_t = 0.0;
     for e in &events {
         assert!(e["type"].is_string(), "no \"type\": {e}");
-        let t = e["t"]
-            .as_f64()
-            .unwrap_or_else(|| panic!("no numeric \"t\": {e}"));
+        let t = e["t"].as_f64().unwrap_or_else(|| panic!("no numeric \"t\": {e}"));
         assert!(t >= last_t, "\"t\" went backwards at {e}");
         last_t = t;
-        assert_eq!(
-            e["conn"].as_u64(),
-            Some(0),
-            "\"conn\" is 0 for connect: {e}"
-        );
+        assert_eq!(e["conn"].as_u64(), Some(0), "\"conn\" is 0 for connect: {e}");
     }
     let summaries = events.iter().filter(|e| e["type"] == "summary").count();
     assert_eq!(summaries, 1, "one summary expected\n{out}");
-    assert_eq!(
-        events.last().unwrap()["type"],
-        "summary",
-        "summary is last\n{out}"
-    );
+    assert_eq!(events.last().unwrap()["type"], "summary", "summary is last\n{out}");
     events
 }
 
@@ -43,96 +31,53 @@ fn of_type<'a>(events: &'a [Value], ty: &str) -> Vec<&'a Value> {
 
 #[track_caller]
 fn position(events: &[Value], ty: &str) -> usize {
-    events
-        .iter()
-        .position(|e| e["type"] == ty)
-        .unwrap_or_else(|| panic!("no {ty} event in {events:#?}"))
+    events.iter().position(|e| e["type"] == ty).unwrap_or_else(|| panic!("no {ty} event in {events:#?}"))
 }
 
 fn header<'a>(event: &'a Value, name: &str) -> Option<&'a str> {
     event["headers"].as_array()?.iter().find_map(|pair| {
         let pair = pair.as_array()?;
         let n = pair.first()?.as_str()?;
-        n.eq_ignore_ascii_case(name)
-            .then(|| pair.get(1)?.as_str())
-            .flatten()
+        n.eq_ignore_ascii_case(name).then(|| pair.get(1)?.as_str()).flatten()
     })
 }
 
 #[tokio::test]
 async fn a_full_session_reports_every_event_with_its_fields() {
-    let out = connect("builtin:echo")
-        .args(["--json", "--frames", "-x", "hello", "-n", "1"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["--json", "--frames", "-x", "hello", "-n", "1"]).run().await;
     out.expect_code(0);
     let events = events(&out);
-    let order = [
-        "handshake_request",
-        "handshake_response",
-        "open",
-        "message",
-        "close",
-        "summary",
-    ];
+    let order = ["handshake_request", "handshake_response", "open", "message", "close", "summary"];
     let positions: Vec<usize> = order.iter().map(|ty| position(&events, ty)).collect();
-    assert!(
-        positions.windows(2).all(|w| w[0] < w[1]),
-        "order {order:?}: {positions:?}"
-    );
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "order {order:?}: {positions:?}");
 
     let req = of_type(&events, "handshake_request")[0];
     assert_eq!(req["method"], "GET");
     assert_eq!(req["path"], "/");
     let raw = req["raw"].as_str().expect("raw is a string");
-    assert!(
-        raw.starts_with("GET / HTTP/1.1\r\n") && raw.ends_with("\r\n\r\n"),
-        "{raw:?}"
-    );
+    assert!(raw.starts_with("GET / HTTP/1.1\r\n") && raw.ends_with("\r\n\r\n"), "{raw:?}");
     assert!(header(req, "sec-websocket-key").is_some(), "{req}");
-    assert_eq!(
-        header(req, "upgrade")
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("websocket")
-    );
+    assert_eq!(header(req, "upgrade").map(str::to_ascii_lowercase).as_deref(), Some("websocket"));
 
     let resp = of_type(&events, "handshake_response")[0];
     assert_eq!(resp["status"], 101);
     assert_eq!(resp["reason"], "Switching Protocols");
-    assert!(
-        resp["raw"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("HTTP/1.1 101 "),
-        "{resp}"
-    );
+    assert!(resp["raw"].as_str().unwrap_or_default().starts_with("HTTP/1.1 101 "), "{resp}");
     assert!(header(resp, "sec-websocket-accept").is_some(), "{resp}");
-    assert!(
-        resp.get("body").is_none_or(Value::is_null),
-        "no body on 101: {resp}"
-    );
+    assert!(resp.get("body").is_none_or(Value::is_null), "no body on 101: {resp}");
 
     let open = of_type(&events, "open")[0];
     assert!(open["subprotocol"].is_null(), "{open}");
     for key in ["tcp_ms", "upgrade_ms"] {
-        assert!(
-            open["timings"][key].is_number(),
-            "open.timings.{key}: {open}"
-        );
+        assert!(open["timings"][key].is_number(), "open.timings.{key}: {open}");
     }
     // An IP literal needs no DNS and ws:// no TLS: those phases may be null.
     for key in ["dns_ms", "tls_ms"] {
-        assert!(
-            open["timings"].get(key).is_some(),
-            "open.timings.{key}: {open}"
-        );
+        assert!(open["timings"].get(key).is_some(), "open.timings.{key}: {open}");
     }
 
-    let incoming: Vec<&Value> = of_type(&events, "message")
-        .into_iter()
-        .filter(|m| m["dir"] == "in")
-        .collect();
+    let incoming: Vec<&Value> =
+        of_type(&events, "message").into_iter().filter(|m| m["dir"] == "in").collect();
     assert_eq!(incoming.len(), 1, "{events:#?}");
     let msg = incoming[0];
     assert_eq!(msg["kind"], "text");
@@ -140,41 +85,28 @@ async fn a_full_session_reports_every_event_with_its_fields() {
     assert_eq!(msg["data"]["text"], "hello");
 
     let frames = of_type(&events, "frame");
-    let out_text = frames
-        .iter()
-        .find(|f| f["dir"] == "out" && f["opcode"] == "text")
-        .expect("outgoing text frame");
+    let out_text =
+        frames.iter().find(|f| f["dir"] == "out" && f["opcode"] == "text").expect("outgoing text frame");
     assert_eq!(out_text["fin"], true);
     let rsv = out_text["rsv"].as_array().expect("rsv is an array");
     assert_eq!(rsv.len(), 3, "{out_text}");
-    assert!(
-        rsv.iter().all(|b| *b == false || *b == 0),
-        "rsv bits clear: {out_text}"
-    );
+    assert!(rsv.iter().all(|b| *b == false || *b == 0), "rsv bits clear: {out_text}");
     assert_eq!(out_text["opcode_raw"], 1);
     assert_eq!(out_text["masked"], true);
     assert_eq!(out_text["len"], 5);
     assert_eq!(out_text["data"]["text"], "hello");
     assert_eq!(out_text["truncated"], false);
-    let in_text = frames
-        .iter()
-        .find(|f| f["dir"] == "in" && f["opcode"] == "text")
-        .expect("incoming text frame");
+    let in_text =
+        frames.iter().find(|f| f["dir"] == "in" && f["opcode"] == "text").expect("incoming text frame");
     assert_eq!(in_text["masked"], false);
-    let out_close = frames
-        .iter()
-        .find(|f| f["dir"] == "out" && f["opcode"] == "close")
-        .expect("close frame");
+    let out_close = frames.iter().find(|f| f["dir"] == "out" && f["opcode"] == "close").expect("close frame");
     assert_eq!(out_close["opcode_raw"], 8);
     assert_eq!(out_close["code"], 1000);
 
     let close = of_type(&events, "close")[0];
     assert_eq!(close["by"], "client");
     assert_eq!(close["code"], 1000);
-    assert!(
-        close["reason"].is_string() && close["name"].is_string(),
-        "{close}"
-    );
+    assert!(close["reason"].is_string() && close["name"].is_string(), "{close}");
 
     let summary = events.last().unwrap();
     assert_eq!(summary["exit"], 0);
@@ -189,32 +121,20 @@ async fn a_full_session_reports_every_event_with_its_fields() {
 
 #[tokio::test]
 async fn frames_appear_only_with_frames_or_vv() {
-    let out = connect("builtin:echo")
-        .args(["--json", "-x", "a", "-n", "1"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["--json", "-x", "a", "-n", "1"]).run().await;
     out.expect_code(0);
     assert!(of_type(&events(&out), "frame").is_empty(), "{out}");
-    let out = connect("builtin:echo")
-        .args(["--json", "-vv", "-x", "a", "-n", "1"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["--json", "-vv", "-x", "a", "-n", "1"]).run().await;
     out.expect_code(0);
     assert!(!of_type(&events(&out), "frame").is_empty(), "{out}");
 }
 
 #[tokio::test]
 async fn binary_messages_carry_base64_bytes() {
-    let out = connect("builtin:echo")
-        .args(["--json", "--hex", "-x", "00ff", "-n", "1"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["--json", "--hex", "-x", "00ff", "-n", "1"]).run().await;
     out.expect_code(0);
     let events = events(&out);
-    let msg = of_type(&events, "message")
-        .into_iter()
-        .find(|m| m["dir"] == "in")
-        .expect("incoming message");
+    let msg = of_type(&events, "message").into_iter().find(|m| m["dir"] == "in").expect("incoming message");
     assert_eq!(msg["kind"], "binary");
     assert_eq!(msg["len"], 2);
     assert_eq!(msg["data"]["bytes"], "AP8=");
@@ -222,37 +142,24 @@ async fn binary_messages_carry_base64_bytes() {
 
 #[tokio::test]
 async fn pings_and_pongs_are_reported() {
-    let out = connect("builtin:echo")
-        .args(["--json", "--ping-interval", "100ms", "-w", "700ms"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["--json", "--ping-interval", "100ms", "-w", "700ms"]).run().await;
     out.expect_code(0);
     let events = events(&out);
     let pongs = of_type(&events, "pong");
-    let pong = pongs
-        .iter()
-        .find(|p| p["dir"] == "in")
-        .unwrap_or_else(|| panic!("no incoming pong\n{out}"));
+    let pong = pongs.iter().find(|p| p["dir"] == "in").unwrap_or_else(|| panic!("no incoming pong\n{out}"));
     assert!(pong["seq"].is_u64(), "{pong}");
     assert!(pong["rtt_ms"].is_number(), "{pong}");
-    assert!(
-        of_type(&events, "ping").iter().any(|p| p["dir"] == "out"),
-        "{out}"
-    );
+    assert!(of_type(&events, "ping").iter().any(|p| p["dir"] == "out"), "{out}");
     let pings = &events.last().unwrap()["pings"];
     assert!(pings["sent"].as_u64().unwrap_or(0) >= 1, "{pings}");
-    assert!(
-        pings["min_ms"].is_number() && pings["max_ms"].is_number(),
-        "{pings}"
-    );
+    assert!(pings["min_ms"].is_number() && pings["max_ms"].is_number(), "{pings}");
 }
 
 #[tokio::test]
 async fn server_close_is_reported_with_code_reason_and_name() {
     let server = Script::new().close(1008, "bad").start().await;
     let out = connect(&server.url()).arg("--json").run().await;
-    out.expect_code(1)
-        .expect_stderr_contains("error: server closed the connection with 1008");
+    out.expect_code(1).expect_stderr_contains("error: server closed the connection with 1008");
     let events = events(&out);
     let close = of_type(&events, "close")[0];
     assert_eq!(close["by"], "server");
@@ -264,10 +171,7 @@ async fn server_close_is_reported_with_code_reason_and_name() {
 
 #[tokio::test]
 async fn connect_failure_is_an_error_event_and_human_stderr() {
-    let out = connect(&closed_port_url())
-        .args(["--json", "-x", "a", "-n", "1"])
-        .run()
-        .await;
+    let out = connect(&closed_port_url()).args(["--json", "-x", "a", "-n", "1"]).run().await;
     out.expect_code(3).expect_stderr_contains("error:");
     let events = events(&out);
     let error = of_type(&events, "error");
@@ -281,12 +185,8 @@ async fn connect_failure_is_an_error_event_and_human_stderr() {
 async fn rejected_handshake_reports_status_and_body() {
     let reply = http_response("403 Forbidden", "go away");
     let server = RawServer::start(Reply::Canned(reply)).await;
-    let out = connect(&server.url())
-        .args(["--json", "-n", "1"])
-        .run()
-        .await;
-    out.expect_code(5)
-        .expect_stderr_contains("error: handshake rejected: HTTP 403 Forbidden");
+    let out = connect(&server.url()).args(["--json", "-n", "1"]).run().await;
+    out.expect_code(5).expect_stderr_contains("error: handshake rejected: HTTP 403 Forbidden");
     let events = events(&out);
     let resp = of_type(&events, "handshake_response")[0];
     assert_eq!(resp["status"], 403);
@@ -300,10 +200,7 @@ async fn rejected_handshake_reports_status_and_body() {
 #[tokio::test]
 async fn long_frame_payloads_are_truncated_but_messages_are_whole() {
     let long = "z".repeat(5000);
-    let out = connect("builtin:echo")
-        .args(["--json", "--frames", "-x", &long, "-n", "1"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["--json", "--frames", "-x", &long, "-n", "1"]).run().await;
     out.expect_code(0);
     let events = events(&out);
     let frame = of_type(&events, "frame")
@@ -318,9 +215,5 @@ async fn long_frame_payloads_are_truncated_but_messages_are_whole() {
         .into_iter()
         .find(|m| m["dir"] == "in")
         .unwrap_or_else(|| panic!("no incoming message\n{out}"));
-    assert_eq!(
-        msg["data"]["text"].as_str(),
-        Some(long.as_str()),
-        "message data is whole"
-    );
+    assert_eq!(msg["data"]["text"].as_str(), Some(long.as_str()), "message data is whole");
 }

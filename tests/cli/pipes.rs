@@ -24,25 +24,17 @@ async fn finish(mut child: Child) -> (Option<i32>, String) {
 
 #[tokio::test]
 async fn stdout_closed_before_anything_is_written() {
-    let mut child = connect("builtin:echo")
-        .args(["-x", "a", "-x", "b", "-x", "c", "-n", "3"])
-        .spawn();
+    let mut child = connect("builtin:echo").args(["-x", "a", "-x", "b", "-x", "c", "-n", "3"]).spawn();
     drop(child.stdout.take());
     let (code, stderr) = finish(child).await;
     assert_eq!(code, Some(0), "stderr: {stderr}");
-    assert!(
-        stderr.is_empty(),
-        "nothing belongs on stderr, got: {stderr}"
-    );
+    assert!(stderr.is_empty(), "nothing belongs on stderr, got: {stderr}");
 }
 
 #[tokio::test]
 async fn stdout_closed_after_the_first_line() {
     let lines: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
-    let mut child = connect("builtin:echo")
-        .args(["-n", "20000"])
-        .stdin(lines)
-        .spawn();
+    let mut child = connect("builtin:echo").args(["-n", "20000"]).stdin(lines).spawn();
     let mut reader = BufReader::new(child.stdout.take().expect("stdout piped"));
     let mut first = String::new();
     tokio::time::timeout(Duration::from_secs(10), reader.read_line(&mut first))
@@ -53,22 +45,14 @@ async fn stdout_closed_after_the_first_line() {
     drop(reader);
     let (code, stderr) = finish(child).await;
     assert_eq!(code, Some(0), "stderr: {stderr}");
-    assert!(
-        stderr.is_empty(),
-        "nothing belongs on stderr, got: {stderr}"
-    );
+    assert!(stderr.is_empty(), "nothing belongs on stderr, got: {stderr}");
 }
 
 #[tokio::test]
 async fn stdout_closed_in_json_mode() {
-    let mut child = connect("builtin:echo")
-        .args(["--json", "-vv", "-x", "a", "-x", "b", "-n", "2"])
-        .spawn();
+    let mut child = connect("builtin:echo").args(["--json", "-vv", "-x", "a", "-x", "b", "-n", "2"]).spawn();
     drop(child.stdout.take());
     let (code, stderr) = finish(child).await;
     assert_eq!(code, Some(0), "stderr: {stderr}");
-    assert!(
-        stderr.is_empty(),
-        "nothing belongs on stderr, got: {stderr}"
-    );
+    assert!(stderr.is_empty(), "nothing belongs on stderr, got: {stderr}");
 }

@@ -31,18 +31,14 @@ fn handshake_request(out: &Output) -> Value {
 fn header_value<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
     request["headers"].as_array()?.iter().find_map(|h| {
         let n = h[0].as_str()?;
-        n.eq_ignore_ascii_case(name)
-            .then(|| h[1].as_str())
-            .flatten()
+        n.eq_ignore_ascii_case(name).then(|| h[1].as_str()).flatten()
     })
 }
 
 #[tokio::test]
 async fn bearer_and_cookie_do_not_leak_into_verbose_output() {
     let (out, server) = run(&["-vv"]).await;
-    out.expect_code(0)
-        .expect_stderr_contains("> Authorization: ")
-        .expect_stderr_contains("> Cookie: ");
+    out.expect_code(0).expect_stderr_contains("> Authorization: ").expect_stderr_contains("> Cookie: ");
     assert!(!out.stderr.contains(TOKEN), "token leaked to stderr\n{out}");
     assert!(!out.stderr.contains(COOKIE_SECRET), "cookie leaked\n{out}");
     let seen = server.finished().await;
@@ -59,10 +55,7 @@ async fn bearer_and_cookie_do_not_leak_into_json() {
     let (out, _server) = run(&["--json", "-vv"]).await;
     out.expect_code(0);
     assert!(!out.stdout().contains(TOKEN), "token leaked to JSON\n{out}");
-    assert!(
-        !out.stdout().contains(COOKIE_SECRET),
-        "cookie leaked\n{out}"
-    );
+    assert!(!out.stdout().contains(COOKIE_SECRET), "cookie leaked\n{out}");
     assert!(!out.stderr.contains(TOKEN), "token leaked to stderr\n{out}");
     let req = handshake_request(&out);
     assert!(header_value(&req, "authorization").is_some(), "{req}");
@@ -77,11 +70,7 @@ async fn masked_values_keep_only_the_auth_scheme() {
     let (out, _server) = run(&["--json"]).await;
     out.expect_code(0);
     let req = handshake_request(&out);
-    assert_eq!(
-        header_value(&req, "authorization"),
-        Some("Bearer ***"),
-        "{req}"
-    );
+    assert_eq!(header_value(&req, "authorization"), Some("Bearer ***"), "{req}");
     assert_eq!(header_value(&req, "cookie"), Some("***"), "{req}");
     let raw = req["raw"].as_str().unwrap_or_default();
     assert!(raw.contains("\r\nAuthorization: Bearer ***\r\n"), "{req}");
@@ -103,12 +92,9 @@ async fn show_secrets_reveals_them() {
 #[tokio::test]
 async fn basic_auth_credentials_do_not_leak() {
     let server = WsServer::echo().await;
-    let out = connect(&server.url())
-        .args(["--auth", "alice:hunter2", "-v", "-x", "a", "-n", "1"])
-        .run()
-        .await;
-    out.expect_code(0)
-        .expect_stderr_contains("> Authorization: ");
+    let out =
+        connect(&server.url()).args(["--auth", "alice:hunter2", "-v", "-x", "a", "-n", "1"]).run().await;
+    out.expect_code(0).expect_stderr_contains("> Authorization: ");
     // base64("alice:hunter2")
     assert!(!out.stderr.contains("YWxpY2U6aHVudGVyMg=="), "{out}");
     assert!(!out.stderr.contains("hunter2"), "{out}");

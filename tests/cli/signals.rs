@@ -8,9 +8,7 @@ use crate::support::run::RUN_BOUND;
 use crate::support::{connect, Script};
 
 async fn send_sigint(pid: u32) {
-    let status = tokio::process::Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status();
+    let status = tokio::process::Command::new("kill").args(["-INT", &pid.to_string()]).status();
     let status = tokio::time::timeout(Duration::from_secs(10), status)
         .await
         .expect("kill finished")
@@ -39,10 +37,7 @@ async fn sigint_closes_with_1001_and_exits_130() {
         }
     };
     let upgraded = tokio::time::timeout(Duration::from_secs(10), upgraded).await;
-    assert!(
-        matches!(upgraded, Ok(true)),
-        "no `* Upgraded` line on stderr; got:\n{seen}"
-    );
+    assert!(matches!(upgraded, Ok(true)), "no `* Upgraded` line on stderr; got:\n{seen}");
 
     send_sigint(pid).await;
     let finish = async {
@@ -70,8 +65,8 @@ async fn sigint_in_json_mode_reports_the_close_and_summary() {
             if stdout.read_line(&mut line).await.unwrap_or(0) == 0 {
                 return false;
             }
-            let is_open = serde_json::from_str::<serde_json::Value>(&line)
-                .is_ok_and(|event| event["type"] == "open");
+            let is_open =
+                serde_json::from_str::<serde_json::Value>(&line).is_ok_and(|event| event["type"] == "open");
             lines.push(line);
             if is_open {
                 return true;
@@ -87,9 +82,7 @@ async fn sigint_in_json_mode_reports_the_close_and_summary() {
         let _ = stdout.read_to_string(&mut rest).await;
         child.wait().await.expect("wait")
     };
-    let status = tokio::time::timeout(RUN_BOUND, finish)
-        .await
-        .expect("exit after SIGINT");
+    let status = tokio::time::timeout(RUN_BOUND, finish).await.expect("exit after SIGINT");
     assert_eq!(status.code(), Some(130), "stdout after open:\n{rest}");
     let last: serde_json::Value =
         serde_json::from_str(rest.lines().last().unwrap_or_default()).expect("last line is JSON");

@@ -38,10 +38,7 @@ async fn cacert_verifies_a_localhost_url() {
 async fn unknown_ca_fails_with_4() {
     let pki = Pki::generate();
     let server = Script::echo().start_tls(pki.acceptor()).await;
-    let out = connect(&server.wss_url())
-        .args(["-x", "a", "-n", "1"])
-        .run()
-        .await;
+    let out = connect(&server.wss_url()).args(["-x", "a", "-n", "1"]).run().await;
     out.expect_code(4).expect_stderr_contains("error:");
     assert!(out.stdout().is_empty(), "{out}");
     assert!(server.seen().messages.is_empty());
@@ -51,27 +48,17 @@ async fn unknown_ca_fails_with_4() {
 async fn insecure_connects_with_a_warning() {
     let pki = Pki::generate();
     let server = Script::echo().start_tls(pki.acceptor()).await;
-    let out = connect(&server.wss_url())
-        .args(["-k", "-x", "unverified", "-n", "1"])
-        .run()
-        .await;
+    let out = connect(&server.wss_url()).args(["-k", "-x", "unverified", "-n", "1"]).run().await;
     out.expect_code(0).expect_stdout("unverified\n");
-    assert!(
-        out.stderr.to_lowercase().contains("warning"),
-        "-k must warn on stderr\n{out}"
-    );
+    assert!(out.stderr.to_lowercase().contains("warning"), "-k must warn on stderr\n{out}");
 }
 
 #[tokio::test]
 async fn server_requiring_a_client_certificate_refuses_a_client_without_one() {
     let pki = Pki::generate();
     let server = Script::echo().start_tls(pki.mtls_acceptor()).await;
-    let out = connect(&server.wss_url())
-        .arg("--cacert")
-        .arg(pki.ca_pem())
-        .args(["-x", "a", "-n", "1"])
-        .run()
-        .await;
+    let out =
+        connect(&server.wss_url()).arg("--cacert").arg(pki.ca_pem()).args(["-x", "a", "-n", "1"]).run().await;
     out.expect_code(4).expect_stderr_contains("error:");
     assert!(server.seen().messages.is_empty());
 }
@@ -169,21 +156,12 @@ async fn json_reports_resolution_connection_and_tls() {
         .await;
     out.expect_code(0);
     let events = json_lines(&out);
-    let find = |ty: &str| {
-        events
-            .iter()
-            .find(|e| e["type"] == ty)
-            .unwrap_or_else(|| panic!("no {ty} event\n{out}"))
-    };
+    let find =
+        |ty: &str| events.iter().find(|e| e["type"] == ty).unwrap_or_else(|| panic!("no {ty} event\n{out}"));
     let resolved = find("resolved");
     assert_eq!(resolved["host"], "localhost");
     let addrs = resolved["addrs"].as_array().expect("addrs is an array");
-    assert!(
-        addrs
-            .iter()
-            .any(|a| a.as_str().is_some_and(|a| a.contains("127.0.0.1"))),
-        "{resolved}"
-    );
+    assert!(addrs.iter().any(|a| a.as_str().is_some_and(|a| a.contains("127.0.0.1"))), "{resolved}");
     assert!(resolved["ms"].is_number(), "{resolved}");
     let tcp = find("tcp_connected");
     assert_eq!(tcp["addr"], format!("127.0.0.1:{}", server.port()));

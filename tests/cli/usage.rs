@@ -4,11 +4,7 @@ use crate::support::{connect, wsdiag, WsServer};
 
 #[tokio::test]
 async fn unknown_url_scheme_is_a_usage_error() {
-    for url in [
-        "http://127.0.0.1:1/",
-        "ftp://example.invalid/",
-        "builtin:nope",
-    ] {
+    for url in ["http://127.0.0.1:1/", "ftp://example.invalid/", "builtin:nope"] {
         let out = connect(url).args(["-x", "a", "-n", "1"]).run().await;
         out.expect_code(2).expect_stderr_contains("error:");
         assert!(out.stdout().is_empty(), "nothing belongs on stdout\n{out}");
@@ -18,23 +14,13 @@ async fn unknown_url_scheme_is_a_usage_error() {
 #[tokio::test]
 async fn unparsable_url_is_a_usage_error() {
     for url in ["ws://", "not a url", "ws://[::1/"] {
-        connect(url)
-            .args(["-x", "a", "-n", "1"])
-            .run()
-            .await
-            .expect_code(2)
-            .expect_stderr_contains("error:");
+        connect(url).args(["-x", "a", "-n", "1"]).run().await.expect_code(2).expect_stderr_contains("error:");
     }
 }
 
 #[tokio::test]
 async fn bad_duration_is_a_usage_error() {
-    for flag in [
-        "--timeout",
-        "--wait",
-        "--ping-interval",
-        "--handshake-timeout",
-    ] {
+    for flag in ["--timeout", "--wait", "--ping-interval", "--handshake-timeout"] {
         connect("builtin:echo")
             .args([flag, "soon", "-x", "a", "-n", "1"])
             .run()
@@ -48,10 +34,7 @@ async fn bad_duration_is_a_usage_error() {
 async fn bad_hex_argument_is_a_usage_error() {
     let server = WsServer::echo().await;
     for bad in ["zz", "abc", "0g"] {
-        let out = connect(&server.url())
-            .args(["--hex", "-x", bad, "-n", "1"])
-            .run()
-            .await;
+        let out = connect(&server.url()).args(["--hex", "-x", bad, "-n", "1"]).run().await;
         out.expect_code(2).expect_stderr_contains("error:");
         assert!(out.stdout().is_empty(), "{out}");
     }
@@ -85,20 +68,12 @@ async fn bad_base64_argument_is_a_usage_error() {
 
 #[tokio::test]
 async fn hex_and_base64_together_are_refused() {
-    connect("builtin:echo")
-        .args(["--hex", "--base64", "-x", "00", "-n", "1"])
-        .run()
-        .await
-        .expect_code(2);
+    connect("builtin:echo").args(["--hex", "--base64", "-x", "00", "-n", "1"]).run().await.expect_code(2);
 }
 
 #[tokio::test]
 async fn close_code_out_of_range_is_refused() {
-    connect("builtin:echo")
-        .args(["--close-code", "999", "-x", "a", "-n", "1"])
-        .run()
-        .await
-        .expect_code(2);
+    connect("builtin:echo").args(["--close-code", "999", "-x", "a", "-n", "1"]).run().await.expect_code(2);
 }
 
 #[tokio::test]
@@ -108,10 +83,9 @@ async fn missing_url_is_a_usage_error() {
 
 #[tokio::test]
 async fn unbuilt_subcommands_say_so_and_exit_2() {
-    for name in ["listen", "echo", "heartbeat-probe"] {
+    for name in ["heartbeat-probe"] {
         let out = wsdiag([name, "--port", "0"]).run().await;
-        out.expect_code(2)
-            .expect_stderr_contains(&format!("error: 'wsdiag {name}' is not built yet"));
+        out.expect_code(2).expect_stderr_contains(&format!("error: 'wsdiag {name}' is not built yet"));
         assert!(out.stdout().is_empty(), "{out}");
     }
 }

@@ -9,10 +9,7 @@ use crate::support::{connect, Script, WsServer};
 async fn v_shows_connection_and_handshake_lines() {
     let server = WsServer::echo().await;
     let url = format!("ws://{}/path?q=1", server.addr);
-    let out = connect(&url)
-        .args(["-v", "-H", "X-Demo: yes", "-x", "hello", "-n", "1"])
-        .run()
-        .await;
+    let out = connect(&url).args(["-v", "-H", "X-Demo: yes", "-x", "hello", "-n", "1"]).run().await;
     out.expect_code(0)
         .expect_stdout("hello\n")
         .expect_stderr_contains(&format!("* Connected to {}", server.addr))
@@ -21,30 +18,12 @@ async fn v_shows_connection_and_handshake_lines() {
         .expect_stderr_contains("< HTTP/1.1 101 Switching Protocols")
         .expect_stderr_contains("* Upgraded: ");
     // Header names appear as on the wire, so their case is the peer's.
-    let header_lines = |prefix: &str| {
-        out.stderr
-            .lines()
-            .filter(|l| l.to_ascii_lowercase().starts_with(prefix))
-            .count()
-    };
-    assert_eq!(
-        header_lines("> sec-websocket-key: "),
-        1,
-        "request header lines are shown\n{out}"
-    );
-    assert_eq!(
-        header_lines("< sec-websocket-accept: "),
-        1,
-        "response header lines are shown\n{out}"
-    );
-    assert!(
-        out.stderr_lines_starting(">> ").is_empty(),
-        "frames are shown only from -vv on\n{out}"
-    );
-    assert!(
-        !out.stderr.contains("* Sent text"),
-        "sends are not announced at -v\n{out}"
-    );
+    let header_lines =
+        |prefix: &str| out.stderr.lines().filter(|l| l.to_ascii_lowercase().starts_with(prefix)).count();
+    assert_eq!(header_lines("> sec-websocket-key: "), 1, "request header lines are shown\n{out}");
+    assert_eq!(header_lines("< sec-websocket-accept: "), 1, "response header lines are shown\n{out}");
+    assert!(out.stderr_lines_starting(">> ").is_empty(), "frames are shown only from -vv on\n{out}");
+    assert!(!out.stderr.contains("* Sent text"), "sends are not announced at -v\n{out}");
 }
 
 #[tokio::test]
@@ -67,10 +46,7 @@ async fn v_shows_who_closed() {
 
 #[tokio::test]
 async fn vv_shows_frames_both_ways() {
-    let out = connect("builtin:echo")
-        .args(["-vv", "-x", "hello", "-n", "1"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["-vv", "-x", "hello", "-n", "1"]).run().await;
     out.expect_code(0)
         .expect_stdout("hello\n")
         .expect_stderr_contains(">> text fin=1 rsv=000 masked len=5 \"hello\"")
@@ -94,10 +70,7 @@ async fn vv_shows_server_pings_and_the_automatic_pong() {
     let pong = out.stderr_lines_starting(">> pong ");
     assert_eq!(ping.len(), 1, "{out}");
     assert_eq!(pong.len(), 1, "the client answers the ping\n{out}");
-    assert!(
-        ping[0].contains("len=2") && pong[0].contains("len=2"),
-        "{out}"
-    );
+    assert!(ping[0].contains("len=2") && pong[0].contains("len=2"), "{out}");
 }
 
 #[tokio::test]
@@ -119,18 +92,13 @@ async fn vv_shows_the_servers_close_frame_with_code_and_reason() {
         .run()
         .await
         .expect_code(1)
-        .expect_stderr_contains(
-            "<< close fin=1 rsv=000 len=5 code=1008 (policy violation) reason=\"bad\"",
-        );
+        .expect_stderr_contains("<< close fin=1 rsv=000 len=5 code=1008 (policy violation) reason=\"bad\"");
 }
 
 #[tokio::test]
 async fn long_frame_payloads_are_truncated_in_frame_lines() {
     let long = "y".repeat(5000);
-    let out = connect("builtin:echo")
-        .args(["-vv", "-x", &long, "-n", "1"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["-vv", "-x", &long, "-n", "1"]).run().await;
     out.expect_code(0).expect_stdout(&format!("{long}\n"));
     let frames = out.stderr_lines_starting("<< text ");
     assert_eq!(frames.len(), 1, "{out}");
@@ -141,33 +109,21 @@ async fn long_frame_payloads_are_truncated_in_frame_lines() {
 
 #[tokio::test]
 async fn ping_interval_prints_pong_round_trips() {
-    let out = connect("builtin:echo")
-        .args(["--ping-interval", "100ms", "-w", "1s"])
-        .run()
-        .await;
+    let out = connect("builtin:echo").args(["--ping-interval", "100ms", "-w", "1s"]).run().await;
     out.expect_code(0);
     let pongs = out.stderr_lines_starting("* pong seq=");
     assert!(pongs.len() >= 2, "expected several pongs in 1 s\n{out}");
     assert!(pongs[0].starts_with("* pong seq=1 rtt="), "{out}");
     assert!(pongs[0].ends_with(" ms"), "{out}");
-    assert!(
-        out.stdout().is_empty(),
-        "pongs are diagnostics, not data\n{out}"
-    );
+    assert!(out.stdout().is_empty(), "pongs are diagnostics, not data\n{out}");
 }
 
 #[tokio::test]
 async fn ping_interval_against_a_server_shows_ping_and_pong_frames() {
     let server = Script::new().start().await;
-    let out = connect(&server.url())
-        .args(["-vv", "--ping-interval", "100ms", "-w", "500ms"])
-        .run()
-        .await;
+    let out = connect(&server.url()).args(["-vv", "--ping-interval", "100ms", "-w", "500ms"]).run().await;
     out.expect_code(0);
     assert!(!out.stderr_lines_starting(">> ping ").is_empty(), "{out}");
     assert!(!out.stderr_lines_starting("<< pong ").is_empty(), "{out}");
-    assert!(
-        !out.stderr_lines_starting("* pong seq=").is_empty(),
-        "{out}"
-    );
+    assert!(!out.stderr_lines_starting("* pong seq=").is_empty(), "{out}");
 }

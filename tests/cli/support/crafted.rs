@@ -35,9 +35,7 @@ impl Request {
     pub fn header(&self, name: &str) -> Option<String> {
         self.text().lines().skip(1).find_map(|l| {
             let (n, v) = l.split_once(':')?;
-            n.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
         })
     }
 }
@@ -113,25 +111,15 @@ async fn serve(mut tcp: TcpStream, log: Arc<Mutex<Log>>, respond: Arc<Responder>
         return;
     };
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let target = text
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
+    let target = text.split_whitespace().nth(1).unwrap_or_default().to_owned();
     let key = text
         .lines()
         .find_map(|l| {
             let (n, v) = l.split_once(':')?;
-            n.trim()
-                .eq_ignore_ascii_case("sec-websocket-key")
-                .then(|| v.trim().to_owned())
+            n.trim().eq_ignore_ascii_case("sec-websocket-key").then(|| v.trim().to_owned())
         })
         .unwrap_or_default();
-    let req = Request {
-        raw,
-        target,
-        accept: derive_accept_key(key.as_bytes()),
-    };
+    let req = Request { raw, target, accept: derive_accept_key(key.as_bytes()) };
     log.lock().expect("log").requests.push(req.clone());
     let reply = respond(&req);
     let upgraded = reply.starts_with(b"HTTP/1.1 101") || reply.starts_with(b"HTTP/1.0 101");
@@ -181,11 +169,7 @@ fn client_close(buf: &[u8]) -> Option<Option<u16>> {
         return None;
     }
     let mask = if masked { &buf[2..6] } else { &[0u8; 4][..] };
-    let payload: Vec<u8> = buf[start..start + len]
-        .iter()
-        .enumerate()
-        .map(|(i, b)| b ^ mask[i % 4])
-        .collect();
+    let payload: Vec<u8> = buf[start..start + len].iter().enumerate().map(|(i, b)| b ^ mask[i % 4]).collect();
     Some((payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]])))
 }
 

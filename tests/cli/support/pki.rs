@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::WebPkiClientVerifier;
@@ -38,15 +38,10 @@ impl Pki {
         let dir = tempfile::tempdir().expect("tempdir");
 
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "wsdiag test CA");
+        ca_params.distinguished_name.push(DnType::CommonName, "wsdiag test CA");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        ca_params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         let ca_key = KeyPair::generate().expect("ca key");
         let ca = CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca cert");
 
@@ -60,45 +55,26 @@ impl Pki {
                 params.not_before = rcgen::date_time_ymd(2020, 1, 1);
                 params.not_after = rcgen::date_time_ymd(2021, 1, 1);
             }
-            params.distinguished_name.push(
-                DnType::CommonName,
-                names.first().cloned().unwrap_or_default(),
-            );
+            params.distinguished_name.push(DnType::CommonName, names.first().cloned().unwrap_or_default());
             params.extended_key_usages = vec![usage];
             let key = KeyPair::generate().expect("leaf key");
             let cert = params.signed_by(&key, &ca).expect("sign leaf");
             let (cert_pem, key_pem) = (cert.pem(), key.serialize_pem());
-            let leaf = Leaf {
-                cert: cert.der().clone(),
-                key: PrivatePkcs8KeyDer::from(key.serialize_der()),
-            };
+            let leaf = Leaf { cert: cert.der().clone(), key: PrivatePkcs8KeyDer::from(key.serialize_der()) };
             (leaf, cert_pem, key_pem)
         };
         let leaf = |names: &[&str], usage| leaf_valid(names, usage, false);
-        let (server, _, _) = leaf(
-            &["localhost", "127.0.0.1"],
-            ExtendedKeyUsagePurpose::ServerAuth,
-        );
+        let (server, _, _) = leaf(&["localhost", "127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth);
         let (named_server, _, _) = leaf(&[OTHER_NAME], ExtendedKeyUsagePurpose::ServerAuth);
-        let (expired_server, _, _) = leaf_valid(
-            &["localhost", "127.0.0.1"],
-            ExtendedKeyUsagePurpose::ServerAuth,
-            true,
-        );
-        let (_, client_pem, client_key) =
-            leaf(&["wsdiag client"], ExtendedKeyUsagePurpose::ClientAuth);
+        let (expired_server, _, _) =
+            leaf_valid(&["localhost", "127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth, true);
+        let (_, client_pem, client_key) = leaf(&["wsdiag client"], ExtendedKeyUsagePurpose::ClientAuth);
 
         std::fs::write(dir.path().join("ca.pem"), ca.pem()).expect("write ca.pem");
         std::fs::write(dir.path().join("client.pem"), client_pem).expect("write client.pem");
         std::fs::write(dir.path().join("client.key"), client_key).expect("write client.key");
 
-        Pki {
-            ca: ca.der().clone(),
-            dir,
-            server,
-            named_server,
-            expired_server,
-        }
+        Pki { ca: ca.der().clone(), dir, server, named_server, expired_server }
     }
 
     pub fn ca_pem(&self) -> PathBuf {

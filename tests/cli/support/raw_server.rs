@@ -75,8 +75,7 @@ async fn answer(mut tcp: TcpStream, reply: &Reply) -> Option<TcpStream> {
         .lines()
         .find_map(|l| {
             let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("sec-websocket-key")
-                .then(|| value.trim().to_owned())
+            name.eq_ignore_ascii_case("sec-websocket-key").then(|| value.trim().to_owned())
         })
         .unwrap_or_default();
     let accept = derive_accept_key(key.as_bytes());

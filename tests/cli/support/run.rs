@@ -74,14 +74,12 @@ impl Wsdiag {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.args
-            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
         self
     }
 
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.envs
-            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self.envs.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
@@ -109,11 +107,7 @@ impl Wsdiag {
     }
 
     pub fn command_line(&self) -> String {
-        let mut parts: Vec<String> = self
-            .wrapper
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let mut parts: Vec<String> = self.wrapper.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         parts.push("wsdiag".to_owned());
         parts.extend(self.args.iter().map(|a| a.to_string_lossy().into_owned()));
         parts.join(" ")
@@ -140,11 +134,7 @@ impl Wsdiag {
         for (key, value) in &self.envs {
             cmd.env(key, value);
         }
-        cmd.stdin(if self.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
+        cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
         cmd.kill_on_drop(true);
         cmd
     }
@@ -167,9 +157,7 @@ impl Wsdiag {
     pub fn spawn(self) -> Child {
         let mut cmd = self.command();
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `{}`: {e}", self.command_line()));
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start `{}`: {e}", self.command_line()));
         if let (Some(bytes), Some(mut stdin)) = (self.stdin, child.stdin.take()) {
             tokio::spawn(async move {
                 // wsdiag may exit before reading everything; a broken pipe here is expected.
@@ -230,19 +218,13 @@ impl Output {
 
     #[track_caller]
     pub fn expect_stderr_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{self}"
-        );
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{self}");
         self
     }
 
     #[track_caller]
     pub fn expect_stdout_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout().contains(needle),
-            "stdout lacks {needle:?}\n{self}"
-        );
+        assert!(self.stdout().contains(needle), "stdout lacks {needle:?}\n{self}");
         self
     }
 
@@ -254,10 +236,7 @@ impl Output {
 
     /// Stderr lines that begin with `prefix`.
     pub fn stderr_lines_starting(&self, prefix: &str) -> Vec<&str> {
-        self.stderr
-            .lines()
-            .filter(|l| l.starts_with(prefix))
-            .collect()
+        self.stderr.lines().filter(|l| l.starts_with(prefix)).collect()
     }
 }
 

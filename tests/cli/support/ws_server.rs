@@ -45,10 +45,7 @@ pub struct SeenRequest {
 
 impl SeenRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -68,10 +65,7 @@ impl Script {
 
     /// Echo every data message back.
     pub fn echo() -> Self {
-        Self {
-            echo: true,
-            ..Self::default()
-        }
+        Self { echo: true, ..Self::default() }
     }
 
     /// Send this message right after the upgrade.
@@ -97,9 +91,7 @@ impl Script {
     }
 
     pub async fn start(self) -> WsServer {
-        self.start_on("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0")
+        self.start_on("127.0.0.1:0").await.expect("bind 127.0.0.1:0")
     }
 
     /// Starts on another loopback address, e.g. `[::1]:0`; fails when it cannot bind.
@@ -197,10 +189,7 @@ impl WsServer {
             .map(|seen| seen.clone());
         match outcome {
             Some(seen) => seen,
-            None => panic!(
-                "server did not see {what} within {SERVER_WAIT:?}; it saw {:#?}",
-                self.seen()
-            ),
+            None => panic!("server did not see {what} within {SERVER_WAIT:?}; it saw {:#?}", self.seen()),
         }
     }
 
@@ -229,19 +218,9 @@ where
         let headers = req
             .headers()
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        seen.send_modify(|s| {
-            s.requests.push(SeenRequest {
-                target: req.uri().to_string(),
-                headers,
-            })
-        });
+        seen.send_modify(|s| s.requests.push(SeenRequest { target: req.uri().to_string(), headers }));
         let offered = req
             .headers()
             .get_all("sec-websocket-protocol")
@@ -269,10 +248,7 @@ where
         }
     }
     if let Some((code, reason)) = &script.close_with {
-        let frame = CloseFrame {
-            code: (*code).into(),
-            reason: reason.as_str().into(),
-        };
+        let frame = CloseFrame { code: (*code).into(), reason: reason.as_str().into() };
         let _ = ws.send(Message::Close(Some(frame))).await;
     }
     while let Some(Ok(msg)) = ws.next().await {

@@ -16,6 +16,10 @@ use crate::core::target::TargetSpec;
 use crate::core::tls::TlsOptions;
 use crate::output::OutputSettings;
 
+pub mod server;
+
+pub use server::{EchoSettings, ListenSettings, ServerSettings};
+
 /// The parts of the process environment that matter, captured once at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
@@ -53,10 +57,7 @@ pub enum InputFormat {
 impl InputFormat {
     /// Turns one input message into a payload; `what` names it in errors.
     pub fn decode(self, raw: Vec<u8>, what: &str) -> Result<Data, Error> {
-        let bad = |why: String| Error::Usage {
-            message: format!("{what}: {why}"),
-            hint: None,
-        };
+        let bad = |why: String| Error::Usage { message: format!("{what}: {why}"), hint: None };
         match self {
             InputFormat::Text => {
                 let text = String::from_utf8(raw).map_err(|_| Error::Usage {
@@ -67,10 +68,8 @@ impl InputFormat {
             }
             InputFormat::Binary => Ok(Data::Binary(Bytes::from(raw))),
             InputFormat::Hex => {
-                let s: String = String::from_utf8_lossy(&raw)
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .collect();
+                let s: String =
+                    String::from_utf8_lossy(&raw).chars().filter(|c| !c.is_whitespace()).collect();
                 if s.len() % 2 != 0 {
                     return Err(bad("hex needs an even number of digits".into()));
                 }
@@ -82,10 +81,7 @@ impl InputFormat {
                 Ok(Data::Binary(Bytes::from(bytes)))
             }
             InputFormat::Base64 => {
-                let trimmed: Vec<u8> = raw
-                    .into_iter()
-                    .filter(|b| !b.is_ascii_whitespace())
-                    .collect();
+                let trimmed: Vec<u8> = raw.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(&trimmed)
                     .map_err(|e| bad(format!("not base64: {e}")))?;
@@ -138,7 +134,7 @@ impl ConnectSettings {
             .collect::<Result<Vec<_>, _>>()?;
         let userinfo = match &target {
             TargetSpec::Url(t) => t.userinfo.clone(),
-            TargetSpec::BuiltinEcho => None,
+            TargetSpec::BuiltinEcho(_) => None,
         };
         let request = request_spec(args.request, userinfo)?;
         let mut warnings = Vec::new();
@@ -151,10 +147,7 @@ impl ConnectSettings {
         }
         if matches!(args.close_code, 1004..=1006 | 1015) {
             return Err(Error::Usage {
-                message: format!(
-                    "--close-code {} is reserved and must not be sent",
-                    args.close_code
-                ),
+                message: format!("--close-code {} is reserved and must not be sent", args.close_code),
                 hint: Some("use 1000 (normal), 1001 (going away), 1008, 1011, or 3000-4999".into()),
             });
         }
@@ -173,10 +166,7 @@ impl ConnectSettings {
             tls,
             connect_timeout: args.transport.connect_timeout,
             handshake_timeout: args.transport.handshake_timeout,
-            tap: TapConfig {
-                frames,
-                preview: FRAME_PREVIEW,
-            },
+            tap: TapConfig { frames, preview: FRAME_PREVIEW, ignore_pings: false },
             messages,
             read_stdin,
             input,
@@ -218,19 +208,13 @@ impl InspectSettings {
             let decoded = base64::engine::general_purpose::STANDARD.decode(key);
             if decoded.map(|k| k.len()) != Ok(16) {
                 return Err(Error::Usage {
-                    message: format!(
-                        "--ws-key '{}' is not 16 bytes in base64",
-                        key.escape_debug()
-                    ),
+                    message: format!("--ws-key '{}' is not 16 bytes in base64", key.escape_debug()),
                     hint: Some("for example --ws-key dGhlIHNhbXBsZSBub25jZQ==".into()),
                 });
             }
         }
-        let method_ok = !args.method.is_empty()
-            && args
-                .method
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let method_ok =
+            !args.method.is_empty() && args.method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !method_ok {
             return Err(Error::usage(format!(
                 "--method '{}' is not an HTTP method",
@@ -242,17 +226,18 @@ impl InspectSettings {
         }
         let userinfo = match &target {
             TargetSpec::Url(t) => t.userinfo.clone(),
-            TargetSpec::BuiltinEcho => None,
+            TargetSpec::BuiltinEcho(_) => None,
         };
         let mut request = request_spec(args.request, userinfo)?;
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
-        request.extensions = args
-            .offer_deflate
-            .then(|| crate::core::inspect::DEFLATE_OFFER.to_string());
+        request.extensions = args.offer_deflate.then(|| crate::core::inspect::DEFLATE_OFFER.to_string());
         let mut warnings = Vec::new();
         if args.transport.insecure {
-            warnings.push("--insecure: the server's certificate is not enforced (still checked for the report)".to_string());
+            warnings.push(
+                "--insecure: the server's certificate is not enforced (still checked for the report)"
+                    .to_string(),
+            );
         }
         Ok(InspectSettings {
             target,
@@ -287,11 +272,7 @@ pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> Output
         ColorChoice::Never => false,
         ColorChoice::Auto => tty && !env.no_color,
     };
-    let verbosity = if args.frames {
-        args.verbose.max(2)
-    } else {
-        args.verbose
-    };
+    let verbosity = if args.frames { args.verbose.max(2) } else { args.verbose };
     OutputSettings {
         json: args.json,
         verbosity,
@@ -299,20 +280,14 @@ pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> Output
         color_stderr: color(env.stderr_tty),
         show_secrets: args.show_secrets,
         show_pongs,
+        show_messages: true,
+        prefix_conn: false,
     }
 }
 
 pub fn request_spec(args: RequestArgs, userinfo: Option<String>) -> Result<RequestSpec, Error> {
-    let headers = args
-        .headers
-        .iter()
-        .map(|h| parse_header(h))
-        .collect::<Result<Vec<_>, _>>()?;
-    for (what, value) in [
-        ("--origin", &args.origin),
-        ("--bearer", &args.bearer),
-        ("--auth", &args.auth),
-    ] {
+    let headers = args.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+    for (what, value) in [("--origin", &args.origin), ("--bearer", &args.bearer), ("--auth", &args.auth)] {
         if value.as_deref().is_some_and(|v| v.contains(['\r', '\n'])) {
             return Err(Error::usage(format!("{what} must not contain line breaks")));
         }
@@ -339,17 +314,14 @@ pub fn request_spec(args: RequestArgs, userinfo: Option<String>) -> Result<Reque
     })
 }
 
-fn parse_header(h: &str) -> Result<(String, String), Error> {
+pub(crate) fn parse_header(h: &str) -> Result<(String, String), Error> {
     let bad = |why: &str| Error::Usage {
         message: format!("invalid header '{}': {why}", h.escape_debug()),
         hint: Some("write -H 'Name: value'".into()),
     };
     let (name, value) = h.split_once(':').ok_or_else(|| bad("no ':'"))?;
     let name = name.trim();
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
     {
         return Err(bad("the name is not an HTTP token"));
     }
@@ -381,15 +353,10 @@ mod tests {
             Data::Text(_) => panic!("text"),
         };
         assert_eq!(
-            bin(InputFormat::Hex
-                .decode(b"de ad BE ef".to_vec(), "m")
-                .unwrap()),
+            bin(InputFormat::Hex.decode(b"de ad BE ef".to_vec(), "m").unwrap()),
             [0xde, 0xad, 0xbe, 0xef]
         );
-        assert_eq!(
-            bin(InputFormat::Base64.decode(b"AAEC".to_vec(), "m").unwrap()),
-            [0, 1, 2]
-        );
+        assert_eq!(bin(InputFormat::Base64.decode(b"AAEC".to_vec(), "m").unwrap()), [0, 1, 2]);
         assert!(InputFormat::Hex.decode(b"abc".to_vec(), "m").is_err());
         assert!(InputFormat::Hex.decode(b"zz".to_vec(), "m").is_err());
         assert!(InputFormat::Base64.decode(b"!!".to_vec(), "m").is_err());
@@ -398,10 +365,7 @@ mod tests {
 
     #[test]
     fn headers_are_validated() {
-        assert_eq!(
-            parse_header("X-A:  b c ").unwrap(),
-            ("X-A".into(), "b c".into())
-        );
+        assert_eq!(parse_header("X-A:  b c ").unwrap(), ("X-A".into(), "b c".into()));
         assert!(parse_header("no colon").is_err());
         assert!(parse_header("Bad Name: x").is_err());
         assert!(parse_header("X: a\r\nInjected: 1").is_err());

@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod server;
+
+pub use server::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0    success (also when stdout is closed by the reader, e.g. `| head -1`)
@@ -31,10 +35,12 @@ pub enum Command {
     /// Connect to a WebSocket server, send messages and print what comes back
     #[command(after_help = CONNECT_AFTER_HELP)]
     Connect(Box<ConnectArgs>),
-    /// Accept WebSocket clients and print what they send (not built yet)
-    Listen(PendingArgs),
-    /// Run an echo server for testing clients (not built yet)
-    Echo(PendingArgs),
+    /// Accept WebSocket clients, print what they send and talk back from stdin
+    #[command(after_help = server::LISTEN_AFTER_HELP)]
+    Listen(Box<ListenArgs>),
+    /// Run an echo server, with fault injection, for testing clients
+    #[command(after_help = server::ECHO_AFTER_HELP)]
+    Echo(Box<EchoArgs>),
     /// Perform only the opening handshake, show it exactly and judge it against RFC 6455
     #[command(after_help = INSPECT_AFTER_HELP, disable_version_flag = true)]
     HandshakeInspect(Box<InspectArgs>),
@@ -278,6 +284,6 @@ pub enum ColorChoice {
     Never,
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 500ms, 10s, 1m30s)"))
 }

@@ -1,0 +1,72 @@
+//! `wsdiag echo`: a conformant echo server with fault injection, one session per client,
+//! a line per connection when it ends, and totals at the end.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::commands::serve::{self, ConnCtx, Handler};
+use crate::core::echo::{self, EchoFaults};
+use crate::core::event::{EventKind, EventSink};
+use crate::core::session::Clock;
+use crate::core::wait::until;
+use crate::exit::ExitStatus;
+use crate::output::channel::spawn_printer;
+use crate::output::Printer;
+use crate::settings::EchoSettings;
+
+pub async fn run(s: EchoSettings, mut printer: Printer) -> ExitStatus {
+    let clock = Clock::new(Instant::now());
+    let (listener, tls) = match serve::bind(&s.server).await {
+        Ok(bound) => bound,
+        Err(e) => {
+            printer.error(&e, clock.elapsed());
+            return e.exit_status();
+        }
+    };
+    let (mut sink, printer_task) = spawn_printer(printer);
+    let mut opts = serve::options(&s.server, tls.as_ref());
+    opts.reject = s.faults.reject;
+    opts.raw_handle = s.faults.needs_raw_handle();
+    opts.tap.ignore_pings = s.faults.no_pong;
+    let addr = listener.local_addr().unwrap_or(s.server.addr);
+    clock.emit(
+        &mut sink,
+        EventKind::Listening {
+            addr,
+            tls: tls.is_some(),
+            fingerprint: tls.as_ref().map(|t| t.fingerprint.clone()),
+        },
+    );
+    let faults = Arc::new(s.faults.clone());
+    let handler: Handler = Arc::new(move |session, ctx| Box::pin(echo_one(session, ctx, faults.clone())));
+    let mut server =
+        serve::start(listener, opts, s.server.max_connections, None, clock, sink.clone(), handler);
+
+    let deadline = s.server.max_runtime.map(|d| Instant::now() + d);
+    let mut reports = Vec::new();
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let status = loop {
+        tokio::select! {
+            _ = &mut ctrl_c => break ExitStatus::Interrupted,
+            _ = until(deadline) => break ExitStatus::Success,
+            Some(r) = server.reports.recv() => reports.push(r),
+        }
+    };
+    let mut summary = server.shutdown(&reports).await;
+    summary.exit = status.code();
+    clock.emit(&mut sink, EventKind::Summary(summary));
+    drop(sink);
+    let _ = printer_task.await;
+    status
+}
+
+async fn echo_one(
+    session: crate::core::session::Session,
+    mut ctx: ConnCtx,
+    faults: Arc<EchoFaults>,
+) -> serve::Handled {
+    let (end, totals) =
+        echo::run(session, &faults, &mut ctx.sink as &mut dyn EventSink, ctx.stop.clone()).await;
+    (end.describe(), totals)
+}

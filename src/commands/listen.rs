@@ -1,0 +1,326 @@
+//! `wsdiag listen`: accept clients, print what they send, send them stdin lines (all of them,
+//! or one with `@ID `), and, for scripts, exit once --count/--expect are met or --once's client
+//! has left.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+
+use crate::commands::serve::{self, ConnCtx, Handler};
+use crate::core::error::Error;
+use crate::core::event::{ConnReport, Data, EventKind, EventSink};
+use crate::core::session::{Clock, Incoming, Session};
+use crate::core::wait::{stopped, tick, ticker, until};
+use crate::exit::ExitStatus;
+use crate::output::channel::spawn_printer;
+use crate::output::Printer;
+use crate::settings::ListenSettings;
+
+/// Messages kept to show what arrived instead of an expected one.
+const RECENT: usize = 5;
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+type Inboxes = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Data>>>>;
+
+/// What connection handlers tell the controller.
+enum Note {
+    Received(Data),
+    Ended(u64, Result<(), Error>),
+}
+
+pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
+    let clock = Clock::new(Instant::now());
+    let (listener, tls) = match serve::bind(&s.server).await {
+        Ok(bound) => bound,
+        Err(e) => {
+            printer.error(&e, clock.elapsed());
+            return e.exit_status();
+        }
+    };
+    let (mut sink, printer_task) = spawn_printer(printer);
+    let opts = serve::options(&s.server, tls.as_ref());
+    let addr = listener.local_addr().unwrap_or(s.server.addr);
+    let fingerprint = tls.as_ref().map(|t| t.fingerprint.clone());
+    clock.emit(&mut sink, EventKind::Listening { addr, tls: tls.is_some(), fingerprint });
+
+    let inboxes: Inboxes = Arc::default();
+    let close_code = Arc::new(AtomicU16::new(1001));
+    let (notes_tx, mut notes) = mpsc::unbounded_channel();
+    let handler: Handler = {
+        let (inboxes, close_code, ping) = (inboxes.clone(), close_code.clone(), s.ping_interval);
+        Arc::new(move |session, ctx| {
+            Box::pin(serve_client(session, ctx, inboxes.clone(), notes_tx.clone(), close_code.clone(), ping))
+        })
+    };
+    let max_accepts = s.once.then_some(1);
+    let mut server =
+        serve::start(listener, opts, s.server.max_connections, max_accepts, clock, sink.clone(), handler);
+    let mut stdin = spawn_stdin(s.read_stdin, s.binary);
+    let mut stdin_done = !s.read_stdin;
+
+    let mut reports: Vec<ConnReport> = Vec::new();
+    let mut ends: HashMap<u64, Result<(), Error>> = HashMap::new();
+    let mut checks = Checks::new(&s);
+    let run_deadline = s.server.max_runtime.map(|d| Instant::now() + d);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let outcome: Result<(), Option<Error>> = loop {
+        tokio::select! {
+            _ = &mut ctrl_c => break Err(None),
+            _ = until(run_deadline) => break checks.at_end("--max-runtime expired"),
+            _ = until(checks.deadline), if checks.deadline.is_some() => break Err(Some(checks.timed_out())),
+            Some(note) = notes.recv() => match note {
+                Note::Received(data) => {
+                    if checks.received(&data) {
+                        break Ok(());
+                    }
+                }
+                Note::Ended(conn, result) => {
+                    ends.insert(conn, result);
+                }
+            },
+            Some(report) = server.reports.recv() => {
+                reports.push(report);
+                if s.once {
+                    // The handler's account arrives before its report; a failed upgrade has none.
+                    while let Ok(Note::Ended(conn, r)) = notes.try_recv() {
+                        ends.insert(conn, r);
+                    }
+                    let end = ends.remove(&1).unwrap_or_else(|| Err(Error::BadHandshake {
+                        message: format!("the client's upgrade failed: {}", reports[0].outcome),
+                    }));
+                    break end.map_err(Some).and_then(|()| checks.at_end("the client left"));
+                }
+            },
+            line = stdin.recv(), if !stdin_done => match line {
+                Some(line) => route(line, &inboxes, &clock, &mut sink),
+                None => stdin_done = true,
+            },
+        }
+    };
+    let status = match &outcome {
+        Ok(()) => ExitStatus::Success,
+        Err(None) => ExitStatus::Interrupted,
+        Err(Some(e)) => e.exit_status(),
+    };
+    if status != ExitStatus::Interrupted {
+        close_code.store(1000, Ordering::Relaxed);
+    }
+    let mut summary = server.shutdown(&reports).await;
+    summary.exit = status.code();
+    clock.emit(&mut sink, EventKind::Summary(summary));
+    drop(sink);
+    if let Ok(mut printer) = printer_task.await {
+        if let Err(Some(e)) = &outcome {
+            printer.error(e, clock.elapsed());
+        }
+    }
+    status
+}
+
+/// Progress of --count and --expect across all clients.
+struct Checks {
+    count: Option<u64>,
+    got: u64,
+    expect: Vec<regex::Regex>,
+    matched: usize,
+    timeout: Duration,
+    deadline: Option<Instant>,
+    recent: VecDeque<String>,
+}
+
+impl Checks {
+    fn new(s: &ListenSettings) -> Self {
+        let deadline = (!s.expect.is_empty()).then(|| Instant::now() + s.expect_timeout);
+        Checks {
+            count: s.count,
+            got: 0,
+            expect: s.expect.clone(),
+            matched: 0,
+            timeout: s.expect_timeout,
+            deadline,
+            recent: VecDeque::new(),
+        }
+    }
+
+    fn active(&self) -> bool {
+        self.count.is_some() || !self.expect.is_empty()
+    }
+
+    fn satisfied(&self) -> bool {
+        self.matched == self.expect.len() && self.count.is_none_or(|n| self.got >= n)
+    }
+
+    /// Counts a message; true once every check is met.
+    fn received(&mut self, data: &Data) -> bool {
+        self.got += 1;
+        let text = match data {
+            Data::Text(t) => t.to_string(),
+            Data::Binary(b) => crate::output::payload::hex(b),
+        };
+        if let Some(re) = self.expect.get(self.matched) {
+            if re.is_match(&text) {
+                self.matched += 1;
+                self.deadline = (self.matched < self.expect.len()).then(|| Instant::now() + self.timeout);
+            }
+        }
+        self.recent.push_back(text);
+        if self.recent.len() > RECENT {
+            self.recent.pop_front();
+        }
+        self.active() && self.satisfied()
+    }
+
+    fn timed_out(&self) -> Error {
+        let re = self.expect.get(self.matched).map_or("", |r| r.as_str());
+        Error::ExpectFailed {
+            message: format!(
+                "no message matched /{re}/ within {} (expectation {} of {})",
+                humantime::format_duration(self.timeout),
+                self.matched + 1,
+                self.expect.len()
+            ),
+            recent: self.recent.iter().cloned().collect(),
+        }
+    }
+
+    /// The verdict when the run ends for another reason.
+    fn at_end(&self, why: &str) -> Result<(), Option<Error>> {
+        if !self.active() || self.satisfied() {
+            return Ok(());
+        }
+        let message = match self.expect.get(self.matched) {
+            Some(re) => format!("{why} before a message matched /{}/", re.as_str()),
+            None => format!("{why} after {} of {} expected messages", self.got, self.count.unwrap_or(0)),
+        };
+        Err(Some(Error::ExpectFailed { message, recent: self.recent.iter().cloned().collect() }))
+    }
+}
+
+async fn serve_client(
+    mut session: Session,
+    mut ctx: ConnCtx,
+    inboxes: Inboxes,
+    notes: mpsc::UnboundedSender<Note>,
+    close_code: Arc<AtomicU16>,
+    ping: Option<Duration>,
+) -> serve::Handled {
+    let (tx, mut inbox) = mpsc::unbounded_channel();
+    if let Ok(mut map) = inboxes.lock() {
+        map.insert(ctx.conn, tx);
+    }
+    let mut pinger = ticker(Duration::ZERO, ping);
+    let sink: &mut dyn EventSink = &mut ctx.sink;
+    let result = loop {
+        tokio::select! {
+            _ = stopped(&mut ctx.stop) => {
+                let code = close_code.load(Ordering::Relaxed);
+                let reason = if code == 1001 { "server shutting down" } else { "" };
+                session.close(code, reason, sink);
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+                    while !matches!(session.next(sink).await, Incoming::Ended(_)) {}
+                })
+                .await;
+                break Ok(());
+            }
+            Some(data) = inbox.recv() => session.send(data, sink),
+            _ = tick(&mut pinger) => session.ping(sink),
+            incoming = session.next(sink) => match incoming {
+                Incoming::Message(data) => {
+                    let _ = notes.send(Note::Received(data));
+                }
+                Incoming::Control => {}
+                Incoming::Ended(result) => break result,
+            },
+        }
+    };
+    if let Ok(mut map) = inboxes.lock() {
+        map.remove(&ctx.conn);
+    }
+    let result = result.and_then(|()| match &session.close {
+        Some(c) if c.by == crate::core::event::Side::Client && c.code.is_some_and(|code| code != 1000) => {
+            Err(Error::UnexpectedClose {
+                code: c.code.unwrap_or(0),
+                reason: c.reason.clone(),
+                peer: "client",
+            })
+        }
+        _ => Ok(()),
+    });
+    let outcome = match &result {
+        Ok(()) => "closed".to_string(),
+        Err(e) => e.to_string(),
+    };
+    let _ = notes.send(Note::Ended(ctx.conn, result));
+    (outcome, session.totals())
+}
+
+/// Sends a stdin line to every client, or to one with an `@ID ` prefix.
+fn route(line: Data, inboxes: &Inboxes, clock: &Clock, sink: &mut dyn EventSink) {
+    let Ok(map) = inboxes.lock() else { return };
+    let target = match &line {
+        Data::Text(t) => t.strip_prefix('@').and_then(|rest| {
+            let (id, msg) = rest.split_once(' ')?;
+            Some((id.parse::<u64>().ok()?, msg.to_string()))
+        }),
+        Data::Binary(_) => None,
+    };
+    match target {
+        Some((id, msg)) => match map.get(&id) {
+            Some(tx) => {
+                let _ = tx.send(Data::Text(Utf8Bytes::from(msg)));
+            }
+            None => {
+                let message = format!("no client {id} is connected; the line was not sent");
+                clock.emit(sink, EventKind::Warning { message });
+            }
+        },
+        None => {
+            if map.is_empty() {
+                clock.emit(
+                    sink,
+                    EventKind::Warning { message: "no client is connected; the line was not sent".into() },
+                );
+            }
+            for tx in map.values() {
+                let _ = tx.send(line.clone());
+            }
+        }
+    }
+}
+
+fn spawn_stdin(read: bool, binary: bool) -> mpsc::Receiver<Data> {
+    let (tx, rx) = mpsc::channel(16);
+    if read {
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(tokio::io::stdin());
+            loop {
+                let mut line = Vec::new();
+                match reader.read_until(b'\n', &mut line).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                }
+                let data = if binary {
+                    Data::Binary(Bytes::from(line))
+                } else {
+                    Data::Text(Utf8Bytes::from(String::from_utf8_lossy(&line).into_owned()))
+                };
+                if tx.send(data).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    rx
+}

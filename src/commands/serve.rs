@@ -1,0 +1,199 @@
+//! The accept loop shared by `echo` and `listen`: bind, TLS, connection ids, the connection
+//! limit, a handler task per connection, and a clean shutdown that closes every client with
+//! 1001 and waits (bounded) for them.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::core::error::Error;
+use crate::core::event::{ConnReport, EventKind, Summary, Traffic};
+use crate::core::server::{self, ServerOptions};
+use crate::core::session::{Clock, Session, SessionTotals};
+use crate::core::tls_server;
+use crate::output::channel::ChannelSink;
+use crate::settings::server::ServerTlsChoice;
+use crate::settings::ServerSettings;
+
+/// How long shutdown waits for connections to finish their closing handshakes.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What a connection handler gets besides its session.
+pub struct ConnCtx {
+    pub conn: u64,
+    pub peer: SocketAddr,
+    pub sink: ChannelSink,
+    pub stop: watch::Receiver<bool>,
+}
+
+/// A handler's account: how the connection ended and its traffic.
+pub type Handled = (String, SessionTotals);
+pub type Handler =
+    Arc<dyn Fn(Session, ConnCtx) -> Pin<Box<dyn Future<Output = Handled> + Send>> + Send + Sync>;
+
+/// A running server.
+pub struct Server {
+    stop: watch::Sender<bool>,
+    accept_task: tokio::task::JoinHandle<JoinSet<ConnReport>>,
+    /// Every finished connection's report, as it finishes.
+    pub reports: mpsc::UnboundedReceiver<ConnReport>,
+    pub addr: SocketAddr,
+    started: Instant,
+}
+
+/// Binds the listener and loads TLS; failures are usage (TLS files) or connect (bind) errors.
+pub async fn bind(s: &ServerSettings) -> Result<(TcpListener, Option<tls_server::ServerTls>), Error> {
+    raise_fd_limit();
+    let tls = match &s.tls {
+        ServerTlsChoice::None => None,
+        ServerTlsChoice::Files { cert, key } => Some(tls_server::from_files(cert, key)?),
+        ServerTlsChoice::SelfSigned => Some(tls_server::self_signed()?),
+    };
+    let listener = TcpListener::bind(s.addr)
+        .await
+        .map_err(|source| Error::Refused { addr: format!("{} (cannot listen there)", s.addr), source })?;
+    Ok((listener, tls))
+}
+
+/// Servers hold a descriptor per client: lift the soft limit to the hard one.
+fn raise_fd_limit() {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+}
+
+pub fn options(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) -> ServerOptions {
+    ServerOptions {
+        tls: tls.map(|t| t.config.clone()),
+        max_message: s.max_message,
+        handshake_timeout: s.handshake_timeout,
+        subprotocols: s.subprotocols.clone(),
+        headers: s.headers.clone(),
+        reject: None,
+        tap: s.tap,
+        raw_handle: false,
+    }
+}
+
+/// Starts accepting. `max_accepts` stops accepting after that many connections (`--once`).
+pub fn start(
+    listener: TcpListener,
+    opts: ServerOptions,
+    max_connections: usize,
+    max_accepts: Option<u64>,
+    clock: Clock,
+    sink: ChannelSink,
+    handler: Handler,
+) -> Server {
+    let addr = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let (stop, stop_rx) = watch::channel(false);
+    let (report_tx, reports) = mpsc::unbounded_channel();
+    let opts = Arc::new(opts);
+    let limit = Arc::new(Semaphore::new(max_connections));
+    let mut stop_accepting = stop_rx.clone();
+    let accept_task = tokio::spawn(async move {
+        let mut conns = JoinSet::new();
+        let mut next = 0u64;
+        loop {
+            let accepted = tokio::select! {
+                _ = crate::core::wait::stopped(&mut stop_accepting) => break,
+                a = listener.accept() => a,
+            };
+            let (tcp, peer) = match accepted {
+                Ok(a) => a,
+                // Out of descriptors or a client gone before accept: keep serving the others.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            next += 1;
+            let mut sink = sink.clone();
+            let Ok(permit) = limit.clone().try_acquire_owned() else {
+                let message = format!("refused {peer}: --max-connections {max_connections} reached");
+                clock.emit_for(&mut sink, next, EventKind::Warning { message });
+                continue;
+            };
+            let ctx = ConnCtx { conn: next, peer, sink, stop: stop_rx.clone() };
+            let (opts, handler, report_tx) = (opts.clone(), handler.clone(), report_tx.clone());
+            conns.spawn(async move {
+                let report = serve_one(tcp, ctx, &opts, clock, handler).await;
+                let _ = report_tx.send(report.clone());
+                drop(permit);
+                report
+            });
+            // Reap finished tasks so a long-running server does not accumulate them.
+            while conns.try_join_next().is_some() {}
+            if max_accepts.is_some_and(|m| next >= m) {
+                break;
+            }
+        }
+        conns
+    });
+    Server { stop, accept_task, reports, addr, started: Instant::now() }
+}
+
+async fn serve_one(
+    tcp: tokio::net::TcpStream,
+    mut ctx: ConnCtx,
+    opts: &ServerOptions,
+    clock: Clock,
+    handler: Handler,
+) -> ConnReport {
+    let started = Instant::now();
+    clock.emit_for(&mut ctx.sink, ctx.conn, EventKind::Accepted { peer: ctx.peer });
+    let (conn, peer, mut sink) = (ctx.conn, ctx.peer, ctx.sink.clone());
+    let (outcome, totals) = match server::accept(tcp, conn, opts, &clock, &mut sink).await {
+        Ok(session) => handler(session, ctx).await,
+        Err(e) => (e.to_string(), SessionTotals::default()),
+    };
+    let report = ConnReport {
+        peer,
+        duration: started.elapsed(),
+        sent: totals.sent,
+        received: totals.received,
+        close: totals.close,
+        outcome,
+    };
+    clock.emit_for(&mut sink, conn, EventKind::Disconnected(report.clone()));
+    report
+}
+
+impl Server {
+    /// Stops accepting, closes every client with 1001, and waits (bounded) for them; returns
+    /// the totals over all connections, including those already reported.
+    pub async fn shutdown(mut self, earlier: &[ConnReport]) -> Summary {
+        let _ = self.stop.send(true);
+        let mut reports: Vec<ConnReport> = earlier.to_vec();
+        if let Ok(mut conns) = self.accept_task.await {
+            let _ =
+                tokio::time::timeout(SHUTDOWN_GRACE, async { while conns.join_next().await.is_some() {} })
+                    .await;
+            conns.abort_all();
+        }
+        while let Ok(r) = self.reports.try_recv() {
+            reports.push(r);
+        }
+        let mut sent = Traffic::default();
+        let mut received = Traffic::default();
+        for r in &reports {
+            sent.messages += r.sent.messages;
+            sent.bytes += r.sent.bytes;
+            received.messages += r.received.messages;
+            received.bytes += r.received.bytes;
+        }
+        Summary {
+            exit: 0,
+            duration: self.started.elapsed(),
+            sent,
+            received,
+            pings: Default::default(),
+            close: None,
+            connections: Some(reports.len() as u64),
+        }
+    }
+}

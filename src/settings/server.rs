@@ -1,0 +1,153 @@
+//! Settings of the servers (`echo`, `listen`), validated from their flags.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use regex::Regex;
+
+use super::{output_settings, parse_header, Env};
+use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
+use crate::core::echo::EchoFaults;
+use crate::core::error::Error;
+use crate::core::tap::TapConfig;
+use crate::output::OutputSettings;
+
+/// Where and how a server listens; TLS material is loaded when the server starts.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    pub max_connections: usize,
+    pub max_message: usize,
+    pub handshake_timeout: Duration,
+    pub subprotocols: Vec<String>,
+    pub headers: Vec<(String, String)>,
+    pub tls: ServerTlsChoice,
+    pub max_runtime: Option<Duration>,
+    pub tap: TapConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerTlsChoice {
+    None,
+    Files { cert: std::path::PathBuf, key: std::path::PathBuf },
+    SelfSigned,
+}
+
+#[derive(Debug, Clone)]
+pub struct EchoSettings {
+    pub server: ServerSettings,
+    pub faults: EchoFaults,
+    pub output: OutputSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListenSettings {
+    pub server: ServerSettings,
+    pub once: bool,
+    pub count: Option<u64>,
+    pub expect: Vec<Regex>,
+    pub expect_timeout: Duration,
+    pub binary: bool,
+    pub read_stdin: bool,
+    pub ping_interval: Option<Duration>,
+    pub output: OutputSettings,
+}
+
+const FRAME_PREVIEW: usize = 256;
+
+fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Error> {
+    let ip: IpAddr = args.bind.parse().map_err(|_| Error::Usage {
+        message: format!("--bind '{}' is not an IP address", args.bind.escape_debug()),
+        hint: Some("for example 127.0.0.1, ::1 or 0.0.0.0".into()),
+    })?;
+    if args.max_connections == 0 {
+        return Err(Error::usage("--max-connections must be at least 1"));
+    }
+    if args.max_message == 0 {
+        return Err(Error::usage("--max-message must be at least 1"));
+    }
+    let headers = args.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+    let tls = match (&args.cert, &args.key, args.tls_self_signed) {
+        (Some(cert), Some(key), _) => ServerTlsChoice::Files { cert: cert.clone(), key: key.clone() },
+        (_, _, true) => ServerTlsChoice::SelfSigned,
+        _ => ServerTlsChoice::None,
+    };
+    Ok(ServerSettings {
+        addr: SocketAddr::new(ip, args.port),
+        max_connections: args.max_connections,
+        max_message: args.max_message,
+        handshake_timeout: args.handshake_timeout,
+        subprotocols: args.subprotocols.clone(),
+        headers,
+        tls,
+        max_runtime: args.max_runtime,
+        tap: TapConfig { frames, preview: FRAME_PREVIEW, ignore_pings: false },
+    })
+}
+
+impl EchoSettings {
+    pub fn from_args(args: EchoArgs, env: &Env) -> Result<Self, Error> {
+        let mut output = output_settings(&args.output, env, args.faults.ping_interval.is_some());
+        // An echo server's traffic is its clients' own: show it only when asked (-v).
+        output.show_messages = output.verbosity >= 1;
+        output.prefix_conn = true;
+        let server = server_settings(&args.server, output.verbosity >= 2)?;
+        let faults = faults(args.faults, &server)?;
+        Ok(EchoSettings { server, faults, output })
+    }
+}
+
+fn faults(f: FaultArgs, server: &ServerSettings) -> Result<EchoFaults, Error> {
+    let faults = EchoFaults {
+        delay: f.delay,
+        drop_after: f.drop_after,
+        close_after: f.close_after,
+        close_code: f.close_code,
+        close_reason: f.close_reason,
+        no_pong: f.no_pong,
+        idle_timeout: f.idle_timeout,
+        ping_interval: f.ping_interval,
+        push_every: f.push_every,
+        reject: f.reject,
+        subprotocols: server.subprotocols.clone(),
+    };
+    if faults.drop_after == Some(0) {
+        return Err(Error::usage("--drop-after must be at least 1"));
+    }
+    faults.validate()?;
+    Ok(faults)
+}
+
+impl ListenSettings {
+    pub fn from_args(args: ListenArgs, env: &Env) -> Result<Self, Error> {
+        let mut output = output_settings(&args.output, env, args.ping_interval.is_some());
+        output.prefix_conn = true;
+        let server = server_settings(&args.server, output.verbosity >= 2)?;
+        let expect = args
+            .expect
+            .iter()
+            .map(|e| {
+                Regex::new(e).map_err(|err| {
+                    Error::usage(format!("--expect '{}' is not a valid regex: {err}", e.escape_debug()))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if args.count == Some(0) {
+            return Err(Error::usage("--count must be at least 1"));
+        }
+        if args.ping_interval.is_some_and(|d| d.is_zero()) {
+            return Err(Error::usage("--ping-interval must be greater than zero"));
+        }
+        Ok(ListenSettings {
+            server,
+            once: args.once,
+            count: args.count,
+            expect,
+            expect_timeout: args.expect_timeout,
+            binary: args.binary,
+            read_stdin: !args.no_stdin,
+            ping_interval: args.ping_interval,
+            output,
+        })
+    }
+}
