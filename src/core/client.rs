@@ -97,10 +97,14 @@ fn emit_heads<T>(
     for rec in drain(rx) {
         match rec {
             TapRecord::Head { dir: Dir::Out, raw, at, .. } => {
-                clock.emit_at(sink, at, EventKind::HandshakeRequest { raw });
+                clock.emit_at(sink, at, EventKind::HandshakeRequest { dir: Dir::Out, raw });
             }
             TapRecord::Head { raw, at, .. } => {
-                clock.emit_at(sink, at, EventKind::HandshakeResponse { raw, body: body.clone() });
+                clock.emit_at(
+                    sink,
+                    at,
+                    EventKind::HandshakeResponse { dir: Dir::In, raw, body: body.clone() },
+                );
             }
             TapRecord::Body { .. } => {}
             // Frames that arrived together with the 101.

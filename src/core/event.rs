@@ -145,12 +145,14 @@ pub enum EventKind {
         took: Duration,
     },
     Tls(TlsInfo),
-    /// The opening handshake request, exact bytes.
+    /// The opening handshake request, exact bytes; `dir` is Out for a client, In for a server.
     HandshakeRequest {
+        dir: Dir,
         raw: Vec<u8>,
     },
     /// The handshake response head, exact bytes, and the body of a non-101 reply.
     HandshakeResponse {
+        dir: Dir,
         raw: Vec<u8>,
         body: Vec<u8>,
     },

@@ -87,8 +87,10 @@ pub async fn accept(
     .await;
     for rec in drain(&mut tap_rx) {
         let kind = match rec {
-            TapRecord::Head { dir: Dir::In, raw, .. } => EventKind::HandshakeRequest { raw },
-            TapRecord::Head { raw, .. } => EventKind::HandshakeResponse { raw, body: Vec::new() },
+            TapRecord::Head { dir: Dir::In, raw, .. } => EventKind::HandshakeRequest { dir: Dir::In, raw },
+            TapRecord::Head { raw, .. } => {
+                EventKind::HandshakeResponse { dir: Dir::Out, raw, body: Vec::new() }
+            }
             TapRecord::Frame(f) => EventKind::Frame(f),
             TapRecord::Body { .. } => continue,
         };

@@ -7,7 +7,7 @@ use colored::Colorize;
 use crate::core::close;
 use crate::core::error::Error;
 use crate::core::event::{
-    CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, Side, Summary, Timings,
+    CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, Side, Summary, Timings, Traffic,
 };
 use crate::core::frame_log::opcode_name;
 use crate::output::headers;
@@ -79,21 +79,23 @@ pub fn render(p: &mut Printer, ev: &Event) {
                 ms(t.took)
             )));
         }
-        EventKind::HandshakeRequest { raw } if v >= 1 => {
+        EventKind::HandshakeRequest { dir, raw } if v >= 1 => {
+            let arrow = arrow(*dir);
             for line in headers::lines(raw, s.show_secrets) {
-                l.err(&paint(&format!("> {}", escape_bytes(&line)), s.color_stderr, |t| t.cyan()));
+                l.err(&paint(&format!("{arrow} {}", escape_bytes(&line)), s.color_stderr, |t| t.cyan()));
             }
         }
-        EventKind::HandshakeResponse { raw, body } if v >= 1 => {
+        EventKind::HandshakeResponse { dir, raw, body } if v >= 1 => {
             let ok = raw.get(9..12) == Some(b"101");
+            let arrow = arrow(*dir);
             for line in headers::lines(raw, s.show_secrets) {
-                let text = format!("< {}", escape_bytes(&line));
+                let text = format!("{arrow} {}", escape_bytes(&line));
                 l.err(&paint(&text, s.color_stderr, |t| if ok { t.green() } else { t.red() }));
             }
             if !body.is_empty() {
-                l.err("<");
+                l.err(arrow);
                 for line in body_lines(body) {
-                    l.err(&format!("< {line}"));
+                    l.err(&format!("{arrow} {line}"));
                 }
             }
         }
@@ -133,6 +135,14 @@ pub fn render(p: &mut Printer, ev: &Event) {
             }
         }
         _ => {}
+    }
+}
+
+/// curl's convention: `>` for what this end sent, `<` for what it received.
+fn arrow(dir: Dir) -> &'static str {
+    match dir {
+        Dir::Out => ">",
+        Dir::In => "<",
     }
 }
 
@@ -209,6 +219,20 @@ fn ping_summary(sum: &Summary) -> String {
     line
 }
 
+/// "1 message", "2 messages".
+fn count(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// "3 messages (120 bytes)".
+fn traffic(t: &Traffic) -> String {
+    format!("{} ({})", count(t.messages, "message"), count(t.bytes, "byte"))
+}
+
 fn disconnected_line(r: &ConnReport) -> String {
     let close = match &r.close {
         Some(c) => {
@@ -219,25 +243,21 @@ fn disconnected_line(r: &ConnReport) -> String {
         None => String::new(),
     };
     format!(
-        "Disconnected {} after {:.3} s: {}; in {} messages ({} bytes), out {} messages ({} bytes){close}",
+        "Disconnected {} after {:.3} s: {}; in {}, out {}{close}",
         r.peer,
         r.duration.as_secs_f64(),
         escape(&r.outcome),
-        r.received.messages,
-        r.received.bytes,
-        r.sent.messages,
-        r.sent.bytes,
+        traffic(&r.received),
+        traffic(&r.sent),
     )
 }
 
 fn traffic_summary(sum: &Summary) -> String {
-    let served = sum.connections.map(|n| format!("Served {n} connections: ")).unwrap_or_default();
+    let served = sum.connections.map(|n| format!("Served {}: ", count(n, "connection"))).unwrap_or_default();
     format!(
-        "{served}Sent {} messages ({} bytes), received {} messages ({} bytes) in {:.3} s",
-        sum.sent.messages,
-        sum.sent.bytes,
-        sum.received.messages,
-        sum.received.bytes,
+        "{served}Sent {}, received {} in {:.3} s",
+        traffic(&sum.sent),
+        traffic(&sum.received),
         sum.duration.as_secs_f64()
     )
 }

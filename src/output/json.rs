@@ -109,9 +109,14 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 json!({ "version": t.version, "cipher": t.cipher, "alpn": t.alpn, "sni": t.sni, "ms": millis(t.took) }),
             ),
         ),
-        EventKind::HandshakeRequest { raw } => ("handshake_request", head(raw, s.show_secrets)),
-        EventKind::HandshakeResponse { raw, body } => {
+        EventKind::HandshakeRequest { dir: d, raw } => {
             let mut m = head(raw, s.show_secrets);
+            m.insert("dir".into(), json!(dir(*d)));
+            ("handshake_request", m)
+        }
+        EventKind::HandshakeResponse { dir: d, raw, body } => {
+            let mut m = head(raw, s.show_secrets);
+            m.insert("dir".into(), json!(dir(*d)));
             if !body.is_empty() {
                 m.insert("body".into(), json_data(body, true));
             }
@@ -223,6 +228,9 @@ pub fn error(err: &Error, t: Duration) -> String {
     }));
     if let Some(body) = err.body() {
         m.insert("body".into(), json_data(body, true));
+    }
+    if !err.recent().is_empty() {
+        m.insert("recent".into(), json!(err.recent()));
     }
     m.insert("type".into(), json!("error"));
     m.insert("t".into(), json!(secs(t)));
