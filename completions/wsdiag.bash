@@ -73,7 +73,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__connect)
-            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --count --wait --timeout --ping-interval --close-code --close-reason --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --help --version"
+            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --count --wait --timeout --close-code --close-reason --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,15 +107,83 @@ _wsdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --ping-interval)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --close-code)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --close-reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat-misses)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat-expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tcp-keepalive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tcp-user-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-close)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rtt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-loss)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,9 +36,26 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s x -l send -d '
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s n -l count -d 'Exit after N messages have been received' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s w -l wait -d 'After the last send, wait this long for replies, then close [default: until the peer closes, --count is met or --timeout expires]' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l timeout -d 'Bound on the whole run; when it expires wsdiag closes and exits 7' -r
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-interval -d 'Send a ping every DUR and print each round-trip time' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l close-code -d 'Close code sent when wsdiag closes the connection' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l close-reason -d 'Close reason sent when wsdiag closes the connection (at most 123 bytes)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-interval -d 'Send a ping every DUR and print each round-trip time' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-count -d 'Stop after N pings (answered or timed out) and print ping(8)-style statistics' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-timeout -d 'A ping unanswered this long counts as lost (a later pong counts as late)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat -d 'Keep the connection alive with a ping every DUR (±10 % jitter); see --heartbeat-misses' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-misses -d 'Declare the connection dead after N heartbeats in a row go unanswered' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-message -d 'Send this text message as the heartbeat instead of a ping frame' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-expect -d 'With --heartbeat-message: only a message matching REGEX answers it [default: any message]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l tcp-keepalive -d 'Enable TCP keepalive probes after DUR idle (every DUR after that)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l tcp-user-timeout -d 'TCP_USER_TIMEOUT: fail when sent data stays unacknowledged this long (black-holed paths)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l backoff-base -d 'Backoff base: the first delay is random in 0..BASE, then the window doubles' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l backoff-max -d 'Largest backoff window' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-retries -d 'Give up after N reconnect attempts in a row [default: no limit]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l expect -d 'A received message must match REGEX (repeatable, in order); exit 0 once all matched' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l expect-json -d 'A received JSON message must have PATH equal to VALUE (JSON pointer /a/0/b or dotted a.0.b; VALUE is JSON, or else a string); repeatable, checked in order with --expect' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l expect-timeout -d 'How long each expectation may wait for its match' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l expect-close -d 'The server must close the connection with this code' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-rtt -d 'Fail when the ping (or --echo-rtt) p99 round-trip time is above DUR' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-loss -d 'Fail when more than PCT percent of pings are lost' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s H -l header -d 'Add a request header (repeatable)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l origin -d 'Origin header value' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
@@ -57,6 +74,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l binary -d 'Sen
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l hex -d 'Decode each message from hex before sending (implies --binary)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l base64 -d 'Decode each message from base64 before sending (implies --binary)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l no-stdin -d 'Do not read messages from stdin'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l echo-rtt -d 'Match each message sent with its echo and report application round-trip times'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l reconnect -d 'Re-establish a lost connection with exponential backoff and full jitter'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l frames -d 'Show every frame both ways (same as -vv)'

@@ -107,7 +107,7 @@ fn serve_on_runtime(
 fn not_built(name: &str) -> ExitStatus {
     let e = core::error::Error::Usage {
         message: format!("'wsdiag {name}' is not built yet"),
-        hint: Some("available now: wsdiag connect (see wsdiag --help)".into()),
+        hint: Some("see wsdiag --help for the subcommands available".into()),
     };
     let mut printer = Printer::stdio(settings::output_settings(
         &cli::OutputArgs {

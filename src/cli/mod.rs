@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod probe;
 mod server;
 
+pub use probe::ProbeArgs;
 pub use server::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 
 const EXIT_CODES: &str = "\
@@ -172,10 +174,6 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
-    /// Send a ping every DUR and print each round-trip time
-    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
-    pub ping_interval: Option<Duration>,
-
     /// Close code sent when wsdiag closes the connection
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u16).range(1000..=4999))]
     pub close_code: u16,
@@ -183,6 +181,9 @@ pub struct ConnectArgs {
     /// Close reason sent when wsdiag closes the connection (at most 123 bytes)
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub close_reason: String,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
 
     #[command(flatten)]
     pub request: RequestArgs,

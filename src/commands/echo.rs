@@ -44,11 +44,11 @@ pub async fn run(s: EchoSettings, mut printer: Printer) -> ExitStatus {
 
     let deadline = s.server.max_runtime.map(|d| Instant::now() + d);
     let mut reports = Vec::new();
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    let mut signals = crate::commands::signals::Signals::install();
+    let (sig_int, sig_term, _) = signals.parts();
     let status = loop {
         tokio::select! {
-            _ = &mut ctrl_c => break ExitStatus::Interrupted,
+            _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break ExitStatus::Interrupted,
             _ = until(deadline) => break ExitStatus::Success,
             Some(r) = server.reports.recv() => reports.push(r),
         }

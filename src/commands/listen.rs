@@ -2,7 +2,7 @@
 //! or one with `@ID `), and, for scripts, exit once --count/--expect are met or --once's client
 //! has left.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use crate::commands::serve::{self, ConnCtx, Handler};
 use crate::core::error::Error;
 use crate::core::event::{ConnReport, Data, EventKind, EventSink};
+use crate::core::expect::Expectations;
 use crate::core::session::{Clock, Incoming, Session};
 use crate::core::wait::{stopped, tick, ticker, until};
 use crate::exit::ExitStatus;
@@ -21,8 +22,6 @@ use crate::output::channel::spawn_printer;
 use crate::output::Printer;
 use crate::settings::ListenSettings;
 
-/// Messages kept to show what arrived instead of an expected one.
-const RECENT: usize = 5;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 type Inboxes = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Data>>>>;
@@ -67,11 +66,11 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     let mut ends: HashMap<u64, Result<(), Error>> = HashMap::new();
     let mut checks = Checks::new(&s);
     let run_deadline = s.server.max_runtime.map(|d| Instant::now() + d);
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    let mut signals = crate::commands::signals::Signals::install();
+    let (sig_int, sig_term, _) = signals.parts();
     let outcome: Result<(), Option<Error>> = loop {
         tokio::select! {
-            _ = &mut ctrl_c => break Err(None),
+            _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break Err(None),
             _ = until(run_deadline) => break checks.at_end("--max-runtime expired"),
             _ = until(checks.deadline), if checks.deadline.is_some() => break Err(Some(checks.timed_out())),
             Some(note) = notes.recv() => match note {
@@ -127,25 +126,14 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
 struct Checks {
     count: Option<u64>,
     got: u64,
-    expect: Vec<regex::Regex>,
-    matched: usize,
-    timeout: Duration,
+    expect: Expectations,
     deadline: Option<Instant>,
-    recent: VecDeque<String>,
 }
 
 impl Checks {
     fn new(s: &ListenSettings) -> Self {
-        let deadline = (!s.expect.is_empty()).then(|| Instant::now() + s.expect_timeout);
-        Checks {
-            count: s.count,
-            got: 0,
-            expect: s.expect.clone(),
-            matched: 0,
-            timeout: s.expect_timeout,
-            deadline,
-            recent: VecDeque::new(),
-        }
+        let expect = Expectations::new(vec![s.expect.clone()], s.expect_timeout);
+        Checks { count: s.count, got: 0, deadline: expect.deadline(), expect }
     }
 
     fn active(&self) -> bool {
@@ -153,40 +141,19 @@ impl Checks {
     }
 
     fn satisfied(&self) -> bool {
-        self.matched == self.expect.len() && self.count.is_none_or(|n| self.got >= n)
+        self.expect.done() && self.count.is_none_or(|n| self.got >= n)
     }
 
     /// Counts a message; true once every check is met.
     fn received(&mut self, data: &Data) -> bool {
         self.got += 1;
-        let text = match data {
-            Data::Text(t) => t.to_string(),
-            Data::Binary(b) => crate::output::payload::hex(b),
-        };
-        if let Some(re) = self.expect.get(self.matched) {
-            if re.is_match(&text) {
-                self.matched += 1;
-                self.deadline = (self.matched < self.expect.len()).then(|| Instant::now() + self.timeout);
-            }
-        }
-        self.recent.push_back(text);
-        if self.recent.len() > RECENT {
-            self.recent.pop_front();
-        }
+        self.expect.received(data);
+        self.deadline = self.expect.deadline();
         self.active() && self.satisfied()
     }
 
     fn timed_out(&self) -> Error {
-        let re = self.expect.get(self.matched).map_or("", |r| r.as_str());
-        Error::ExpectFailed {
-            message: format!(
-                "no message matched /{re}/ within {} (expectation {} of {})",
-                humantime::format_duration(self.timeout),
-                self.matched + 1,
-                self.expect.len()
-            ),
-            recent: self.recent.iter().cloned().collect(),
-        }
+        self.expect.timed_out()
     }
 
     /// The verdict when the run ends for another reason.
@@ -194,11 +161,11 @@ impl Checks {
         if !self.active() || self.satisfied() {
             return Ok(());
         }
-        let message = match self.expect.get(self.matched) {
-            Some(re) => format!("{why} before a message matched /{}/", re.as_str()),
-            None => format!("{why} after {} of {} expected messages", self.got, self.count.unwrap_or(0)),
-        };
-        Err(Some(Error::ExpectFailed { message, recent: self.recent.iter().cloned().collect() }))
+        if !self.expect.done() {
+            return Err(Some(self.expect.failure(why)));
+        }
+        let message = format!("{why} after {} of {} expected messages", self.got, self.count.unwrap_or(0));
+        Err(Some(Error::ExpectFailed { message, recent: self.expect.recent() }))
     }
 }
 
@@ -234,7 +201,7 @@ async fn serve_client(
                 Incoming::Message(data) => {
                     let _ = notes.send(Note::Received(data));
                 }
-                Incoming::Control => {}
+                Incoming::Control | Incoming::Pong(_) => {}
                 Incoming::Ended(result) => break result,
             },
         }

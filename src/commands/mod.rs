@@ -6,3 +6,4 @@ pub mod echo;
 pub mod handshake_inspect;
 pub mod listen;
 pub mod serve;
+pub mod signals;

@@ -192,6 +192,7 @@ impl Server {
             sent,
             received,
             pings: Default::default(),
+            echo: None,
             close: None,
             connections: Some(reports.len() as u64),
         }

@@ -26,6 +26,10 @@ pub struct ClientSpec {
     pub tap: TapConfig,
     /// Fixed Sec-WebSocket-Key (reproducible output); random when None.
     pub key: Option<String>,
+    /// TCP keepalive probes after this much idle time.
+    pub tcp_keepalive: Option<Duration>,
+    /// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged.
+    pub tcp_user_timeout: Option<Duration>,
 }
 
 /// Opens the connection, emitting an event per phase; the handshake bytes are always emitted,
@@ -43,6 +47,7 @@ pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) ->
     let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout).await?;
     let took = tcp_start.elapsed();
     timings.tcp = Some(took);
+    transport::tune(&tcp, spec.tcp_keepalive, spec.tcp_user_timeout)?;
     let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
     clock.emit(sink, EventKind::TcpConnected { addr, took });
 
@@ -71,6 +76,19 @@ pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) ->
     emit_heads(&mut tap_rx, clock, sink, &result);
     let upgraded = match result {
         Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
+        // TLS 1.3 servers check a client certificate after the handshake and then just close.
+        Ok(Err(Error::UpgradeUnanswered { detail })) if target.tls && spec.tls.cert.is_none() => {
+            return Err(Error::Tls {
+                message: if detail.is_empty() {
+                    "the server closed the TLS connection without answering the upgrade".into()
+                } else {
+                    format!("the server closed the TLS connection without answering the upgrade ({detail})")
+                },
+                hint: Some(
+                    "servers that require a client certificate do this: pass --cert FILE --key FILE".into(),
+                ),
+            })
+        }
         Ok(Err(e)) => return Err(e),
         Ok(Ok(up)) => up,
     };

@@ -192,7 +192,7 @@ pub async fn run(
                             return (EchoEnd::Dropped, totals);
                         }
                     }
-                    Incoming::Control => {}
+                    Incoming::Control | Incoming::Pong(_) => {}
                     Incoming::Ended(result) => return (EchoEnd::Peer(result), session.totals()),
                 }
             }

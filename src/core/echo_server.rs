@@ -21,6 +21,10 @@ struct Discard;
 
 impl EventSink for Discard {
     fn emit(&mut self, _event: Event) {}
+
+    fn wants_data(&self) -> bool {
+        false
+    }
 }
 
 /// Server options for an echo server with these faults.

@@ -43,10 +43,16 @@ pub enum Error {
         status: u16,
         reason: String,
         body: Vec<u8>,
+        /// Retry-After in seconds, on 429 and 503 replies.
+        retry_after: Option<Duration>,
     },
     /// The server answered 101 but the reply breaks RFC 6455 (accept key, negotiation).
     BadHandshake {
         message: String,
+    },
+    /// The server closed or reset the connection without answering the upgrade request.
+    UpgradeUnanswered {
+        detail: String,
     },
     /// The connection ended without a close handshake after the upgrade.
     Lost {
@@ -75,6 +81,12 @@ pub enum Error {
         /// The last messages received, for the report.
         recent: Vec<String>,
     },
+    /// Heartbeats went unanswered: the connection is presumed dead.
+    HeartbeatDead {
+        misses: u32,
+        /// Time since the last sign of life (a pong, or the upgrade).
+        silent_for: Duration,
+    },
     RunTimeout {
         after: Duration,
     },
@@ -97,12 +109,16 @@ impl Error {
             | Error::Refused { .. }
             | Error::ConnectTimeout { .. } => ExitStatus::Connect,
             Error::Tls { .. } => ExitStatus::Tls,
-            Error::Rejected { .. } | Error::BadHandshake { .. } => ExitStatus::Handshake,
+            Error::Rejected { .. } | Error::BadHandshake { .. } | Error::UpgradeUnanswered { .. } => {
+                ExitStatus::Handshake
+            }
             Error::Lost { .. } | Error::Protocol { .. } | Error::Io { .. } => ExitStatus::Lost,
             Error::UnexpectedClose { .. } | Error::CountNotMet { .. } | Error::ExpectFailed { .. } => {
                 ExitStatus::CheckFailed
             }
-            Error::HandshakeTimeout { .. } | Error::RunTimeout { .. } => ExitStatus::Timeout,
+            Error::HandshakeTimeout { .. } | Error::RunTimeout { .. } | Error::HeartbeatDead { .. } => {
+                ExitStatus::Timeout
+            }
         }
     }
 
@@ -140,6 +156,12 @@ impl Error {
                 "the server answered like a plain HTTP endpoint; is this the WebSocket path?"
             }
             Error::RunTimeout { .. } => "raise --timeout, or use --wait or --count to end sooner",
+            Error::UpgradeUnanswered { .. } => {
+                "is this a WebSocket endpoint? if the port expects TLS, try wss://; use handshake-inspect to see more"
+            }
+            Error::HeartbeatDead { .. } => {
+                "the path or the server stopped answering; --reconnect re-establishes the connection"
+            }
             _ => return None,
         };
         Some(hint.to_string())
@@ -181,6 +203,12 @@ impl fmt::Display for Error {
                 write!(f, "handshake rejected: HTTP {status} {reason}")
             }
             Error::BadHandshake { message } => write!(f, "invalid handshake response: {message}"),
+            Error::UpgradeUnanswered { detail } if detail.is_empty() => {
+                write!(f, "the server closed the connection without answering the upgrade")
+            }
+            Error::UpgradeUnanswered { detail } => {
+                write!(f, "the server closed the connection without answering the upgrade: {detail}")
+            }
             Error::Lost { message } => write!(f, "connection lost: {message}"),
             Error::Protocol { message } => write!(f, "protocol error: {message}"),
             Error::UnexpectedClose { code, reason, peer } => {
@@ -196,6 +224,11 @@ impl fmt::Display for Error {
             }
             Error::ExpectFailed { message, .. } => write!(f, "{message}"),
             Error::RunTimeout { after } => write!(f, "timed out after {}", fmt_dur(*after)),
+            Error::HeartbeatDead { misses, silent_for } => write!(
+                f,
+                "the connection is dead: {misses} heartbeats in a row went unanswered (silent for {})",
+                fmt_dur(Duration::from_millis(silent_for.as_millis() as u64))
+            ),
             Error::Io { context, .. } => write!(f, "{context}"),
         }
     }

@@ -78,14 +78,33 @@ pub struct Traffic {
     pub bytes: u64,
 }
 
-/// Ping round-trip statistics.
+/// Round-trip statistics (of pings, or of application echoes).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PingStats {
     pub sent: u64,
     pub received: u64,
+    /// Pongs that arrived after their ping had timed out.
+    pub late: u64,
+    /// Pongs that answered no ping of ours.
+    pub unmatched: u64,
+    pub timeouts: u64,
     pub min: Option<Duration>,
     pub avg: Option<Duration>,
     pub max: Option<Duration>,
+    pub stddev: Option<Duration>,
+    pub p50: Option<Duration>,
+    pub p90: Option<Duration>,
+    pub p99: Option<Duration>,
+}
+
+impl PingStats {
+    /// Percentage of pings sent that got no timely answer.
+    pub fn loss_pct(&self) -> f64 {
+        if self.sent == 0 {
+            return 0.0;
+        }
+        100.0 * self.sent.saturating_sub(self.received) as f64 / self.sent as f64
+    }
 }
 
 /// How the connection was closed.
@@ -104,6 +123,8 @@ pub struct Summary {
     pub sent: Traffic,
     pub received: Traffic,
     pub pings: PingStats,
+    /// Application echo round trips (--echo-rtt).
+    pub echo: Option<PingStats>,
     pub close: Option<CloseInfo>,
     /// Connections served (servers only).
     pub connections: Option<u64>,
@@ -175,6 +196,35 @@ pub enum EventKind {
         payload: Bytes,
         seq: Option<u64>,
         rtt: Option<Duration>,
+        /// It answered a ping that had already timed out.
+        late: bool,
+    },
+    /// A ping got no pong within the ping timeout.
+    PingTimeout {
+        seq: u64,
+        after: Duration,
+    },
+    /// A round-trip time: a pong matched to its ping (`seq`), or an application echo matched
+    /// to the message sent (`seq` None, --echo-rtt).
+    Rtt {
+        seq: Option<u64>,
+        rtt: Duration,
+    },
+    /// A heartbeat went unanswered.
+    HeartbeatMissed {
+        misses: u32,
+        limit: u32,
+    },
+    /// Waiting before reconnecting.
+    Reconnecting {
+        attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
+    /// Statistics so far (on SIGQUIT).
+    Stats {
+        pings: PingStats,
+        echo: Option<PingStats>,
     },
     /// A close frame; `reply` when it answers the other side's close.
     Close {
@@ -190,6 +240,12 @@ pub enum EventKind {
 /// Where events go. Implemented by the output printer (and by anything that counts events).
 pub trait EventSink: Send {
     fn emit(&mut self, event: Event);
+    /// Whether data-message events are wanted at all: a busy server that shows none skips
+    /// building them.
+    fn wants_data(&self) -> bool {
+        true
+    }
+
     /// True once the consumer is gone (e.g. stdout closed): commands stop early, quietly.
     fn closed(&self) -> bool {
         false

@@ -137,8 +137,14 @@ pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Respo
             return Err(Error::BadHandshake { message: format!("response head exceeds {HEAD_MAX} bytes") });
         }
         let mut chunk = [0u8; 4096];
-        let n =
-            stream.read(&mut chunk).await.map_err(|e| io_err(e, "reading the upgrade response failed"))?;
+        let n = match stream.read(&mut chunk).await {
+            Ok(n) => n,
+            // Reset or cut before any answer: the server dropped the request.
+            Err(e) if buf.is_empty() && crate::core::tls::classify(&e, "").is_none() => {
+                return Err(Error::UpgradeUnanswered { detail: e.to_string() })
+            }
+            Err(e) => return Err(io_err(e, "reading the upgrade response failed")),
+        };
         if n == 0 {
             return Err(not_http(&buf, true));
         }
@@ -189,7 +195,14 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
     send_request(stream, request).await?;
     let resp = read_response(stream).await?;
     if resp.status != 101 {
-        return Err(Error::Rejected { status: resp.status, reason: resp.reason, body: resp.rest });
+        let retry_after =
+            resp.header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        return Err(Error::Rejected {
+            status: resp.status,
+            reason: resp.reason,
+            body: resp.rest,
+            retry_after,
+        });
     }
     let bad = |message: String| Err(Error::BadHandshake { message });
     let header = |name: &str| resp.header(name).map(str::to_string);
@@ -234,7 +247,7 @@ fn shown(v: Option<String>) -> String {
 /// Explains a response that is not HTTP (or no response at all).
 fn not_http(buf: &[u8], eof: bool) -> Error {
     let message = if buf.is_empty() {
-        "the server closed the connection without answering the upgrade (if this port expects TLS, try wss://)".to_string()
+        return Error::UpgradeUnanswered { detail: String::new() };
     } else if buf[0] == 0x15 || buf[0] == 0x16 {
         "the server answered with TLS: this port speaks TLS; try wss://".to_string()
     } else {
@@ -336,7 +349,7 @@ mod tests {
         let err =
             answer(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nno way", &[]).await.unwrap_err();
         match err {
-            Error::Rejected { status, reason, body } => {
+            Error::Rejected { status, reason, body, .. } => {
                 assert_eq!((status, reason.as_str(), body.as_slice()), (403, "Forbidden", &b"no way"[..]));
             }
             other => panic!("{other:?}"),

@@ -1,6 +1,7 @@
 //! The connection core shared by every subcommand: targets, transport (TCP, TLS), the wire tap,
 //! the handshake, sessions and the event stream. It knows nothing about terminals.
 
+pub mod backoff;
 pub mod certs;
 pub mod client;
 pub mod close;
@@ -8,11 +9,13 @@ pub mod echo;
 pub mod echo_server;
 pub mod error;
 pub mod event;
+pub mod expect;
 pub mod frame_log;
 pub mod handshake;
 pub mod inspect;
 pub mod server;
 pub mod session;
+pub mod stats;
 pub mod tap;
 pub mod target;
 pub mod tls;

@@ -104,6 +104,7 @@ pub async fn accept(
                 status: status.as_u16(),
                 reason: status.canonical_reason().unwrap_or("").to_string(),
                 body: resp.body().clone().unwrap_or_default(),
+                retry_after: None,
             });
         }
         Ok(Err(e)) => return Err(Error::BadHandshake { message: e.to_string() }),

@@ -1,7 +1,6 @@
 //! A live WebSocket connection: sends messages and sequence-numbered pings, matches pongs,
 //! counts traffic, turns what arrives into events, and closes cleanly.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +15,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, EventSink, PingStats, Side, Traffic};
+use crate::core::stats::{PingTracker, PongMatch};
 use crate::core::tap::{drain, Records, Tap, TapRecord};
 use crate::core::transport::NetStream;
 
@@ -68,8 +68,10 @@ pub struct SessionTotals {
 #[derive(Debug)]
 pub enum Incoming {
     Message(Data),
-    /// A ping, pong or the peer's close frame (already reported as events).
+    /// A ping or the peer's close frame (already reported as events).
     Control,
+    /// A pong, and what it answered.
+    Pong(PongMatch),
     /// The connection ended: `Ok` after a close handshake, `Err` when it broke.
     Ended(Result<(), Error>),
 }
@@ -83,10 +85,7 @@ pub struct Session {
     tap: Records,
     clock: Clock,
     conn: u64,
-    pings: HashMap<u64, Instant>,
-    next_seq: u64,
-    rtts: Vec<Duration>,
-    pings_sent: u64,
+    pings: PingTracker,
     pub sent: Traffic,
     pub received: Traffic,
     /// The first close frame of the connection, by whichever side sent it.
@@ -115,10 +114,7 @@ impl Session {
             tap,
             clock,
             conn,
-            pings: HashMap::new(),
-            next_seq: 1,
-            rtts: Vec::new(),
-            pings_sent: 0,
+            pings: PingTracker::default(),
             sent: Traffic::default(),
             received: Traffic::default(),
             close: None,
@@ -211,19 +207,44 @@ impl Session {
             Data::Text(t) => Message::Text(t.clone()),
             Data::Binary(b) => Message::Binary(b.clone()),
         };
-        self.emit(sink, EventKind::Message { dir: Dir::Out, data });
+        if sink.wants_data() {
+            self.emit(sink, EventKind::Message { dir: Dir::Out, data });
+        }
         self.queue(msg);
     }
 
     /// Sends a ping whose payload carries a sequence number; its pong yields an RTT.
     pub fn ping(&mut self, sink: &mut dyn EventSink) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.pings_sent += 1;
+        let seq = self.pings.sent(Instant::now());
         let payload = Bytes::from(format!("{PING_PREFIX}{seq}"));
-        self.pings.insert(seq, Instant::now());
         self.emit(sink, EventKind::Ping { dir: Dir::Out, payload: payload.clone(), seq: Some(seq) });
         self.queue(Message::Ping(payload));
+    }
+
+    /// Counts pings unanswered after `timeout` as lost, reporting each.
+    pub fn expire_pings(&mut self, timeout: Duration, sink: &mut dyn EventSink) {
+        for seq in self.pings.expire(Instant::now(), timeout) {
+            self.emit(sink, EventKind::PingTimeout { seq, after: timeout });
+        }
+    }
+
+    /// Pings sent so far (across reconnects, when the tracker was handed over).
+    pub fn pings_sent(&self) -> u64 {
+        self.pings.sent_count()
+    }
+
+    /// Pings still waiting for a pong.
+    pub fn pings_outstanding(&self) -> usize {
+        self.pings.outstanding()
+    }
+
+    /// Hands over the ping bookkeeping (sequence numbers and statistics run across reconnects).
+    pub fn set_pings(&mut self, pings: PingTracker) {
+        self.pings = pings;
+    }
+
+    pub fn take_pings(&mut self) -> PingTracker {
+        std::mem::take(&mut self.pings)
     }
 
     /// Starts the closing handshake.
@@ -256,12 +277,17 @@ impl Session {
             }
             Some(Ok(Message::Pong(payload))) => {
                 let seq = parse_seq(&payload);
-                let rtt = seq.and_then(|s| self.pings.remove(&s)).map(|sent| sent.elapsed());
-                if let Some(rtt) = rtt {
-                    self.rtts.push(rtt);
+                let matched = self.pings.pong(seq, Instant::now());
+                let (rtt, late) = match matched {
+                    PongMatch::Matched { rtt, .. } => (Some(rtt), false),
+                    PongMatch::Late { .. } => (None, true),
+                    PongMatch::Unmatched => (None, false),
+                };
+                self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late });
+                if let PongMatch::Matched { seq, rtt } = matched {
+                    self.emit(sink, EventKind::Rtt { seq: Some(seq), rtt });
                 }
-                self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt });
-                Incoming::Control
+                Incoming::Pong(matched)
             }
             Some(Ok(Message::Close(frame))) => {
                 self.peer_closed = true;
@@ -289,7 +315,9 @@ impl Session {
     fn received_data(&mut self, data: Data, sink: &mut dyn EventSink) -> Incoming {
         self.received.messages += 1;
         self.received.bytes += data.len() as u64;
-        self.emit(sink, EventKind::Message { dir: Dir::In, data: data.clone() });
+        if sink.wants_data() {
+            self.emit(sink, EventKind::Message { dir: Dir::In, data: data.clone() });
+        }
         Incoming::Message(data)
     }
 
@@ -323,11 +351,7 @@ impl Session {
     }
 
     pub fn ping_stats(&self) -> PingStats {
-        let received = self.rtts.len() as u64;
-        let min = self.rtts.iter().min().copied();
-        let max = self.rtts.iter().max().copied();
-        let avg = (received > 0).then(|| self.rtts.iter().sum::<Duration>() / received as u32);
-        PingStats { sent: self.pings_sent, received, min, avg, max }
+        self.pings.stats()
     }
 }
 

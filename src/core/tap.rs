@@ -3,6 +3,8 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -14,14 +16,39 @@ use crate::core::frame_log::{Dir, FrameParser, FrameRecord};
 pub const HEAD_MAX: usize = 64 * 1024;
 pub const BODY_MAX: usize = 64 * 1024;
 
-type Sender = tokio::sync::mpsc::UnboundedSender<TapRecord>;
+type Sender = Records;
+
+/// Records waiting to be read. A plain vector behind a lock, with a flag to skip the lock
+/// when nothing is waiting: it allocates nothing until a record arrives, which matters for a
+/// server holding thousands of idle connections.
+#[derive(Debug, Default)]
+pub struct RecordQueue {
+    pending: AtomicBool,
+    items: Mutex<Vec<TapRecord>>,
+}
+
+impl RecordQueue {
+    fn push(&self, record: TapRecord) {
+        if let Ok(mut items) = self.items.lock() {
+            items.push(record);
+            self.pending.store(true, Ordering::Release);
+        }
+    }
+
+    fn take(&self) -> Vec<TapRecord> {
+        if !self.pending.swap(false, Ordering::Acquire) {
+            return Vec::new();
+        }
+        self.items.lock().map(|mut items| std::mem::take(&mut *items)).unwrap_or_default()
+    }
+}
 
 /// Where a tap's records arrive, in the order they were seen per direction.
-pub type Records = tokio::sync::mpsc::UnboundedReceiver<TapRecord>;
+pub type Records = Arc<RecordQueue>;
 
 /// The records available now, without waiting.
-pub fn drain(rx: &mut Records) -> impl Iterator<Item = TapRecord> + '_ {
-    std::iter::from_fn(move || rx.try_recv().ok())
+pub fn drain(rx: &mut Records) -> impl Iterator<Item = TapRecord> {
+    rx.take().into_iter()
 }
 
 /// Something the tap saw.
@@ -76,7 +103,7 @@ impl DirTap {
                 let emit = cfg.frames;
                 parser.feed_ignoring_pings(data, Instant::now(), &mut |f| {
                     if emit {
-                        let _ = tx.send(TapRecord::Frame(f));
+                        tx.push(TapRecord::Frame(f));
                     }
                 });
                 return;
@@ -98,26 +125,26 @@ impl DirTap {
                         let rest = buf.split_off(end);
                         let head = std::mem::take(buf);
                         let next = next_phase(&head, self.dir, cfg);
-                        let _ = tx.send(TapRecord::Head { dir: self.dir, raw: head, at, complete: true });
+                        tx.push(TapRecord::Head { dir: self.dir, raw: head, at, complete: true });
                         self.phase = next;
                         // Re-feed what followed the head in the same read.
                         return self.observe(&rest, cfg, tx);
                     } else if buf.len() > HEAD_MAX {
                         let head = std::mem::take(buf);
-                        let _ = tx.send(TapRecord::Head { dir: self.dir, raw: head, at, complete: false });
+                        tx.push(TapRecord::Head { dir: self.dir, raw: head, at, complete: false });
                         self.phase = Phase::Ignore;
                     }
                 }
                 Phase::Frames(parser) => {
                     parser.feed(data, at, &mut |f| {
-                        let _ = tx.send(TapRecord::Frame(f));
+                        tx.push(TapRecord::Frame(f));
                     });
                     data = &[];
                 }
                 Phase::Body(kept) => {
                     let take = (BODY_MAX - *kept).min(data.len());
                     if take > 0 {
-                        let _ = tx.send(TapRecord::Body { dir: self.dir, raw: data[..take].to_vec() });
+                        tx.push(TapRecord::Body { dir: self.dir, raw: data[..take].to_vec() });
                     }
                     *kept += take;
                     data = &[];
@@ -132,7 +159,7 @@ impl DirTap {
         if let Phase::Head(buf) = &mut self.phase {
             if !buf.is_empty() {
                 let raw = std::mem::take(buf);
-                let _ = tx.send(TapRecord::Head { dir: self.dir, raw, at: Instant::now(), complete: false });
+                tx.push(TapRecord::Head { dir: self.dir, raw, at: Instant::now(), complete: false });
             }
         }
     }
@@ -168,7 +195,8 @@ pub struct Tap<S> {
 impl<S> Tap<S> {
     /// Wraps `inner`; the receiver yields records in the order they were seen per direction.
     pub fn new(inner: S, cfg: TapConfig) -> (Self, Records) {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let tx = Records::default();
+        let rx = tx.clone();
         let tap = Tap {
             inner,
             cfg,

@@ -79,6 +79,25 @@ pub async fn connect_tcp(
     Err(Error::Refused { addr: addr.to_string(), source })
 }
 
+/// Sets TCP keepalive and TCP_USER_TIMEOUT, so a black-holed path fails in seconds, not the
+/// kernel's default of about 15 minutes.
+pub fn tune(
+    tcp: &TcpStream,
+    keepalive: Option<Duration>,
+    user_timeout: Option<Duration>,
+) -> Result<(), Error> {
+    let sock = socket2::SockRef::from(tcp);
+    let fail = |what: &str, source| Error::Io { context: format!("cannot set {what}"), source };
+    if let Some(d) = keepalive {
+        let params = socket2::TcpKeepalive::new().with_time(d).with_interval(d);
+        sock.set_tcp_keepalive(&params).map_err(|e| fail("TCP keepalive", e))?;
+    }
+    if let Some(d) = user_timeout {
+        sock.set_tcp_user_timeout(Some(d)).map_err(|e| fail("TCP_USER_TIMEOUT", e))?;
+    }
+    Ok(())
+}
+
 /// Runs the TLS handshake within the deadline and reports what was negotiated.
 pub async fn connect_tls(
     tcp: TcpStream,

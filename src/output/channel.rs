@@ -21,6 +21,10 @@ impl EventSink for ChannelSink {
         }
     }
 
+    fn wants_data(&self) -> bool {
+        self.settings.show_messages
+    }
+
     fn closed(&self) -> bool {
         self.tx.is_closed()
     }

@@ -7,7 +7,8 @@ use colored::Colorize;
 use crate::core::close;
 use crate::core::error::Error;
 use crate::core::event::{
-    CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, Side, Summary, Timings, Traffic,
+    CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, PingStats, Side, Summary, Timings,
+    Traffic,
 };
 use crate::core::frame_log::opcode_name;
 use crate::output::headers;
@@ -112,9 +113,33 @@ pub fn render(p: &mut Printer, ev: &Event) {
         EventKind::Pong { seq: Some(seq), rtt: Some(rtt), .. } if s.show_pongs || v >= 1 => {
             l.err(&format!("* pong seq={seq} rtt={}", ms(*rtt)));
         }
-        EventKind::Pong { seq, rtt: None, dir: Dir::In, .. } if v >= 1 => {
+        EventKind::Pong { seq, rtt: None, dir: Dir::In, late, .. } if s.show_pongs || v >= 1 => {
             let seq = seq.map(|s| format!(" seq={s}")).unwrap_or_default();
-            l.err(&info(format!("Unmatched pong{seq}")));
+            let what = if *late { "Late pong" } else { "Unmatched pong" };
+            l.err(&info(format!("{what}{seq}")));
+        }
+        EventKind::PingTimeout { seq, after } if s.show_pongs || v >= 1 => {
+            l.err(&format!("* ping seq={seq} timed out after {}", humantime::format_duration(*after)));
+        }
+        EventKind::Rtt { seq: None, rtt } if s.show_pongs || v >= 1 => {
+            l.err(&format!("* echo rtt={}", ms(*rtt)));
+        }
+        EventKind::HeartbeatMissed { misses, limit } => {
+            l.err(&warning_line(&format!("heartbeat unanswered ({misses} of {limit} allowed misses)"), &s));
+        }
+        EventKind::Reconnecting { attempt, delay, reason } => {
+            let wait = format!("{:.3} s", delay.as_secs_f64());
+            l.err(&info(format!("Reconnecting in {wait} (attempt {attempt}): {}", escape(reason))));
+        }
+        EventKind::Stats { pings, echo } => {
+            for line in stats_lines("ping", pings) {
+                l.err(&line);
+            }
+            if let Some(e) = echo {
+                for line in stats_lines("echo", e) {
+                    l.err(&line);
+                }
+            }
         }
         EventKind::Ping { dir: Dir::In, .. } if v >= 1 => l.err(&info("Ping from server (answered)".into())),
         EventKind::Close { close, reply } if v >= 1 => l.err(&info(close_line(close, *reply))),
@@ -128,7 +153,14 @@ pub fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::Summary(sum) => {
             if s.show_pongs || sum.pings.sent > 0 && v >= 1 {
-                l.err(&ping_summary(sum));
+                for line in stats_lines("ping", &sum.pings) {
+                    l.err(&line);
+                }
+            }
+            if let Some(e) = &sum.echo {
+                for line in stats_lines("echo", e) {
+                    l.err(&line);
+                }
             }
             if v >= 1 {
                 l.err(&info(traffic_summary(sum)));
@@ -207,16 +239,31 @@ fn close_line(c: &CloseInfo, reply: bool) -> String {
     }
 }
 
-fn ping_summary(sum: &Summary) -> String {
-    let p = &sum.pings;
-    let loss =
-        if p.sent == 0 { 0.0 } else { 100.0 * (p.sent - p.received.min(p.sent)) as f64 / p.sent as f64 };
-    let mut line = format!("--- {} pings sent, {} pongs received, {loss:.1}% loss", p.sent, p.received);
-    if let (Some(min), Some(avg), Some(max)) = (p.min, p.avg, p.max) {
-        let f = |d: Duration| format!("{:.3}", d.as_secs_f64() * 1000.0);
-        line.push_str(&format!(", rtt min/avg/max = {}/{}/{} ms", f(min), f(avg), f(max)));
+/// ping(8)-style statistics: counts and loss, then the RTT distribution.
+fn stats_lines(kind: &str, p: &PingStats) -> Vec<String> {
+    let (sent, got) =
+        if kind == "ping" { ("pings sent", "pongs received") } else { ("messages sent", "echoes received") };
+    let mut first = format!("--- {} {sent}, {} {got}, {:.1}% loss", p.sent, p.received, p.loss_pct());
+    if kind == "ping" {
+        first.push_str(&format!(", {} timed out, {} late, {} unmatched", p.timeouts, p.late, p.unmatched));
     }
-    line
+    let mut lines = vec![first];
+    if let (Some(min), Some(avg), Some(max), Some(sd)) = (p.min, p.avg, p.max, p.stddev) {
+        let f = |d: Option<Duration>| {
+            d.map_or_else(|| "-".into(), |d| format!("{:.3}", d.as_secs_f64() * 1000.0))
+        };
+        lines.push(format!(
+            "{kind} rtt min/avg/max/stddev = {}/{}/{}/{} ms, p50/p90/p99 = {}/{}/{} ms",
+            f(Some(min)),
+            f(Some(avg)),
+            f(Some(max)),
+            f(Some(sd)),
+            f(p.p50),
+            f(p.p90),
+            f(p.p99)
+        ));
+    }
+    lines
 }
 
 /// "1 message", "2 messages".

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::core::close;
 use crate::core::error::Error;
-use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, Side, Timings};
+use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, PingStats, Side, Timings};
 use crate::core::frame_log::opcode_name;
 use crate::output::headers;
 use crate::output::payload::json_data;
@@ -37,6 +37,24 @@ fn side(s: Side) -> &'static str {
         Side::Client => "client",
         Side::Server => "server",
     }
+}
+
+fn stats_json(p: &PingStats) -> Value {
+    json!({
+        "sent": p.sent,
+        "received": p.received,
+        "loss_pct": (p.loss_pct() * 1000.0).round() / 1000.0,
+        "timeouts": p.timeouts,
+        "late": p.late,
+        "unmatched": p.unmatched,
+        "min_ms": opt_ms(p.min),
+        "avg_ms": opt_ms(p.avg),
+        "max_ms": opt_ms(p.max),
+        "stddev_ms": opt_ms(p.stddev),
+        "p50_ms": opt_ms(p.p50),
+        "p90_ms": opt_ms(p.p90),
+        "p99_ms": opt_ms(p.p99),
+    })
 }
 
 pub fn close_json(c: &CloseInfo) -> Value {
@@ -153,12 +171,34 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
         EventKind::Ping { dir: d, payload, seq } => {
             ("ping", obj(json!({ "dir": dir(*d), "seq": seq, "data": json_data(payload, true) })))
         }
-        EventKind::Pong { dir: d, payload, seq, rtt } => (
+        EventKind::Pong { dir: d, payload, seq, rtt, late } => (
             "pong",
+            obj(json!({
+                "dir": dir(*d),
+                "seq": seq,
+                "rtt_ms": opt_ms(*rtt),
+                "late": late,
+                "data": json_data(payload, true),
+            })),
+        ),
+        EventKind::PingTimeout { seq, after } => {
+            ("ping_timeout", obj(json!({ "seq": seq, "after_ms": millis(*after) })))
+        }
+        EventKind::Rtt { seq, rtt } => (
+            "rtt",
             obj(
-                json!({ "dir": dir(*d), "seq": seq, "rtt_ms": opt_ms(*rtt), "data": json_data(payload, true) }),
+                json!({ "kind": if seq.is_some() { "ping" } else { "echo" }, "seq": seq, "rtt_ms": millis(*rtt) }),
             ),
         ),
+        EventKind::HeartbeatMissed { misses, limit } => {
+            ("heartbeat_missed", obj(json!({ "misses": misses, "limit": limit })))
+        }
+        EventKind::Reconnecting { attempt, delay, reason } => {
+            ("reconnecting", obj(json!({ "attempt": attempt, "delay_ms": millis(*delay), "reason": reason })))
+        }
+        EventKind::Stats { pings, echo } => {
+            ("stats", obj(json!({ "pings": stats_json(pings), "echo": echo.as_ref().map(stats_json) })))
+        }
         EventKind::Close { close, reply } => {
             let mut m = obj(close_json(close));
             m.insert("reply".into(), json!(reply));
@@ -174,13 +214,8 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                     "duration_s": secs(sum.duration),
                     "sent": { "messages": sum.sent.messages, "bytes": sum.sent.bytes },
                     "received": { "messages": sum.received.messages, "bytes": sum.received.bytes },
-                    "pings": {
-                        "sent": p.sent,
-                        "received": p.received,
-                        "min_ms": opt_ms(p.min),
-                        "avg_ms": opt_ms(p.avg),
-                        "max_ms": opt_ms(p.max),
-                    },
+                    "pings": stats_json(p),
+                    "echo": sum.echo.as_ref().map(stats_json),
                     "close": sum.close.as_ref().map(close_json),
                     "connections": sum.connections,
                 })),
@@ -208,15 +243,16 @@ fn obj(v: Value) -> Map<String, Value> {
 }
 
 /// Serialises with "type", "t" and "conn" first, so lines read well and grep well.
+/// Serialises with "type", "t" and "conn" first, so lines read well and grep well; "t" always
+/// in plain decimal notation (serde would write 5e-6).
 fn order(mut m: Map<String, Value>) -> String {
-    let mut out = Map::new();
-    for key in ["type", "t", "conn"] {
-        if let Some(v) = m.remove(key) {
-            out.insert(key.into(), v);
-        }
-    }
-    out.extend(m);
-    Value::Object(out).to_string()
+    let kind = m.remove("type").unwrap_or(Value::Null);
+    let t = m.remove("t").and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let conn = m.remove("conn").unwrap_or(Value::Null);
+    let rest = Value::Object(m).to_string();
+    let rest = &rest[1..rest.len() - 1];
+    let sep = if rest.is_empty() { "" } else { "," };
+    format!("{{\"type\":{kind},\"t\":{t:.6},\"conn\":{conn}{sep}{rest}}}")
 }
 
 pub fn error(err: &Error, t: Duration) -> String {
@@ -236,4 +272,20 @@ pub fn error(err: &Error, t: Duration) -> String {
     m.insert("t".into(), json!(secs(t)));
     m.insert("conn".into(), json!(0));
     order(m)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn leading_fields_and_plain_decimal_time() {
+        let mut m = serde_json::Map::new();
+        m.insert("x".into(), serde_json::json!(1));
+        m.insert("t".into(), serde_json::json!(0.000005));
+        m.insert("conn".into(), serde_json::json!(3));
+        m.insert("type".into(), serde_json::json!("ping"));
+        let line = super::order(m);
+        assert_eq!(line, r#"{"type":"ping","t":0.000005,"conn":3,"x":1}"#);
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["t"], 0.000005);
+    }
 }

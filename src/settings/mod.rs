@@ -7,17 +7,18 @@ use std::time::Duration;
 use base64::Engine;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
-use crate::cli::{ColorChoice, ConnectArgs, InspectArgs, OutputArgs, RequestArgs, TransportArgs};
+use crate::cli::{ColorChoice, InspectArgs, OutputArgs, RequestArgs, TransportArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
 use crate::core::handshake::{basic_auth, RequestSpec};
-use crate::core::tap::TapConfig;
 use crate::core::target::TargetSpec;
 use crate::core::tls::TlsOptions;
 use crate::output::OutputSettings;
 
+pub mod connect;
 pub mod server;
 
+pub use connect::{ConnectSettings, HeartbeatSettings, ProbeSettings, ReconnectSettings};
 pub use server::{EchoSettings, ListenSettings, ServerSettings};
 
 /// The parts of the process environment that matter, captured once at start-up.
@@ -88,97 +89,6 @@ impl InputFormat {
                 Ok(Data::Binary(Bytes::from(bytes)))
             }
         }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct ConnectSettings {
-    pub target: TargetSpec,
-    pub request: RequestSpec,
-    pub tls: TlsOptions,
-    pub connect_timeout: Duration,
-    pub handshake_timeout: Duration,
-    pub tap: TapConfig,
-    pub messages: Vec<Data>,
-    pub read_stdin: bool,
-    pub input: InputFormat,
-    pub count: Option<u64>,
-    pub wait: Option<Duration>,
-    pub timeout: Option<Duration>,
-    pub ping_interval: Option<Duration>,
-    pub close_code: u16,
-    pub close_reason: String,
-    pub output: OutputSettings,
-    /// Printed before connecting (e.g. --insecure).
-    pub warnings: Vec<String>,
-}
-
-/// Payload bytes kept per frame for display.
-const FRAME_PREVIEW: usize = 256;
-
-impl ConnectSettings {
-    pub fn from_args(args: ConnectArgs, env: &Env) -> Result<Self, Error> {
-        let target = TargetSpec::parse(&args.url)?;
-        let output = output_settings(&args.output, env, args.ping_interval.is_some());
-        let input = match (args.hex, args.base64, args.binary) {
-            (true, _, _) => InputFormat::Hex,
-            (_, true, _) => InputFormat::Base64,
-            (_, _, true) => InputFormat::Binary,
-            _ => InputFormat::Text,
-        };
-        let messages = args
-            .send
-            .into_iter()
-            .enumerate()
-            .map(|(i, m)| input.decode(m.into_bytes(), &format!("--send message {}", i + 1)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let userinfo = match &target {
-            TargetSpec::Url(t) => t.userinfo.clone(),
-            TargetSpec::BuiltinEcho(_) => None,
-        };
-        let request = request_spec(args.request, userinfo)?;
-        let mut warnings = Vec::new();
-        if args.transport.insecure {
-            warnings.push("--insecure: the server's certificate is not verified".to_string());
-        }
-        let tls = tls_options(&args.transport, env);
-        if args.close_reason.len() > 123 {
-            return Err(Error::usage("--close-reason is longer than 123 bytes"));
-        }
-        if matches!(args.close_code, 1004..=1006 | 1015) {
-            return Err(Error::Usage {
-                message: format!("--close-code {} is reserved and must not be sent", args.close_code),
-                hint: Some("use 1000 (normal), 1001 (going away), 1008, 1011, or 3000-4999".into()),
-            });
-        }
-        if args.ping_interval.is_some_and(|d| d.is_zero()) {
-            return Err(Error::usage("--ping-interval must be greater than zero"));
-        }
-        if args.count == Some(0) {
-            return Err(Error::usage("--count must be at least 1"));
-        }
-        // On a terminal, -x messages mean "not interactive": do not wait for typed lines.
-        let read_stdin = !args.no_stdin && (!env.stdin_tty || messages.is_empty());
-        let frames = args.output.frames || args.output.verbose >= 2;
-        Ok(ConnectSettings {
-            target,
-            request,
-            tls,
-            connect_timeout: args.transport.connect_timeout,
-            handshake_timeout: args.transport.handshake_timeout,
-            tap: TapConfig { frames, preview: FRAME_PREVIEW, ignore_pings: false },
-            messages,
-            read_stdin,
-            input,
-            count: args.count,
-            wait: args.wait,
-            timeout: args.timeout,
-            ping_interval: args.ping_interval,
-            close_code: args.close_code,
-            close_reason: args.close_reason,
-            output,
-            warnings,
-        })
     }
 }
 

@@ -3,12 +3,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use regex::Regex;
-
 use super::{output_settings, parse_header, Env};
 use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 use crate::core::echo::EchoFaults;
 use crate::core::error::Error;
+use crate::core::expect::Expectation;
 use crate::core::tap::TapConfig;
 use crate::output::OutputSettings;
 
@@ -45,7 +44,7 @@ pub struct ListenSettings {
     pub server: ServerSettings,
     pub once: bool,
     pub count: Option<u64>,
-    pub expect: Vec<Regex>,
+    pub expect: Vec<Expectation>,
     pub expect_timeout: Duration,
     pub binary: bool,
     pub read_stdin: bool,
@@ -123,15 +122,7 @@ impl ListenSettings {
         let mut output = output_settings(&args.output, env, args.ping_interval.is_some());
         output.prefix_conn = true;
         let server = server_settings(&args.server, output.verbosity >= 2)?;
-        let expect = args
-            .expect
-            .iter()
-            .map(|e| {
-                Regex::new(e).map_err(|err| {
-                    Error::usage(format!("--expect '{}' is not a valid regex: {err}", e.escape_debug()))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let expect = args.expect.iter().map(|e| Expectation::regex(e)).collect::<Result<Vec<_>, _>>()?;
         if args.count == Some(0) {
             return Err(Error::usage("--count must be at least 1"));
         }

@@ -1,0 +1,212 @@
+//! One connection of a `connect` run: send the preamble and stdin lines, ping, beat, check
+//! expectations, and stop for the first reason that applies.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::time::{interval, Interval, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use crate::commands::signals::{recv, Signals};
+use crate::core::backoff::jitter;
+use crate::core::error::Error;
+use crate::core::event::{Data, EventKind, EventSink};
+use crate::core::expect::Expectations;
+use crate::core::session::{Clock, Incoming, Session};
+use crate::core::stats::{EchoTracker, PongMatch};
+use crate::core::wait::{tick, ticker, until};
+use crate::output::Printer;
+use crate::settings::{ConnectSettings, HeartbeatSettings};
+
+/// Why an attempt stopped.
+#[derive(Debug)]
+pub enum Stop {
+    /// The run reached its goal (or stdout closed); the text says which, for the verdict.
+    Done(&'static str),
+    /// --count was met: messages still arriving during the close are not shown.
+    CountMet,
+    Timeout,
+    Interrupted,
+    /// Bad input, an expectation that timed out, or dead heartbeats.
+    Failed(Error),
+    /// The connection ended by itself: the peer closed it or it broke.
+    Ended(Result<(), Error>),
+}
+
+/// What a run carries from one connection to the next.
+pub struct Carry {
+    pub received: u64,
+    pub expect: Expectations,
+    pub echo: EchoTracker,
+    pub stdin: mpsc::Receiver<Result<Data, Error>>,
+    pub stdin_done: bool,
+}
+
+/// The heartbeat schedule and its unanswered beats.
+struct Heartbeat<'a> {
+    cfg: &'a HeartbeatSettings,
+    next: Instant,
+    awaiting: bool,
+    misses: u32,
+    last_life: Instant,
+}
+
+impl Heartbeat<'_> {
+    fn alive(&mut self) {
+        self.awaiting = false;
+        self.misses = 0;
+        self.last_life = Instant::now();
+    }
+}
+
+pub async fn drive(
+    session: &mut Session,
+    s: &ConnectSettings,
+    carry: &mut Carry,
+    printer: &mut Printer,
+    clock: &Clock,
+    signals: &mut Signals,
+    run_deadline: Option<Instant>,
+) -> Stop {
+    let (sig_int, sig_term, sig_quit) = signals.parts();
+    let p = &s.probe;
+    let mut preamble: VecDeque<Data> = s.messages.iter().cloned().collect();
+    let drained = session.drained_handle();
+    let mut wait_deadline: Option<Instant> = None;
+    let mut wait_started = false;
+    // The first ping goes out at once: its RTT is the first thing a user wants to see.
+    let mut pinger = ticker(Duration::ZERO, p.ping_interval);
+    let mut expiry: Option<Interval> = p.ping_interval.map(|_| {
+        let mut i =
+            interval((p.ping_timeout / 4).clamp(Duration::from_millis(10), Duration::from_millis(250)));
+        i.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        i
+    });
+    let mut beat = p.heartbeat.as_ref().map(|cfg| Heartbeat {
+        cfg,
+        next: Instant::now() + jitter(cfg.every, rand::random()),
+        awaiting: false,
+        misses: 0,
+        last_life: Instant::now(),
+    });
+    let pings_done = |session: &Session| {
+        p.ping_count.is_some_and(|n| session.pings_sent() >= n) && session.pings_outstanding() == 0
+    };
+
+    let gone = crate::output::stdout_gone();
+    tokio::pin!(gone);
+    loop {
+        if printer.closed() {
+            return Stop::Done("stdout closed");
+        }
+        let input_done = preamble.is_empty() && carry.stdin_done;
+        if input_done && !wait_started {
+            // "After the last send": the preamble and stdin are both through.
+            wait_started = true;
+            wait_deadline = s.wait.map(|w| Instant::now() + w);
+        }
+        let beat_at = beat.as_ref().map(|b| b.next);
+        tokio::select! {
+            biased;
+            _ = Signals::interrupted(sig_int, sig_term) => return Stop::Interrupted,
+            _ = until(run_deadline) => return Stop::Timeout,
+            _ = &mut gone => return Stop::Done("stdout closed"),
+            Some(_) = recv(sig_quit) => {
+                let echo = p.echo_rtt.then(|| carry.echo.stats());
+                clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo });
+            }
+            _ = until(carry.expect.deadline()), if carry.expect.deadline().is_some() => {
+                return Stop::Failed(carry.expect.timed_out());
+            }
+            incoming = session.next(printer) => match incoming {
+                Incoming::Message(data) => {
+                    if p.echo_rtt {
+                        if let Some(rtt) = carry.echo.received(&data, Instant::now()) {
+                            clock.emit(printer, EventKind::Rtt { seq: None, rtt });
+                        }
+                    }
+                    if let Some(b) = beat.as_mut().filter(|b| b.cfg.message.is_some()) {
+                        if b.cfg.expect.as_ref().is_none_or(|re| matches!(&data, Data::Text(t) if re.is_match(t))) {
+                            b.alive();
+                        }
+                    }
+                    carry.received += 1;
+                    let matched = carry.expect.received(&data);
+                    if let Some(n) = s.count {
+                        if carry.received >= n && carry.expect.done() {
+                            return Stop::CountMet;
+                        }
+                    } else if matched && carry.expect.done() {
+                        return Stop::Done("every expectation was met");
+                    }
+                }
+                Incoming::Pong(m) => {
+                    if !matches!(m, PongMatch::Unmatched) {
+                        if let Some(b) = beat.as_mut().filter(|b| b.cfg.message.is_none()) {
+                            b.alive();
+                        }
+                    }
+                    if pings_done(session) {
+                        return Stop::Done("the last ping was answered");
+                    }
+                }
+                Incoming::Control => {}
+                Incoming::Ended(result) => return Stop::Ended(result),
+            },
+            item = next_input(&mut preamble, &mut carry.stdin), if !input_done && session.can_queue() => match item {
+                Some(Ok(data)) => {
+                    if p.echo_rtt {
+                        carry.echo.sent(&data, Instant::now());
+                    }
+                    session.send(data, printer);
+                }
+                Some(Err(e)) => return Stop::Failed(e),
+                None => carry.stdin_done = true,
+            },
+            _ = drained.notified(), if !input_done && !session.can_queue() => {}
+            _ = until(wait_deadline), if wait_deadline.is_some() => return Stop::Done("--wait expired"),
+            _ = tick(&mut pinger), if pinger.is_some() => {
+                session.ping(printer);
+                if p.ping_count.is_some_and(|n| session.pings_sent() >= n) {
+                    pinger = None;
+                }
+            }
+            _ = tick(&mut expiry), if expiry.is_some() => {
+                session.expire_pings(p.ping_timeout, printer);
+                if pings_done(session) {
+                    return Stop::Done("the last ping was answered or timed out");
+                }
+            }
+            _ = until(beat_at), if beat_at.is_some() => {
+                if let Some(b) = beat.as_mut() {
+                    if b.awaiting {
+                        b.misses += 1;
+                        clock.emit(printer, EventKind::HeartbeatMissed { misses: b.misses, limit: b.cfg.misses });
+                        if b.misses >= b.cfg.misses {
+                            let silent_for = b.last_life.elapsed();
+                            return Stop::Failed(Error::HeartbeatDead { misses: b.misses, silent_for });
+                        }
+                    }
+                    match &b.cfg.message {
+                        Some(text) => session.send(Data::Text(Utf8Bytes::from(text.clone())), printer as &mut dyn EventSink),
+                        None => session.ping(printer),
+                    }
+                    b.awaiting = true;
+                    b.next = Instant::now() + jitter(b.cfg.every, rand::random());
+                }
+            }
+        }
+    }
+}
+
+/// The next message to send: the preamble first, then stdin lines; None at the end.
+async fn next_input(
+    preamble: &mut VecDeque<Data>,
+    stdin: &mut mpsc::Receiver<Result<Data, Error>>,
+) -> Option<Result<Data, Error>> {
+    match preamble.pop_front() {
+        Some(m) => Some(Ok(m)),
+        None => stdin.recv().await,
+    }
+}

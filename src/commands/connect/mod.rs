@@ -1,0 +1,306 @@
+//! `wsdiag connect`: open a session, send -x messages and stdin lines, print what arrives, and
+//! end by the user's rules (--count, --wait, --expect…, --ping-count, --timeout, the peer's
+//! close, Ctrl-C); with --reconnect, open it again after failures, with backoff.
+
+mod attempt;
+mod input;
+mod verdict;
+
+use std::time::{Duration, Instant};
+
+use tokio::time::sleep_until;
+
+use crate::commands::signals::Signals;
+use crate::core::backoff::Backoff;
+use crate::core::client::{self, ClientSpec};
+use crate::core::echo_server;
+use crate::core::error::Error;
+use crate::core::event::{CloseInfo, Dir, Event, EventKind, EventSink, Side, Summary, Traffic};
+use crate::core::expect::Expectations;
+use crate::core::session::{Clock, Incoming, Session};
+use crate::core::stats::{EchoTracker, PingTracker};
+use crate::core::wait::until;
+use crate::exit::ExitStatus;
+use crate::output::Printer;
+use crate::settings::ConnectSettings;
+use attempt::{Carry, Stop};
+
+/// How long to wait for the peer's answer to our close frame.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Without heartbeats, a connection that lived this long resets the backoff.
+const HEALTHY_WITHOUT_HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// Ctrl-C (or SIGTERM), which is not an error but has its own exit status.
+struct Interrupted;
+
+/// How one attempt ended, for the reconnect decision.
+enum Attempt {
+    /// The run is over, whatever --reconnect says.
+    Finished(Result<(), Error>),
+    Interrupted,
+    /// The connection failed or died; with --reconnect it may be tried again.
+    Failed {
+        error: Error,
+        lived: Duration,
+    },
+}
+
+/// What the run accumulates over its connections.
+struct Totals {
+    sent: Traffic,
+    received: Traffic,
+    close: Option<CloseInfo>,
+    pings: PingTracker,
+}
+
+pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
+    let clock = Clock::new(Instant::now());
+    for w in &s.warnings {
+        clock.emit(printer, EventKind::Warning { message: w.clone() });
+    }
+    let mut signals = Signals::install();
+    let run_deadline = s.timeout.map(|t| Instant::now() + t);
+    let mut carry = Carry {
+        received: 0,
+        expect: Expectations::new(s.probe.expectations.clone(), s.probe.expect_timeout),
+        echo: EchoTracker::default(),
+        stdin: input::spawn_stdin(s.read_stdin, s.input),
+        stdin_done: !s.read_stdin,
+    };
+    let mut totals = Totals {
+        sent: Traffic::default(),
+        received: Traffic::default(),
+        close: None,
+        pings: PingTracker::default(),
+    };
+    let reconnect = s.probe.reconnect;
+    let mut backoff = reconnect.map(|r| Backoff::new(r.base, r.max));
+    let healthy_after = s.probe.heartbeat.as_ref().map_or(HEALTHY_WITHOUT_HEARTBEAT, |h| h.every);
+    let mut retries = 0u32;
+
+    let outcome: Result<Result<(), Error>, Interrupted> = loop {
+        let (sig_int, sig_term, _) = signals.parts();
+        let opened = tokio::select! {
+            r = open(&s, &clock, printer) => r,
+            _ = Signals::interrupted(sig_int, sig_term) => break Err(Interrupted),
+            _ = until(run_deadline) => Err(Error::RunTimeout { after: s.timeout.unwrap_or_default() }),
+        };
+        let result = match opened {
+            Err(e @ Error::RunTimeout { .. }) => Attempt::Finished(Err(e)),
+            Err(error) => Attempt::Failed { error, lived: Duration::ZERO },
+            Ok(mut session) => {
+                let opened_at = Instant::now();
+                session.set_pings(std::mem::take(&mut totals.pings));
+                let stop =
+                    attempt::drive(&mut session, &s, &mut carry, printer, &clock, &mut signals, run_deadline)
+                        .await;
+                let result = conclude(stop, &mut session, &s, &carry, printer, opened_at.elapsed()).await;
+                let mut pings = session.take_pings();
+                pings.abandon();
+                totals.pings = pings;
+                add(&mut totals.sent, session.sent);
+                add(&mut totals.received, session.received);
+                if totals.close.is_none() || session.close.is_some() {
+                    totals.close = session.close.clone();
+                }
+                result
+            }
+        };
+        match result {
+            Attempt::Finished(r) => break Ok(r),
+            Attempt::Interrupted => break Err(Interrupted),
+            Attempt::Failed { error, lived } => {
+                let Some(b) = backoff.as_mut().filter(|_| retryable(&error)) else { break Ok(Err(error)) };
+                if lived >= healthy_after {
+                    b.reset();
+                    retries = 0;
+                }
+                if reconnect.and_then(|r| r.max_retries).is_some_and(|max| retries >= max) {
+                    break Ok(Err(error));
+                }
+                retries += 1;
+                let delay = match &error {
+                    Error::Rejected { retry_after: Some(after), .. } => *after,
+                    _ => b.next_delay(),
+                };
+                clock.emit(
+                    printer,
+                    EventKind::Reconnecting { attempt: retries, delay, reason: error.to_string() },
+                );
+                let (sig_int, sig_term, _) = signals.parts();
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = Signals::interrupted(sig_int, sig_term) => break Err(Interrupted),
+                    _ = until(run_deadline) => break Ok(Err(Error::RunTimeout { after: s.timeout.unwrap_or_default() })),
+                }
+            }
+        }
+    };
+    finish(printer, &clock, &totals, s.probe.echo_rtt.then(|| carry.echo.stats()), outcome)
+}
+
+fn add(total: &mut Traffic, t: Traffic) {
+    total.messages += t.messages;
+    total.bytes += t.bytes;
+}
+
+/// Failures worth another attempt: the network, timeouts, server trouble, dead heartbeats.
+/// Not: usage, TLS, a handshake the server refuses for good, failed checks.
+fn retryable(e: &Error) -> bool {
+    match e {
+        Error::Resolve { .. }
+        | Error::NoAddress { .. }
+        | Error::Refused { .. }
+        | Error::ConnectTimeout { .. }
+        | Error::HandshakeTimeout { .. }
+        | Error::Lost { .. }
+        | Error::Protocol { .. }
+        | Error::Io { .. }
+        | Error::HeartbeatDead { .. } => true,
+        Error::Rejected { status, .. } => matches!(status, 408 | 429 | 500..=599),
+        Error::UnexpectedClose { code, .. } => matches!(code, 1001 | 1006 | 1011 | 1012 | 1013 | 1014),
+        _ => false,
+    }
+}
+
+/// Closes as the stop reason requires and decides how the attempt ended.
+async fn conclude(
+    stop: Stop,
+    session: &mut Session,
+    s: &ConnectSettings,
+    carry: &Carry,
+    printer: &mut Printer,
+    lived: Duration,
+) -> Attempt {
+    let checks = |session: &Session, why: &str| {
+        let seen = verdict::Observed {
+            received: carry.received,
+            expect: &carry.expect,
+            close: session.close.as_ref(),
+            pings: session.ping_stats(),
+            echo: s.probe.echo_rtt.then(|| carry.echo.stats()),
+        };
+        verdict::check(s, &seen, why)
+    };
+    match stop {
+        Stop::Interrupted => {
+            close(session, 1001, "", printer, true).await;
+            Attempt::Interrupted
+        }
+        Stop::Ended(Err(error)) => Attempt::Failed { error, lived },
+        Stop::Failed(error @ Error::HeartbeatDead { .. }) => Attempt::Failed { error, lived },
+        Stop::Ended(Ok(())) => {
+            let server_close = session.close.clone().filter(|c| c.by == Side::Server);
+            match server_close.and_then(|c| c.code.map(|code| (code, c.reason))) {
+                Some((code, reason)) if code != 1000 && s.probe.expect_close.is_none() => {
+                    let error = Error::UnexpectedClose { code, reason, peer: "server" };
+                    if s.probe.reconnect.is_some() && retryable(&error) {
+                        Attempt::Failed { error, lived }
+                    } else {
+                        Attempt::Finished(Err(error))
+                    }
+                }
+                _ => Attempt::Finished(checks(session, "the server closed")),
+            }
+        }
+        Stop::Timeout => {
+            close(session, s.close_code, &s.close_reason, printer, true).await;
+            Attempt::Finished(Err(Error::RunTimeout { after: s.timeout.unwrap_or_default() }))
+        }
+        Stop::Failed(error) => {
+            close(session, s.close_code, &s.close_reason, printer, true).await;
+            Attempt::Finished(Err(error))
+        }
+        Stop::CountMet => {
+            close(session, s.close_code, &s.close_reason, printer, false).await;
+            Attempt::Finished(checks(session, "--count was met"))
+        }
+        Stop::Done(why) => {
+            close(session, s.close_code, &s.close_reason, printer, true).await;
+            if why == "stdout closed" {
+                return Attempt::Finished(Ok(()));
+            }
+            // A close the server was expected to make cannot come after ours.
+            Attempt::Finished(checks(session, why))
+        }
+    }
+}
+
+async fn open(s: &ConnectSettings, clock: &Clock, printer: &mut Printer) -> Result<Session, Error> {
+    let target = echo_server::start(&s.target).await?;
+    let spec = ClientSpec {
+        target,
+        request: s.request.clone(),
+        tls: s.tls.clone(),
+        connect_timeout: s.connect_timeout,
+        handshake_timeout: s.handshake_timeout,
+        tap: s.tap,
+        key: None,
+        tcp_keepalive: s.probe.tcp_keepalive,
+        tcp_user_timeout: s.probe.tcp_user_timeout,
+    };
+    client::open(&spec, clock, printer).await
+}
+
+/// Sends our close frame and reads until the peer answers (bounded), so no reply that arrived
+/// before the close is lost. `show` false hides late data messages (after --count was met).
+async fn close(session: &mut Session, code: u16, reason: &str, printer: &mut Printer, show: bool) {
+    if session.peer_closed() {
+        return;
+    }
+    session.close(code, reason, printer);
+    let deadline = Instant::now() + CLOSE_TIMEOUT;
+    let mut sink = Muted { printer, mute: !show };
+    loop {
+        tokio::select! {
+            incoming = session.next(&mut sink) => if let Incoming::Ended(_) = incoming { break },
+            _ = sleep_until(deadline.into()) => break,
+        }
+    }
+}
+
+/// Passes events through, except incoming data messages when muted.
+struct Muted<'a> {
+    printer: &'a mut Printer,
+    mute: bool,
+}
+
+impl EventSink for Muted<'_> {
+    fn emit(&mut self, event: Event) {
+        if !(self.mute && matches!(event.kind, EventKind::Message { dir: Dir::In, .. })) {
+            self.printer.emit(event);
+        }
+    }
+}
+
+/// Reports the outcome, emits the summary and returns the exit status.
+fn finish(
+    printer: &mut Printer,
+    clock: &Clock,
+    totals: &Totals,
+    echo: Option<crate::core::event::PingStats>,
+    outcome: Result<Result<(), Error>, Interrupted>,
+) -> ExitStatus {
+    let status = match &outcome {
+        Err(Interrupted) => ExitStatus::Interrupted,
+        Ok(Ok(())) => ExitStatus::Success,
+        Ok(Err(e)) => e.exit_status(),
+    };
+    if let Ok(Err(e)) = &outcome {
+        if !printer.closed() {
+            printer.error(e, clock.elapsed());
+        }
+    }
+    let summary = Summary {
+        exit: status.code(),
+        duration: clock.elapsed(),
+        sent: totals.sent,
+        received: totals.received,
+        pings: totals.pings.stats(),
+        echo,
+        close: totals.close.clone(),
+        connections: None,
+    };
+    clock.emit(printer, EventKind::Summary(summary));
+    status
+}

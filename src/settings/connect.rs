@@ -1,0 +1,210 @@
+//! `connect` settings: what to send, when to stop, and the probe options (pings, heartbeats,
+//! reconnect, assertions), validated.
+
+use std::time::Duration;
+
+use regex::Regex;
+
+use super::{output_settings, request_spec, tls_options, Env, InputFormat};
+use crate::cli::{ConnectArgs, ProbeArgs};
+use crate::core::error::Error;
+use crate::core::event::Data;
+use crate::core::expect::Expectation;
+use crate::core::handshake::RequestSpec;
+use crate::core::tap::TapConfig;
+use crate::core::target::TargetSpec;
+use crate::core::tls::TlsOptions;
+use crate::output::OutputSettings;
+
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    pub target: TargetSpec,
+    pub request: RequestSpec,
+    pub tls: TlsOptions,
+    pub connect_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub tap: TapConfig,
+    pub messages: Vec<Data>,
+    pub read_stdin: bool,
+    pub input: InputFormat,
+    pub count: Option<u64>,
+    pub wait: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub close_code: u16,
+    pub close_reason: String,
+    pub output: OutputSettings,
+    /// Printed before connecting (e.g. --insecure).
+    pub warnings: Vec<String>,
+    pub probe: ProbeSettings,
+}
+
+/// Payload bytes kept per frame for display.
+const FRAME_PREVIEW: usize = 256;
+
+impl ConnectSettings {
+    pub fn from_args(args: ConnectArgs, env: &Env) -> Result<Self, Error> {
+        let target = TargetSpec::parse(&args.url)?;
+        let probe = ProbeSettings::from_args(&args.probe)?;
+        let output = output_settings(&args.output, env, probe.ping_interval.is_some() || probe.echo_rtt);
+        let input = match (args.hex, args.base64, args.binary) {
+            (true, _, _) => InputFormat::Hex,
+            (_, true, _) => InputFormat::Base64,
+            (_, _, true) => InputFormat::Binary,
+            _ => InputFormat::Text,
+        };
+        let messages = args
+            .send
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| input.decode(m.into_bytes(), &format!("--send message {}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let userinfo = match &target {
+            TargetSpec::Url(t) => t.userinfo.clone(),
+            TargetSpec::BuiltinEcho(_) => None,
+        };
+        let request = request_spec(args.request, userinfo)?;
+        let mut warnings = Vec::new();
+        if args.transport.insecure {
+            warnings.push("--insecure: the server's certificate is not verified".to_string());
+        }
+        let tls = tls_options(&args.transport, env);
+        if args.close_reason.len() > 123 {
+            return Err(Error::usage("--close-reason is longer than 123 bytes"));
+        }
+        if matches!(args.close_code, 1004..=1006 | 1015) {
+            return Err(Error::Usage {
+                message: format!("--close-code {} is reserved and must not be sent", args.close_code),
+                hint: Some("use 1000 (normal), 1001 (going away), 1008, 1011, or 3000-4999".into()),
+            });
+        }
+        if args.count == Some(0) {
+            return Err(Error::usage("--count must be at least 1"));
+        }
+        // On a terminal, -x messages mean "not interactive": do not wait for typed lines.
+        let read_stdin = !args.no_stdin && (!env.stdin_tty || messages.is_empty());
+        let frames = args.output.frames || args.output.verbose >= 2;
+        Ok(ConnectSettings {
+            target,
+            request,
+            tls,
+            connect_timeout: args.transport.connect_timeout,
+            handshake_timeout: args.transport.handshake_timeout,
+            tap: TapConfig { frames, preview: FRAME_PREVIEW, ignore_pings: false },
+            messages,
+            read_stdin,
+            input,
+            count: args.count,
+            wait: args.wait,
+            timeout: args.timeout,
+            close_code: args.close_code,
+            close_reason: args.close_reason,
+            output,
+            warnings,
+            probe,
+        })
+    }
+}
+
+/// Heartbeats that keep a connection alive and detect its death.
+#[derive(Debug, Clone)]
+pub struct HeartbeatSettings {
+    pub every: Duration,
+    pub misses: u32,
+    /// An application message instead of a ping frame.
+    pub message: Option<String>,
+    /// Which reply answers the message heartbeat (any message when None).
+    pub expect: Option<Regex>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ReconnectSettings {
+    pub base: Duration,
+    pub max: Duration,
+    pub max_retries: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProbeSettings {
+    pub ping_interval: Option<Duration>,
+    pub ping_count: Option<u64>,
+    pub ping_timeout: Duration,
+    pub echo_rtt: bool,
+    pub heartbeat: Option<HeartbeatSettings>,
+    pub tcp_keepalive: Option<Duration>,
+    pub tcp_user_timeout: Option<Duration>,
+    pub reconnect: Option<ReconnectSettings>,
+    /// `--expect` patterns and `--expect-json` conditions, each list in its own order.
+    pub expectations: Vec<Vec<Expectation>>,
+    pub expect_timeout: Duration,
+    pub expect_close: Option<u16>,
+    pub max_rtt: Option<Duration>,
+    pub max_loss: Option<f64>,
+}
+
+impl ProbeSettings {
+    pub fn from_args(a: &ProbeArgs) -> Result<Self, Error> {
+        let positive = |name: &str, d: Option<Duration>| match d {
+            Some(d) if d.is_zero() => Err(Error::usage(format!("--{name} must be greater than zero"))),
+            _ => Ok(()),
+        };
+        positive("ping-interval", a.ping_interval)?;
+        positive("ping-timeout", Some(a.ping_timeout))?;
+        positive("heartbeat", a.heartbeat)?;
+        positive("tcp-keepalive", a.tcp_keepalive)?;
+        positive("tcp-user-timeout", a.tcp_user_timeout)?;
+        positive("expect-timeout", Some(a.expect_timeout))?;
+        if a.ping_count == Some(0) {
+            return Err(Error::usage("--ping-count must be at least 1"));
+        }
+        if a.heartbeat_misses == 0 {
+            return Err(Error::usage("--heartbeat-misses must be at least 1"));
+        }
+        if a.max_loss.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
+            return Err(Error::usage("--max-loss is a percentage from 0 to 100"));
+        }
+        if a.backoff_base.is_zero() || a.backoff_max < a.backoff_base {
+            return Err(Error::usage("--backoff-base must be above zero and at most --backoff-max"));
+        }
+        let heartbeat = match a.heartbeat {
+            Some(every) => Some(HeartbeatSettings {
+                every,
+                misses: a.heartbeat_misses,
+                message: a.heartbeat_message.clone(),
+                expect: match &a.heartbeat_expect {
+                    Some(re) => Some(Regex::new(re).map_err(|e| {
+                        Error::usage(format!(
+                            "--heartbeat-expect '{}' is not a valid regex: {e}",
+                            re.escape_debug()
+                        ))
+                    })?),
+                    None => None,
+                },
+            }),
+            None => None,
+        };
+        let patterns = a.expect.iter().map(|e| Expectation::regex(e)).collect::<Result<Vec<_>, _>>()?;
+        let json = a.expect_json.iter().map(|e| Expectation::json(e)).collect::<Result<Vec<_>, _>>()?;
+        let expectations = vec![patterns, json];
+        // ping(8) pings every second when only a count is given.
+        let ping_interval = a.ping_interval.or(a.ping_count.map(|_| Duration::from_secs(1)));
+        Ok(ProbeSettings {
+            ping_interval,
+            ping_count: a.ping_count,
+            ping_timeout: a.ping_timeout,
+            echo_rtt: a.echo_rtt,
+            heartbeat,
+            tcp_keepalive: a.tcp_keepalive,
+            tcp_user_timeout: a.tcp_user_timeout,
+            reconnect: a.reconnect.then_some(ReconnectSettings {
+                base: a.backoff_base,
+                max: a.backoff_max,
+                max_retries: a.max_retries,
+            }),
+            expectations,
+            expect_timeout: a.expect_timeout,
+            expect_close: a.expect_close,
+            max_rtt: a.max_rtt,
+            max_loss: a.max_loss,
+        })
+    }
+}
