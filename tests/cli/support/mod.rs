@@ -4,6 +4,7 @@ pub mod crafted;
 pub mod pki;
 pub mod raw_server;
 pub mod run;
+pub mod served;
 pub mod ws_server;
 
 pub use raw_server::{http_response, RawServer, Reply};

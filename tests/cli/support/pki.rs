@@ -33,7 +33,7 @@ pub struct Pki {
 impl Pki {
     /// Generates the CA, a server certificate for `localhost` and `127.0.0.1`, one for
     /// [`OTHER_NAME`] only, and a client certificate; writes `ca.pem`, `client.pem`,
-    /// `client.key` into a temporary directory.
+    /// `client.key`, `server.pem`, `server.key` into a temporary directory.
     pub fn generate() -> Pki {
         let dir = tempfile::tempdir().expect("tempdir");
 
@@ -64,7 +64,8 @@ impl Pki {
             (leaf, cert_pem, key_pem)
         };
         let leaf = |names: &[&str], usage| leaf_valid(names, usage, false);
-        let (server, _, _) = leaf(&["localhost", "127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth);
+        let (server, server_pem, server_key) =
+            leaf(&["localhost", "127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth);
         let (named_server, _, _) = leaf(&[OTHER_NAME], ExtendedKeyUsagePurpose::ServerAuth);
         let (expired_server, _, _) =
             leaf_valid(&["localhost", "127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth, true);
@@ -73,8 +74,19 @@ impl Pki {
         std::fs::write(dir.path().join("ca.pem"), ca.pem()).expect("write ca.pem");
         std::fs::write(dir.path().join("client.pem"), client_pem).expect("write client.pem");
         std::fs::write(dir.path().join("client.key"), client_key).expect("write client.key");
+        std::fs::write(dir.path().join("server.pem"), server_pem).expect("write server.pem");
+        std::fs::write(dir.path().join("server.key"), server_key).expect("write server.key");
 
         Pki { ca: ca.der().clone(), dir, server, named_server, expired_server }
+    }
+
+    /// The `localhost`/`127.0.0.1` server certificate and its key, for `wsdiag echo --cert`.
+    pub fn server_pem(&self) -> PathBuf {
+        self.dir.path().join("server.pem")
+    }
+
+    pub fn server_key(&self) -> PathBuf {
+        self.dir.path().join("server.key")
     }
 
     pub fn ca_pem(&self) -> PathBuf {

@@ -167,6 +167,14 @@ impl Wsdiag {
         child
     }
 
+    /// Like [`Wsdiag::spawn`], but with stdin piped and left open: the caller writes to
+    /// `child.stdin` and closes it by dropping it.
+    pub fn spawn_interactive(self) -> Child {
+        let mut cmd = self.command();
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.spawn().unwrap_or_else(|e| panic!("cannot start `{}`: {e}", self.command_line()))
+    }
+
     /// Run to completion; fails the test if it takes longer than the bound.
     pub async fn run(self) -> Output {
         let line = self.command_line();
