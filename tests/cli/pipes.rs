@@ -56,3 +56,22 @@ async fn stdout_closed_in_json_mode() {
     assert_eq!(code, Some(0), "stderr: {stderr}");
     assert!(stderr.is_empty(), "nothing belongs on stderr, got: {stderr}");
 }
+
+#[tokio::test]
+async fn stdout_closed_while_nothing_more_is_printed() {
+    // Nothing ends this run on its own (no --count, no --wait): only the closed pipe can.
+    let mut child = connect("builtin:echo").args(["-x", "first"]).spawn();
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout piped"));
+    let mut first = String::new();
+    tokio::time::timeout(Duration::from_secs(10), reader.read_line(&mut first))
+        .await
+        .expect("first line within 10 s")
+        .expect("read first line");
+    assert_eq!(first, "first\n");
+    drop(reader);
+    let (code, stderr) = tokio::time::timeout(Duration::from_secs(5), finish(child))
+        .await
+        .expect("wsdiag notices the closed pipe without writing to it");
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    assert!(stderr.is_empty(), "nothing belongs on stderr, got: {stderr}");
+}

@@ -177,3 +177,31 @@ async fn json_reports_resolution_connection_and_tls() {
         assert!(timings[key].is_number(), "open.timings.{key}: {timings}");
     }
 }
+
+/// What a TLS 1.3 server that wants a client certificate looks like from the client: the
+/// handshake completes, then the server reads the request and drops the connection unanswered.
+#[tokio::test]
+async fn a_tls_server_that_drops_the_upgrade_unanswered_points_at_client_certificates() {
+    use tokio::io::AsyncReadExt;
+    let pki = Pki::generate();
+    let acceptor = pki.acceptor();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.expect("accept");
+        let mut tls = acceptor.accept(tcp).await.expect("tls");
+        let mut buf = [0u8; 1024];
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), tls.read(&mut buf)).await;
+        // Dropped without close_notify and without an HTTP answer.
+    });
+    let out = connect(&format!("wss://127.0.0.1:{port}/"))
+        .arg("--cacert")
+        .arg(pki.ca_pem())
+        .args(["-x", "hi", "-n", "1"])
+        .run()
+        .await;
+    out.expect_code(4)
+        .expect_stderr_contains("without answering the upgrade")
+        .expect_stderr_contains("--cert FILE --key FILE");
+    server.await.expect("server task");
+}
