@@ -12,6 +12,7 @@ pub mod event;
 pub mod expect;
 pub mod frame_log;
 pub mod handshake;
+pub mod heartbeat;
 pub mod inspect;
 pub mod server;
 pub mod session;

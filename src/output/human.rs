@@ -125,7 +125,7 @@ pub fn render(p: &mut Printer, ev: &Event) {
             l.err(&format!("* echo rtt={}", ms(*rtt)));
         }
         EventKind::HeartbeatMissed { misses, limit } => {
-            l.err(&warning_line(&format!("heartbeat unanswered ({misses} of {limit} allowed misses)"), &s));
+            l.err(&warning_line(&format!("heartbeat unanswered ({misses} in a row; dead at {limit})"), &s));
         }
         EventKind::Reconnecting { attempt, delay, reason } => {
             let wait = format!("{:.3} s", delay.as_secs_f64());

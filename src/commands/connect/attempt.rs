@@ -9,7 +9,7 @@ use tokio::time::{interval, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::commands::signals::{recv, Signals};
-use crate::core::backoff::jitter;
+use crate::core::heartbeat::Heartbeat;
 use crate::core::error::Error;
 use crate::core::event::{Data, EventKind, EventSink};
 use crate::core::expect::Expectations;
@@ -17,7 +17,7 @@ use crate::core::session::{Clock, Incoming, Session};
 use crate::core::stats::{EchoTracker, PongMatch};
 use crate::core::wait::{tick, ticker, until};
 use crate::output::Printer;
-use crate::settings::{ConnectSettings, HeartbeatSettings};
+use crate::settings::ConnectSettings;
 
 /// Why an attempt stopped.
 #[derive(Debug)]
@@ -43,23 +43,6 @@ pub struct Carry {
     pub stdin_done: bool,
 }
 
-/// The heartbeat schedule and its unanswered beats.
-struct Heartbeat<'a> {
-    cfg: &'a HeartbeatSettings,
-    next: Instant,
-    awaiting: bool,
-    misses: u32,
-    last_life: Instant,
-}
-
-impl Heartbeat<'_> {
-    fn alive(&mut self) {
-        self.awaiting = false;
-        self.misses = 0;
-        self.last_life = Instant::now();
-    }
-}
-
 pub async fn drive(
     session: &mut Session,
     s: &ConnectSettings,
@@ -83,13 +66,8 @@ pub async fn drive(
         i.set_missed_tick_behavior(MissedTickBehavior::Delay);
         i
     });
-    let mut beat = p.heartbeat.as_ref().map(|cfg| Heartbeat {
-        cfg,
-        next: Instant::now() + jitter(cfg.every, rand::random()),
-        awaiting: false,
-        misses: 0,
-        last_life: Instant::now(),
-    });
+    let mut beat =
+        p.heartbeat.as_ref().map(|cfg| (cfg, Heartbeat::new(cfg.every, cfg.misses, Instant::now(), rand::random())));
     let pings_done = |session: &Session| {
         p.ping_count.is_some_and(|n| session.pings_sent() >= n) && session.pings_outstanding() == 0
     };
@@ -106,7 +84,7 @@ pub async fn drive(
             wait_started = true;
             wait_deadline = s.wait.map(|w| Instant::now() + w);
         }
-        let beat_at = beat.as_ref().map(|b| b.next);
+        let beat_at = beat.as_ref().map(|(_, b)| b.next_at());
         tokio::select! {
             biased;
             _ = Signals::interrupted(sig_int, sig_term) => return Stop::Interrupted,
@@ -126,9 +104,9 @@ pub async fn drive(
                             clock.emit(printer, EventKind::Rtt { seq: None, rtt });
                         }
                     }
-                    if let Some(b) = beat.as_mut().filter(|b| b.cfg.message.is_some()) {
-                        if b.cfg.expect.as_ref().is_none_or(|re| matches!(&data, Data::Text(t) if re.is_match(t))) {
-                            b.alive();
+                    if let Some((cfg, b)) = beat.as_mut().filter(|(cfg, _)| cfg.message.is_some()) {
+                        if cfg.expect.as_ref().is_none_or(|re| matches!(&data, Data::Text(t) if re.is_match(t))) {
+                            b.alive(Instant::now());
                         }
                     }
                     carry.received += 1;
@@ -143,8 +121,8 @@ pub async fn drive(
                 }
                 Incoming::Pong(m) => {
                     if !matches!(m, PongMatch::Unmatched) {
-                        if let Some(b) = beat.as_mut().filter(|b| b.cfg.message.is_none()) {
-                            b.alive();
+                        if let Some((_, b)) = beat.as_mut().filter(|(cfg, _)| cfg.message.is_none()) {
+                            b.alive(Instant::now());
                         }
                     }
                     if pings_done(session) {
@@ -179,21 +157,21 @@ pub async fn drive(
                 }
             }
             _ = until(beat_at), if beat_at.is_some() => {
-                if let Some(b) = beat.as_mut() {
-                    if b.awaiting {
-                        b.misses += 1;
-                        clock.emit(printer, EventKind::HeartbeatMissed { misses: b.misses, limit: b.cfg.misses });
-                        if b.misses >= b.cfg.misses {
-                            let silent_for = b.last_life.elapsed();
-                            return Stop::Failed(Error::HeartbeatDead { misses: b.misses, silent_for });
+                if let Some((cfg, b)) = beat.as_mut() {
+                    match b.beat(Instant::now(), rand::random()) {
+                        Err(dead) => {
+                            let error = Error::HeartbeatDead { misses: dead.misses, silent_for: dead.silent_for };
+                            return Stop::Failed(error);
+                        }
+                        Ok(0) => {}
+                        Ok(misses) => {
+                            clock.emit(printer, EventKind::HeartbeatMissed { misses, limit: b.limit() });
                         }
                     }
-                    match &b.cfg.message {
+                    match &cfg.message {
                         Some(text) => session.send(Data::Text(Utf8Bytes::from(text.clone())), printer as &mut dyn EventSink),
                         None => session.ping(printer),
                     }
-                    b.awaiting = true;
-                    b.next = Instant::now() + jitter(b.cfg.every, rand::random());
                 }
             }
         }
