@@ -26,7 +26,14 @@ pub struct Dead {
 impl Heartbeat {
     /// The first beat comes one jittered period after `now`; `unit` is random in [0, 1).
     pub fn new(every: Duration, limit: u32, now: Instant, unit: f64) -> Self {
-        Heartbeat { every, limit, next: now + jitter(every, unit), awaiting: false, misses: 0, last_life: now }
+        Heartbeat {
+            every,
+            limit,
+            next: now + jitter(every, unit),
+            awaiting: false,
+            misses: 0,
+            last_life: now,
+        }
     }
 
     /// When the next beat is due.
@@ -51,7 +58,10 @@ impl Heartbeat {
         if self.awaiting {
             self.misses += 1;
             if self.misses >= self.limit {
-                return Err(Dead { misses: self.misses, silent_for: now.saturating_duration_since(self.last_life) });
+                return Err(Dead {
+                    misses: self.misses,
+                    silent_for: now.saturating_duration_since(self.last_life),
+                });
             }
         }
         self.awaiting = true;

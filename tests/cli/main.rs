@@ -3,6 +3,7 @@
 
 mod support;
 
+mod assertions;
 mod colors;
 mod connect_errors;
 mod echo;
@@ -11,13 +12,16 @@ mod echo_server;
 mod ending;
 mod generated;
 mod handshake;
+mod heartbeat;
 mod inspect;
 mod inspect_checks;
 mod inspect_tls;
 mod interop;
 mod json;
 mod listen;
+mod pings;
 mod pipes;
+mod reconnect;
 mod sanitize;
 mod secrets;
 mod server_interop;
@@ -25,7 +29,3 @@ mod signals;
 mod tls;
 mod usage;
 mod verbose;
-mod assertions;
-mod heartbeat;
-mod pings;
-mod reconnect;

@@ -9,10 +9,10 @@ use tokio::time::{interval, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::commands::signals::{recv, Signals};
-use crate::core::heartbeat::Heartbeat;
 use crate::core::error::Error;
 use crate::core::event::{Data, EventKind, EventSink};
 use crate::core::expect::Expectations;
+use crate::core::heartbeat::Heartbeat;
 use crate::core::session::{Clock, Incoming, Session};
 use crate::core::stats::{EchoTracker, PongMatch};
 use crate::core::wait::{tick, ticker, until};
@@ -66,8 +66,10 @@ pub async fn drive(
         i.set_missed_tick_behavior(MissedTickBehavior::Delay);
         i
     });
-    let mut beat =
-        p.heartbeat.as_ref().map(|cfg| (cfg, Heartbeat::new(cfg.every, cfg.misses, Instant::now(), rand::random())));
+    let mut beat = p
+        .heartbeat
+        .as_ref()
+        .map(|cfg| (cfg, Heartbeat::new(cfg.every, cfg.misses, Instant::now(), rand::random())));
     let pings_done = |session: &Session| {
         p.ping_count.is_some_and(|n| session.pings_sent() >= n) && session.pings_outstanding() == 0
     };
