@@ -7,36 +7,20 @@ use std::time::Instant;
 use crate::commands::serve::{self, ConnCtx, Handler};
 use crate::core::echo::{self, EchoFaults};
 use crate::core::event::{EventKind, EventSink};
-use crate::core::session::Clock;
 use crate::core::wait::until;
 use crate::exit::ExitStatus;
-use crate::output::channel::spawn_printer;
 use crate::output::Printer;
 use crate::settings::EchoSettings;
 
-pub async fn run(s: EchoSettings, mut printer: Printer) -> ExitStatus {
-    let clock = Clock::new(Instant::now());
-    let (listener, tls) = match serve::bind(&s.server).await {
-        Ok(bound) => bound,
-        Err(e) => {
-            printer.error(&e, clock.elapsed());
-            return e.exit_status();
-        }
-    };
-    let (mut sink, printer_task) = spawn_printer(printer);
-    let mut opts = serve::options(&s.server, tls.as_ref());
+pub async fn run(s: EchoSettings, printer: Printer) -> ExitStatus {
+    let serve::Bound { listener, mut opts, mut sink, printer: printer_task, clock } =
+        match serve::open(&s.server, printer).await {
+            Ok(bound) => bound,
+            Err(status) => return status,
+        };
     opts.reject = s.faults.reject;
     opts.raw_handle = s.faults.needs_raw_handle();
     opts.tap.ignore_pings = s.faults.no_pong;
-    let addr = listener.local_addr().unwrap_or(s.server.addr);
-    clock.emit(
-        &mut sink,
-        EventKind::Listening {
-            addr,
-            tls: tls.is_some(),
-            fingerprint: tls.as_ref().map(|t| t.fingerprint.clone()),
-        },
-    );
     let faults = Arc::new(s.faults.clone());
     let handler: Handler = Arc::new(move |session, ctx| Box::pin(echo_one(session, ctx, faults.clone())));
     let mut server =

@@ -18,7 +18,6 @@ use crate::core::expect::Expectations;
 use crate::core::session::{Clock, Incoming, Session};
 use crate::core::wait::{stopped, tick, ticker, until};
 use crate::exit::ExitStatus;
-use crate::output::channel::spawn_printer;
 use crate::output::Printer;
 use crate::settings::ListenSettings;
 
@@ -32,20 +31,12 @@ enum Note {
     Ended(u64, Result<(), Error>),
 }
 
-pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
-    let clock = Clock::new(Instant::now());
-    let (listener, tls) = match serve::bind(&s.server).await {
-        Ok(bound) => bound,
-        Err(e) => {
-            printer.error(&e, clock.elapsed());
-            return e.exit_status();
-        }
-    };
-    let (mut sink, printer_task) = spawn_printer(printer);
-    let opts = serve::options(&s.server, tls.as_ref());
-    let addr = listener.local_addr().unwrap_or(s.server.addr);
-    let fingerprint = tls.as_ref().map(|t| t.fingerprint.clone());
-    clock.emit(&mut sink, EventKind::Listening { addr, tls: tls.is_some(), fingerprint });
+pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
+    let serve::Bound { listener, opts, mut sink, printer: printer_task, clock } =
+        match serve::open(&s.server, printer).await {
+            Ok(bound) => bound,
+            Err(status) => return status,
+        };
 
     let inboxes: Inboxes = Arc::default();
     let close_code = Arc::new(AtomicU16::new(1001));

@@ -17,7 +17,9 @@ use crate::core::event::{ConnReport, EventKind, Summary, Traffic};
 use crate::core::server::{self, ServerOptions};
 use crate::core::session::{Clock, Session, SessionTotals};
 use crate::core::tls_server;
-use crate::output::channel::ChannelSink;
+use crate::exit::ExitStatus;
+use crate::output::channel::{spawn_printer, ChannelSink};
+use crate::output::Printer;
 use crate::settings::server::ServerTlsChoice;
 use crate::settings::ServerSettings;
 
@@ -47,6 +49,34 @@ pub struct Server {
     started: Instant,
 }
 
+/// A bound server whose `listening` event is out, with its printer running in a task.
+pub struct Bound {
+    pub listener: TcpListener,
+    pub opts: ServerOptions,
+    pub sink: ChannelSink,
+    pub printer: tokio::task::JoinHandle<Printer>,
+    pub clock: Clock,
+}
+
+/// Binds, loads TLS and starts the printer; on failure reports the error and returns the exit
+/// status.
+pub async fn open(s: &ServerSettings, mut printer: Printer) -> Result<Bound, ExitStatus> {
+    let clock = Clock::new(Instant::now());
+    let (listener, tls) = match bind(s).await {
+        Ok(bound) => bound,
+        Err(e) => {
+            printer.error(&e, clock.elapsed());
+            return Err(e.exit_status());
+        }
+    };
+    let (mut sink, printer) = spawn_printer(printer);
+    let opts = options(s, tls.as_ref());
+    let addr = listener.local_addr().unwrap_or(s.addr);
+    let fingerprint = tls.as_ref().map(|t| t.fingerprint.clone());
+    clock.emit(&mut sink, EventKind::Listening { addr, tls: tls.is_some(), fingerprint });
+    Ok(Bound { listener, opts, sink, printer, clock })
+}
+
 /// Binds the listener and loads TLS; failures are usage (TLS files) or connect (bind) errors.
 pub async fn bind(s: &ServerSettings) -> Result<(TcpListener, Option<tls_server::ServerTls>), Error> {
     raise_fd_limit();
@@ -55,9 +85,8 @@ pub async fn bind(s: &ServerSettings) -> Result<(TcpListener, Option<tls_server:
         ServerTlsChoice::Files { cert, key } => Some(tls_server::from_files(cert, key)?),
         ServerTlsChoice::SelfSigned => Some(tls_server::self_signed()?),
     };
-    let listener = TcpListener::bind(s.addr)
-        .await
-        .map_err(|source| Error::Refused { addr: format!("{} (cannot listen there)", s.addr), source })?;
+    let listener =
+        TcpListener::bind(s.addr).await.map_err(|source| Error::Bind { addr: s.addr.to_string(), source })?;
     Ok((listener, tls))
 }
 

@@ -24,6 +24,11 @@ pub enum Error {
         addr: String,
         source: std::io::Error,
     },
+    /// A server could not listen on its address.
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     ConnectTimeout {
         host: String,
         after: Duration,
@@ -107,6 +112,7 @@ impl Error {
             Error::Resolve { .. }
             | Error::NoAddress { .. }
             | Error::Refused { .. }
+            | Error::Bind { .. }
             | Error::ConnectTimeout { .. } => ExitStatus::Connect,
             Error::Tls { .. } => ExitStatus::Tls,
             Error::Rejected { .. } | Error::BadHandshake { .. } | Error::UpgradeUnanswered { .. } => {
@@ -125,9 +131,10 @@ impl Error {
     /// The underlying cause, if it adds information to the message.
     pub fn cause(&self) -> Option<String> {
         match self {
-            Error::Resolve { source, .. } | Error::Refused { source, .. } | Error::Io { source, .. } => {
-                Some(source.to_string())
-            }
+            Error::Resolve { source, .. }
+            | Error::Refused { source, .. }
+            | Error::Bind { source, .. }
+            | Error::Io { source, .. } => Some(source.to_string()),
             _ => None,
         }
     }
@@ -137,6 +144,7 @@ impl Error {
             Error::Usage { hint, .. } | Error::Tls { hint, .. } => return hint.clone(),
             Error::Resolve { .. } => "check the host name in the URL",
             Error::Refused { .. } => "is the server running, and on this port?",
+            Error::Bind { .. } => "another process may hold the port: pick another --port, or --port 0 for a free one",
             Error::ConnectTimeout { .. } => {
                 "the host did not answer; raise --connect-timeout or check firewalls"
             }
@@ -191,6 +199,7 @@ impl fmt::Display for Error {
             Error::Resolve { host, .. } => write!(f, "could not resolve host {host}"),
             Error::NoAddress { host } => write!(f, "host {host} has no address"),
             Error::Refused { addr, .. } => write!(f, "could not connect to {addr}"),
+            Error::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
             Error::ConnectTimeout { host, after } => {
                 write!(f, "connecting to {host} timed out after {}", fmt_dur(*after))
             }

@@ -41,6 +41,8 @@ pub struct Carry {
     pub echo: EchoTracker,
     pub stdin: mpsc::Receiver<Result<Data, Error>>,
     pub stdin_done: bool,
+    /// Pings sent for --ping-interval/--ping-count (heartbeats not included).
+    pub pings_sent: u64,
 }
 
 pub async fn drive(
@@ -70,8 +72,9 @@ pub async fn drive(
         .heartbeat
         .as_ref()
         .map(|cfg| (cfg, Heartbeat::new(cfg.every, cfg.misses, Instant::now(), rand::random())));
-    let pings_done = |session: &Session| {
-        p.ping_count.is_some_and(|n| session.pings_sent() >= n) && session.pings_outstanding() == 0
+    // --ping-count counts the pings it asked for, not heartbeats.
+    let pings_done = |sent: u64, session: &Session| {
+        p.ping_count.is_some_and(|n| sent >= n) && session.pings_outstanding() == 0
     };
 
     let gone = crate::output::stdout_gone();
@@ -127,7 +130,7 @@ pub async fn drive(
                             b.alive(Instant::now());
                         }
                     }
-                    if pings_done(session) {
+                    if pings_done(carry.pings_sent, session) {
                         return Stop::Done("the last ping was answered");
                     }
                 }
@@ -148,13 +151,14 @@ pub async fn drive(
             _ = until(wait_deadline), if wait_deadline.is_some() => return Stop::Done("--wait expired"),
             _ = tick(&mut pinger), if pinger.is_some() => {
                 session.ping(printer);
-                if p.ping_count.is_some_and(|n| session.pings_sent() >= n) {
+                carry.pings_sent += 1;
+                if p.ping_count.is_some_and(|n| carry.pings_sent >= n) {
                     pinger = None;
                 }
             }
             _ = tick(&mut expiry), if expiry.is_some() => {
                 session.expire_pings(p.ping_timeout, printer);
-                if pings_done(session) {
+                if pings_done(carry.pings_sent, session) {
                     return Stop::Done("the last ping was answered or timed out");
                 }
             }
@@ -162,6 +166,8 @@ pub async fn drive(
                 if let Some((cfg, b)) = beat.as_mut() {
                     match b.beat(Instant::now(), rand::random()) {
                         Err(dead) => {
+                            let missed = EventKind::HeartbeatMissed { misses: dead.misses, limit: b.limit() };
+                            clock.emit(printer, missed);
                             let error = Error::HeartbeatDead { misses: dead.misses, silent_for: dead.silent_for };
                             return Stop::Failed(error);
                         }

@@ -66,6 +66,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         echo: EchoTracker::default(),
         stdin: input::spawn_stdin(s.read_stdin, s.input),
         stdin_done: !s.read_stdin,
+        pings_sent: 0,
     };
     let mut totals = Totals {
         sent: Traffic::default(),
@@ -120,7 +121,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
                 }
                 retries += 1;
                 let delay = match &error {
-                    Error::Rejected { retry_after: Some(after), .. } => *after,
+                    Error::Rejected { status: 429 | 503, retry_after: Some(after), .. } => *after,
                     _ => b.next_delay(),
                 };
                 clock.emit(

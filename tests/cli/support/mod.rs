@@ -2,6 +2,7 @@
 
 pub mod crafted;
 pub mod pki;
+pub mod probe;
 pub mod raw_server;
 pub mod run;
 pub mod served;
