@@ -14,13 +14,13 @@ pub use server::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 const EXIT_CODES: &str = "\
 Exit codes:
   0    success (also when stdout is closed by the reader, e.g. `| head -1`)
-  1    a check failed: --count not met before the peer closed, an unexpected close code
+  1    a check failed: --count, --expect*, --max-rtt or --max-loss not met, an unexpected close code
   2    usage error
-  3    could not connect: DNS, refused, unreachable, connect timeout
+  3    could not connect (DNS, refused, unreachable, connect timeout) or, for servers, listen
   4    TLS failure
   5    handshake rejected or invalid (non-101 reply, bad Sec-WebSocket-Accept, bad negotiation)
   6    connection lost or protocol violated after the handshake (1006, reset, invalid frame)
-  7    timed out waiting (handshake, --timeout)
+  7    timed out waiting (handshake, --timeout) or dead heartbeats
   130  interrupted (Ctrl-C), after a clean close with 1001";
 
 /// A WebSocket diagnostic tool: see the handshake and every frame, script health checks,
