@@ -78,6 +78,8 @@ pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) ->
         Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
         // TLS 1.3 servers check a client certificate after the handshake and then just close.
         Ok(Err(Error::UpgradeUnanswered { detail })) if target.tls && spec.tls.cert.is_none() => {
+            // rustls appends a documentation link to its messages; the hint says more.
+            let detail = detail.split(": https://").next().unwrap_or_default().to_string();
             return Err(Error::Tls {
                 message: if detail.is_empty() {
                     "the server closed the TLS connection without answering the upgrade".into()
@@ -87,7 +89,7 @@ pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) ->
                 hint: Some(
                     "servers that require a client certificate do this: pass --cert FILE --key FILE".into(),
                 ),
-            })
+            });
         }
         Ok(Err(e)) => return Err(e),
         Ok(Ok(up)) => up,

@@ -152,7 +152,8 @@ pub fn render(p: &mut Printer, ev: &Event) {
             l.err(&info(traffic_summary(sum)));
         }
         EventKind::Summary(sum) => {
-            if s.show_pongs || sum.pings.sent > 0 && v >= 1 {
+            let asked = s.show_pongs && sum.echo.is_none();
+            if sum.pings.sent > 0 && (s.show_pongs || v >= 1) || asked {
                 for line in stats_lines("ping", &sum.pings) {
                     l.err(&line);
                 }

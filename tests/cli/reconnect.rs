@@ -205,3 +205,27 @@ async fn the_backoff_resets_after_a_healthy_connection() {
     assert!(tries.iter().all(|t| t.0 == 1 && t.1 <= 100.0), "{tries:?}");
     out.expect_stdout_contains("timed out after 1s 500ms");
 }
+
+#[tokio::test]
+async fn connections_declared_dead_by_heartbeats_do_not_count_as_healthy() {
+    // Each connection lasts several heartbeat periods, but none of them was ever answered:
+    // the backoff must grow and --max-retries must end the run.
+    let out = connect("builtin:echo?no-pong")
+        .args([
+            "--heartbeat",
+            "100ms",
+            "--reconnect",
+            "--backoff-base",
+            "50ms",
+            "--max-retries",
+            "2",
+            "--json",
+        ])
+        .run()
+        .await;
+    out.expect_code(7);
+    let all = json_lines(&out);
+    let attempts: Vec<u64> = reconnects(&all).iter().map(|t| t.0).collect();
+    assert_eq!(attempts, [1, 2], "{out}");
+    assert!(event(&all, "error")["message"].as_str().is_some_and(|m| m.contains("heartbeats")), "{out}");
+}

@@ -112,7 +112,12 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
             Attempt::Interrupted => break Err(Interrupted),
             Attempt::Failed { error, lived } => {
                 let Some(b) = backoff.as_mut().filter(|_| retryable(&error)) else { break Ok(Err(error)) };
-                if lived >= healthy_after {
+                // Healthy means answering for a heartbeat period, not merely lasting that long.
+                let alive_for = match &error {
+                    Error::HeartbeatDead { silent_for, .. } => lived.saturating_sub(*silent_for),
+                    _ => lived,
+                };
+                if alive_for >= healthy_after {
                     b.reset();
                     retries = 0;
                 }

@@ -47,6 +47,17 @@ pub fn check(s: &ConnectSettings, seen: &Observed<'_>, why: &str) -> Result<(), 
             }
         }
     }
+    if let Some(max) = s.probe.max_loss {
+        let loss = seen.pings.loss_pct();
+        if seen.pings.sent == 0 {
+            return Err(expect_failed(
+                "--max-loss: no ping was sent (use --ping-interval or --ping-count)".into(),
+            ));
+        }
+        if loss > max {
+            return Err(expect_failed(format!("ping loss {loss:.1}% is above --max-loss {max}%")));
+        }
+    }
     let rtt =
         if seen.pings.received > 0 { Some(("ping", seen.pings)) } else { seen.echo.map(|e| ("echo", e)) };
     if let (Some(max), Some((kind, stats))) = (s.probe.max_rtt, rtt) {
@@ -59,20 +70,12 @@ pub fn check(s: &ConnectSettings, seen: &Observed<'_>, why: &str) -> Result<(), 
         }
     }
     if s.probe.max_rtt.is_some() && rtt.is_none() {
-        return Err(expect_failed(
-            "--max-rtt: no round trip was measured (use --ping-interval or --echo-rtt)".into(),
-        ));
-    }
-    if let Some(max) = s.probe.max_loss {
-        let loss = seen.pings.loss_pct();
-        if seen.pings.sent == 0 {
-            return Err(expect_failed(
-                "--max-loss: no ping was sent (use --ping-interval or --ping-count)".into(),
-            ));
-        }
-        if loss > max {
-            return Err(expect_failed(format!("ping loss {loss:.1}% is above --max-loss {max}%")));
-        }
+        let why = if seen.pings.sent > 0 {
+            format!("--max-rtt: all {} pings were lost, so no round trip was measured", seen.pings.sent)
+        } else {
+            "--max-rtt: no round trip was measured (use --ping-interval or --echo-rtt)".to_string()
+        };
+        return Err(expect_failed(why));
     }
     Ok(())
 }
