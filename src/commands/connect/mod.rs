@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::time::sleep_until;
 
-use crate::commands::signals::Signals;
+use crate::commands::signals::{recv, Signals};
 use crate::core::backoff::Backoff;
 use crate::core::client::{self, ClientSpec};
 use crate::core::echo_server;
@@ -133,11 +133,23 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
                     printer,
                     EventKind::Reconnecting { attempt: retries, delay, reason: error.to_string() },
                 );
-                let (sig_int, sig_term, _) = signals.parts();
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = Signals::interrupted(sig_int, sig_term) => break Err(Interrupted),
-                    _ = until(run_deadline) => break Ok(Err(Error::RunTimeout { after: s.timeout.unwrap_or_default() })),
+                let (sig_int, sig_term, sig_quit) = signals.parts();
+                let wake = Instant::now() + delay;
+                let interrupted = loop {
+                    tokio::select! {
+                        _ = until(Some(wake)) => break None,
+                        _ = Signals::interrupted(sig_int, sig_term) => break Some(Err(Interrupted)),
+                        _ = until(run_deadline) => {
+                            break Some(Ok(Err(Error::RunTimeout { after: s.timeout.unwrap_or_default() })))
+                        }
+                        Some(_) = recv(sig_quit) => {
+                            let echo = s.probe.echo_rtt.then(|| carry.echo.stats());
+                            clock.emit(printer, EventKind::Stats { pings: totals.pings.stats(), echo });
+                        }
+                    }
+                };
+                if let Some(end) = interrupted {
+                    break end;
                 }
             }
         }
