@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{
@@ -52,12 +52,12 @@ pub fn client_config(opts: &TlsOptions, recorder: Option<CertRecorder>) -> Resul
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(setup)?;
-    let builder = match (recorder, opts.insecure) {
-        (None, true) => {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
-        }
-        (None, false) => builder.with_root_certificates(roots(opts.cacert.as_deref())?),
-        (Some(record), insecure) => {
+    // --insecure goes through the recording verifier too: it checks, records, and lets pass.
+    let recorder = recorder.or_else(|| opts.insecure.then(CertRecorder::default));
+    let builder = match recorder {
+        None => builder.with_root_certificates(roots(opts.cacert.as_deref())?),
+        Some(record) => {
+            let insecure = opts.insecure;
             let roots = Arc::new(roots(opts.cacert.as_deref())?);
             let inner = WebPkiServerVerifier::builder_with_provider(roots, provider)
                 .build()
@@ -163,45 +163,6 @@ fn describe(err: &rustls::Error, name: &str) -> Error {
         other => (other.to_string(), None),
     };
     Error::Tls { message, hint: hint.map(str::to_string) }
-}
-
-/// `--insecure`: accepts any certificate but still checks handshake signatures.
-#[derive(Debug)]
-struct AcceptAnything(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 /// Verifies with webpki and records the chain and the outcome.
