@@ -18,9 +18,7 @@ pub async fn run(s: EchoSettings, printer: Printer) -> ExitStatus {
             Ok(bound) => bound,
             Err(status) => return status,
         };
-    opts.reject = s.faults.reject;
-    opts.raw_handle = s.faults.needs_raw_handle();
-    opts.tap.ignore_pings = s.faults.no_pong;
+    s.faults.apply(&mut opts);
     let faults = Arc::new(s.faults.clone());
     let handler: Handler = Arc::new(move |session, ctx| Box::pin(echo_one(session, ctx, faults.clone())));
     let mut server =

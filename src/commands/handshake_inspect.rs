@@ -12,7 +12,7 @@ use crate::settings::{InspectSettings, MAX_REDIRECTS};
 
 pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
     for w in &s.warnings {
-        printer.warning_line(w);
+        printer.warning(w);
     }
     let mut target = match echo_server::start(&s.target).await {
         Ok(t) => t,

@@ -21,8 +21,6 @@ use crate::exit::ExitStatus;
 use crate::output::Printer;
 use crate::settings::ListenSettings;
 
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
 type Inboxes = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Data>>>>;
 
 /// What connection handlers tell the controller.
@@ -63,7 +61,7 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
         tokio::select! {
             _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break Err(None),
             _ = until(run_deadline) => break checks.at_end("--max-runtime expired"),
-            _ = until(checks.deadline), if checks.deadline.is_some() => break Err(Some(checks.timed_out())),
+            _ = until(checks.expect.deadline()), if checks.expect.deadline().is_some() => break Err(Some(checks.timed_out())),
             Some(note) = notes.recv() => match note {
                 Note::Received(data) => {
                     if checks.received(&data) {
@@ -118,13 +116,12 @@ struct Checks {
     count: Option<u64>,
     got: u64,
     expect: Expectations,
-    deadline: Option<Instant>,
 }
 
 impl Checks {
     fn new(s: &ListenSettings) -> Self {
         let expect = Expectations::new(vec![s.expect.clone()], s.expect_timeout);
-        Checks { count: s.count, got: 0, deadline: expect.deadline(), expect }
+        Checks { count: s.count, got: 0, expect }
     }
 
     fn active(&self) -> bool {
@@ -139,7 +136,6 @@ impl Checks {
     fn received(&mut self, data: &Data) -> bool {
         self.got += 1;
         self.expect.received(data);
-        self.deadline = self.expect.deadline();
         self.active() && self.satisfied()
     }
 
@@ -179,11 +175,7 @@ async fn serve_client(
             _ = stopped(&mut ctx.stop) => {
                 let code = close_code.load(Ordering::Relaxed);
                 let reason = if code == 1001 { "server shutting down" } else { "" };
-                session.close(code, reason, sink);
-                let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
-                    while !matches!(session.next(sink).await, Incoming::Ended(_)) {}
-                })
-                .await;
+                session.close_and_wait(code, reason, sink).await;
                 break Ok(());
             }
             Some(data) = inbox.recv() => session.send(data, sink),

@@ -45,7 +45,6 @@ pub struct Server {
     accept_task: tokio::task::JoinHandle<JoinSet<ConnReport>>,
     /// Every finished connection's report, as it finishes.
     pub reports: mpsc::UnboundedReceiver<ConnReport>,
-    pub addr: SocketAddr,
     started: Instant,
 }
 
@@ -118,7 +117,6 @@ pub fn start(
     sink: ChannelSink,
     handler: Handler,
 ) -> Server {
-    let addr = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
     let (stop, stop_rx) = watch::channel(false);
     let (report_tx, reports) = mpsc::unbounded_channel();
     let opts = Arc::new(opts);
@@ -163,7 +161,7 @@ pub fn start(
         }
         conns
     });
-    Server { stop, accept_task, reports, addr, started: Instant::now() }
+    Server { stop, accept_task, reports, started: Instant::now() }
 }
 
 async fn serve_one(

@@ -10,11 +10,9 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::core::error::Error;
 use crate::core::event::{Data, EventSink};
-use crate::core::session::{Incoming, Session, SessionTotals};
+use crate::core::server::ServerOptions;
+use crate::core::session::{Incoming, Session, SessionTotals, CLOSE_TIMEOUT};
 use crate::core::wait::{stopped, tick, ticker, until};
-
-/// How long a closing handshake or a final flush may take.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Faults to inject, from `wsdiag echo` flags or `builtin:echo?…` query parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,9 +35,12 @@ impl EchoFaults {
         EchoFaults { close_code: 1000, ..Default::default() }
     }
 
-    /// Whether a session needs a second handle on its socket (reset, silent close).
-    pub fn needs_raw_handle(&self) -> bool {
-        self.drop_after.is_some() || self.idle_timeout.is_some()
+    /// Sets what these faults need from the server side of each connection: refusal, a
+    /// second handle on the socket (reset, silent close), ignored pings.
+    pub fn apply(&self, opts: &mut ServerOptions) {
+        opts.reject = self.reject;
+        opts.raw_handle = self.drop_after.is_some() || self.idle_timeout.is_some();
+        opts.tap.ignore_pings = self.no_pong;
     }
 
     /// Parses `builtin:echo` query parameters: the echo flags without dashes, e.g.
@@ -159,11 +160,11 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = stopped(&mut shutdown) => {
-                close(&mut session, 1001, "server shutting down", sink).await;
+                session.close_and_wait(1001, "server shutting down", sink).await;
                 return (EchoEnd::Shutdown, session.totals());
             }
             _ = until(close_at) => {
-                close(&mut session, f.close_code, &f.close_reason, sink).await;
+                session.close_and_wait(f.close_code, &f.close_reason, sink).await;
                 return (EchoEnd::ClosedAfter, session.totals());
             }
             _ = until(idle_at) => {
@@ -198,18 +199,6 @@ pub async fn run(
             }
         }
     }
-}
-
-/// Sends a close frame and waits (bounded) for the peer's answer.
-async fn close(session: &mut Session, code: u16, reason: &str, sink: &mut dyn EventSink) {
-    if session.peer_closed() {
-        return;
-    }
-    session.close(code, reason, sink);
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
-        while !matches!(session.next(sink).await, Incoming::Ended(_)) {}
-    })
-    .await;
 }
 
 #[cfg(test)]

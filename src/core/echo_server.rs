@@ -27,18 +27,20 @@ impl EventSink for Discard {
     }
 }
 
-/// Server options for an echo server with these faults.
-pub fn options(faults: &EchoFaults, tap: TapConfig) -> ServerOptions {
-    ServerOptions {
+/// Server options for the built-in echo server with these faults.
+fn options(faults: &EchoFaults) -> ServerOptions {
+    let mut opts = ServerOptions {
         tls: None,
         max_message: 64 << 20,
         handshake_timeout: Duration::from_secs(10),
         subprotocols: faults.subprotocols.clone(),
         headers: Vec::new(),
-        reject: faults.reject,
-        tap: TapConfig { ignore_pings: faults.no_pong, ..tap },
-        raw_handle: faults.needs_raw_handle(),
-    }
+        reject: None,
+        tap: TapConfig { frames: false, preview: 0, ignore_pings: false },
+        raw_handle: false,
+    };
+    faults.apply(&mut opts);
+    opts
 }
 
 /// The target to connect to: the URL itself, or a freshly started built-in echo server.
@@ -63,7 +65,7 @@ pub async fn spawn_loopback(faults: EchoFaults) -> Result<SocketAddr, Error> {
     let err = |source| Error::Io { context: "cannot start the built-in echo server".into(), source };
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(err)?;
     let addr = listener.local_addr().map_err(err)?;
-    let opts = Arc::new(options(&faults, TapConfig { frames: false, preview: 0, ignore_pings: false }));
+    let opts = Arc::new(options(&faults));
     let faults = Arc::new(faults);
     let clock = Clock::new(Instant::now());
     // Never signalled: the server lives as long as the process.

@@ -17,6 +17,7 @@ use crate::core::certs::{self, CertFacts};
 use crate::core::error::Error;
 use crate::core::event::TlsInfo;
 use crate::core::handshake::{self, RequestSpec, Response};
+use crate::core::session::CLOSE_TIMEOUT;
 use crate::core::target::Target;
 use crate::core::tls::{CertRecorder, TlsOptions};
 use crate::core::transport::{self, NetStream};
@@ -24,7 +25,6 @@ use crate::core::verdict::{self, Check, Offer};
 
 /// The permessage-deflate offer sent by `--offer-deflate`.
 pub const DEFLATE_OFFER: &str = "permessage-deflate; client_max_window_bits";
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone)]
 pub struct InspectSpec {

@@ -54,6 +54,8 @@ impl Clock {
 
 /// Outgoing bytes allowed in the writer's queue before input stops being taken.
 const QUEUE_BYTES: usize = 4 << 20;
+/// How long a closing handshake may take before the connection is dropped.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 const PING_PREFIX: &str = "wsdiag-ping ";
 
 /// A session's traffic and close, kept after the session itself is gone.
@@ -95,7 +97,6 @@ pub struct Session {
     local: Side,
     /// A second handle on the socket, for reset and silent close (servers' fault injection).
     raw: Option<std::net::TcpStream>,
-    opened: Instant,
 }
 
 impl Session {
@@ -121,7 +122,6 @@ impl Session {
             peer_closed: false,
             local,
             raw: None,
-            opened: Instant::now(),
         }
     }
 
@@ -132,11 +132,6 @@ impl Session {
 
     pub fn conn(&self) -> u64 {
         self.conn
-    }
-
-    /// How long the session has been open.
-    pub fn age(&self) -> Duration {
-        self.opened.elapsed()
     }
 
     pub fn attach_raw(&mut self, raw: Option<std::net::TcpStream>) {
@@ -256,6 +251,19 @@ impl Session {
         }
         let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_string().into() };
         self.queue(Message::Close(Some(frame)));
+    }
+
+    /// Starts the closing handshake (unless the peer already closed) and reads until the peer
+    /// answers or `CLOSE_TIMEOUT` passes, so no message that arrived before the close is lost.
+    pub async fn close_and_wait(&mut self, code: u16, reason: &str, sink: &mut dyn EventSink) {
+        if self.peer_closed {
+            return;
+        }
+        self.close(code, reason, sink);
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+            while !matches!(self.next(sink).await, Incoming::Ended(_)) {}
+        })
+        .await;
     }
 
     pub fn peer_closed(&self) -> bool {

@@ -15,6 +15,8 @@ use crate::core::frame_log::{Dir, FrameParser, FrameRecord};
 /// Largest HTTP head kept, and largest body of a non-101 reply kept.
 pub const HEAD_MAX: usize = 64 * 1024;
 pub const BODY_MAX: usize = 64 * 1024;
+/// Payload bytes kept per data frame for display.
+pub const FRAME_PREVIEW: usize = 256;
 
 type Sender = Records;
 

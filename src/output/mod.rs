@@ -124,11 +124,7 @@ impl Printer {
     }
 
     /// A `warning:` line on stderr.
-    pub fn warning_line(&mut self, message: &str) {
-        self.warning(message);
-    }
-
-    fn warning(&mut self, message: &str) {
+    pub fn warning(&mut self, message: &str) {
         let line = human::warning_line(message, &self.settings);
         self.err_line(&line);
     }

@@ -11,7 +11,7 @@ use crate::core::error::Error;
 use crate::core::event::Data;
 use crate::core::expect::Expectation;
 use crate::core::handshake::RequestSpec;
-use crate::core::tap::TapConfig;
+use crate::core::tap::{TapConfig, FRAME_PREVIEW};
 use crate::core::target::TargetSpec;
 use crate::core::tls::TlsOptions;
 use crate::output::OutputSettings;
@@ -37,9 +37,6 @@ pub struct ConnectSettings {
     pub warnings: Vec<String>,
     pub probe: ProbeSettings,
 }
-
-/// Payload bytes kept per frame for display.
-const FRAME_PREVIEW: usize = 256;
 
 impl ConnectSettings {
     pub fn from_args(args: ConnectArgs, env: &Env) -> Result<Self, Error> {

@@ -8,7 +8,7 @@ use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 use crate::core::echo::EchoFaults;
 use crate::core::error::Error;
 use crate::core::expect::Expectation;
-use crate::core::tap::TapConfig;
+use crate::core::tap::{TapConfig, FRAME_PREVIEW};
 use crate::output::OutputSettings;
 
 /// Where and how a server listens; TLS material is loaded when the server starts.
@@ -51,8 +51,6 @@ pub struct ListenSettings {
     pub ping_interval: Option<Duration>,
     pub output: OutputSettings,
 }
-
-const FRAME_PREVIEW: usize = 256;
 
 fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Error> {
     let ip: IpAddr = args.bind.parse().map_err(|_| Error::Usage {

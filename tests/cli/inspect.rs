@@ -3,6 +3,7 @@
 
 use crate::interop;
 use crate::support::crafted::{upgrade_head, CraftedServer, Request};
+use crate::support::CHECKS_OF_A_101;
 use crate::support::{check_line, handshake_inspect, json_doc, Script};
 
 #[tokio::test]
@@ -83,20 +84,7 @@ async fn json_is_one_document_with_every_field() {
 
     let checks = hop["checks"].as_array().expect("checks array");
     let ids: Vec<&str> = checks.iter().filter_map(|c| c["id"].as_str()).collect();
-    assert_eq!(
-        ids,
-        [
-            "status",
-            "http_version",
-            "upgrade",
-            "connection",
-            "accept",
-            "subprotocol",
-            "extensions",
-            "early_data"
-        ],
-        "{out}"
-    );
+    assert_eq!(ids, CHECKS_OF_A_101, "{out}");
     for c in checks {
         assert_eq!(c["level"], "pass", "{out}");
         assert!(c["message"].is_string(), "{out}");

@@ -2,6 +2,7 @@
 //! each RFC 6455 rule the report judges, rejections, redirects, and the exit codes.
 
 use crate::support::crafted::{upgrade_head, CraftedServer, Request};
+use crate::support::CHECKS_OF_A_101;
 use crate::support::{check_line, checks, handshake_inspect, http_response};
 
 /// The RFC 6455 sample key and its accept value.
@@ -29,20 +30,7 @@ async fn a_correct_101_passes_every_check_with_a_deterministic_accept() {
         .expect_stdout_contains("Close: the server answered our close with 1000");
     let all = checks(&out);
     let ids: Vec<&str> = all.iter().map(|(_, id, _)| id.as_str()).collect();
-    assert_eq!(
-        ids,
-        [
-            "status",
-            "http_version",
-            "upgrade",
-            "connection",
-            "accept",
-            "subprotocol",
-            "extensions",
-            "early_data"
-        ],
-        "{out}"
-    );
+    assert_eq!(ids, CHECKS_OF_A_101, "{out}");
     assert!(all.iter().all(|(level, _, _)| level == "pass"), "{out}");
     assert_eq!(check_line(&out, "accept").1, "Sec-WebSocket-Accept matches the key");
     let last = out.stdout_lines().pop().unwrap_or_default();

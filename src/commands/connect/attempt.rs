@@ -22,8 +22,10 @@ use crate::settings::ConnectSettings;
 /// Why an attempt stopped.
 #[derive(Debug)]
 pub enum Stop {
-    /// The run reached its goal (or stdout closed); the text says which, for the verdict.
+    /// The run reached its goal; the text says which, for the verdict.
     Done(&'static str),
+    /// Nobody reads stdout any more: end quietly, with success.
+    OutputClosed,
     /// --count was met: messages still arriving during the close are not shown.
     CountMet,
     Timeout,
@@ -81,7 +83,7 @@ pub async fn drive(
     tokio::pin!(gone);
     loop {
         if printer.closed() {
-            return Stop::Done("stdout closed");
+            return Stop::OutputClosed;
         }
         let input_done = preamble.is_empty() && carry.stdin_done;
         if input_done && !wait_started {
@@ -94,7 +96,7 @@ pub async fn drive(
             biased;
             _ = Signals::interrupted(sig_int, sig_term) => return Stop::Interrupted,
             _ = until(run_deadline) => return Stop::Timeout,
-            _ = &mut gone => return Stop::Done("stdout closed"),
+            _ = &mut gone => return Stop::OutputClosed,
             Some(_) = recv(sig_quit) => {
                 let echo = p.echo_rtt.then(|| carry.echo.stats());
                 clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo });

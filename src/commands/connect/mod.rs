@@ -8,8 +8,6 @@ mod verdict;
 
 use std::time::{Duration, Instant};
 
-use tokio::time::sleep_until;
-
 use crate::commands::signals::{recv, Signals};
 use crate::core::backoff::Backoff;
 use crate::core::client::{self, ClientSpec};
@@ -17,7 +15,7 @@ use crate::core::echo_server;
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Dir, Event, EventKind, EventSink, Side, Summary, Traffic};
 use crate::core::expect::Expectations;
-use crate::core::session::{Clock, Incoming, Session};
+use crate::core::session::{Clock, Session};
 use crate::core::stats::{EchoTracker, PingTracker};
 use crate::core::wait::until;
 use crate::exit::ExitStatus;
@@ -25,8 +23,6 @@ use crate::output::Printer;
 use crate::settings::ConnectSettings;
 use attempt::{Carry, Stop};
 
-/// How long to wait for the peer's answer to our close frame.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Without heartbeats, a connection that lived this long resets the backoff.
 const HEALTHY_WITHOUT_HEARTBEAT: Duration = Duration::from_secs(10);
 
@@ -233,11 +229,12 @@ async fn conclude(
             close(session, s.close_code, &s.close_reason, printer, false).await;
             Attempt::Finished(checks(session, "--count was met"))
         }
+        Stop::OutputClosed => {
+            close(session, s.close_code, &s.close_reason, printer, false).await;
+            Attempt::Finished(Ok(()))
+        }
         Stop::Done(why) => {
             close(session, s.close_code, &s.close_reason, printer, true).await;
-            if why == "stdout closed" {
-                return Attempt::Finished(Ok(()));
-            }
             // A close the server was expected to make cannot come after ours.
             Attempt::Finished(checks(session, why))
         }
@@ -260,21 +257,10 @@ async fn open(s: &ConnectSettings, clock: &Clock, printer: &mut Printer) -> Resu
     client::open(&spec, clock, printer).await
 }
 
-/// Sends our close frame and reads until the peer answers (bounded), so no reply that arrived
-/// before the close is lost. `show` false hides late data messages (after --count was met).
+/// Closes and waits for the peer's answer; `show` false hides data messages still arriving
+/// (after --count was met).
 async fn close(session: &mut Session, code: u16, reason: &str, printer: &mut Printer, show: bool) {
-    if session.peer_closed() {
-        return;
-    }
-    session.close(code, reason, printer);
-    let deadline = Instant::now() + CLOSE_TIMEOUT;
-    let mut sink = Muted { printer, mute: !show };
-    loop {
-        tokio::select! {
-            incoming = session.next(&mut sink) => if let Incoming::Ended(_) = incoming { break },
-            _ = sleep_until(deadline.into()) => break,
-        }
-    }
+    session.close_and_wait(code, reason, &mut Muted { printer, mute: !show }).await;
 }
 
 /// Passes events through, except incoming data messages when muted.

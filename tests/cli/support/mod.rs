@@ -74,3 +74,7 @@ pub fn json_doc(out: &Output) -> serde_json::Value {
     assert_eq!(lines.len(), 1, "expected one JSON document\n{out}");
     lines.into_iter().next().expect("one document")
 }
+
+/// The checks handshake-inspect reports for a clean 101, in report order.
+pub const CHECKS_OF_A_101: [&str; 8] =
+    ["status", "http_version", "upgrade", "connection", "accept", "subprotocol", "extensions", "early_data"];
