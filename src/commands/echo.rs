@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::commands::serve::{self, ConnCtx, Handler};
-use crate::core::echo::{self, EchoFaults};
+use crate::core::builtin::echo::{self, EchoFaults};
 use crate::core::event::{EventKind, EventSink};
-use crate::core::wait::until;
+use crate::core::session::wait::until;
 use crate::exit::ExitStatus;
 use crate::output::Printer;
 use crate::settings::EchoSettings;

@@ -1,11 +1,11 @@
 //! `wsdiag handshake-inspect`: perform only the opening handshake, show it exactly, judge it,
 //! follow redirects on request, and close cleanly.
 
-use crate::core::echo_server;
+use crate::core::builtin::echo_server;
 use crate::core::error::Error;
-use crate::core::handshake;
-use crate::core::inspect::{self, InspectSpec, Report};
-use crate::core::verdict::Level;
+use crate::core::wire::handshake;
+use crate::core::wire::inspect::{self, InspectSpec, Report};
+use crate::core::wire::verdict::Level;
 use crate::exit::ExitStatus;
 use crate::output::Printer;
 use crate::settings::{InspectSettings, MAX_REDIRECTS};

@@ -14,9 +14,9 @@ use tokio::task::JoinSet;
 
 use crate::core::error::Error;
 use crate::core::event::{ConnReport, EventKind, Summary, Traffic};
-use crate::core::server::{self, ServerOptions};
+use crate::core::net::tls_server;
+use crate::core::session::server::{self, ServerOptions};
 use crate::core::session::{Clock, Session, SessionTotals};
-use crate::core::tls_server;
 use crate::exit::ExitStatus;
 use crate::output::channel::{spawn_printer, ChannelSink};
 use crate::output::Printer;
@@ -127,7 +127,7 @@ pub fn start(
         let mut next = 0u64;
         loop {
             let accepted = tokio::select! {
-                _ = crate::core::wait::stopped(&mut stop_accepting) => break,
+                _ = crate::core::session::wait::stopped(&mut stop_accepting) => break,
                 a = listener.accept() => a,
             };
             let (tcp, peer) = match accepted {

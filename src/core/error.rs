@@ -221,7 +221,7 @@ impl fmt::Display for Error {
             Error::Lost { message } => write!(f, "connection lost: {message}"),
             Error::Protocol { message } => write!(f, "protocol error: {message}"),
             Error::UnexpectedClose { code, reason, peer } => {
-                let name = crate::core::close::name(*code);
+                let name = crate::core::wire::close::name(*code);
                 if reason.is_empty() {
                     write!(f, "{peer} closed the connection with {code} ({name})")
                 } else {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
-pub use crate::core::frame_log::{Dir, FrameRecord};
+pub use crate::core::wire::frame_log::{Dir, FrameRecord};
 
 /// Something that happened on a connection, `t` after the run started.
 #[derive(Debug, Clone)]

@@ -1,26 +1,17 @@
-//! The connection core shared by every subcommand: targets, transport (TCP, TLS), the wire tap,
-//! the handshake, sessions and the event stream. It knows nothing about terminals.
+//! The connection core shared by every subcommand. It knows nothing about terminals, and it is
+//! read as layers, from the network up:
+//!
+//! - `net`: where to connect and how to get a byte stream there (target, DNS/TCP, TLS);
+//! - `wire`: what crosses the wire (the tap, the frame parser, the upgrade and its RFC 6455
+//!   checks, close codes);
+//! - `session`: a live connection (client or server side), its typed input and endings, its
+//!   statistics, heartbeats and backoff;
+//! - `builtin`: the embedded echo server behind `builtin:echo`;
+//! - `event` and `error`: the typed contract with everything above the core.
 
-pub mod backoff;
-pub mod certs;
-pub mod client;
-pub mod close;
-pub mod echo;
-pub mod echo_server;
+pub mod builtin;
 pub mod error;
 pub mod event;
-pub mod expect;
-pub mod frame_log;
-pub mod handshake;
-pub mod heartbeat;
-pub mod inspect;
-pub mod server;
+pub mod net;
 pub mod session;
-pub mod stats;
-pub mod tap;
-pub mod target;
-pub mod tls;
-pub mod tls_server;
-pub mod transport;
-pub mod verdict;
-pub mod wait;
+pub mod wire;

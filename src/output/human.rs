@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use colored::Colorize;
 
-use crate::core::close;
 use crate::core::error::Error;
 use crate::core::event::{
     CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, PingStats, Side, Summary, Timings,
     Traffic,
 };
-use crate::core::frame_log::opcode_name;
+use crate::core::wire::close;
+use crate::core::wire::frame_log::opcode_name;
 use crate::output::headers;
 use crate::output::payload::{hex, preview};
 use crate::output::sanitize::{escape, escape_bytes};

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::core::close;
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, PingStats, Side, Timings};
-use crate::core::frame_log::opcode_name;
+use crate::core::wire::close;
+use crate::core::wire::frame_log::opcode_name;
 use crate::output::headers;
 use crate::output::payload::json_data;
 use crate::output::OutputSettings;

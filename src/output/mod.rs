@@ -106,7 +106,7 @@ impl Printer {
     }
 
     /// Prints a handshake-inspect report: raw bytes, one JSON document, or the human report.
-    pub fn report(&mut self, report: &crate::core::inspect::Report, raw: bool) {
+    pub fn report(&mut self, report: &crate::core::wire::inspect::Report, raw: bool) {
         if raw {
             let bytes = report::raw(report);
             if self.out.write_all(&bytes).and_then(|_| self.out.flush()).is_err() {

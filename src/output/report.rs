@@ -6,9 +6,9 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::{json, Value};
 
-use crate::core::certs::EXPIRY_WARN_DAYS;
-use crate::core::inspect::{CloseOutcome, Hop, HopTimings, Report, TlsFacts};
-use crate::core::verdict::Level;
+use crate::core::net::certs::EXPIRY_WARN_DAYS;
+use crate::core::wire::inspect::{CloseOutcome, Hop, HopTimings, Report, TlsFacts};
+use crate::core::wire::verdict::Level;
 use crate::output::headers;
 use crate::output::human::ms;
 use crate::output::payload::json_data;
@@ -160,7 +160,7 @@ fn timing_parts(t: &HopTimings) -> Vec<(&'static str, Duration)> {
 fn close_text(c: &CloseOutcome) -> String {
     match c {
         CloseOutcome::Answered(Some(code)) => {
-            format!("the server answered our close with {code} ({})", crate::core::close::name(*code))
+            format!("the server answered our close with {code} ({})", crate::core::wire::close::name(*code))
         }
         CloseOutcome::Answered(None) => "the server answered our close without a code".into(),
         CloseOutcome::NoAnswer => "the server dropped the connection without answering our close".into(),

@@ -9,11 +9,11 @@ use super::{output_settings, request_spec, tls_options, Env, InputFormat};
 use crate::cli::{ConnectArgs, ProbeArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
-use crate::core::expect::Expectation;
-use crate::core::handshake::RequestSpec;
-use crate::core::tap::{TapConfig, FRAME_PREVIEW};
-use crate::core::target::TargetSpec;
-use crate::core::tls::TlsOptions;
+use crate::core::net::target::TargetSpec;
+use crate::core::net::tls::TlsOptions;
+use crate::core::session::expect::Expectation;
+use crate::core::wire::handshake::RequestSpec;
+use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};
 use crate::output::OutputSettings;
 
 #[derive(Debug, Clone)]

@@ -10,9 +10,9 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use crate::cli::{ColorChoice, InspectArgs, OutputArgs, RequestArgs, TransportArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
-use crate::core::handshake::{basic_auth, RequestSpec};
-use crate::core::target::TargetSpec;
-use crate::core::tls::TlsOptions;
+use crate::core::net::target::TargetSpec;
+use crate::core::net::tls::TlsOptions;
+use crate::core::wire::handshake::{basic_auth, RequestSpec};
 use crate::output::OutputSettings;
 
 pub mod connect;
@@ -141,7 +141,8 @@ impl InspectSettings {
         let mut request = request_spec(args.request, userinfo)?;
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
-        request.extensions = args.offer_deflate.then(|| crate::core::inspect::DEFLATE_OFFER.to_string());
+        request.extensions =
+            args.offer_deflate.then(|| crate::core::wire::inspect::DEFLATE_OFFER.to_string());
         let mut warnings = Vec::new();
         if args.transport.insecure {
             warnings.push(

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use super::{output_settings, parse_header, Env};
 use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
-use crate::core::echo::EchoFaults;
+use crate::core::builtin::echo::EchoFaults;
 use crate::core::error::Error;
-use crate::core::expect::Expectation;
-use crate::core::tap::{TapConfig, FRAME_PREVIEW};
+use crate::core::session::expect::Expectation;
+use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};
 use crate::output::OutputSettings;
 
 /// Where and how a server listens; TLS material is loaded when the server starts.

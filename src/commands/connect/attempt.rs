@@ -11,11 +11,11 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use crate::commands::signals::{recv, Signals};
 use crate::core::error::Error;
 use crate::core::event::{Data, EventKind, EventSink};
-use crate::core::expect::Expectations;
-use crate::core::heartbeat::Heartbeat;
+use crate::core::session::expect::Expectations;
+use crate::core::session::heartbeat::Heartbeat;
+use crate::core::session::stats::{EchoTracker, PongMatch};
+use crate::core::session::wait::{tick, ticker, until};
 use crate::core::session::{Clock, Incoming, Session};
-use crate::core::stats::{EchoTracker, PongMatch};
-use crate::core::wait::{tick, ticker, until};
 use crate::output::Printer;
 use crate::settings::ConnectSettings;
 

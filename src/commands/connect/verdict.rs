@@ -3,7 +3,7 @@
 
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, PingStats, Side};
-use crate::core::expect::Expectations;
+use crate::core::session::expect::Expectations;
 use crate::settings::ConnectSettings;
 
 /// What the run observed, across reconnects.

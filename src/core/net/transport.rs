@@ -12,8 +12,8 @@ use tokio::time::timeout_at;
 
 use crate::core::error::Error;
 use crate::core::event::TlsInfo;
-use crate::core::target::Target;
-use crate::core::tls::{self, TlsOptions};
+use crate::core::net::target::Target;
+use crate::core::net::tls::{self, TlsOptions};
 
 /// A plain or TLS byte stream.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-use crate::core::handshake::{has_upgrade_token, Response};
+use crate::core::wire::handshake::{has_upgrade_token, Response};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {

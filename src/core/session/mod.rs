@@ -1,5 +1,16 @@
 //! A live WebSocket connection: sends messages and sequence-numbered pings, matches pongs,
 //! counts traffic, turns what arrives into events, and closes cleanly.
+//!
+//! Submodules: `client` and `server` open sessions; `stats`, `heartbeat`, `backoff`, `expect`
+//! and `wait` are the pure bookkeeping drivers use around them.
+
+pub mod backoff;
+pub mod client;
+pub mod expect;
+pub mod heartbeat;
+pub mod server;
+pub mod stats;
+pub mod wait;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,9 +26,9 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, EventSink, PingStats, Side, Traffic};
-use crate::core::stats::{PingTracker, PongMatch};
-use crate::core::tap::{drain, Records, Tap, TapRecord};
-use crate::core::transport::NetStream;
+use crate::core::net::transport::NetStream;
+use crate::core::session::stats::{PingTracker, PongMatch};
+use crate::core::wire::tap::{drain, Records, Tap, TapRecord};
 
 type Ws = WebSocketStream<Tap<NetStream>>;
 
@@ -337,7 +348,7 @@ impl Session {
                 message: "the server closed the TCP connection without a close frame (1006)".into(),
             }),
             WsError::Io(io) => {
-                if let Some(tls) = crate::core::tls::classify(&io, "") {
+                if let Some(tls) = crate::core::net::tls::classify(&io, "") {
                     return Err(tls);
                 }
                 let message = match io.kind() {

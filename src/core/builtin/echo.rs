@@ -10,9 +10,9 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::core::error::Error;
 use crate::core::event::{Data, EventSink};
-use crate::core::server::ServerOptions;
+use crate::core::session::server::ServerOptions;
+use crate::core::session::wait::{stopped, tick, ticker, until};
 use crate::core::session::{Incoming, Session, SessionTotals, CLOSE_TIMEOUT};
-use crate::core::wait::{stopped, tick, ticker, until};
 
 /// Faults to inject, from `wsdiag echo` flags or `builtin:echo?…` query parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::core::echo::{self, EchoFaults};
+use crate::core::builtin::echo::{self, EchoFaults};
 use crate::core::error::Error;
 use crate::core::event::{Event, EventSink};
-use crate::core::server::{self, ServerOptions};
+use crate::core::net::target::{Target, TargetSpec};
+use crate::core::session::server::{self, ServerOptions};
 use crate::core::session::Clock;
-use crate::core::tap::TapConfig;
-use crate::core::target::{Target, TargetSpec};
+use crate::core::wire::tap::TapConfig;
 
 /// Discards events.
 struct Discard;

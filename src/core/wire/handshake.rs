@@ -10,8 +10,8 @@ use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use crate::core::error::Error;
-use crate::core::tap::{find_head_end, BODY_MAX, HEAD_MAX};
-use crate::core::target::Target;
+use crate::core::net::target::Target;
+use crate::core::wire::tap::{find_head_end, BODY_MAX, HEAD_MAX};
 
 /// What the user asked to put in the upgrade request.
 #[derive(Debug, Clone, Default)]
@@ -114,7 +114,7 @@ impl Response {
 }
 
 fn io_err(e: std::io::Error, what: &str) -> Error {
-    crate::core::tls::classify(&e, "")
+    crate::core::net::tls::classify(&e, "")
         .unwrap_or_else(|| Error::BadHandshake { message: format!("{what}: {e}") })
 }
 
@@ -140,7 +140,7 @@ pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Respo
         let n = match stream.read(&mut chunk).await {
             Ok(n) => n,
             // Reset or cut before any answer: the server dropped the request.
-            Err(e) if buf.is_empty() && crate::core::tls::classify(&e, "").is_none() => {
+            Err(e) if buf.is_empty() && crate::core::net::tls::classify(&e, "").is_none() => {
                 return Err(Error::UpgradeUnanswered { detail: e.to_string() })
             }
             Err(e) => return Err(io_err(e, "reading the upgrade response failed")),
@@ -280,7 +280,7 @@ async fn read_body<S: AsyncRead + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::target::Target;
+    use crate::core::net::target::Target;
 
     #[test]
     fn request_keeps_order_and_case_and_user_headers_replace_defaults() {

@@ -8,12 +8,12 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
-use crate::core::handshake::{self, RequestSpec};
+use crate::core::net::target::Target;
+use crate::core::net::tls::TlsOptions;
+use crate::core::net::transport::{self, NetStream};
 use crate::core::session::{Clock, Session};
-use crate::core::tap::{drain, Records, Tap, TapConfig, TapRecord};
-use crate::core::target::Target;
-use crate::core::tls::TlsOptions;
-use crate::core::transport::{self, NetStream};
+use crate::core::wire::handshake::{self, RequestSpec};
+use crate::core::wire::tap::{drain, Records, Tap, TapConfig, TapRecord};
 
 /// Everything needed to open one client connection.
 #[derive(Debug, Clone)]

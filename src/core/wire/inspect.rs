@@ -13,15 +13,15 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::core::certs::{self, CertFacts};
 use crate::core::error::Error;
 use crate::core::event::TlsInfo;
-use crate::core::handshake::{self, RequestSpec, Response};
+use crate::core::net::certs::{self, CertFacts};
+use crate::core::net::target::Target;
+use crate::core::net::tls::{CertRecorder, TlsOptions};
+use crate::core::net::transport::{self, NetStream};
 use crate::core::session::CLOSE_TIMEOUT;
-use crate::core::target::Target;
-use crate::core::tls::{CertRecorder, TlsOptions};
-use crate::core::transport::{self, NetStream};
-use crate::core::verdict::{self, Check, Offer};
+use crate::core::wire::handshake::{self, RequestSpec, Response};
+use crate::core::wire::verdict::{self, Check, Offer};
 
 /// The permessage-deflate offer sent by `--offer-deflate`.
 pub const DEFLATE_OFFER: &str = "permessage-deflate; client_max_window_bits";

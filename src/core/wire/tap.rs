@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::core::frame_log::{Dir, FrameParser, FrameRecord};
+use crate::core::wire::frame_log::{Dir, FrameParser, FrameRecord};
 
 /// Largest HTTP head kept, and largest body of a non-101 reply kept.
 pub const HEAD_MAX: usize = 64 * 1024;

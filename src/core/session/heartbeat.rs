@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::core::backoff::jitter;
+use crate::core::session::backoff::jitter;
 
 #[derive(Debug, Clone)]
 pub struct Heartbeat {

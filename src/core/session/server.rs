@@ -12,9 +12,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
+use crate::core::net::transport::NetStream;
 use crate::core::session::{Clock, Session};
-use crate::core::tap::{drain, Tap, TapConfig, TapRecord};
-use crate::core::transport::NetStream;
+use crate::core::wire::tap::{drain, Tap, TapConfig, TapRecord};
 
 /// How a server treats each connection.
 #[derive(Clone)]

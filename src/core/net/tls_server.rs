@@ -8,7 +8,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::ServerConfig;
 
 use crate::core::error::Error;
-use crate::core::tls::provider;
+use crate::core::net::tls::provider;
 
 /// A server TLS configuration and the SHA-256 fingerprint of its leaf certificate.
 pub struct ServerTls {

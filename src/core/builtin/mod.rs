@@ -1,0 +1,4 @@
+//! The embedded echo server (`builtin:echo`) and the echo behaviour `wsdiag echo` shares.
+
+pub mod echo;
+pub mod echo_server;

@@ -1,0 +1,9 @@
+//! What crosses the wire: the tap that records it, the frame parser, the opening handshake and
+//! its RFC 6455 checks, and close codes.
+
+pub mod close;
+pub mod frame_log;
+pub mod handshake;
+pub mod inspect;
+pub mod tap;
+pub mod verdict;
