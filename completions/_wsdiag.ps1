@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the whole run; when it expires wsdiag closes and exits 7')
             [CompletionResult]::new('--close-code', '--close-code', [CompletionResultType]::ParameterName, 'Close code sent when wsdiag closes the connection')
             [CompletionResult]::new('--close-reason', '--close-reason', [CompletionResultType]::ParameterName, 'Close reason sent when wsdiag closes the connection (at most 123 bytes)')
+            [CompletionResult]::new('--max-message', '--max-message', [CompletionResultType]::ParameterName, 'Largest message or frame accepted, in bytes; a bigger one ends the run, after a close with 1009 (message too big), with exit 6. 0 for no limit')
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping every DUR and print each round-trip time')
             [CompletionResult]::new('--ping-count', '--ping-count', [CompletionResultType]::ParameterName, 'Stop after N pings (answered or timed out) and print ping(8)-style statistics')
             [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'A ping unanswered this long counts as lost (a later pong counts as late)')

@@ -73,7 +73,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__connect)
-            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --count --wait --timeout --close-code --close-reason --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --help --version"
+            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -112,6 +112,10 @@ _wsdiag() {
                     return 0
                     ;;
                 --close-reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-message)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

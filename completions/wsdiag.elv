@@ -39,6 +39,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --timeout 'Bound on the whole run; when it expires wsdiag closes and exits 7'
             cand --close-code 'Close code sent when wsdiag closes the connection'
             cand --close-reason 'Close reason sent when wsdiag closes the connection (at most 123 bytes)'
+            cand --max-message 'Largest message or frame accepted, in bytes; a bigger one ends the run, after a close with 1009 (message too big), with exit 6. 0 for no limit'
             cand --ping-interval 'Send a ping every DUR and print each round-trip time'
             cand --ping-count 'Stop after N pings (answered or timed out) and print ping(8)-style statistics'
             cand --ping-timeout 'A ping unanswered this long counts as lost (a later pong counts as late)'

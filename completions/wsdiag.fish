@@ -38,6 +38,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s w -l wait -d '
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l timeout -d 'Bound on the whole run; when it expires wsdiag closes and exits 7' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l close-code -d 'Close code sent when wsdiag closes the connection' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l close-reason -d 'Close reason sent when wsdiag closes the connection (at most 123 bytes)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-message -d 'Largest message or frame accepted, in bytes; a bigger one ends the run, after a close with 1009 (message too big), with exit 6. 0 for no limit' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-interval -d 'Send a ping every DUR and print each round-trip time' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-count -d 'Stop after N pings (answered or timed out) and print ping(8)-style statistics' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-timeout -d 'A ping unanswered this long counts as lost (a later pong counts as late)' -r

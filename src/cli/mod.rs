@@ -182,6 +182,11 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub close_reason: String,
 
+    /// Largest message or frame accepted, in bytes; a bigger one ends the run, after a close
+    /// with 1009 (message too big), with exit 6. 0 for no limit
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_message: usize,
+
     #[command(flatten)]
     pub probe: ProbeArgs,
 

@@ -2,7 +2,7 @@
 //! a line per connection when it ends, and totals at the end.
 
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use crate::commands::serve::{self, ConnCtx, Handler};
 use crate::core::builtin::echo::{self, EchoFaults};

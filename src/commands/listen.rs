@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
@@ -185,7 +186,7 @@ async fn serve_client(
                     let _ = notes.send(Note::Received(data));
                 }
                 Incoming::Control | Incoming::Pong(_) => {}
-                Incoming::Ended(result) => break result,
+                Incoming::Ended(end) => break end.result(),
             },
         }
     };

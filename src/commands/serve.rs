@@ -6,7 +6,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};

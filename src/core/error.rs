@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::core::session::{End, Ending};
 use crate::exit::ExitStatus;
 
 /// A failure that ends a run. `Display` is the one-line message; `cause` and `hint` add lines.
@@ -59,14 +60,9 @@ pub enum Error {
     UpgradeUnanswered {
         detail: String,
     },
-    /// The connection ended without a close handshake after the upgrade.
-    Lost {
-        message: String,
-    },
-    /// The peer violated the protocol after the upgrade.
-    Protocol {
-        message: String,
-    },
+    /// The connection ended abnormally after the upgrade: FIN or reset without a close
+    /// frame, a deadline, a protocol violation by the peer, a local limit (see `Ending`).
+    Ended(End),
     /// The peer closed with a code other than 1000/1005.
     UnexpectedClose {
         code: u16,
@@ -118,7 +114,12 @@ impl Error {
             Error::Rejected { .. } | Error::BadHandshake { .. } | Error::UpgradeUnanswered { .. } => {
                 ExitStatus::Handshake
             }
-            Error::Lost { .. } | Error::Protocol { .. } | Error::Io { .. } => ExitStatus::Lost,
+            Error::Ended(end) => match end.ending.exit_status() {
+                // An ending that is no failure by itself still ended the run abnormally.
+                ExitStatus::Success => ExitStatus::Lost,
+                status => status,
+            },
+            Error::Io { .. } => ExitStatus::Lost,
             Error::UnexpectedClose { .. } | Error::CountNotMet { .. } | Error::ExpectFailed { .. } => {
                 ExitStatus::CheckFailed
             }
@@ -166,6 +167,9 @@ impl Error {
             Error::RunTimeout { .. } => "raise --timeout, or use --wait or --count to end sooner",
             Error::UpgradeUnanswered { .. } => {
                 "is this a WebSocket endpoint? if the port expects TLS, try wss://; use handshake-inspect to see more"
+            }
+            Error::Ended(End { ending: Ending::LocalLimit(_), .. }) => {
+                "raise --max-message (0 for no limit) to accept larger messages"
             }
             Error::HeartbeatDead { .. } => {
                 "the path or the server stopped answering; --reconnect re-establishes the connection"
@@ -218,8 +222,12 @@ impl fmt::Display for Error {
             Error::UpgradeUnanswered { detail } => {
                 write!(f, "the server closed the connection without answering the upgrade: {detail}")
             }
-            Error::Lost { message } => write!(f, "connection lost: {message}"),
-            Error::Protocol { message } => write!(f, "protocol error: {message}"),
+            Error::Ended(end) => match &end.ending {
+                Ending::Violation { .. } => write!(f, "protocol error: {}", end.describe()),
+                Ending::LocalLimit(_) => write!(f, "message too big: {}", end.describe()),
+                Ending::TlsFailure { message } => write!(f, "TLS failed after the upgrade: {message}"),
+                _ => write!(f, "connection lost: {}", end.describe()),
+            },
             Error::UnexpectedClose { code, reason, peer } => {
                 let name = crate::core::wire::close::name(*code);
                 if reason.is_empty() {

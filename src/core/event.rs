@@ -234,6 +234,8 @@ pub enum EventKind {
     Warning {
         message: String,
     },
+    /// The connection ended, and how (one per connection).
+    Ended(crate::core::session::End),
     Summary(Summary),
 }
 

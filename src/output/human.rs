@@ -143,6 +143,7 @@ pub fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::Ping { dir: Dir::In, .. } if v >= 1 => l.err(&info("Ping from server (answered)".into())),
         EventKind::Close { close, reply } if v >= 1 => l.err(&info(close_line(close, *reply))),
+        EventKind::Ended(end) if v >= 1 => l.err(&info(format!("Ended: {}", escape(&end.describe())))),
         EventKind::Warning { message } => {
             let line = warning_line(message, &s);
             l.err(&line);
@@ -348,7 +349,7 @@ pub fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
+    use tokio::time::Instant;
 
     #[test]
     fn frame_lines_show_header_fields_and_close_codes() {

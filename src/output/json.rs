@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, PingStats, Side, Timings};
+use crate::core::session::{End, Ending, Limit};
 use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
 use crate::output::headers;
@@ -205,6 +207,7 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             ("close", m)
         }
         EventKind::Warning { message } => ("warning", obj(json!({ "message": message }))),
+        EventKind::Ended(end) => ("end", end_json(end)),
         EventKind::Summary(sum) => {
             let p = &sum.pings;
             (
@@ -226,6 +229,34 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
     m.insert("t".into(), json!(secs(ev.t)));
     m.insert("conn".into(), json!(ev.conn));
     Some(order(m))
+}
+
+/// The `end` event's fields (docs/json.md): the ending's name, the party it concerns, a
+/// sentence, and the fields of that kind of ending.
+fn end_json(end: &End) -> Map<String, Value> {
+    let mut m = obj(json!({
+        "ending": end.ending.name(),
+        "party": side(end.party),
+        "description": end.describe(),
+    }));
+    let extra = match &end.ending {
+        Ending::Closed { code, reason } => {
+            json!({ "code": code, "name": code.map(close::name), "reason": reason })
+        }
+        Ending::PeerFin { mid_frame } => json!({ "mid_frame": mid_frame }),
+        Ending::Reset { on_write } => json!({ "on_write": on_write }),
+        Ending::TimedOut(deadline) => json!({ "deadline": deadline.name() }),
+        Ending::Violation { rule, bytes } => {
+            json!({ "rule": rule, "bytes": base64::engine::general_purpose::STANDARD.encode(bytes) })
+        }
+        Ending::LocalLimit(Limit::MessageSize { size, max }) => {
+            json!({ "limit": "message_size", "size": size, "max": max })
+        }
+        Ending::TlsFailure { message } | Ending::IoFailure { message } => json!({ "message": message }),
+        Ending::Local => json!({}),
+    };
+    m.extend(obj(extra));
+    m
 }
 
 fn data_len(ev: &Event) -> usize {

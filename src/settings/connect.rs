@@ -32,6 +32,8 @@ pub struct ConnectSettings {
     pub timeout: Option<Duration>,
     pub close_code: u16,
     pub close_reason: String,
+    /// `--max-message` in bytes; None for no limit.
+    pub max_message: Option<usize>,
     pub output: OutputSettings,
     /// Printed before connecting (e.g. --insecure).
     pub warnings: Vec<String>,
@@ -95,6 +97,7 @@ impl ConnectSettings {
             timeout: args.timeout,
             close_code: args.close_code,
             close_reason: args.close_reason,
+            max_message: (args.max_message > 0).then_some(args.max_message),
             output,
             warnings,
             probe,

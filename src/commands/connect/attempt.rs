@@ -2,7 +2,8 @@
 //! expectations, and stop for the first reason that applies.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio::time::{interval, Interval, MissedTickBehavior};
@@ -137,7 +138,7 @@ pub async fn drive(
                     }
                 }
                 Incoming::Control => {}
-                Incoming::Ended(result) => return Stop::Ended(result),
+                Incoming::Ended(end) => return Stop::Ended(end.result()),
             },
             item = next_input(&mut preamble, &mut carry.stdin), if !input_done && session.can_queue() => match item {
                 Some(Ok(data)) => {

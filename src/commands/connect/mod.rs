@@ -6,18 +6,19 @@ mod attempt;
 mod input;
 mod verdict;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use crate::commands::signals::{recv, Signals};
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Dir, Event, EventKind, EventSink, Side, Summary, Traffic};
 use crate::core::session::backoff::Backoff;
-use crate::core::session::client::{self, ClientSpec};
+use crate::core::session::client::{self, Buffers, ClientSpec};
 use crate::core::session::expect::Expectations;
 use crate::core::session::stats::{EchoTracker, PingTracker};
 use crate::core::session::wait::until;
-use crate::core::session::{Clock, Session};
+use crate::core::session::{Clock, Ending, Session};
 use crate::exit::ExitStatus;
 use crate::output::Printer;
 use crate::settings::ConnectSettings;
@@ -167,10 +168,9 @@ fn retryable(e: &Error) -> bool {
         | Error::Refused { .. }
         | Error::ConnectTimeout { .. }
         | Error::HandshakeTimeout { .. }
-        | Error::Lost { .. }
-        | Error::Protocol { .. }
         | Error::Io { .. }
         | Error::HeartbeatDead { .. } => true,
+        Error::Ended(end) => !matches!(end.ending, Ending::LocalLimit(_) | Ending::TlsFailure { .. }),
         Error::Rejected { status, .. } => matches!(status, 408 | 429 | 500..=599),
         Error::UnexpectedClose { code, .. } => matches!(code, 1001 | 1006 | 1011 | 1012 | 1013 | 1014),
         _ => false,
@@ -253,8 +253,9 @@ async fn open(s: &ConnectSettings, clock: &Clock, printer: &mut Printer) -> Resu
         key: None,
         tcp_keepalive: s.probe.tcp_keepalive,
         tcp_user_timeout: s.probe.tcp_user_timeout,
+        buffers: Buffers { max_message: s.max_message, ..Buffers::default() },
     };
-    client::open(&spec, clock, printer).await
+    client::open(&spec, 0, clock, printer).await
 }
 
 /// Closes and waits for the peer's answer; `show` false hides data messages still arriving

@@ -2,7 +2,8 @@
 //! binary stays binary, fragmented messages echo whole (the protocol layer reassembles them),
 //! pings are answered, and faults are injected on request.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use tokio::sync::watch;
 use tokio::time::sleep;
@@ -194,7 +195,7 @@ pub async fn run(
                         }
                     }
                     Incoming::Control | Incoming::Pong(_) => {}
-                    Incoming::Ended(result) => return (EchoEnd::Peer(result), session.totals()),
+                    Incoming::Ended(end) => return (EchoEnd::Peer(end.result()), session.totals()),
                 }
             }
         }

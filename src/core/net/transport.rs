@@ -4,7 +4,9 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -15,22 +17,30 @@ use crate::core::event::TlsInfo;
 use crate::core::net::target::Target;
 use crate::core::net::tls::{self, TlsOptions};
 
+/// Any byte stream a session can run over besides TCP and TLS (for example
+/// `tokio::io::duplex`, for in-process tests of the core).
+pub trait AnyStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> AnyStream for T {}
+
 /// A plain or TLS byte stream.
-#[derive(Debug)]
 pub enum NetStream {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     /// The server side of a TLS connection.
     ServerTls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    /// Any other stream.
+    Other(Box<dyn AnyStream>),
 }
 
-impl NetStream {
-    pub fn tcp(&self) -> &TcpStream {
-        match self {
-            NetStream::Plain(s) => s,
-            NetStream::Tls(s) => s.get_ref().0,
-            NetStream::ServerTls(s) => s.get_ref().0,
-        }
+impl std::fmt::Debug for NetStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NetStream::Plain(_) => "NetStream::Plain",
+            NetStream::Tls(_) => "NetStream::Tls",
+            NetStream::ServerTls(_) => "NetStream::ServerTls",
+            NetStream::Other(_) => "NetStream::Other",
+        })
     }
 }
 
@@ -45,7 +55,7 @@ pub async fn resolve(
     }
     let start = Instant::now();
     let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
-    let addrs: Vec<SocketAddr> = match timeout_at(deadline.into(), lookup).await {
+    let addrs: Vec<SocketAddr> = match timeout_at(deadline, lookup).await {
         Err(_) => return Err(Error::ConnectTimeout { host: target.host.clone(), after: budget }),
         Ok(Err(source)) => return Err(Error::Resolve { host: target.host.clone(), source }),
         Ok(Ok(addrs)) => addrs.collect(),
@@ -65,7 +75,7 @@ pub async fn connect_tcp(
 ) -> Result<TcpStream, Error> {
     let mut last = None;
     for addr in addrs {
-        match timeout_at(deadline.into(), TcpStream::connect(addr)).await {
+        match timeout_at(deadline, TcpStream::connect(addr)).await {
             Err(_) => return Err(Error::ConnectTimeout { host: host.to_string(), after: budget }),
             Ok(Ok(stream)) => {
                 // Interactive traffic: never wait to coalesce small frames.
@@ -112,7 +122,7 @@ pub async fn connect_tls(
     let server_name = tls::server_name(&name)?;
     let start = Instant::now();
     let connector = tokio_rustls::TlsConnector::from(config);
-    let stream = match timeout_at(deadline.into(), connector.connect(server_name.clone(), tcp)).await {
+    let stream = match timeout_at(deadline, connector.connect(server_name.clone(), tcp)).await {
         Err(_) => return Err(Error::HandshakeTimeout { after: budget }),
         Ok(Err(e)) => {
             return Err(tls::classify(&e, &name).unwrap_or_else(|| Error::Tls {
@@ -143,6 +153,7 @@ impl AsyncRead for NetStream {
             NetStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             NetStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
             NetStream::ServerTls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            NetStream::Other(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -153,6 +164,7 @@ impl AsyncWrite for NetStream {
             NetStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             NetStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             NetStream::ServerTls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            NetStream::Other(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
 
@@ -161,6 +173,7 @@ impl AsyncWrite for NetStream {
             NetStream::Plain(s) => Pin::new(s).poll_flush(cx),
             NetStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
             NetStream::ServerTls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            NetStream::Other(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
 
@@ -169,6 +182,7 @@ impl AsyncWrite for NetStream {
             NetStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             NetStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
             NetStream::ServerTls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            NetStream::Other(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }
 }

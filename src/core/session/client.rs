@@ -1,6 +1,7 @@
 //! Opening a client connection: DNS, TCP, TLS, upgrade, each phase timed, bounded and reported.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use tokio::time::timeout_at;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -8,6 +9,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
+use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
 use crate::core::net::tls::TlsOptions;
 use crate::core::net::transport::{self, NetStream};
@@ -30,26 +32,78 @@ pub struct ClientSpec {
     pub tcp_keepalive: Option<Duration>,
     /// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged.
     pub tcp_user_timeout: Option<Duration>,
+    /// Buffer sizes and the message size limit.
+    pub buffers: Buffers,
 }
 
-/// Opens the connection, emitting an event per phase; the handshake bytes are always emitted,
-/// even when the upgrade fails.
-pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) -> Result<Session, Error> {
+/// A client's buffers and limits. Many idle sessions (probe trials) want small buffers: the
+/// protocol layer zero-fills its read buffer, so each costs that much memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buffers {
+    /// Read buffer, bytes (grows only as one read needs).
+    pub read: usize,
+    /// Write buffer, bytes: frames are batched up to this size before a write.
+    pub write: usize,
+    /// The largest message or frame accepted, bytes (`None`: no limit). A larger one ends
+    /// the session with `Ending::LocalLimit` and close code 1009.
+    pub max_message: Option<usize>,
+}
+
+/// The default largest message for clients: 64 MiB.
+pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
+
+impl Default for Buffers {
+    /// 128 KiB read and write buffers (fast for large messages), a 64 MiB message limit.
+    fn default() -> Self {
+        Buffers { read: 128 << 10, write: 128 << 10, max_message: Some(DEFAULT_MAX_MESSAGE) }
+    }
+}
+
+impl Buffers {
+    /// 4 KiB buffers, for many mostly idle connections.
+    pub fn small(max_message: Option<usize>) -> Self {
+        Buffers { read: 4 << 10, write: 4 << 10, max_message }
+    }
+
+    pub fn ws_config(&self) -> WebSocketConfig {
+        WebSocketConfig::default()
+            .read_buffer_size(self.read)
+            .write_buffer_size(self.write)
+            .max_write_buffer_size(usize::MAX)
+            .max_message_size(self.max_message)
+            .max_frame_size(self.max_message)
+    }
+}
+
+/// Opens connection `conn` (the id its events carry), emitting an event per phase; the
+/// handshake bytes are always emitted, even when the upgrade fails. The session keeps a
+/// second handle on the TCP socket (`Session::socket`).
+pub async fn open(
+    spec: &ClientSpec,
+    conn: u64,
+    clock: &Clock,
+    sink: &mut dyn EventSink,
+) -> Result<Session, Error> {
     let mut timings = Timings::default();
     let target = &spec.target;
     let connect_deadline = Instant::now() + spec.connect_timeout;
     let (addrs, dns) = transport::resolve(target, connect_deadline, spec.connect_timeout).await?;
     timings.dns = dns;
     if let Some(took) = dns {
-        clock.emit(sink, EventKind::Resolved { host: target.host.clone(), addrs: addrs.clone(), took });
+        clock.emit_for(
+            sink,
+            conn,
+            EventKind::Resolved { host: target.host.clone(), addrs: addrs.clone(), took },
+        );
     }
     let tcp_start = Instant::now();
     let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout).await?;
     let took = tcp_start.elapsed();
     timings.tcp = Some(took);
     transport::tune(&tcp, spec.tcp_keepalive, spec.tcp_user_timeout)?;
+    let socket = SocketHandle::duplicate(&tcp);
     let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
-    clock.emit(sink, EventKind::TcpConnected { addr, took });
+    clock.emit_for(sink, conn, EventKind::TcpConnected { addr, took });
 
     let handshake_deadline = Instant::now() + spec.handshake_timeout;
     let stream = if target.tls {
@@ -57,7 +111,7 @@ pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) ->
             transport::connect_tls(tcp, target, &spec.tls, handshake_deadline, spec.handshake_timeout, None)
                 .await?;
         timings.tls = Some(info.took);
-        clock.emit(sink, EventKind::Tls(info));
+        clock.emit_for(sink, conn, EventKind::Tls(info));
         stream
     } else {
         NetStream::Plain(tcp)
@@ -68,12 +122,12 @@ pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) ->
     let request = handshake::build_request(target, &spec.request, &key);
     let upgrade_start = Instant::now();
     let result = timeout_at(
-        handshake_deadline.into(),
+        handshake_deadline,
         handshake::perform(&mut tap, &request, &key, &spec.request.subprotocols),
     )
     .await;
     tap.flush_partial();
-    emit_heads(&mut tap_rx, clock, sink, &result);
+    emit_heads(&mut tap_rx, conn, clock, sink, &result);
     let upgraded = match result {
         Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
         // TLS 1.3 servers check a client certificate after the handshake and then just close.
@@ -95,10 +149,11 @@ pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) ->
         Ok(Ok(up)) => up,
     };
     timings.upgrade = Some(upgrade_start.elapsed());
-    let config = WebSocketConfig::default();
+    let config = spec.buffers.ws_config();
     let ws = WebSocketStream::from_partially_read(tap, upgraded.leftover, Role::Client, Some(config)).await;
-    clock.emit(sink, EventKind::Open { subprotocol: upgraded.subprotocol.clone(), timings });
-    let mut session = Session::new(ws, tap_rx, *clock, 0, Side::Client);
+    clock.emit_for(sink, conn, EventKind::Open { subprotocol: upgraded.subprotocol.clone(), timings });
+    let mut session = Session::new(ws, tap_rx, spec.tap, *clock, conn, Side::Client);
+    session.attach_socket(socket);
     session.drain_tap(sink);
     Ok(session)
 }
@@ -106,6 +161,7 @@ pub async fn open(spec: &ClientSpec, clock: &Clock, sink: &mut dyn EventSink) ->
 /// Turns the recorded heads into handshake events; a rejection's body rides on the response.
 fn emit_heads<T>(
     rx: &mut Records,
+    conn: u64,
     clock: &Clock,
     sink: &mut dyn EventSink,
     result: &Result<Result<T, Error>, tokio::time::error::Elapsed>,
@@ -117,18 +173,19 @@ fn emit_heads<T>(
     for rec in drain(rx) {
         match rec {
             TapRecord::Head { dir: Dir::Out, raw, at, .. } => {
-                clock.emit_at(sink, at, EventKind::HandshakeRequest { dir: Dir::Out, raw });
+                clock.emit_for_at(sink, conn, at, EventKind::HandshakeRequest { dir: Dir::Out, raw });
             }
             TapRecord::Head { raw, at, .. } => {
-                clock.emit_at(
+                clock.emit_for_at(
                     sink,
+                    conn,
                     at,
                     EventKind::HandshakeResponse { dir: Dir::In, raw, body: body.clone() },
                 );
             }
             TapRecord::Body { .. } => {}
             // Frames that arrived together with the 101.
-            TapRecord::Frame(f) => clock.emit_at(sink, f.at, EventKind::Frame(f)),
+            TapRecord::Frame(f) => clock.emit_for_at(sink, conn, f.at, EventKind::Frame(f)),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! Used by `connect --expect/--expect-json` and `listen --expect`.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use regex::Regex;
 use serde_json::Value;

@@ -1,7 +1,8 @@
 //! The heartbeat schedule: a beat every period with ±10 % jitter, and death after a number of
 //! beats in a row went unanswered. Pure state: the caller passes the time and the randomness.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use crate::core::session::backoff::jitter;
 

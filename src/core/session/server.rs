@@ -2,7 +2,8 @@
 //! rejection), and a Session, with the same tap and events as a client.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use tokio::net::TcpStream;
 use tokio::time::timeout_at;
@@ -12,6 +13,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
+use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::NetStream;
 use crate::core::session::{Clock, Session};
 use crate::core::wire::tap::{drain, Tap, TapConfig, TapRecord};
@@ -58,14 +60,14 @@ pub async fn accept(
     sink: &mut dyn EventSink,
 ) -> Result<Session, Error> {
     let _ = tcp.set_nodelay(true);
-    let raw = if opts.raw_handle { duplicate(&tcp) } else { None };
+    let socket = if opts.raw_handle { SocketHandle::duplicate(&tcp) } else { None };
     let start = Instant::now();
     let deadline = start + opts.handshake_timeout;
     let mut timings = Timings::default();
     let stream = match &opts.tls {
         Some(config) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
-            match timeout_at(deadline.into(), acceptor.accept(tcp)).await {
+            match timeout_at(deadline, acceptor.accept(tcp)).await {
                 Err(_) => return Err(Error::HandshakeTimeout { after: opts.handshake_timeout }),
                 Ok(Err(e)) => return Err(Error::Tls { message: e.to_string(), hint: None }),
                 Ok(Ok(s)) => {
@@ -81,7 +83,7 @@ pub async fn accept(
     let callback = |req: &Request, resp: Response| respond(req, resp, opts, &mut selected);
     let upgrade_start = Instant::now();
     let result = timeout_at(
-        deadline.into(),
+        deadline,
         tokio_tungstenite::accept_hdr_async_with_config(tap, callback, Some(opts.ws_config())),
     )
     .await;
@@ -112,8 +114,8 @@ pub async fn accept(
     };
     timings.upgrade = Some(upgrade_start.elapsed());
     clock.emit_for(sink, conn, EventKind::Open { subprotocol: selected.clone(), timings });
-    let mut session = Session::new(ws, tap_rx, *clock, conn, Side::Server);
-    session.attach_raw(raw);
+    let mut session = Session::new(ws, tap_rx, opts.tap, *clock, conn, Side::Server);
+    session.attach_socket(socket);
     Ok(session)
 }
 
@@ -167,9 +169,4 @@ fn error_response(status: u16, body: String) -> ErrorResponse {
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
     resp.headers_mut().insert("Content-Type", HeaderValue::from_static("text/plain"));
     resp
-}
-
-/// A second handle on the same socket (a dup of the descriptor), for reset and silent close.
-fn duplicate(tcp: &TcpStream) -> Option<std::net::TcpStream> {
-    socket2::SockRef::from(tcp).try_clone().ok().map(std::net::TcpStream::from)
 }

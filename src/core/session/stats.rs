@@ -2,7 +2,8 @@
 //! number, application echoes matched to what was sent, and a histogram for percentiles.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use hdrhistogram::Histogram;
 

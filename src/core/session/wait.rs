@@ -1,7 +1,8 @@
 //! Waiting helpers for `select!` loops: optional deadlines and tickers that, when absent,
 //! never fire, and a shutdown signal.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use tokio::sync::watch;
 use tokio::time::{interval_at, Interval, MissedTickBehavior};
@@ -9,7 +10,7 @@ use tokio::time::{interval_at, Interval, MissedTickBehavior};
 /// Sleeps until the instant, or forever when there is none.
 pub async fn until(deadline: Option<Instant>) {
     match deadline {
-        Some(d) => tokio::time::sleep_until(d.into()).await,
+        Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
     }
 }
@@ -17,7 +18,7 @@ pub async fn until(deadline: Option<Instant>) {
 /// A ticker whose first tick comes after `first`, then every `period`.
 pub fn ticker(first: Duration, period: Option<Duration>) -> Option<Interval> {
     period.map(|p| {
-        let mut i = interval_at((Instant::now() + first).into(), p);
+        let mut i = interval_at(Instant::now() + first, p);
         i.set_missed_tick_behavior(MissedTickBehavior::Delay);
         i
     })

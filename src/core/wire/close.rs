@@ -24,6 +24,13 @@ pub fn name(code: u16) -> &'static str {
     }
 }
 
+/// Whether a close frame may carry this code on the wire (RFC 6455 §7.4.1-2): 1000-1003,
+/// 1007-1014 and 3000-4999. Not 0-999, 1004 (reserved), 1005, 1006 and 1015 (for reports
+/// only), 1016-2999 (reserved for the RFC), nor 5000 and above.
+pub fn sendable(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -32,5 +39,15 @@ mod tests {
         assert_eq!(super::name(1013), "try again later");
         assert_eq!(super::name(4001), "private");
         assert_eq!(super::name(999), "reserved");
+    }
+
+    #[test]
+    fn codes_that_may_cross_the_wire() {
+        for ok in [1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4999] {
+            assert!(super::sendable(ok), "{ok}");
+        }
+        for bad in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, u16::MAX] {
+            assert!(!super::sendable(bad), "{bad}");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Incremental WebSocket frame-header parser for the wire tap: copes with frames split across
 //! reads, copies at most a bounded, unmasked payload preview, and never allocates per byte.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 /// Which way bytes travelled, seen from this end of the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //! tungstenite so that the request keeps the user's header order and case, and a rejected
 //! upgrade still yields its status, headers and body.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use base64::Engine;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};

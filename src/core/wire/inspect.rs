@@ -4,7 +4,8 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use futures_util::StreamExt;
 use tokio::time::{timeout, timeout_at};
@@ -185,7 +186,7 @@ async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), E
         hop.timings.sent = Some(start.elapsed());
         handshake::read_response(&mut stream).await
     };
-    let response = match timeout_at(deadline.into(), exchange).await {
+    let response = match timeout_at(deadline, exchange).await {
         Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
         Ok(r) => r?,
     };

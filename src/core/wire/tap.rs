@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use tokio::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -104,7 +104,7 @@ impl DirTap {
             if let Phase::Frames(parser) = &mut self.phase {
                 let emit = cfg.frames;
                 parser.feed_ignoring_pings(data, Instant::now(), &mut |f| {
-                    if emit {
+                    if emit || f.opcode == 0x8 {
                         tx.push(TapRecord::Frame(f));
                     }
                 });
@@ -138,8 +138,12 @@ impl DirTap {
                     }
                 }
                 Phase::Frames(parser) => {
+                    // Close frames are always kept: what the peer really sent is the truth
+                    // when the protocol layer substitutes an invalid close code.
                     parser.feed(data, at, &mut |f| {
-                        tx.push(TapRecord::Frame(f));
+                        if cfg.frames || f.opcode == 0x8 {
+                            tx.push(TapRecord::Frame(f));
+                        }
                     });
                     data = &[];
                 }
@@ -173,7 +177,7 @@ fn next_phase(head: &[u8], dir: Dir, cfg: TapConfig) -> Phase {
     let switching = is_response && head.get(9..12) == Some(b"101");
     if is_response && !switching {
         Phase::Body(0)
-    } else if cfg.frames || (cfg.ignore_pings && dir == Dir::In) {
+    } else if cfg.frames || dir == Dir::In {
         Phase::Frames(FrameParser::new(dir, cfg.preview))
     } else {
         Phase::Ignore
@@ -209,8 +213,12 @@ impl<S> Tap<S> {
         (tap, rx)
     }
 
-    pub fn get_ref(&self) -> &S {
-        &self.inner
+    /// Wraps a stream whose opening handshake is already done: frames from the first byte.
+    pub fn upgraded(inner: S, cfg: TapConfig) -> (Self, Records) {
+        let (mut tap, rx) = Tap::new(inner, cfg);
+        tap.reads.phase = next_phase(b"GET", Dir::In, cfg);
+        tap.writes.phase = next_phase(b"GET", Dir::Out, cfg);
+        (tap, rx)
     }
 
     /// Emits any incomplete head, for a peer that stopped mid-handshake.
