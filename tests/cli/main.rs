@@ -10,6 +10,7 @@ mod echo;
 mod echo_faults;
 mod echo_server;
 mod ending;
+mod endings;
 mod generated;
 mod handshake;
 mod heartbeat;

@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
-use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
+use crate::core::event::{Dir, EventKind, EventSink, FrameRecord, Side, Timings};
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
 use crate::core::net::tls::TlsOptions;
@@ -127,7 +127,7 @@ pub async fn open(
     )
     .await;
     tap.flush_partial();
-    emit_heads(&mut tap_rx, conn, clock, sink, &result);
+    let early_frames = emit_heads(&mut tap_rx, conn, clock, sink, &result);
     let upgraded = match result {
         Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
         // TLS 1.3 servers check a client certificate after the handshake and then just close.
@@ -154,22 +154,27 @@ pub async fn open(
     clock.emit_for(sink, conn, EventKind::Open { subprotocol: upgraded.subprotocol.clone(), timings });
     let mut session = Session::new(ws, tap_rx, spec.tap, *clock, conn, Side::Client);
     session.attach_socket(socket);
+    for f in early_frames {
+        session.observe_frame(f, sink);
+    }
     session.drain_tap(sink);
     Ok(session)
 }
 
 /// Turns the recorded heads into handshake events; a rejection's body rides on the response.
+/// Returns the frames that arrived together with the 101, for the session.
 fn emit_heads<T>(
     rx: &mut Records,
     conn: u64,
     clock: &Clock,
     sink: &mut dyn EventSink,
     result: &Result<Result<T, Error>, tokio::time::error::Elapsed>,
-) {
+) -> Vec<FrameRecord> {
     let body = match result {
         Ok(Err(e)) => e.body().map(<[u8]>::to_vec).unwrap_or_default(),
         _ => Vec::new(),
     };
+    let mut frames = Vec::new();
     for rec in drain(rx) {
         match rec {
             TapRecord::Head { dir: Dir::Out, raw, at, .. } => {
@@ -183,9 +188,9 @@ fn emit_heads<T>(
                     EventKind::HandshakeResponse { dir: Dir::In, raw, body: body.clone() },
                 );
             }
-            TapRecord::Body { .. } => {}
-            // Frames that arrived together with the 101.
-            TapRecord::Frame(f) => clock.emit_for_at(sink, conn, f.at, EventKind::Frame(f)),
+            TapRecord::Body { .. } | TapRecord::Eof { .. } => {}
+            TapRecord::Frame(f) => frames.push(f),
         }
     }
+    frames
 }

@@ -157,6 +157,8 @@ pub struct Session {
     violation: Option<Ending>,
     /// The local message size limit, for reporting (None: no limit).
     max_message: Option<usize>,
+    /// The tap saw the peer's FIN inside a frame.
+    eof_mid_frame: bool,
     end: Option<End>,
 }
 
@@ -189,6 +191,7 @@ impl Session {
             wire_close: None,
             violation: None,
             max_message,
+            eof_mid_frame: false,
             end: None,
         }
     }
@@ -275,15 +278,23 @@ impl Session {
     /// peer's close frame as it crossed the wire.
     pub fn drain_tap(&mut self, sink: &mut dyn EventSink) {
         for rec in drain(&mut self.tap) {
-            if let TapRecord::Frame(f) = rec {
-                if f.dir == Dir::In && f.opcode == 0x8 {
-                    self.wire_close = Some(f.preview.clone());
-                }
-                if self.tap_cfg.frames {
-                    let t = f.at.saturating_duration_since(self.clock.start);
-                    sink.emit(Event { t, conn: self.conn, kind: EventKind::Frame(f) });
-                }
+            match rec {
+                TapRecord::Frame(f) => self.observe_frame(f, sink),
+                TapRecord::Eof { mid_frame } => self.eof_mid_frame = mid_frame,
+                _ => {}
             }
+        }
+    }
+
+    /// Takes a frame the tap recorded (also one that arrived with the 101, before the
+    /// session existed).
+    pub fn observe_frame(&mut self, f: FrameRecord, sink: &mut dyn EventSink) {
+        if f.dir == Dir::In && f.opcode == 0x8 {
+            self.wire_close = Some(f.preview.clone());
+        }
+        if self.tap_cfg.frames {
+            let t = f.at.saturating_duration_since(self.clock.start);
+            sink.emit(Event { t, conn: self.conn, kind: EventKind::Frame(f) });
         }
     }
 
@@ -571,7 +582,7 @@ impl Session {
         if self.peer_closed {
             return self.closed_ending();
         }
-        Ending::PeerFin { mid_frame: false }
+        Ending::PeerFin { mid_frame: self.eof_mid_frame }
     }
 
     fn ending_of(&mut self, e: WsError) -> Ending {
@@ -579,7 +590,7 @@ impl Session {
         match e {
             WsError::ConnectionClosed | WsError::AlreadyClosed => self.stream_ended(),
             WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-                Ending::PeerFin { mid_frame: false }
+                Ending::PeerFin { mid_frame: self.eof_mid_frame }
             }
             WsError::Protocol(ProtocolError::InvalidCloseSequence) => Ending::Violation {
                 rule: "a close frame with a 1-byte payload (RFC 6455 §5.5.1)".into(),
@@ -697,3 +708,6 @@ async fn write_loop(
         shared.drained.notify_one();
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -94,7 +94,7 @@ pub async fn accept(
                 EventKind::HandshakeResponse { dir: Dir::Out, raw, body: Vec::new() }
             }
             TapRecord::Frame(f) => EventKind::Frame(f),
-            TapRecord::Body { .. } => continue,
+            TapRecord::Body { .. } | TapRecord::Eof { .. } => continue,
         };
         clock.emit_for(sink, conn, kind);
     }

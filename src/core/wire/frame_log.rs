@@ -82,6 +82,11 @@ pub struct FrameParser {
 const CONTROL_MAX: usize = 125;
 
 impl FrameParser {
+    /// True between the first byte of a frame and its last.
+    pub fn mid_frame(&self) -> bool {
+        !matches!(self.state, State::Header { have: 0, .. })
+    }
+
     pub fn new(dir: Dir, preview_max: usize) -> Self {
         FrameParser { dir, preview_max, state: State::Header { buf: [0; 14], have: 0 } }
     }

@@ -70,6 +70,10 @@ pub enum TapRecord {
         raw: Vec<u8>,
     },
     Frame(FrameRecord),
+    /// The peer closed its side of TCP; `mid_frame` when it did so inside a frame.
+    Eof {
+        mid_frame: bool,
+    },
 }
 
 /// What the tap records beyond the handshake.
@@ -237,6 +241,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
             let new = &mut buf.filled_mut()[before..];
             if !new.is_empty() {
                 this.reads.observe_read(new, this.cfg, &this.tx);
+            } else if let Phase::Frames(parser) = &this.reads.phase {
+                this.tx.push(TapRecord::Eof { mid_frame: parser.mid_frame() });
             }
         }
         res
