@@ -19,6 +19,7 @@ mod inspect_tls;
 mod interop;
 mod json;
 mod listen;
+mod msrv;
 mod pings;
 mod pipes;
 mod reconnect;
