@@ -19,6 +19,30 @@ async fn unparsable_url_is_a_usage_error() {
 }
 
 #[tokio::test]
+async fn a_url_without_scheme_suggests_a_ws_url_that_works() {
+    let server = WsServer::echo().await;
+    let port = server.port();
+    for typed in [format!("127.0.0.1:{port}"), format!("localhost:{port}/"), format!("ws//127.0.0.1:{port}/")]
+    {
+        let out = connect(&typed).args(["-x", "a", "-n", "1"]).run().await;
+        out.expect_code(2).expect_stderr_contains(&format!(
+            "error: invalid URL '{typed}': it does not start with ws:// or wss://"
+        ));
+        assert!(!out.stderr.contains("relative URL") && !out.stderr.contains("unsupported scheme"), "{out}");
+        let hint = out.stderr_lines_starting("  hint: try ");
+        assert_eq!(hint.len(), 1, "{out}");
+        let suggested = hint[0]["  hint: try ".len()..].split(' ').next().expect("a URL").to_owned();
+        assert!(suggested.starts_with("ws://"), "{out}");
+        connect(&suggested)
+            .args(["-x", "it works", "-n", "1"])
+            .run()
+            .await
+            .expect_code(0)
+            .expect_stdout("it works\n");
+    }
+}
+
+#[tokio::test]
 async fn bad_duration_is_a_usage_error() {
     for flag in ["--timeout", "--wait", "--ping-interval", "--handshake-timeout"] {
         connect("builtin:echo")
