@@ -175,6 +175,13 @@ impl Error {
         Some(hint.to_string())
     }
 
+    /// Whether line breaks in the message are wsdiag's own (a regex error's diagram of where
+    /// the pattern broke) and should be shown as lines. Elsewhere a line break may come from
+    /// the peer (a close reason, an error text) and stays escaped.
+    pub fn has_own_lines(&self) -> bool {
+        matches!(self, Error::Usage { .. } | Error::TlsConfig { .. })
+    }
+
     /// Recent messages that did not satisfy an expectation, for display.
     pub fn recent(&self) -> &[String] {
         match self {
