@@ -22,6 +22,7 @@ mod listen;
 mod msrv;
 mod pings;
 mod pipes;
+mod readme;
 mod reconnect;
 mod sanitize;
 mod secrets;
