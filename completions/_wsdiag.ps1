@@ -117,7 +117,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Ping each client every DUR and print each round-trip time')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
             [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)')
-            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Serve a single client, then exit with its connection''s outcome')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Serve a single client, then exit with its connection''s outcome (1 when no client connected before --max-runtime)')
             [CompletionResult]::new('--binary', '--binary', [CompletionResultType]::ParameterName, 'Send stdin lines as binary messages')
             [CompletionResult]::new('--no-stdin', '--no-stdin', [CompletionResultType]::ParameterName, 'Do not read stdin')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, '-v: handshake and timings on stderr; -vv: also every frame both ways')

@@ -112,7 +112,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --ping-interval 'Ping each client every DUR and print each round-trip time'
             cand --color 'When to use colors (NO_COLOR in the environment means never, unless ''always'')'
             cand --tls-self-signed 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
-            cand --once 'Serve a single client, then exit with its connection''s outcome'
+            cand --once 'Serve a single client, then exit with its connection''s outcome (1 when no client connected before --max-runtime)'
             cand --binary 'Send stdin lines as binary messages'
             cand --no-stdin 'Do not read stdin'
             cand -v '-v: handshake and timings on stderr; -vv: also every frame both ways'

@@ -102,7 +102,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l color -d 'When 
 always\t''
 never\t''"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l tls-self-signed -d 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l once -d 'Serve a single client, then exit with its connection\'s outcome'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l once -d 'Serve a single client, then exit with its connection\'s outcome (1 when no client connected before --max-runtime)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l binary -d 'Send stdin lines as binary messages'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l no-stdin -d 'Do not read stdin'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'

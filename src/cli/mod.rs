@@ -23,8 +23,8 @@ Exit codes:
   7    timed out waiting (handshake, --timeout) or dead heartbeats
   130  interrupted (Ctrl-C), after a clean close with 1001";
 
-/// A WebSocket diagnostic tool: see the handshake and every frame, script health checks,
-/// probe idle timeouts.
+/// A WebSocket diagnostic tool: see the handshake and every frame, script health checks, serve
+/// test clients with injected faults.
 #[derive(Debug, Parser)]
 #[command(name = "wsdiag", version, propagate_version = true, after_help = EXIT_CODES)]
 pub struct Cli {

@@ -28,8 +28,9 @@ Examples:
 
 Lines on stdin are sent to every client, or to one with an '@ID ' prefix.
 
-Exit codes: 0 success · 1 --expect/--count not met before the client left ·
-2 usage · 3 cannot bind · 6 the client's connection broke (--once) · 7 timed out · 130 Ctrl-C";
+Exit codes: 0 success · 1 --expect/--count not met, the client closed with a code other than
+1000, or no client came before --max-runtime (--once) · 2 usage · 3 cannot bind · 5 the client's
+upgrade failed (--once) · 6 the client's connection broke (--once) · 130 Ctrl-C";
 
 /// Where and how a server listens.
 #[derive(Debug, Args)]
@@ -143,7 +144,8 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub server: ServerArgs,
 
-    /// Serve a single client, then exit with its connection's outcome
+    /// Serve a single client, then exit with its connection's outcome (1 when no client
+    /// connected before --max-runtime)
     #[arg(long)]
     pub once: bool,
 

@@ -3,7 +3,7 @@
 //! has left.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -39,10 +39,14 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
 
     let inboxes: Inboxes = Arc::default();
     let close_code = Arc::new(AtomicU16::new(1001));
+    // Set once a client completed its upgrade: `--once` with nobody at all is a failure.
+    let client_came = Arc::new(AtomicBool::new(false));
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
     let handler: Handler = {
         let (inboxes, close_code, ping) = (inboxes.clone(), close_code.clone(), s.ping_interval);
+        let client_came = client_came.clone();
         Arc::new(move |session, ctx| {
+            client_came.store(true, Ordering::Relaxed);
             Box::pin(serve_client(session, ctx, inboxes.clone(), notes_tx.clone(), close_code.clone(), ping))
         })
     };
@@ -61,7 +65,12 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
     let outcome: Result<(), Option<Error>> = loop {
         tokio::select! {
             _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break Err(None),
-            _ = until(run_deadline) => break checks.at_end("--max-runtime expired"),
+            _ = until(run_deadline) => {
+                if s.once && !client_came.load(Ordering::Relaxed) {
+                    break Err(Some(no_client(s.server.max_runtime.unwrap_or_default())));
+                }
+                break checks.at_end("--max-runtime expired");
+            }
             _ = until(checks.expect.deadline()), if checks.expect.deadline().is_some() => break Err(Some(checks.timed_out())),
             Some(note) = notes.recv() => match note {
                 Note::Received(data) => {
@@ -110,6 +119,15 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
         }
     }
     status
+}
+
+/// `--once` waited out `--max-runtime` without a client: a step waiting for one must fail.
+fn no_client(after: Duration) -> Error {
+    let after = humantime::format_duration(after);
+    Error::ExpectFailed {
+        message: format!("no client connected within {after} (--max-runtime)"),
+        recent: Vec::new(),
+    }
 }
 
 /// Progress of --count and --expect across all clients.

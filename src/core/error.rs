@@ -91,6 +91,12 @@ pub enum Error {
     RunTimeout {
         after: Duration,
     },
+    /// `--reconnect --max-retries` ran out: `last` is how the last connection failed, and its
+    /// message, exit status and details are this error's.
+    RetriesExhausted {
+        retries: u32,
+        last: Box<Error>,
+    },
     Io {
         context: String,
         source: std::io::Error,
@@ -104,6 +110,7 @@ impl Error {
 
     pub fn exit_status(&self) -> ExitStatus {
         match self {
+            Error::RetriesExhausted { last, .. } => last.exit_status(),
             Error::Usage { .. } | Error::TlsConfig { .. } => ExitStatus::Usage,
             Error::Resolve { .. }
             | Error::NoAddress { .. }
@@ -132,6 +139,7 @@ impl Error {
     /// The underlying cause, if it adds information to the message.
     pub fn cause(&self) -> Option<String> {
         match self {
+            Error::RetriesExhausted { last, .. } => last.cause(),
             Error::Resolve { source, .. }
             | Error::Refused { source, .. }
             | Error::Bind { source, .. }
@@ -143,6 +151,18 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
             Error::Usage { hint, .. } | Error::Tls { hint, .. } => return hint.clone(),
+            // The usual hint for dead heartbeats is --reconnect, which was given and ran out.
+            Error::RetriesExhausted { retries: 0, last } if matches!(**last, Error::HeartbeatDead { .. }) => {
+                "the path or the server stopped answering; --max-retries 0 allows no reconnect"
+            }
+            Error::RetriesExhausted { retries, last } if matches!(**last, Error::HeartbeatDead { .. }) => {
+                let s = if *retries == 1 { "" } else { "s" };
+                return Some(format!(
+                    "the path or the server stopped answering, also after {retries} reconnect{s}; \
+                     raise --max-retries, or check the server and the network path"
+                ));
+            }
+            Error::RetriesExhausted { last, .. } => return last.hint(),
             Error::Resolve { .. } => "check the host name in the URL",
             Error::Refused { .. } => "is the server running, and on this port?",
             Error::Bind { .. } => "another process may hold the port: pick another --port, or --port 0 for a free one",
@@ -179,9 +199,20 @@ impl Error {
         Some(hint.to_string())
     }
 
+    /// Whether line breaks in the message are wsdiag's own (a regex error's diagram of where
+    /// the pattern broke) and should be shown as lines. Elsewhere a line break may come from
+    /// the peer (a close reason, an error text) and stays escaped.
+    pub fn has_own_lines(&self) -> bool {
+        match self {
+            Error::RetriesExhausted { last, .. } => last.has_own_lines(),
+            _ => matches!(self, Error::Usage { .. } | Error::TlsConfig { .. }),
+        }
+    }
+
     /// Recent messages that did not satisfy an expectation, for display.
     pub fn recent(&self) -> &[String] {
         match self {
+            Error::RetriesExhausted { last, .. } => last.recent(),
             Error::ExpectFailed { recent, .. } => recent,
             _ => &[],
         }
@@ -190,6 +221,7 @@ impl Error {
     /// The body of a rejected handshake, for display.
     pub fn body(&self) -> Option<&[u8]> {
         match self {
+            Error::RetriesExhausted { last, .. } => last.body(),
             Error::Rejected { body, .. } if !body.is_empty() => Some(body),
             _ => None,
         }
@@ -241,11 +273,13 @@ impl fmt::Display for Error {
             }
             Error::ExpectFailed { message, .. } => write!(f, "{message}"),
             Error::RunTimeout { after } => write!(f, "timed out after {}", fmt_dur(*after)),
+            // "No answer", not "silent": other messages may have kept arriving meanwhile.
             Error::HeartbeatDead { misses, silent_for } => write!(
                 f,
-                "the connection is dead: {misses} heartbeats in a row went unanswered (silent for {})",
+                "the connection is dead: {misses} heartbeats in a row went unanswered (no answer for {})",
                 fmt_dur(Duration::from_millis(silent_for.as_millis() as u64))
             ),
+            Error::RetriesExhausted { last, .. } => write!(f, "{last}"),
             Error::Io { context, .. } => write!(f, "{context}"),
         }
     }

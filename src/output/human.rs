@@ -326,10 +326,11 @@ pub fn warning_line(message: &str, s: &OutputSettings) -> String {
 }
 
 pub fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
-    let mut lines =
-        vec![format!("{} {}", paint("error:", s.color_stderr, |t| t.red().bold()), escape(&err.to_string()))];
+    let label = paint("error:", s.color_stderr, |t| t.red().bold());
+    let mut lines = Vec::new();
+    push_text(&mut lines, &label, "error:".len(), &err.to_string(), err.has_own_lines());
     if let Some(cause) = err.cause() {
-        lines.push(format!("  caused by: {}", escape(&cause)));
+        push_text(&mut lines, "  caused by:", "  caused by:".len(), &cause, err.has_own_lines());
     }
     // With -v the body was already shown under the response head.
     if let (Some(body), 0) = (err.body(), s.verbosity) {
@@ -344,6 +345,19 @@ pub fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
         lines.push(format!("  hint: {hint}"));
     }
     lines
+}
+
+/// `label text`, escaped; with `keep_breaks`, each further line of `text` becomes a line of its
+/// own, indented to start under the text (a regex error's caret stays under its mark).
+fn push_text(lines: &mut Vec<String>, label: &str, label_width: usize, text: &str, keep_breaks: bool) {
+    if !keep_breaks {
+        lines.push(format!("{label} {}", escape(text)));
+        return;
+    }
+    let mut parts = text.split('\n');
+    lines.push(format!("{label} {}", escape(parts.next().unwrap_or_default())));
+    let indent = " ".repeat(label_width + 1);
+    lines.extend(parts.map(|part| format!("{indent}{}", escape(part))));
 }
 
 #[cfg(test)]

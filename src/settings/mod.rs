@@ -71,7 +71,7 @@ impl InputFormat {
             InputFormat::Hex => {
                 let s: String =
                     String::from_utf8_lossy(&raw).chars().filter(|c| !c.is_whitespace()).collect();
-                if s.len() % 2 != 0 {
+                if !s.len().is_multiple_of(2) {
                     return Err(bad("hex needs an even number of digits".into()));
                 }
                 let bytes = (0..s.len())

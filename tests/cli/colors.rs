@@ -1,7 +1,7 @@
 //! Colors: --color always|never|auto, and NO_COLOR turning auto off, checked on a real
 //! pseudo-terminal as well as on pipes.
 
-use crate::support::{wsdiag, Output};
+use crate::support::{skip, wsdiag, Output};
 
 const ESC: &str = "\x1b[";
 
@@ -45,7 +45,7 @@ async fn never_and_auto_on_pipes_print_no_escape_codes() {
 #[tokio::test]
 async fn auto_colors_a_terminal() {
     if !pty_available().await {
-        eprintln!("skipped: util-linux `script` cannot allocate a pseudo-terminal here");
+        skip::not_possible_here("util-linux `script` cannot allocate a pseudo-terminal here");
         return;
     }
     let out = session("auto").on_pty().env("TERM", "xterm-256color").run().await;
@@ -56,7 +56,7 @@ async fn auto_colors_a_terminal() {
 #[tokio::test]
 async fn no_color_turns_auto_off_on_a_terminal() {
     if !pty_available().await {
-        eprintln!("skipped: util-linux `script` cannot allocate a pseudo-terminal here");
+        skip::not_possible_here("util-linux `script` cannot allocate a pseudo-terminal here");
         return;
     }
     let out = session("auto").on_pty().env("TERM", "xterm-256color").env("NO_COLOR", "1").run().await;
@@ -70,7 +70,7 @@ async fn no_color_turns_auto_off_on_a_terminal() {
 #[tokio::test]
 async fn empty_no_color_does_not_disable_colors() {
     if !pty_available().await {
-        eprintln!("skipped: util-linux `script` cannot allocate a pseudo-terminal here");
+        skip::not_possible_here("util-linux `script` cannot allocate a pseudo-terminal here");
         return;
     }
     let out = session("auto").on_pty().env("TERM", "xterm-256color").env("NO_COLOR", "").run().await;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::{closed_port_url, connect, RawServer, Reply};
+use crate::support::{closed_port_url, connect, skip, RawServer, Reply};
 
 #[tokio::test]
 async fn refused_port_exits_3() {
@@ -32,7 +32,7 @@ async fn unresolvable_name_exits_3() {
     // Inside an empty network namespace no resolver is reachable, so resolution fails on
     // this machine and no DNS query leaves it.
     if !can_unshare_network().await {
-        eprintln!("skipped: `unshare -n` is not permitted here");
+        skip::not_possible_here("`unshare -n` is not permitted here");
         return;
     }
     let out = connect("ws://wsdiag-no-such-host.invalid/")

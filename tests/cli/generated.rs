@@ -1,5 +1,5 @@
-//! Shell completions (completions/) and the man page (docs/wsdiag.1) are generated from the
-//! clap definition; this test fails when the files on disk are stale. With WSDIAG_BLESS=1 it
+//! Shell completions (completions/) and the man pages (docs/wsdiag.1, and docs/wsdiag-NAME.1
+//! for each subcommand) are generated from the clap definition; this test fails when the files on disk are stale. With WSDIAG_BLESS=1 it
 //! rewrites them instead.
 
 use std::path::{Path, PathBuf};
@@ -17,9 +17,17 @@ fn completion(shell: Shell) -> Vec<u8> {
     out
 }
 
+/// The command as the man pages show it: built (so subcommands know their `wsdiag-NAME` page
+/// names), without the `help` subcommand, which has no page of its own.
+fn man_command() -> clap::Command {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
 /// The top-level page, followed by one section per subcommand (synopsis, options, notes).
 fn man_page() -> Vec<u8> {
-    let cmd = Cli::command();
+    let cmd = man_command();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut out).expect("render man page");
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
@@ -49,15 +57,32 @@ fn man_page() -> Vec<u8> {
     out
 }
 
-fn generated() -> Vec<(&'static str, Vec<u8>)> {
-    vec![
-        ("completions/wsdiag.bash", completion(Shell::Bash)),
-        ("completions/_wsdiag", completion(Shell::Zsh)),
-        ("completions/wsdiag.fish", completion(Shell::Fish)),
-        ("completions/_wsdiag.ps1", completion(Shell::PowerShell)),
-        ("completions/wsdiag.elv", completion(Shell::Elvish)),
-        ("docs/wsdiag.1", man_page()),
-    ]
+/// `docs/wsdiag-NAME.1` for each subcommand, the pages the top-level page refers to.
+fn subcommand_pages() -> Vec<(String, Vec<u8>)> {
+    man_command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|sub| {
+            let man =
+                clap_mangen::Man::new(sub.clone()).source(format!("wsdiag {}", env!("CARGO_PKG_VERSION")));
+            let mut out = Vec::new();
+            man.render(&mut out).expect("render man page");
+            (format!("docs/{}", man.get_filename()), out)
+        })
+        .collect()
+}
+
+fn generated() -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![
+        ("completions/wsdiag.bash".to_owned(), completion(Shell::Bash)),
+        ("completions/_wsdiag".to_owned(), completion(Shell::Zsh)),
+        ("completions/wsdiag.fish".to_owned(), completion(Shell::Fish)),
+        ("completions/_wsdiag.ps1".to_owned(), completion(Shell::PowerShell)),
+        ("completions/wsdiag.elv".to_owned(), completion(Shell::Elvish)),
+        ("docs/wsdiag.1".to_owned(), man_page()),
+    ];
+    files.extend(subcommand_pages());
+    files
 }
 
 fn root() -> PathBuf {
@@ -74,7 +99,7 @@ fn completions_and_man_page_are_current() {
     let blessing = std::env::var_os("WSDIAG_BLESS").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
     for (rel, fresh) in generated() {
-        let path = root().join(rel);
+        let path = root().join(&rel);
         let on_disk = std::fs::read(&path).ok();
         if on_disk.as_deref() == Some(fresh.as_slice()) {
             continue;
@@ -97,5 +122,24 @@ fn completions_know_the_subcommands_and_flags() {
     let man = String::from_utf8(man_page()).expect("UTF-8");
     for word in ["WSDIAG CONNECT", "\\-\\-handshake\\-timeout", "Exit codes"] {
         assert!(man.contains(word), "man page lacks {word:?}");
+    }
+}
+
+#[test]
+fn every_page_the_man_page_refers_to_is_shipped() {
+    let man = String::from_utf8(man_page()).expect("UTF-8");
+    let mut refs = Vec::new();
+    for line in man.lines() {
+        // References look like `wsdiag\-connect(1)` in roff.
+        if let Some(name) = line.strip_suffix("(1)").filter(|l| l.starts_with("wsdiag\\-")) {
+            refs.push(name.replace("\\-", "-"));
+        }
+    }
+    assert!(refs.contains(&"wsdiag-connect".to_owned()), "no subcommand references found: {refs:?}");
+    for name in refs {
+        let page = root().join(format!("docs/{name}.1"));
+        assert!(page.is_file(), "docs/wsdiag.1 refers to {name}(1), but {} does not exist", page.display());
+        let text = std::fs::read_to_string(&page).expect("read page");
+        assert!(text.contains(".SH NAME"), "{} is not a man page", page.display());
     }
 }

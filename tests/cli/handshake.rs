@@ -1,6 +1,6 @@
 //! The opening handshake: what the request carries, and rejected or invalid replies (exit 5).
 
-use crate::support::{connect, http_response, json_lines, RawServer, Reply, Script, WsServer};
+use crate::support::{connect, http_response, json_lines, skip, RawServer, Reply, Script, WsServer};
 
 #[tokio::test]
 async fn forbidden_reply_exits_5_and_shows_the_body() {
@@ -93,7 +93,7 @@ async fn ipv6_literal_url_connects() {
     let server = match Script::echo().start_on("[::1]:0").await {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("skipped: cannot bind [::1]: {e}");
+            skip::not_possible_here(&format!("cannot bind [::1]: {e}"));
             return;
         }
     };

@@ -6,14 +6,14 @@ use std::time::Duration;
 use crate::support::probe::{event, events, Plan};
 use crate::support::{connect, json_lines, WsServer};
 
-/// The `silent for …` duration of a dead-heartbeat error message.
+/// The `no answer for …` duration of a dead-heartbeat error message.
 #[track_caller]
 fn silent_for(stderr: &str) -> Duration {
     let text = stderr
-        .split("(silent for ")
+        .split("(no answer for ")
         .nth(1)
         .and_then(|rest| rest.split(')').next())
-        .unwrap_or_else(|| panic!("no `silent for` in:\n{stderr}"));
+        .unwrap_or_else(|| panic!("no `no answer for` in:\n{stderr}"));
     humantime::parse_duration(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
 }
 
@@ -174,4 +174,35 @@ async fn heartbeat_pings_do_not_count_towards_ping_count() {
     out.expect_code(0);
     // Three pings 300 ms apart take at least 600 ms, whatever the heartbeats do.
     assert!(out.elapsed >= Duration::from_millis(600), "the run ended before its third ping\n{out}");
+}
+
+#[tokio::test]
+async fn messages_still_arriving_are_not_called_silence() {
+    // The server pushes a message every 50 ms but never answers a ping.
+    let out = connect("builtin:echo?no-pong&push-every=50ms").args(["--heartbeat", "100ms"]).run().await;
+    out.expect_code(7).expect_stderr_contains(
+        "error: the connection is dead: 2 heartbeats in a row went unanswered (no answer for ",
+    );
+    assert!(out.stdout_lines().len() >= 3, "messages kept arriving\n{out}");
+    assert!(!out.stderr.contains("silent"), "{out}");
+}
+
+#[tokio::test]
+async fn the_hint_suggests_reconnect_only_when_it_was_not_given() {
+    let out = connect("builtin:echo?no-pong").args(["--heartbeat", "100ms"]).run().await;
+    out.expect_code(7).expect_stderr_contains(
+        "  hint: the path or the server stopped answering; --reconnect re-establishes the connection",
+    );
+
+    let out = connect("builtin:echo?no-pong")
+        .args(["--heartbeat", "100ms", "--reconnect", "--backoff-base", "50ms", "--max-retries", "1"])
+        .run()
+        .await;
+    out.expect_code(7).expect_stderr_contains("* Reconnecting in ");
+    let hints = out.stderr_lines_starting("  hint: ");
+    assert_eq!(
+        hints,
+        ["  hint: the path or the server stopped answering, also after 1 reconnect; raise --max-retries, or check the server and the network path"],
+        "{out}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Interoperability with a third-party server: the Python `websockets` library
 //! (tests/interop/echo_server.py). Python comes from WSDIAG_TEST_PYTHON, else the package's
-//! `.venv`. Without it the tests are skipped, except under CI where they fail.
+//! `.venv`. Without it the tests are skipped (and listed at the end of the run), except under CI
+//! where they fail.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 
-use crate::support::{connect, json_lines};
+use crate::support::{connect, json_lines, skip};
 
 fn python() -> PathBuf {
     std::env::var_os("WSDIAG_TEST_PYTHON")
@@ -30,11 +31,9 @@ pub(crate) async fn start() -> Option<PyServer> {
     let python = python();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/echo_server.py");
     let unavailable = |why: String| {
-        let why = format!("{why}; run .ci/run or set WSDIAG_TEST_PYTHON to a Python with `websockets`");
-        if std::env::var_os("CI").is_some() {
-            panic!("interop server unavailable under CI: {why}");
-        }
-        eprintln!("skipped: {why}");
+        skip::missing_peer(&format!(
+            "{why}; run .ci/run or set WSDIAG_TEST_PYTHON to a Python with `websockets`"
+        ));
         None
     };
     let mut child = match Command::new(&python)

@@ -8,7 +8,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::served::{client, close_code, next_data, send, serve, serve_with_stdin, try_client, Ws};
-use crate::support::{connect, json_lines};
+use crate::support::{connect, json_lines, wsdiag};
 
 /// Sends `texts` and waits until `listen` printed each one as `[conn] text`.
 async fn say(server: &crate::support::served::Served, ws: &mut Ws, conn: u64, texts: &[&str]) {
@@ -174,4 +174,24 @@ async fn json_events_parse_and_tell_the_story() {
 
 fn server_url(listening: &serde_json::Value) -> String {
     format!("ws://{}/", listening["addr"].as_str().expect("addr"))
+}
+
+#[tokio::test]
+async fn once_without_a_client_fails_when_max_runtime_ends() {
+    let out = wsdiag(["listen", "--once", "--max-runtime", "400ms", "--no-stdin"]).run().await;
+    out.expect_code(1).expect_stderr_contains("error: no client connected within 400ms (--max-runtime)");
+    assert!(out.stdout().is_empty(), "{out}");
+    // Without --once, a server stopped by --max-runtime with nobody served is a normal stop.
+    wsdiag(["listen", "--max-runtime", "200ms", "--no-stdin"]).run().await.expect_code(0);
+}
+
+#[tokio::test]
+async fn once_without_a_client_reports_the_failure_in_json() {
+    let out = wsdiag(["listen", "--once", "--max-runtime", "300ms", "--no-stdin", "--json"]).run().await;
+    out.expect_code(1);
+    let events = json_lines(&out);
+    let error =
+        events.iter().find(|e| e["type"] == "error").unwrap_or_else(|| panic!("no error event\n{out}"));
+    assert_eq!(error["message"], "no client connected within 300ms (--max-runtime)", "{out}");
+    assert_eq!(error["exit"], 1, "{out}");
 }

@@ -40,6 +40,14 @@ async fn close_reason_in_errors_is_escaped() {
 }
 
 #[tokio::test]
+async fn a_line_break_in_a_close_reason_stays_escaped_in_the_error() {
+    let server = Script::new().close(1008, "one\n  hint: two").start().await;
+    let out = connect(&server.url()).run().await;
+    out.expect_code(1).expect_stderr_contains("(policy violation): one\\n  hint: two");
+    assert_eq!(out.stderr.lines().count(), 1, "the server's text starts no line of its own\n{out}");
+}
+
+#[tokio::test]
 async fn printable_unicode_is_kept() {
     let server = Script::new().send_text("grüße, 日本, emoji 🎉").close(1000, "").start().await;
     connect(&server.url()).run().await.expect_code(0).expect_stdout("grüße, 日本, emoji 🎉\n");

@@ -19,6 +19,49 @@ async fn unparsable_url_is_a_usage_error() {
 }
 
 #[tokio::test]
+async fn a_url_without_scheme_suggests_a_ws_url_that_works() {
+    let server = WsServer::echo().await;
+    let port = server.port();
+    for typed in [format!("127.0.0.1:{port}"), format!("localhost:{port}/"), format!("ws//127.0.0.1:{port}/")]
+    {
+        let out = connect(&typed).args(["-x", "a", "-n", "1"]).run().await;
+        out.expect_code(2).expect_stderr_contains(&format!(
+            "error: invalid URL '{typed}': it does not start with ws:// or wss://"
+        ));
+        assert!(!out.stderr.contains("relative URL") && !out.stderr.contains("unsupported scheme"), "{out}");
+        let hint = out.stderr_lines_starting("  hint: try ");
+        assert_eq!(hint.len(), 1, "{out}");
+        let suggested = hint[0]["  hint: try ".len()..].split(' ').next().expect("a URL").to_owned();
+        assert!(suggested.starts_with("ws://"), "{out}");
+        connect(&suggested)
+            .args(["-x", "it works", "-n", "1"])
+            .run()
+            .await
+            .expect_code(0)
+            .expect_stdout("it works\n");
+    }
+}
+
+#[tokio::test]
+async fn a_regex_error_keeps_its_lines_with_the_caret_under_the_mark() {
+    for (command, flag) in [("connect", "--expect"), ("listen", "--expect")] {
+        let mut args = vec![command];
+        if command == "connect" {
+            args.push("builtin:echo");
+        }
+        let out = wsdiag(args.into_iter().chain([flag, "ab(c", "--no-stdin"])).run().await;
+        out.expect_code(2).expect_stderr_contains(&format!("error: {flag} 'ab(c' is not a valid regex"));
+        assert!(!out.stderr.contains("\\n"), "a literal \\n in the message\n{out}");
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        let pattern = lines.iter().position(|l| l.trim() == "ab(c").unwrap_or_else(|| panic!("{out}"));
+        let caret = lines.get(pattern + 1).unwrap_or_else(|| panic!("{out}"));
+        assert_eq!(caret.find('^'), lines[pattern].find('('), "the caret points at the '('\n{out}");
+        assert!(lines.iter().any(|l| l.trim() == "error: unclosed group"), "{out}");
+        assert!(lines[1..].iter().all(|l| l.starts_with(' ')), "continuation lines are indented\n{out}");
+    }
+}
+
+#[tokio::test]
 async fn bad_duration_is_a_usage_error() {
     for flag in ["--timeout", "--wait", "--ping-interval", "--handshake-timeout"] {
         connect("builtin:echo")

@@ -119,7 +119,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
                     retries = 0;
                 }
                 if reconnect.and_then(|r| r.max_retries).is_some_and(|max| retries >= max) {
-                    break Ok(Err(error));
+                    break Ok(Err(Error::RetriesExhausted { retries, last: Box::new(error) }));
                 }
                 retries += 1;
                 let delay = match &error {

@@ -46,6 +46,15 @@ impl Target {
             message: format!("invalid URL '{}': {why}", input.escape_debug()),
             hint: Some("use ws://HOST[:PORT]/PATH, wss://HOST[:PORT]/PATH or builtin:echo".into()),
         };
+        if let Some(suggestion) = missing_scheme(input) {
+            return Err(Error::Usage {
+                message: format!(
+                    "invalid URL '{}': it does not start with ws:// or wss://",
+                    input.escape_debug()
+                ),
+                hint: Some(format!("try {} (or wss:// for TLS)", suggestion.escape_debug())),
+            });
+        }
         let url = url::Url::parse(input).map_err(|e| bad(&e.to_string()))?;
         let tls = match url.scheme() {
             "ws" => false,
@@ -91,6 +100,34 @@ impl Target {
         let scheme = if self.tls { "wss" } else { "ws" };
         format!("{scheme}://{}{}", self.host_header(), self.resource)
     }
+}
+
+/// The `ws://` form of something typed without a scheme, or with a mangled one:
+/// `localhost:8080` (which parses as scheme "localhost"), `127.0.0.1:9000` and `example.com/ws`
+/// (relative URLs), `ws//host/` and `//host/`. None when the input has a real scheme, or when
+/// adding one does not make a usable URL.
+fn missing_scheme(input: &str) -> Option<String> {
+    if input.is_empty() || input.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let candidate = if let Some(rest) = input.strip_prefix("ws//").or_else(|| input.strip_prefix("wss//")) {
+        let scheme = if input.starts_with("wss") { "wss" } else { "ws" };
+        format!("{scheme}://{rest}")
+    } else if input.starts_with("//") {
+        format!("ws:{input}")
+    } else {
+        match url::Url::parse(input) {
+            Err(url::ParseError::RelativeUrlWithoutBase) => format!("ws://{input}"),
+            // `host:port…`: the "scheme" is a host name followed by a port number.
+            Ok(url) if input[url.scheme().len() + 1..].starts_with(|c: char| c.is_ascii_digit()) => {
+                format!("ws://{input}")
+            }
+            _ => return None,
+        }
+    };
+    let parsed = url::Url::parse(&candidate).ok()?;
+    parsed.host_str().filter(|h| !h.is_empty())?;
+    Some(candidate)
 }
 
 /// Path and query exactly as written: everything after the authority, before any fragment.
@@ -150,6 +187,29 @@ mod tests {
     fn userinfo_becomes_credentials() {
         let t = url("ws://al%40x:p%3Aw@h/");
         assert_eq!(t.userinfo.as_deref(), Some("al@x:p:w"));
+    }
+
+    #[test]
+    fn a_missing_scheme_suggests_the_ws_form() {
+        for (input, suggestion) in [
+            ("localhost:8080", "ws://localhost:8080"),
+            ("localhost:8080/chat?x=1", "ws://localhost:8080/chat?x=1"),
+            ("127.0.0.1:9000", "ws://127.0.0.1:9000"),
+            ("example.com/ws", "ws://example.com/ws"),
+            ("[::1]:9001/", "ws://[::1]:9001/"),
+            ("ws//host/", "ws://host/"),
+            ("wss//host:8443/", "wss://host:8443/"),
+            ("//host/", "ws://host/"),
+        ] {
+            assert_eq!(missing_scheme(input).as_deref(), Some(suggestion), "{input}");
+            let Err(Error::Usage { hint: Some(hint), .. }) = Target::parse(input) else {
+                panic!("{input} is not a usage error with a hint")
+            };
+            assert!(hint.contains(suggestion), "{input}: {hint}");
+        }
+        for input in ["ftp://h/", "ws://h/", "mailto:x", "", "a b", "ws://"] {
+            assert_eq!(missing_scheme(input), None, "{input}");
+        }
     }
 
     #[test]

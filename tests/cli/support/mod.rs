@@ -6,6 +6,7 @@ pub mod probe;
 pub mod raw_server;
 pub mod run;
 pub mod served;
+pub mod skip;
 pub mod ws_server;
 
 pub use raw_server::{http_response, RawServer, Reply};
