@@ -25,6 +25,7 @@ mod pings;
 mod pipes;
 mod readme;
 mod reconnect;
+mod refusals;
 mod sanitize;
 mod secrets;
 mod server_interop;

@@ -10,6 +10,7 @@ pub mod expect;
 pub mod heartbeat;
 pub mod server;
 pub mod stats;
+pub mod upgrade;
 pub mod wait;
 
 pub mod ending;

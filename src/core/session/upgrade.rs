@@ -1,0 +1,226 @@
+//! The server side of the opening handshake (RFC 6455 §4.2): read the request head, check it,
+//! and answer either 101 or an HTTP refusal with status, headers and a short body, so a client
+//! always learns why (§4.2.2: 400, or 426 with `Sec-WebSocket-Version: 13`).
+
+use base64::Engine;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+
+use crate::core::error::Error;
+use crate::core::wire::tap::{find_head_end, HEAD_MAX};
+
+/// What the server accepts and adds.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    /// Refuse every upgrade with this status.
+    pub reject: Option<u16>,
+    /// Accepted subprotocols; the first one the client offers is selected.
+    pub subprotocols: &'a [String],
+    /// Extra headers for the 101, as given.
+    pub headers: &'a [(String, String)],
+}
+
+/// An accepted upgrade.
+#[derive(Debug)]
+pub struct Accepted {
+    pub subprotocol: Option<String>,
+    /// Bytes the client sent after the request head (frames already on their way).
+    pub leftover: Vec<u8>,
+}
+
+/// A refusal: status, extra headers, body.
+struct Refusal {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+fn refuse(status: u16, body: impl Into<String>) -> Refusal {
+    Refusal { status, headers: Vec::new(), body: body.into() }
+}
+
+/// Reads the request and answers it. Errors: `Rejected` after a refusal was sent (with the
+/// status and body sent), `BadHandshake` when the client went away before a whole head.
+pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut S,
+    policy: Policy<'_>,
+) -> Result<Accepted, Error> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    let end = loop {
+        if let Some(end) = find_head_end(&buf) {
+            break end;
+        }
+        if buf.len() > HEAD_MAX {
+            return send_refusal(io, refuse(431, "the request head is larger than 64 KiB\n")).await;
+        }
+        let n = io
+            .read(&mut chunk)
+            .await
+            .map_err(|source| Error::Io { context: "reading the request".into(), source })?;
+        if n == 0 {
+            return Err(Error::BadHandshake {
+                message: "the client closed the connection before the request head was complete".into(),
+            });
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let leftover = buf.split_off(end);
+    match decide(&buf, policy) {
+        Ok((key, subprotocol)) => {
+            let mut head = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: websocket\r\n\
+                 sec-websocket-accept: {}\r\n",
+                derive_accept_key(key.as_bytes())
+            );
+            if let Some(p) = &subprotocol {
+                head.push_str(&format!("sec-websocket-protocol: {p}\r\n"));
+            }
+            for (name, value) in policy.headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            write(io, head.as_bytes()).await?;
+            Ok(Accepted { subprotocol, leftover })
+        }
+        Err(refusal) => send_refusal(io, refusal).await,
+    }
+}
+
+/// Checks the request (RFC 6455 §4.2.1) and picks the subprotocol; returns the key.
+fn decide(head: &[u8], policy: Policy<'_>) -> Result<(String, Option<String>), Refusal> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => return Err(refuse(431, "more than 64 request headers\n")),
+        _ => return Err(refuse(400, "the request is not valid HTTP/1.1\n")),
+    }
+    let values = |name: &str| -> Vec<String> {
+        req.headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+            .collect()
+    };
+    let has_token = |name: &str, token: &str| {
+        values(name)
+            .iter()
+            .flat_map(|v| v.split(',').map(|t| t.trim().to_ascii_lowercase()))
+            .any(|t| t == token)
+    };
+    if req.method != Some("GET") {
+        return Err(refuse(400, "a WebSocket upgrade must use GET\n"));
+    }
+    if req.version != Some(1) {
+        return Err(refuse(400, "a WebSocket upgrade needs HTTP/1.1\n"));
+    }
+    if !has_token("upgrade", "websocket") {
+        let mut r = refuse(426, "this is a WebSocket endpoint: send Upgrade: websocket\n");
+        r.headers = vec![("upgrade", "websocket".into()), ("connection", "Upgrade".into())];
+        return Err(r);
+    }
+    if !has_token("connection", "upgrade") {
+        return Err(refuse(400, "the Connection header must list upgrade\n"));
+    }
+    let versions = values("sec-websocket-version");
+    if versions.len() != 1 || versions[0] != "13" {
+        let mut r = refuse(426, "this server speaks WebSocket version 13\n");
+        r.headers = vec![("sec-websocket-version", "13".into())];
+        return Err(r);
+    }
+    let keys = values("sec-websocket-key");
+    let valid_key = keys.len() == 1
+        && base64::engine::general_purpose::STANDARD.decode(&keys[0]).is_ok_and(|k| k.len() == 16);
+    if !valid_key {
+        return Err(refuse(400, "Sec-WebSocket-Key must be one base64-encoded 16-byte value\n"));
+    }
+    if let Some(status) = policy.reject {
+        return Err(refuse(status, format!("refused by wsdiag (--reject {status})\n")));
+    }
+    let offered: Vec<String> = values("sec-websocket-protocol")
+        .iter()
+        .flat_map(|v| v.split(',').map(|p| p.trim().to_string()))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut subprotocol = None;
+    if !policy.subprotocols.is_empty() && !offered.is_empty() {
+        match offered.iter().find(|p| policy.subprotocols.contains(p)) {
+            Some(p) => subprotocol = Some(p.clone()),
+            None => {
+                let body = format!(
+                    "no acceptable subprotocol; this server accepts: {}\n",
+                    policy.subprotocols.join(", ")
+                );
+                return Err(refuse(400, body));
+            }
+        }
+    }
+    Ok((keys[0].clone(), subprotocol))
+}
+
+async fn send_refusal<S: AsyncWrite + Unpin, T>(io: &mut S, r: Refusal) -> Result<T, Error> {
+    let reason = reason_phrase(r.status);
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n",
+        r.status,
+        r.body.len()
+    );
+    for (name, value) in &r.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.push_str(&r.body);
+    write(io, head.as_bytes()).await?;
+    let _ = io.shutdown().await;
+    Err(Error::Rejected {
+        status: r.status,
+        reason: reason.into(),
+        body: r.body.into_bytes(),
+        retry_after: None,
+    })
+}
+
+async fn write<S: AsyncWrite + Unpin>(io: &mut S, bytes: &[u8]) -> Result<(), Error> {
+    let fail = |source| Error::Io { context: "writing the handshake response".into(), source };
+    io.write_all(bytes).await.map_err(fail)?;
+    io.flush().await.map_err(fail)
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    tokio_tungstenite::tungstenite::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy<'static> {
+        Policy { reject: None, subprotocols: &[], headers: &[] }
+    }
+
+    fn status(req: &str) -> Result<(), u16> {
+        decide(req.as_bytes(), policy()).map(|_| ()).map_err(|r| r.status)
+    }
+
+    const OK: &str = "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\
+                      Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+    #[test]
+    fn refusals_follow_rfc_6455_4_2_2() {
+        assert_eq!(status(OK), Ok(()));
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), Err(426), "a plain GET");
+        assert_eq!(status(&OK.replace("Version: 13", "Version: 8")), Err(426));
+        assert_eq!(status(&OK.replace("Sec-WebSocket-Version: 13\r\n", "")), Err(426));
+        assert_eq!(status(&OK.replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "")), Err(400));
+        assert_eq!(status(&OK.replace("dGhlIHNhbXBsZSBub25jZQ==", "short")), Err(400));
+        assert_eq!(status(&OK.replace("keep-alive, Upgrade", "keep-alive")), Err(400));
+        assert_eq!(status(&OK.replace("GET", "POST")), Err(400));
+        assert_eq!(status(&OK.replace("HTTP/1.1", "HTTP/1.0")), Err(400));
+        let version = decide(OK.replace("Version: 13", "Version: 8").as_bytes(), policy()).err().unwrap();
+        assert_eq!(version.headers, vec![("sec-websocket-version", "13".to_string())]);
+    }
+}
