@@ -12,7 +12,7 @@ use crate::core::wire::verdict::Level;
 use crate::output::headers;
 use crate::output::human::ms;
 use crate::output::payload::json_data;
-use crate::output::sanitize::escape_bytes;
+use crate::output::sanitize::{escape, escape_bytes};
 use crate::output::OutputSettings;
 
 const BODY_SHOWN: usize = 4096;
@@ -117,14 +117,17 @@ fn tls_human(tls: &TlsFacts, s: &OutputSettings, out: &mut String) {
     if let Some(i) = &tls.info {
         let alpn = i.alpn.as_deref().unwrap_or("none");
         let sni = i.sni.as_deref().unwrap_or("none (IP address)");
+        // The server chose ALPN and wrote the certificates: untrusted text, escaped.
+        let (alpn, sni) = (escape(alpn), escape(sni));
         out.push_str(&format!("* TLS {} {}, ALPN {alpn}, SNI {sni}\n", i.version, i.cipher));
     }
     for (n, c) in tls.certs.iter().enumerate() {
-        out.push_str(&format!("*   certificate {n}: {}\n", c.subject));
+        out.push_str(&format!("*   certificate {n}: {}\n", escape(&c.subject)));
         if !c.sans.is_empty() {
-            out.push_str(&format!("*     SAN: {}\n", c.sans.join(", ")));
+            let sans: Vec<String> = c.sans.iter().map(|s| escape(s)).collect();
+            out.push_str(&format!("*     SAN: {}\n", sans.join(", ")));
         }
-        out.push_str(&format!("*     issuer: {}\n", c.issuer));
+        out.push_str(&format!("*     issuer: {}\n", escape(&c.issuer)));
         let left = if c.days_left < 0 {
             paint("EXPIRED", s.color_stdout, "fail")
         } else if c.days_left < EXPIRY_WARN_DAYS {
@@ -267,4 +270,46 @@ fn tls_json(t: &TlsFacts) -> Value {
             "ignored": t.insecure,
         },
     })
+}
+
+#[cfg(test)]
+mod tls_tests {
+    use super::*;
+    use crate::core::event::TlsInfo;
+    use crate::core::net::certs::CertFacts;
+
+    #[test]
+    fn certificate_text_and_alpn_from_the_server_are_escaped() {
+        let hostile = "evil\x1b]0;pwned\x07\u{202e}\u{9b}2J";
+        let tls = TlsFacts {
+            info: Some(TlsInfo { alpn: Some(hostile.into()), ..Default::default() }),
+            certs: vec![CertFacts {
+                subject: hostile.into(),
+                issuer: hostile.into(),
+                sans: vec![hostile.into()],
+                not_before: String::new(),
+                not_after: String::new(),
+                days_left: 100,
+            }],
+            verify_failure: None,
+            verified: true,
+            insecure: false,
+        };
+        let s = OutputSettings {
+            json: false,
+            verbosity: 1,
+            color_stdout: false,
+            color_stderr: false,
+            show_secrets: false,
+            show_pongs: false,
+            show_messages: true,
+            prefix_conn: false,
+        };
+        let mut out = String::new();
+        tls_human(&tls, &s, &mut out);
+        for bad in ['\x1b', '\x07', '\u{202e}', '\u{9b}'] {
+            assert!(!out.contains(bad), "{bad:?} reached the terminal: {out:?}");
+        }
+        assert_eq!(out.matches("evil").count(), 4, "{out}");
+    }
 }

@@ -199,3 +199,24 @@ async fn builtin_echo_no_pong_and_push_every() {
         .expect_code(0)
         .expect_stdout("push 1\npush 2\n");
 }
+
+#[tokio::test]
+async fn delay_does_not_stop_pings_or_the_close_handshake() {
+    // The ping is answered while the echo is still held back.
+    let out = connect("builtin:echo?delay=3s")
+        .args(["-x", "held", "--ping-count", "1", "--no-stdin", "--json", "--timeout", "20s"])
+        .run()
+        .await;
+    out.expect_code(0);
+    let lines = crate::support::json_lines(&out);
+    let rtt = lines.iter().position(|l| l["type"] == "rtt").unwrap_or_else(|| panic!("no rtt\n{out}"));
+    let echo = lines.iter().position(|l| l["type"] == "message" && l["dir"] == "in");
+    assert!(echo.is_none_or(|e| e > rtt), "the pong waited for the delayed echo\n{out}");
+
+    // A close during the delay is answered at once, not after it.
+    let out = connect("builtin:echo?delay=10s")
+        .args(["-x", "held", "--no-stdin", "-v", "--timeout", "500ms"])
+        .run()
+        .await;
+    out.expect_code(7).expect_stderr_contains("* Close acknowledged by server: 1000 (normal)");
+}

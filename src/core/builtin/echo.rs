@@ -2,11 +2,11 @@
 //! binary stays binary, fragmented messages echo whole (the protocol layer reassembles them),
 //! pings are answered, and faults are injected on request.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::time::Instant;
 
 use tokio::sync::watch;
-use tokio::time::sleep;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::core::error::Error;
@@ -158,8 +158,23 @@ pub async fn run(
     let mut pusher = ticker(f.push_every.unwrap_or_default(), f.push_every);
     let mut pushed = 0u64;
     let mut echoed = 0u64;
+    // --delay: echoes wait here, so pings, closes and shutdown are still seen meanwhile.
+    let mut delayed: VecDeque<(Instant, Data)> = VecDeque::new();
     loop {
+        let due = delayed.front().map(|(at, _)| *at);
         tokio::select! {
+            _ = until(due), if due.is_some() => {
+                if let Some((_, data)) = delayed.pop_front() {
+                    session.send(data, sink);
+                    echoed += 1;
+                    if f.drop_after == Some(echoed) {
+                        session.flushed(CLOSE_TIMEOUT).await;
+                        let totals = session.totals();
+                        session.reset();
+                        return (EchoEnd::Dropped, totals);
+                    }
+                }
+            }
             _ = stopped(&mut shutdown) => {
                 session.close_and_wait(1001, "server shutting down", sink).await;
                 return (EchoEnd::Shutdown, session.totals());
@@ -181,10 +196,10 @@ pub async fn run(
             incoming = session.next(sink) => {
                 idle_at = f.idle_timeout.map(|d| Instant::now() + d);
                 match incoming {
+                    Incoming::Message(data) if f.delay.is_some() => {
+                        delayed.push_back((Instant::now() + f.delay.unwrap_or_default(), data));
+                    }
                     Incoming::Message(data) => {
-                        if let Some(d) = f.delay {
-                            sleep(d).await;
-                        }
                         session.send(data, sink);
                         echoed += 1;
                         if f.drop_after == Some(echoed) {
