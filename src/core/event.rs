@@ -253,3 +253,38 @@ pub trait EventSink: Send {
         false
     }
 }
+
+/// Lowercase hex of `bytes`, two digits a byte (how binary payloads are matched and shown).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// A sink that discards every event and asks for no data-message events (the built-in echo
+/// server, probe trials nobody watches).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Discard;
+
+impl EventSink for Discard {
+    fn emit(&mut self, _event: Event) {}
+
+    fn wants_data(&self) -> bool {
+        false
+    }
+}
+
+/// A sink that keeps every event in order (for drivers that inspect what happened, and tests).
+#[derive(Debug, Default)]
+pub struct Collect {
+    pub events: Vec<Event>,
+}
+
+impl EventSink for Collect {
+    fn emit(&mut self, event: Event) {
+        self.events.push(event);
+    }
+}

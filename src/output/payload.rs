@@ -1,19 +1,11 @@
 //! How payloads look: text escaped, binary as hex for people and base64 for machines.
 
-use std::fmt::Write;
-
 use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::output::sanitize;
 
-pub fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
+pub use crate::core::event::hex;
 
 pub fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)

@@ -11,22 +11,11 @@ use tokio::sync::watch;
 
 use crate::core::builtin::echo::{self, EchoFaults};
 use crate::core::error::Error;
-use crate::core::event::{Event, EventSink};
+use crate::core::event::Discard;
 use crate::core::net::target::{Target, TargetSpec};
 use crate::core::session::server::{self, ServerOptions};
 use crate::core::session::Clock;
 use crate::core::wire::tap::TapConfig;
-
-/// Discards events.
-struct Discard;
-
-impl EventSink for Discard {
-    fn emit(&mut self, _event: Event) {}
-
-    fn wants_data(&self) -> bool {
-        false
-    }
-}
 
 /// Server options for the built-in echo server with these faults.
 fn options(faults: &EchoFaults) -> ServerOptions {

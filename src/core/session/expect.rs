@@ -51,7 +51,7 @@ impl Expectation {
     pub fn matches(&self, data: &Data) -> bool {
         match (self, data) {
             (Expectation::Regex(re), Data::Text(t)) => re.is_match(t),
-            (Expectation::Regex(re), Data::Binary(b)) => re.is_match(&crate::output::payload::hex(b)),
+            (Expectation::Regex(re), Data::Binary(b)) => re.is_match(&crate::core::event::hex(b)),
             (Expectation::Json { pointer, value, .. }, Data::Text(t)) => serde_json::from_str::<Value>(t)
                 .ok()
                 .and_then(|doc| doc.pointer(pointer).cloned())
@@ -114,7 +114,7 @@ impl Expectations {
     pub fn received(&mut self, data: &Data) -> bool {
         let text = match data {
             Data::Text(t) => t.to_string(),
-            Data::Binary(b) => crate::output::payload::hex(b),
+            Data::Binary(b) => crate::core::event::hex(b),
         };
         self.recent.push_back(text);
         if self.recent.len() > RECENT {

@@ -8,21 +8,15 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Bytes;
 
 use super::*;
-use crate::core::event::Event;
+use crate::core::event::Collect;
 
-/// Collects events.
-#[derive(Default)]
-struct Collect(Vec<Event>);
-
-impl EventSink for Collect {
-    fn emit(&mut self, event: Event) {
-        self.0.push(event);
-    }
+trait Ends {
+    fn ends(&self) -> Vec<End>;
 }
 
-impl Collect {
+impl Ends for Collect {
     fn ends(&self) -> Vec<End> {
-        self.0
+        self.events
             .iter()
             .filter_map(|e| if let EventKind::Ended(end) = &e.kind { Some(end.clone()) } else { None })
             .collect()
@@ -219,7 +213,7 @@ async fn raw_frames_cross_the_wire_byte_exact() {
         assert_eq!((b0, payload.as_slice(), masked), (*first, f.payload.as_ref(), false));
     }
     let crafted =
-        sink.0.iter().filter(|e| matches!(&e.kind, EventKind::Frame(r) if r.dir == Dir::Out)).count();
+        sink.events.iter().filter(|e| matches!(&e.kind, EventKind::Frame(r) if r.dir == Dir::Out)).count();
     assert_eq!(crafted, frames.len(), "each crafted frame is reported even when the tap records none");
 
     // Client side: the same frame, masked.
@@ -257,7 +251,7 @@ async fn pings_with_chosen_payloads_unsolicited_pongs_and_a_close_without_status
     client.close_and_wait(1000, "", &mut cs).await;
     let ss = server_task.await.unwrap();
     assert_eq!(pong, PongMatch::Unmatched, "not one of our sequence-numbered pings");
-    let got = ss.0.iter().find_map(|e| match &e.kind {
+    let got = ss.events.iter().find_map(|e| match &e.kind {
         EventKind::Ping { dir: Dir::In, payload, .. } => Some(payload.clone()),
         _ => None,
     });
