@@ -162,19 +162,9 @@ pub async fn run(
     let mut delayed: VecDeque<(Instant, Data)> = VecDeque::new();
     loop {
         let due = delayed.front().map(|(at, _)| *at);
-        tokio::select! {
-            _ = until(due), if due.is_some() => {
-                if let Some((_, data)) = delayed.pop_front() {
-                    session.send(data, sink);
-                    echoed += 1;
-                    if f.drop_after == Some(echoed) {
-                        session.flushed(CLOSE_TIMEOUT).await;
-                        let totals = session.totals();
-                        session.reset();
-                        return (EchoEnd::Dropped, totals);
-                    }
-                }
-            }
+        // What to echo now: a message that arrived, or one whose delay is over.
+        let echo: Option<Data> = tokio::select! {
+            _ = until(due), if due.is_some() => delayed.pop_front().map(|(_, data)| data),
             _ = stopped(&mut shutdown) => {
                 session.close_and_wait(1001, "server shutting down", sink).await;
                 return (EchoEnd::Shutdown, session.totals());
@@ -188,30 +178,38 @@ pub async fn run(
                 session.close_silently();
                 return (EchoEnd::Idle, totals);
             }
-            _ = tick(&mut pinger) => session.ping(sink),
+            _ = tick(&mut pinger) => {
+                session.ping(sink);
+                None
+            }
             _ = tick(&mut pusher) => {
                 pushed += 1;
                 session.send(Data::Text(Utf8Bytes::from(format!("push {pushed}"))), sink);
+                None
             }
             incoming = session.next(sink) => {
                 idle_at = f.idle_timeout.map(|d| Instant::now() + d);
                 match incoming {
-                    Incoming::Message(data) if f.delay.is_some() => {
-                        delayed.push_back((Instant::now() + f.delay.unwrap_or_default(), data));
-                    }
-                    Incoming::Message(data) => {
-                        session.send(data, sink);
-                        echoed += 1;
-                        if f.drop_after == Some(echoed) {
-                            session.flushed(CLOSE_TIMEOUT).await;
-                            let totals = session.totals();
-                            session.reset();
-                            return (EchoEnd::Dropped, totals);
+                    Incoming::Message(data) => match f.delay {
+                        Some(d) => {
+                            delayed.push_back((Instant::now() + d, data));
+                            None
                         }
-                    }
-                    Incoming::Control | Incoming::Pong(_) => {}
+                        None => Some(data),
+                    },
+                    Incoming::Control | Incoming::Pong(_) => None,
                     Incoming::Ended(end) => return (EchoEnd::Peer(end.result()), session.totals()),
                 }
+            }
+        };
+        if let Some(data) = echo {
+            session.send(data, sink);
+            echoed += 1;
+            if f.drop_after == Some(echoed) {
+                session.flushed(CLOSE_TIMEOUT).await;
+                let totals = session.totals();
+                session.reset();
+                return (EchoEnd::Dropped, totals);
             }
         }
     }
