@@ -62,11 +62,6 @@ impl SocketHandle {
         let _ = socket2::SockRef::from(&self.sock).set_linger(Some(Duration::ZERO));
     }
 
-    /// The duplicate as a standard socket (for options not wrapped here).
-    pub fn sock_ref(&self) -> &std::net::TcpStream {
-        &self.sock
-    }
-
     /// Ends the connection with a TCP FIN in both directions and no close frame, as a
     /// proxy's idle timeout does.
     pub fn shutdown(&self) {

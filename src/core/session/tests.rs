@@ -266,14 +266,13 @@ async fn a_reset_is_told_apart_from_a_fin_and_a_failed_write_is_reported() {
         let (tcp, accepted) = tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
         let (tcp, peer) = (tcp.unwrap(), accepted.unwrap().0);
         let handle = SocketHandle::duplicate(&tcp).unwrap();
+        let own = socket2::SockRef::from(&tcp).try_clone().unwrap();
         let mut s = Session::over(tcp, Side::Client, WebSocketConfig::default(), TAP, Clock::now(), 1).await;
         s.attach_socket(Some(handle));
         let mut sink = Collect::default();
         if write_first {
             // Our own write side shut: the next write fails, and the session says so.
-            socket2::SockRef::from(s.socket().unwrap_or_else(|| unreachable!()).sock_ref())
-                .shutdown(std::net::Shutdown::Write)
-                .unwrap();
+            own.shutdown(std::net::Shutdown::Write).unwrap();
             s.send(Data::Text("x".into()), &mut sink);
             let end = ended(&mut s, &mut sink).await;
             assert_eq!(end.ending, Ending::Reset { on_write: true }, "{end:?}");

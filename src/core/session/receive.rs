@@ -1,0 +1,188 @@
+//! The reading side of a session: what the peer sent, the close handshake as it crossed the
+//! wire (codes the protocol layer would replace are reported as sent), and the typed ending.
+
+use futures_util::StreamExt;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use super::stats::PongMatch;
+use super::wait::until;
+use super::writer::io_ending;
+use super::{parse_seq, Deadline, End, Ending, Incoming, Limit, Session, CLOSE_TIMEOUT};
+use crate::core::event::{CloseInfo, Data, Dir, EventKind, EventSink};
+use crate::core::wire::close;
+
+impl Session {
+    /// Waits for what the peer sends next and reports it. Cancel-safe: the stream's own
+    /// `next`, a notification and a sleep are all it awaits before something is returned.
+    pub async fn next(&mut self, sink: &mut dyn EventSink) -> Incoming {
+        if let Some(end) = &self.end {
+            return Incoming::Ended(end.clone());
+        }
+        if let Some(ending) = self.write_failure() {
+            return self.finish(ending, sink);
+        }
+        let item = tokio::select! {
+            biased;
+            item = self.reader.next() => item,
+            _ = self.shared.failed.notified() => {
+                let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
+                return self.finish(ending, sink);
+            }
+            _ = until(self.close_deadline), if self.close_deadline.is_some() => {
+                self.drain_tap(sink);
+                let ending = match self.violation.take() {
+                    Some(v) => v,
+                    None if self.peer_closed => self.closed_ending(),
+                    None => Ending::TimedOut(Deadline::Close),
+                };
+                return self.finish(ending, sink);
+            }
+        };
+        self.drain_tap(sink);
+        match item {
+            Some(Ok(Message::Text(t))) => self.received_data(Data::Text(t), sink),
+            Some(Ok(Message::Binary(b))) => self.received_data(Data::Binary(b), sink),
+            Some(Ok(Message::Ping(payload))) => {
+                let seq = parse_seq(&payload);
+                self.emit(sink, EventKind::Ping { dir: Dir::In, payload, seq });
+                Incoming::Control
+            }
+            Some(Ok(Message::Pong(payload))) => {
+                let seq = parse_seq(&payload);
+                let matched = self.pings.pong(seq, Instant::now());
+                let (rtt, late) = match matched {
+                    PongMatch::Matched { rtt, .. } => (Some(rtt), false),
+                    PongMatch::Late { .. } => (None, true),
+                    PongMatch::Unmatched => (None, false),
+                };
+                self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late });
+                if let PongMatch::Matched { seq, rtt } = matched {
+                    self.emit(sink, EventKind::Rtt { seq: Some(seq), rtt });
+                }
+                Incoming::Pong(matched)
+            }
+            Some(Ok(Message::Close(frame))) => {
+                self.peer_close(frame, sink);
+                Incoming::Control
+            }
+            Some(Ok(Message::Frame(_))) => Incoming::Control,
+            Some(Err(e)) => {
+                let ending = self.ending_of(e);
+                if let Ending::LocalLimit(_) = ending {
+                    // Our limit, not the peer's fault: say so with 1009 before dropping TCP.
+                    if self.close.is_none() {
+                        self.close(1009, "message too big", sink);
+                    }
+                    self.flushed(CLOSE_TIMEOUT).await;
+                }
+                self.finish(ending, sink)
+            }
+            None => {
+                let ending = self.stream_ended();
+                self.finish(ending, sink)
+            }
+        }
+    }
+
+    /// The peer's close frame: report the code and reason that crossed the wire (the
+    /// protocol layer replaces a code that must not be sent with 1002).
+    fn peer_close(&mut self, frame: Option<CloseFrame>, sink: &mut dyn EventSink) {
+        self.peer_closed = true;
+        let (code, reason, bytes) = match self.wire_close.take() {
+            Some(p) if p.len() >= 2 => {
+                let code = u16::from_be_bytes([p[0], p[1]]);
+                (Some(code), String::from_utf8_lossy(&p[2..]).into_owned(), p)
+            }
+            Some(p) => (None, String::new(), p),
+            None => match frame {
+                Some(f) => (Some(u16::from(f.code)), f.reason.to_string(), Vec::new()),
+                None => (None, String::new(), Vec::new()),
+            },
+        };
+        if let Some(c) = code.filter(|c| !close::sendable(*c)) {
+            self.violation = Some(Ending::Violation {
+                rule: format!(
+                    "close code {c} ({}) must not be sent in a close frame (RFC 6455 §7.4)",
+                    close::name(c)
+                ),
+                bytes,
+            });
+        }
+        let info = CloseInfo { by: self.local.other(), code, reason };
+        let reply = self.close.is_some();
+        if !reply {
+            self.close = Some(info.clone());
+        }
+        self.emit(sink, EventKind::Close { close: info, reply });
+        // Our answer goes out with the next read; then the TCP close may take this long.
+        self.close_deadline = Some(Instant::now() + CLOSE_TIMEOUT);
+    }
+
+    /// The ending of a completed close handshake: who closed first, with what.
+    fn closed_ending(&self) -> Ending {
+        match &self.close {
+            Some(c) => Ending::Closed { code: c.code, reason: c.reason.clone() },
+            None => Ending::Closed { code: None, reason: String::new() },
+        }
+    }
+
+    /// The stream ended (TCP closed, or the protocol layer finished the handshake).
+    fn stream_ended(&mut self) -> Ending {
+        if let Some(v) = self.violation.take() {
+            return v;
+        }
+        if self.peer_closed {
+            return self.closed_ending();
+        }
+        Ending::PeerFin { mid_frame: self.eof_mid_frame }
+    }
+
+    fn ending_of(&mut self, e: WsError) -> Ending {
+        use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+        match e {
+            WsError::ConnectionClosed | WsError::AlreadyClosed => self.stream_ended(),
+            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+                Ending::PeerFin { mid_frame: self.eof_mid_frame }
+            }
+            WsError::Protocol(ProtocolError::InvalidCloseSequence) => Ending::Violation {
+                rule: "a close frame with a 1-byte payload (RFC 6455 §5.5.1)".into(),
+                bytes: self.wire_close.take().unwrap_or_default(),
+            },
+            WsError::Io(io) => io_ending(&io),
+            WsError::Protocol(p) => Ending::Violation { rule: p.to_string(), bytes: Vec::new() },
+            WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+                Ending::LocalLimit(Limit::MessageSize { size, max: max_size })
+            }
+            WsError::Capacity(c) => Ending::Violation { rule: c.to_string(), bytes: Vec::new() },
+            WsError::Utf8(_) => Ending::Violation {
+                rule: "invalid UTF-8 in a text message or close reason (RFC 6455 §8.1)".into(),
+                bytes: self.wire_close.take().unwrap_or_default(),
+            },
+            other => Ending::Violation { rule: other.to_string(), bytes: Vec::new() },
+        }
+    }
+
+    /// Records and reports the ending.
+    fn finish(&mut self, ending: Ending, sink: &mut dyn EventSink) -> Incoming {
+        let party = match &ending {
+            Ending::Closed { .. } => self.close.as_ref().map_or(self.local.other(), |c| c.by),
+            Ending::LocalLimit(_) | Ending::Local => self.local,
+            _ => self.local.other(),
+        };
+        let end = End { ending, party, t: self.clock.elapsed() };
+        self.end = Some(end.clone());
+        self.emit(sink, EventKind::Ended(end.clone()));
+        Incoming::Ended(end)
+    }
+
+    fn received_data(&mut self, data: Data, sink: &mut dyn EventSink) -> Incoming {
+        self.received.messages += 1;
+        self.received.bytes += data.len() as u64;
+        if sink.wants_data() {
+            self.emit(sink, EventKind::Message { dir: Dir::In, data: data.clone() });
+        }
+        Incoming::Message(data)
+    }
+}
