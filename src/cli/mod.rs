@@ -62,7 +62,8 @@ in-process on an ephemeral loopback port).
 
 Exit codes:
   0 success · 1 check failed · 2 usage · 3 connect · 4 TLS · 5 handshake rejected ·
-  6 connection lost after the handshake · 7 timed out · 130 interrupted";
+  6 connection lost or protocol violated after the handshake, or --max-message exceeded ·
+  7 timed out · 130 interrupted";
 
 const INSPECT_AFTER_HELP: &str = "\
 Examples:
