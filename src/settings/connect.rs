@@ -12,6 +12,7 @@ use crate::core::event::Data;
 use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
 use crate::core::session::expect::Expectation;
+use crate::core::wire::close;
 use crate::core::wire::handshake::RequestSpec;
 use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};
 use crate::output::OutputSettings;
@@ -67,15 +68,7 @@ impl ConnectSettings {
             warnings.push("--insecure: the server's certificate is not verified".to_string());
         }
         let tls = tls_options(&args.transport, env);
-        if args.close_reason.len() > 123 {
-            return Err(Error::usage("--close-reason is longer than 123 bytes"));
-        }
-        if matches!(args.close_code, 1004..=1006 | 1015) {
-            return Err(Error::Usage {
-                message: format!("--close-code {} is reserved and must not be sent", args.close_code),
-                hint: Some("use 1000 (normal), 1001 (going away), 1008, 1011, or 3000-4999".into()),
-            });
-        }
+        close::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {
             return Err(Error::usage("--count must be at least 1"));
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{output_settings, parse_header, Env};
 use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
-use crate::core::builtin::echo::EchoFaults;
+use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
 use crate::core::session::expect::Expectation;
 use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};

@@ -120,6 +120,24 @@ async fn close_code_out_of_range_is_refused() {
 }
 
 #[tokio::test]
+async fn close_codes_that_may_not_be_sent_are_refused_everywhere_by_one_rule() {
+    for code in ["1005", "1015", "2000"] {
+        connect("builtin:echo")
+            .args(["--close-code", code, "-x", "a", "-n", "1"])
+            .run()
+            .await
+            .expect_code(2)
+            .expect_stderr_contains(&format!("--close-code {code} "));
+        connect(&format!("builtin:echo?close-code={code}"))
+            .args(["-x", "a", "-n", "1"])
+            .run()
+            .await
+            .expect_code(2);
+        wsdiag(["echo", "--close-after", "1s", "--close-code", code]).run().await.expect_code(2);
+    }
+}
+
+#[tokio::test]
 async fn missing_url_is_a_usage_error() {
     wsdiag(["connect"]).run().await.expect_code(2);
 }

@@ -2,3 +2,4 @@
 
 pub mod echo;
 pub mod echo_server;
+pub mod faults;

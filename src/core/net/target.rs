@@ -1,6 +1,6 @@
 //! Where to connect: a parsed `ws://` / `wss://` URL or the `builtin:echo` pseudo-target.
 
-use crate::core::builtin::echo::EchoFaults;
+use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
 
 /// A connection target with the request-target kept exactly as the user wrote it.

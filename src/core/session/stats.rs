@@ -123,10 +123,6 @@ impl PingTracker {
         gone
     }
 
-    pub fn sent_count(&self) -> u64 {
-        self.sent
-    }
-
     /// Pings still waiting for their pong.
     pub fn outstanding(&self) -> usize {
         self.outstanding.len()

@@ -31,6 +31,23 @@ pub fn sendable(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
+/// Checks a close status wsdiag is asked to send (`--close-code`, `--close-reason`, the
+/// echo faults): the code must be one that may cross the wire (`sendable`) and the reason
+/// must fit a control frame, at most 123 bytes (RFC 6455 §5.5). Errors: a usage error naming
+/// the flag.
+pub fn check_status(code: u16, reason: &str) -> Result<(), crate::core::error::Error> {
+    if !sendable(code) {
+        return Err(crate::core::error::Error::Usage {
+            message: format!("--close-code {code} ({}) must not be sent in a close frame", name(code)),
+            hint: Some("use 1000 (normal), 1001 (going away), 1008, 1011, or 3000-4999".into()),
+        });
+    }
+    if reason.len() > 123 {
+        return Err(crate::core::error::Error::usage("--close-reason is longer than 123 bytes"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -48,6 +65,9 @@ mod tests {
         }
         for bad in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, u16::MAX] {
             assert!(!super::sendable(bad), "{bad}");
+            assert!(super::check_status(bad, "").is_err(), "{bad}");
         }
+        assert!(super::check_status(1000, &"x".repeat(123)).is_ok());
+        assert!(super::check_status(1000, &"x".repeat(124)).is_err());
     }
 }
