@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
@@ -17,12 +16,12 @@ use crate::core::error::Error;
 use crate::core::event::{ConnReport, Data, EventKind, EventSink};
 use crate::core::session::expect::Expectations;
 use crate::core::session::wait::{stopped, tick, ticker, until};
-use crate::core::session::{Clock, Incoming, Session};
+use crate::core::session::{Clock, Incoming, Outgoing, Session};
 use crate::exit::ExitStatus;
 use crate::output::Printer;
 use crate::settings::ListenSettings;
 
-type Inboxes = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Data>>>>;
+type Inboxes = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Outgoing>>>>;
 
 /// What connection handlers tell the controller.
 enum Note {
@@ -53,7 +52,7 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
     let max_accepts = s.once.then_some(1);
     let mut server =
         serve::start(listener, opts, s.server.max_connections, max_accepts, clock, sink.clone(), handler);
-    let mut stdin = spawn_stdin(s.read_stdin, s.binary);
+    let mut stdin = crate::commands::stdin::spawn_lines(s.read_stdin);
     let mut stdin_done = !s.read_stdin;
 
     let mut reports: Vec<ConnReport> = Vec::new();
@@ -96,7 +95,14 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
                 }
             },
             line = stdin.recv(), if !stdin_done => match line {
-                Some(line) => route(line, &inboxes, &clock, &mut sink),
+                Some(line) => {
+                    let data = if s.binary {
+                        Data::Binary(Bytes::from(line))
+                    } else {
+                        Data::Text(Utf8Bytes::from(String::from_utf8_lossy(&line).into_owned()))
+                    };
+                    route(data, &inboxes, &clock, &mut sink)
+                }
                 None => stdin_done = true,
             },
         }
@@ -197,7 +203,7 @@ async fn serve_client(
                 session.close_and_wait(code, reason, sink).await;
                 break Ok(());
             }
-            Some(data) = inbox.recv() => session.send(data, sink),
+            Some(out) = inbox.recv() => session.submit(out, sink),
             _ = tick(&mut pinger) => session.ping(sink),
             incoming = session.next(sink) => match incoming {
                 Incoming::Message(data) => {
@@ -242,7 +248,7 @@ fn route(line: Data, inboxes: &Inboxes, clock: &Clock, sink: &mut dyn EventSink)
     match target {
         Some((id, msg)) => match map.get(&id) {
             Some(tx) => {
-                let _ = tx.send(Data::Text(Utf8Bytes::from(msg)));
+                let _ = tx.send(Outgoing::Data(Data::Text(Utf8Bytes::from(msg))));
             }
             None => {
                 let message = format!("no client {id} is connected; the line was not sent");
@@ -257,39 +263,8 @@ fn route(line: Data, inboxes: &Inboxes, clock: &Clock, sink: &mut dyn EventSink)
                 );
             }
             for tx in map.values() {
-                let _ = tx.send(line.clone());
+                let _ = tx.send(Outgoing::Data(line.clone()));
             }
         }
     }
-}
-
-fn spawn_stdin(read: bool, binary: bool) -> mpsc::Receiver<Data> {
-    let (tx, rx) = mpsc::channel(16);
-    if read {
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(tokio::io::stdin());
-            loop {
-                let mut line = Vec::new();
-                match reader.read_until(b'\n', &mut line).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                }
-                if line.last() == Some(&b'\n') {
-                    line.pop();
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                }
-                let data = if binary {
-                    Data::Binary(Bytes::from(line))
-                } else {
-                    Data::Text(Utf8Bytes::from(String::from_utf8_lossy(&line).into_owned()))
-                };
-                if tx.send(data).await.is_err() {
-                    return;
-                }
-            }
-        });
-    }
-    rx
 }

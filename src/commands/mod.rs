@@ -7,3 +7,4 @@ pub mod handshake_inspect;
 pub mod listen;
 pub mod serve;
 pub mod signals;
+pub mod stdin;

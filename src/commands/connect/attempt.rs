@@ -16,9 +16,9 @@ use crate::core::session::expect::Expectations;
 use crate::core::session::heartbeat::Heartbeat;
 use crate::core::session::stats::{EchoTracker, PongMatch};
 use crate::core::session::wait::{tick, ticker, until};
-use crate::core::session::{Clock, Incoming, Session};
+use crate::core::session::{Clock, Incoming, Outgoing, Session};
 use crate::output::Printer;
-use crate::settings::ConnectSettings;
+use crate::settings::{ConnectSettings, InputFormat};
 
 /// Why an attempt stopped.
 #[derive(Debug)]
@@ -42,7 +42,10 @@ pub struct Carry {
     pub received: u64,
     pub expect: Expectations,
     pub echo: EchoTracker,
-    pub stdin: mpsc::Receiver<Result<Data, Error>>,
+    /// Raw stdin lines, decoded by `--binary`, `--hex` or `--base64` when sent.
+    pub stdin: mpsc::Receiver<Vec<u8>>,
+    /// Stdin lines taken so far (errors name the line).
+    pub stdin_lines: u64,
     pub stdin_done: bool,
     /// Pings sent for --ping-interval/--ping-count (heartbeats not included).
     pub pings_sent: u64,
@@ -59,7 +62,7 @@ pub async fn drive(
 ) -> Stop {
     let (sig_int, sig_term, sig_quit) = signals.parts();
     let p = &s.probe;
-    let mut preamble: VecDeque<Data> = s.messages.iter().cloned().collect();
+    let mut preamble: VecDeque<Outgoing> = s.messages.iter().cloned().map(Outgoing::Data).collect();
     let drained = session.drained_handle();
     let mut wait_deadline: Option<Instant> = None;
     let mut wait_started = false;
@@ -140,12 +143,12 @@ pub async fn drive(
                 Incoming::Control => {}
                 Incoming::Ended(end) => return Stop::Ended(end.result()),
             },
-            item = next_input(&mut preamble, &mut carry.stdin), if !input_done && session.can_queue() => match item {
-                Some(Ok(data)) => {
-                    if p.echo_rtt {
-                        carry.echo.sent(&data, Instant::now());
+            item = next_input(&mut preamble, carry, s.input), if !input_done && session.can_queue() => match item {
+                Some(Ok(out)) => {
+                    if let (true, Outgoing::Data(data)) = (p.echo_rtt, &out) {
+                        carry.echo.sent(data, Instant::now());
                     }
-                    session.send(data, printer);
+                    session.submit(out, printer);
                 }
                 Some(Err(e)) => return Stop::Failed(e),
                 None => carry.stdin_done = true,
@@ -180,7 +183,7 @@ pub async fn drive(
                         }
                     }
                     match &cfg.message {
-                        Some(text) => session.send(Data::Text(Utf8Bytes::from(text.clone())), printer as &mut dyn EventSink),
+                        Some(text) => session.submit(Outgoing::Data(Data::Text(Utf8Bytes::from(text.clone()))), printer),
                         None => session.ping(printer),
                     }
                 }
@@ -189,13 +192,17 @@ pub async fn drive(
     }
 }
 
-/// The next message to send: the preamble first, then stdin lines; None at the end.
+/// The next thing to send: the preamble first, then stdin lines decoded by `format`; None at
+/// the end of input.
 async fn next_input(
-    preamble: &mut VecDeque<Data>,
-    stdin: &mut mpsc::Receiver<Result<Data, Error>>,
-) -> Option<Result<Data, Error>> {
-    match preamble.pop_front() {
-        Some(m) => Some(Ok(m)),
-        None => stdin.recv().await,
+    preamble: &mut VecDeque<Outgoing>,
+    carry: &mut Carry,
+    format: InputFormat,
+) -> Option<Result<Outgoing, Error>> {
+    if let Some(out) = preamble.pop_front() {
+        return Some(Ok(out));
     }
+    let line = carry.stdin.recv().await?;
+    carry.stdin_lines += 1;
+    Some(format.decode(line, &format!("stdin line {}", carry.stdin_lines)).map(Outgoing::Data))
 }

@@ -3,7 +3,6 @@
 //! close, Ctrl-C); with --reconnect, open it again after failures, with backoff.
 
 mod attempt;
-mod input;
 mod verdict;
 
 use std::time::Duration;
@@ -61,7 +60,8 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         received: 0,
         expect: Expectations::new(s.probe.expectations.clone(), s.probe.expect_timeout),
         echo: EchoTracker::default(),
-        stdin: input::spawn_stdin(s.read_stdin, s.input),
+        stdin: crate::commands::stdin::spawn_lines(s.read_stdin),
+        stdin_lines: 0,
         stdin_done: !s.read_stdin,
         pings_sent: 0,
     };
