@@ -104,6 +104,7 @@ pub fn options(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) -> Serve
         headers: s.headers.clone(),
         reject: None,
         tap: s.tap,
+        no_pong: false,
         raw_handle: false,
     }
 }

@@ -141,6 +141,10 @@ pub fn render(p: &mut Printer, ev: &Event) {
                 }
             }
         }
+        // Servers prefix lines with the client's id; a server's pong may be withheld (--no-pong).
+        EventKind::Ping { dir: Dir::In, .. } if v >= 1 && s.prefix_conn => {
+            l.err(&info("Ping from client".into()))
+        }
         EventKind::Ping { dir: Dir::In, .. } if v >= 1 => l.err(&info("Ping from server (answered)".into())),
         EventKind::Close { close, reply } if v >= 1 => l.err(&info(close_line(close, *reply))),
         EventKind::Ended(end) if v >= 1 => l.err(&info(format!("Ended: {}", escape(&end.describe())))),

@@ -81,7 +81,7 @@ impl ConnectSettings {
             tls,
             connect_timeout: args.transport.connect_timeout,
             handshake_timeout: args.transport.handshake_timeout,
-            tap: TapConfig { frames, preview: FRAME_PREVIEW, ignore_pings: false },
+            tap: TapConfig { frames, preview: FRAME_PREVIEW },
             messages,
             read_stdin,
             input,

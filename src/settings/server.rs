@@ -78,7 +78,7 @@ fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Er
         headers,
         tls,
         max_runtime: args.max_runtime,
-        tap: TapConfig { frames, preview: FRAME_PREVIEW, ignore_pings: false },
+        tap: TapConfig { frames, preview: FRAME_PREVIEW },
     })
 }
 

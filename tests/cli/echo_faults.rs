@@ -220,3 +220,18 @@ async fn delay_does_not_stop_pings_or_the_close_handshake() {
         .await;
     out.expect_code(7).expect_stderr_contains("* Close acknowledged by server: 1000 (normal)");
 }
+
+#[tokio::test]
+async fn no_pong_is_a_fault_of_the_server_and_its_tap_records_the_real_ping() {
+    let server = echo_with(&["--no-pong", "-vv"]).await;
+    let out = connect(&server.url())
+        .args(["--ping-count", "1", "--ping-timeout", "300ms", "--no-stdin"])
+        .run()
+        .await;
+    out.expect_code(0);
+    server.wait_for("the ping frame", |_, err| err.contains("<< ping fin=1")).await;
+    let err = server.interrupt().await.stderr;
+    assert!(err.contains("[1] * Ping from client"), "the server's session saw a ping:\n{err}");
+    assert!(!err.contains("<< pong"), "the tap saw the ping as it crossed the wire, not rewritten:\n{err}");
+    assert!(!err.contains(">> pong"), "no pong crossed the wire, so none is recorded:\n{err}");
+}

@@ -86,6 +86,11 @@ async fn a_message_over_max_message_is_our_limit_closed_with_1009() {
         .expect_stderr_contains("--max-message")
         .expect_stderr_contains("Closed by client: 1009");
     assert!(!out.stderr.contains("protocol error"), "our limit is no protocol error of the server:\n{out}");
+    // The server's task logs the close when it gets to read it: wait for that, bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.closes().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     assert_eq!(server.closes(), vec![Some(1009)], "the server must receive a close with 1009\n{out}");
 
     // With no limit the same message is received whole.

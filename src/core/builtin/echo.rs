@@ -21,7 +21,7 @@ impl EchoFaults {
     pub fn apply(&self, opts: &mut ServerOptions) {
         opts.reject = self.reject;
         opts.raw_handle = self.drop_after.is_some() || self.idle_timeout.is_some();
-        opts.tap.ignore_pings = self.no_pong;
+        opts.no_pong = self.no_pong;
     }
 }
 

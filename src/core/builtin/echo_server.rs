@@ -26,7 +26,8 @@ fn options(faults: &EchoFaults) -> ServerOptions {
         subprotocols: faults.subprotocols.clone(),
         headers: Vec::new(),
         reject: None,
-        tap: TapConfig { frames: false, preview: 0, ignore_pings: false },
+        tap: TapConfig { frames: false, preview: 0 },
+        no_pong: false,
         raw_handle: false,
     };
     faults.apply(&mut opts);

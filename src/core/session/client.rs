@@ -15,6 +15,7 @@ use crate::core::net::tls::TlsOptions;
 use crate::core::net::transport::{self, NetStream};
 use crate::core::session::{Clock, Session};
 use crate::core::wire::handshake::{self, RequestSpec};
+use crate::core::wire::pong_filter::PongFilter;
 use crate::core::wire::tap::{drain, Records, Tap, TapConfig, TapRecord};
 
 /// Everything needed to open one client connection.
@@ -150,7 +151,13 @@ pub async fn open(
     };
     timings.upgrade = Some(upgrade_start.elapsed());
     let config = spec.buffers.ws_config();
-    let ws = WebSocketStream::from_partially_read(tap, upgraded.leftover, Role::Client, Some(config)).await;
+    let ws = WebSocketStream::from_partially_read(
+        PongFilter::new(tap, false),
+        upgraded.leftover,
+        Role::Client,
+        Some(config),
+    )
+    .await;
     clock.emit_for(sink, conn, EventKind::Open { subprotocol: upgraded.subprotocol.clone(), timings });
     let mut session = Session::new(ws, tap_rx, spec.tap, *clock, conn, Side::Client);
     session.attach_socket(socket);

@@ -38,6 +38,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::core::event::{CloseInfo, Data, Dir, EventKind, EventSink, FrameRecord, PingStats, Side, Traffic};
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::{AnyStream, NetStream};
+use crate::core::wire::pong_filter::PongFilter;
 use crate::core::wire::tap::{drain, Records, Tap, TapConfig, TapRecord};
 use stats::{PingTracker, PongMatch};
 
@@ -46,7 +47,8 @@ pub use ending::{Deadline, End, Ending, Limit};
 pub use outgoing::{Outgoing, RawFrame};
 use writer::{write_loop, Shared};
 
-type Ws = WebSocketStream<Tap<NetStream>>;
+/// The protocol stream of a session: tungstenite over the `--no-pong` fault layer over the tap.
+pub type Ws = WebSocketStream<PongFilter<Tap<NetStream>>>;
 
 /// Outgoing bytes allowed in the writer's queue before input stops being taken.
 const QUEUE_BYTES: usize = 4 << 20;
@@ -150,7 +152,7 @@ impl Session {
     ) -> Self {
         let (tap, records) = Tap::upgraded(NetStream::Other(Box::new(stream)), tap_cfg);
         let role = if local == Side::Client { Role::Client } else { Role::Server };
-        let ws = WebSocketStream::from_raw_socket(tap, role, Some(config)).await;
+        let ws = WebSocketStream::from_raw_socket(PongFilter::new(tap, false), role, Some(config)).await;
         Session::new(ws, records, tap_cfg, clock, conn, local)
     }
 

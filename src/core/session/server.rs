@@ -16,6 +16,7 @@ use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::NetStream;
 use crate::core::session::upgrade::{self, Policy};
 use crate::core::session::{Clock, Session};
+use crate::core::wire::pong_filter::PongFilter;
 use crate::core::wire::tap::{drain, Tap, TapConfig, TapRecord};
 
 /// How a server treats each connection.
@@ -31,6 +32,9 @@ pub struct ServerOptions {
     /// Refuse every upgrade with this status.
     pub reject: Option<u16>,
     pub tap: TapConfig,
+    /// Do not answer pings (the echo server's `--no-pong`): the pongs the protocol layer
+    /// writes are dropped before the tap, so what is recorded is what crossed the wire.
+    pub no_pong: bool,
     /// Keep a second handle on the socket so the connection can be reset or closed silently.
     pub raw_handle: bool,
 }
@@ -95,8 +99,9 @@ pub async fn accept(
         Err(_) => return Err(Error::HandshakeTimeout { after: opts.handshake_timeout }),
         Ok(r) => r?,
     };
+    let io = PongFilter::new(tap, opts.no_pong);
     let ws =
-        WebSocketStream::from_partially_read(tap, accepted.leftover, Role::Server, Some(opts.ws_config()))
+        WebSocketStream::from_partially_read(io, accepted.leftover, Role::Server, Some(opts.ws_config()))
             .await;
     let selected = accepted.subprotocol;
     timings.upgrade = Some(upgrade_start.elapsed());

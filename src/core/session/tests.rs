@@ -23,7 +23,7 @@ impl Ends for Collect {
     }
 }
 
-const TAP: TapConfig = TapConfig { frames: false, preview: 64, ignore_pings: false };
+const TAP: TapConfig = TapConfig { frames: false, preview: 64 };
 
 async fn session(io: DuplexStream, local: Side, config: WebSocketConfig) -> Session {
     Session::over(io, local, config, TAP, Clock::now(), 7).await

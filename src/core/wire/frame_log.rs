@@ -57,12 +57,12 @@ pub fn opcode_name(opcode: u8) -> &'static str {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Header {
-    fin: bool,
-    rsv: [bool; 3],
-    opcode: u8,
-    mask: Option<[u8; 4]>,
-    len: u64,
+pub(crate) struct Header {
+    pub(crate) fin: bool,
+    pub(crate) rsv: [bool; 3],
+    pub(crate) opcode: u8,
+    pub(crate) mask: Option<[u8; 4]>,
+    pub(crate) len: u64,
 }
 
 #[derive(Debug)]
@@ -93,34 +93,13 @@ impl FrameParser {
 
     /// Feeds bytes in wire order; calls `out` once per frame, as soon as its preview is known.
     pub fn feed(&mut self, data: &[u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
-        self.feed_inner(data, at, out, false);
+        self.feed_inner(data, at, out);
     }
 
-    /// Like `feed`, but turns every ping header into a pong header in place, so the protocol
-    /// layer above sees an unsolicited pong (ignored) instead of a ping it would answer. The
-    /// records keep the original opcode.
-    pub fn feed_ignoring_pings(&mut self, data: &mut [u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
-        for offset in self.feed_inner(data, at, out, true) {
-            data[offset] = (data[offset] & 0xF0) | 0xA;
-        }
-    }
-
-    /// Returns the offsets of ping header bytes in `data` when `find_pings` is set.
-    fn feed_inner(
-        &mut self,
-        mut data: &[u8],
-        at: Instant,
-        out: &mut impl FnMut(FrameRecord),
-        find_pings: bool,
-    ) -> Vec<usize> {
-        let total = data.len();
-        let mut pings = Vec::new();
+    fn feed_inner(&mut self, mut data: &[u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
         while !data.is_empty() {
             match &mut self.state {
                 State::Header { buf, have } => {
-                    if find_pings && *have == 0 && data[0] & 0x0F == 0x9 {
-                        pings.push(total - data.len());
-                    }
                     let need = header_len(&buf[..*have]);
                     let take = (need - *have).min(data.len());
                     buf[*have..*have + take].copy_from_slice(&data[..take]);
@@ -147,7 +126,6 @@ impl FrameParser {
                 }
             }
         }
-        pings
     }
 
     /// Emits the current frame once its preview is complete; returns to header state at its end.
@@ -185,7 +163,8 @@ fn preview_limit(opcode: u8, preview_max: usize) -> usize {
 }
 
 /// Total header length implied by the bytes seen so far (2 until the first two are known).
-fn header_len(seen: &[u8]) -> usize {
+/// The length of a frame header whose first bytes are `seen` (2 until two bytes are known).
+pub(crate) fn header_len(seen: &[u8]) -> usize {
     if seen.len() < 2 {
         return 2;
     }
@@ -198,7 +177,8 @@ fn header_len(seen: &[u8]) -> usize {
     2 + ext + mask
 }
 
-fn parse_header(b: &[u8]) -> Header {
+/// Parses a complete frame header (`header_len` bytes).
+pub(crate) fn parse_header(b: &[u8]) -> Header {
     let (len, mut pos) = match b[1] & 0x7F {
         126 => (u16::from_be_bytes([b[2], b[3]]) as u64, 4),
         127 => (u64::from_be_bytes(b[2..10].try_into().expect("8 bytes")), 10),
@@ -278,25 +258,6 @@ mod tests {
         assert!(whole[1].truncated());
         assert_eq!(whole[2].len, 70_000);
         assert_eq!(whole[3].close_payload(), Some((1008, "policy".to_string())));
-    }
-
-    #[test]
-    fn ping_headers_become_pong_headers_even_when_split() {
-        let mut wire = frame(true, 0x9, Some([1, 2, 3, 4]), b"are you there");
-        wire.extend(frame(true, 0x1, None, b"x"));
-        wire.extend(frame(true, 0x9, None, b""));
-        for chunk in [1, 3, 100] {
-            let mut copy = wire.clone();
-            let mut p = FrameParser::new(Dir::In, 16);
-            let mut seen = Vec::new();
-            for c in copy.chunks_mut(chunk) {
-                p.feed_ignoring_pings(c, Instant::now(), &mut |f| seen.push(f.opcode));
-            }
-            assert_eq!(seen, vec![0x9, 0x1, 0x9], "records keep the ping opcode");
-            let mut after = Vec::new();
-            FrameParser::new(Dir::In, 16).feed(&copy, Instant::now(), &mut |f| after.push(f.opcode));
-            assert_eq!(after, vec![0xA, 0x1, 0xA], "chunk {chunk}");
-        }
     }
 
     #[test]

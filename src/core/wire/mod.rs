@@ -5,5 +5,6 @@ pub mod close;
 pub mod frame_log;
 pub mod handshake;
 pub mod inspect;
+pub mod pong_filter;
 pub mod tap;
 pub mod verdict;

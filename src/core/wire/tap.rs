@@ -83,8 +83,6 @@ pub struct TapConfig {
     pub frames: bool,
     /// Payload bytes kept per data frame.
     pub preview: usize,
-    /// Hide incoming pings from the protocol layer (the echo server's --no-pong).
-    pub ignore_pings: bool,
 }
 
 #[derive(Debug)]
@@ -102,22 +100,6 @@ struct DirTap {
 }
 
 impl DirTap {
-    /// Observes bytes read; with `ignore_pings`, rewrites ping headers in place.
-    fn observe_read(&mut self, data: &mut [u8], cfg: TapConfig, tx: &Sender) {
-        if cfg.ignore_pings {
-            if let Phase::Frames(parser) = &mut self.phase {
-                let emit = cfg.frames;
-                parser.feed_ignoring_pings(data, Instant::now(), &mut |f| {
-                    if emit || f.opcode == 0x8 {
-                        tx.push(TapRecord::Frame(f));
-                    }
-                });
-                return;
-            }
-        }
-        self.observe(data, cfg, tx);
-    }
-
     fn observe(&mut self, mut data: &[u8], cfg: TapConfig, tx: &Sender) {
         let at = Instant::now();
         while !data.is_empty() {
@@ -238,9 +220,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         let before = buf.filled().len();
         let res = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = res {
-            let new = &mut buf.filled_mut()[before..];
+            let new = &buf.filled()[before..];
             if !new.is_empty() {
-                this.reads.observe_read(new, this.cfg, &this.tx);
+                this.reads.observe(new, this.cfg, &this.tx);
             } else if let Phase::Frames(parser) = &this.reads.phase {
                 this.tx.push(TapRecord::Eof { mid_frame: parser.mid_frame() });
             }
@@ -278,7 +260,7 @@ mod tests {
     #[tokio::test]
     async fn splits_heads_from_frames_across_reads() {
         let (client, mut server) = tokio::io::duplex(7);
-        let cfg = TapConfig { frames: true, preview: 32, ignore_pings: false };
+        let cfg = TapConfig { frames: true, preview: 32 };
         let (mut tap, mut rx) = Tap::new(client, cfg);
         let reply =
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi\x88\x02\x03\xe8";
@@ -315,8 +297,7 @@ mod tests {
     #[tokio::test]
     async fn keeps_the_body_of_a_rejection() {
         let (client, mut server) = tokio::io::duplex(64);
-        let (mut tap, mut rx) =
-            Tap::new(client, TapConfig { frames: false, preview: 0, ignore_pings: false });
+        let (mut tap, mut rx) = Tap::new(client, TapConfig { frames: false, preview: 0 });
         server.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope").await.unwrap();
         drop(server);
         let mut all = Vec::new();
