@@ -14,6 +14,7 @@ use tokio::time::timeout_at;
 
 use crate::core::error::Error;
 use crate::core::event::TlsInfo;
+use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
 use crate::core::net::tls::{self, TlsOptions};
 
@@ -42,6 +43,74 @@ impl std::fmt::Debug for NetStream {
             NetStream::Other(_) => "NetStream::Other",
         })
     }
+}
+
+/// How to reach a target: the transport half of opening a connection.
+#[derive(Debug, Clone, Copy)]
+pub struct DialSpec<'a> {
+    pub tls: &'a TlsOptions,
+    /// Bound on DNS plus TCP connect.
+    pub connect_timeout: Duration,
+    /// Bound on the TLS handshake plus the upgrade, counted from the TCP connect.
+    pub handshake_timeout: Duration,
+    /// TCP keepalive probes after this much idle time.
+    pub tcp_keepalive: Option<Duration>,
+    /// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged.
+    pub tcp_user_timeout: Option<Duration>,
+}
+
+/// A phase of dialing, reported as it completes.
+#[derive(Debug, Clone)]
+pub enum Phase {
+    /// The host name was resolved (not reported for IP literals).
+    Resolved { addrs: Vec<SocketAddr>, took: Duration },
+    /// TCP connected to `addr`.
+    Connected { addr: SocketAddr, took: Duration },
+    /// TLS is up.
+    Tls(TlsInfo),
+}
+
+/// A byte stream to the target, ready for the upgrade.
+#[derive(Debug)]
+pub struct Dialed {
+    pub stream: NetStream,
+    /// A second handle on the TCP socket.
+    pub socket: Option<SocketHandle>,
+    /// When the upgrade must be done (`handshake_timeout` after the TCP connect).
+    pub handshake_deadline: Instant,
+}
+
+/// DNS, TCP (tuned) and TLS for `target`, each phase bounded and reported to `phase` as it
+/// completes; `recorder` keeps the certificate chain and verification result, also when TLS
+/// fails. The one way `connect` and `handshake-inspect` reach a server.
+pub async fn dial(
+    target: &Target,
+    spec: &DialSpec<'_>,
+    recorder: Option<tls::CertRecorder>,
+    phase: &mut dyn FnMut(Phase),
+) -> Result<Dialed, Error> {
+    let connect_deadline = Instant::now() + spec.connect_timeout;
+    let (addrs, dns) = resolve(target, connect_deadline, spec.connect_timeout).await?;
+    if let Some(took) = dns {
+        phase(Phase::Resolved { addrs: addrs.clone(), took });
+    }
+    let tcp_start = Instant::now();
+    let tcp = connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout).await?;
+    let took = tcp_start.elapsed();
+    tune(&tcp, spec.tcp_keepalive, spec.tcp_user_timeout)?;
+    let socket = SocketHandle::duplicate(&tcp);
+    let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
+    phase(Phase::Connected { addr, took });
+    let handshake_deadline = Instant::now() + spec.handshake_timeout;
+    let stream = if target.tls {
+        let (stream, info) =
+            connect_tls(tcp, target, spec.tls, handshake_deadline, spec.handshake_timeout, recorder).await?;
+        phase(Phase::Tls(info));
+        stream
+    } else {
+        NetStream::Plain(tcp)
+    };
+    Ok(Dialed { stream, socket, handshake_deadline })
 }
 
 /// Resolves `target.host` (skipped for IP literals) within the deadline.

@@ -9,10 +9,9 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, FrameRecord, Side, Timings};
-use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
 use crate::core::net::tls::TlsOptions;
-use crate::core::net::transport::{self, NetStream};
+use crate::core::net::transport::{self, DialSpec, Phase};
 use crate::core::session::{Clock, Session};
 use crate::core::wire::handshake::{self, RequestSpec};
 use crate::core::wire::pong_filter::PongFilter;
@@ -87,36 +86,32 @@ pub async fn open(
 ) -> Result<Session, Error> {
     let mut timings = Timings::default();
     let target = &spec.target;
-    let connect_deadline = Instant::now() + spec.connect_timeout;
-    let (addrs, dns) = transport::resolve(target, connect_deadline, spec.connect_timeout).await?;
-    timings.dns = dns;
-    if let Some(took) = dns {
-        clock.emit_for(
-            sink,
-            conn,
-            EventKind::Resolved { host: target.host.clone(), addrs: addrs.clone(), took },
-        );
-    }
-    let tcp_start = Instant::now();
-    let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout).await?;
-    let took = tcp_start.elapsed();
-    timings.tcp = Some(took);
-    transport::tune(&tcp, spec.tcp_keepalive, spec.tcp_user_timeout)?;
-    let socket = SocketHandle::duplicate(&tcp);
-    let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
-    clock.emit_for(sink, conn, EventKind::TcpConnected { addr, took });
-
-    let handshake_deadline = Instant::now() + spec.handshake_timeout;
-    let stream = if target.tls {
-        let (stream, info) =
-            transport::connect_tls(tcp, target, &spec.tls, handshake_deadline, spec.handshake_timeout, None)
-                .await?;
-        timings.tls = Some(info.took);
-        clock.emit_for(sink, conn, EventKind::Tls(info));
-        stream
-    } else {
-        NetStream::Plain(tcp)
+    let dial = DialSpec {
+        tls: &spec.tls,
+        connect_timeout: spec.connect_timeout,
+        handshake_timeout: spec.handshake_timeout,
+        tcp_keepalive: spec.tcp_keepalive,
+        tcp_user_timeout: spec.tcp_user_timeout,
     };
+    let dialed = transport::dial(target, &dial, None, &mut |phase| {
+        let kind = match phase {
+            Phase::Resolved { addrs, took } => {
+                timings.dns = Some(took);
+                EventKind::Resolved { host: target.host.clone(), addrs, took }
+            }
+            Phase::Connected { addr, took } => {
+                timings.tcp = Some(took);
+                EventKind::TcpConnected { addr, took }
+            }
+            Phase::Tls(info) => {
+                timings.tls = Some(info.took);
+                EventKind::Tls(info)
+            }
+        };
+        clock.emit_for(sink, conn, kind);
+    })
+    .await?;
+    let (stream, socket, handshake_deadline) = (dialed.stream, dialed.socket, dialed.handshake_deadline);
 
     let (mut tap, mut tap_rx) = Tap::new(stream, spec.tap);
     let key = spec.key.clone().unwrap_or_else(handshake::generate_key);

@@ -19,7 +19,7 @@ use crate::core::event::TlsInfo;
 use crate::core::net::certs::{self, CertFacts};
 use crate::core::net::target::Target;
 use crate::core::net::tls::{CertRecorder, TlsOptions};
-use crate::core::net::transport::{self, NetStream};
+use crate::core::net::transport::{self, DialSpec, NetStream, Phase};
 use crate::core::session::CLOSE_TIMEOUT;
 use crate::core::wire::handshake::{self, RequestSpec, Response};
 use crate::core::wire::verdict::{self, Check, Offer};
@@ -137,48 +137,41 @@ pub async fn inspect(target: &Target, spec: &InspectSpec) -> Hop {
 
 async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), Error> {
     let start = Instant::now();
-    let connect_deadline = start + spec.connect_timeout;
-    let (addrs, dns) = transport::resolve(target, connect_deadline, spec.connect_timeout).await?;
-    hop.timings.dns = dns.map(|_| start.elapsed());
-    let tcp = transport::connect_tcp(&target.host, &addrs, connect_deadline, spec.connect_timeout).await?;
-    hop.timings.tcp = Some(start.elapsed());
-    hop.addr = tcp.peer_addr().ok();
-
-    let deadline = Instant::now() + spec.handshake_timeout;
-    let mut stream = if target.tls {
-        let recorder: CertRecorder = Arc::new(Mutex::new(Default::default()));
-        let result = transport::connect_tls(
-            tcp,
-            target,
-            &spec.tls,
-            deadline,
-            spec.handshake_timeout,
-            Some(recorder.clone()),
-        )
+    let recorder: CertRecorder = Arc::new(Mutex::new(Default::default()));
+    let dial = DialSpec {
+        tls: &spec.tls,
+        connect_timeout: spec.connect_timeout,
+        handshake_timeout: spec.handshake_timeout,
+        tcp_keepalive: None,
+        tcp_user_timeout: None,
+    };
+    let mut tls_info = None;
+    let dialed =
+        transport::dial(target, &dial, target.tls.then(|| recorder.clone()), &mut |phase| match phase {
+            Phase::Resolved { .. } => hop.timings.dns = Some(start.elapsed()),
+            Phase::Connected { addr, .. } => {
+                hop.timings.tcp = Some(start.elapsed());
+                hop.addr = Some(addr);
+            }
+            Phase::Tls(info) => {
+                hop.timings.tls = Some(start.elapsed());
+                tls_info = Some(info);
+            }
+        })
         .await;
+    // TLS was tried once TCP connected: its facts count, also when it failed.
+    if target.tls && hop.addr.is_some() {
         let record = recorder.lock().map(|r| r.clone()).unwrap_or_default();
-        let mut facts = TlsFacts {
-            info: None,
+        hop.tls = Some(TlsFacts {
+            info: tls_info,
             certs: certs::facts(&record.chain),
             verify_failure: record.failure,
             verified: record.checked,
             insecure: spec.tls.insecure,
-        };
-        match result {
-            Ok((stream, info)) => {
-                hop.timings.tls = Some(start.elapsed());
-                facts.info = Some(info);
-                hop.tls = Some(facts);
-                stream
-            }
-            Err(e) => {
-                hop.tls = Some(facts);
-                return Err(e);
-            }
-        }
-    } else {
-        NetStream::Plain(tcp)
-    };
+        });
+    }
+    let dialed = dialed?;
+    let (mut stream, deadline) = (dialed.stream, dialed.handshake_deadline);
 
     hop.request = handshake::build_request(target, &spec.request, &spec.key);
     let exchange = async {
