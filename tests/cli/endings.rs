@@ -117,3 +117,18 @@ async fn a_reset_and_a_fin_are_told_apart_in_json_and_verbose_output() {
     out.expect_code(6)
         .expect_stderr_contains("* Ended: the server closed the TCP connection without a close frame (1006)");
 }
+
+#[tokio::test]
+async fn dead_heartbeats_end_the_connection_with_a_pong_deadline() {
+    let out =
+        connect("builtin:echo?no-pong").args(["--heartbeat", "100ms", "--json", "--no-stdin"]).run().await;
+    out.expect_code(7);
+    let lines = json_lines(&out);
+    let end = lines.iter().find(|l| l["type"] == "end").unwrap_or_else(|| panic!("no end event\n{out}"));
+    assert_eq!(
+        (end["ending"].as_str(), end["deadline"].as_str()),
+        (Some("timed_out"), Some("pong")),
+        "{end}"
+    );
+    assert_eq!(end["party"], "server", "{end}");
+}

@@ -16,7 +16,7 @@ use crate::core::session::expect::Expectations;
 use crate::core::session::heartbeat::Heartbeat;
 use crate::core::session::stats::{EchoTracker, PongMatch};
 use crate::core::session::wait::{tick, ticker, until};
-use crate::core::session::{Clock, Incoming, Outgoing, Session};
+use crate::core::session::{Clock, Deadline, Ending, Incoming, Outgoing, Session};
 use crate::output::Printer;
 use crate::settings::{ConnectSettings, InputFormat};
 
@@ -174,6 +174,7 @@ pub async fn drive(
                         Err(dead) => {
                             let missed = EventKind::HeartbeatMissed { misses: dead.misses, limit: b.limit() };
                             clock.emit(printer, missed);
+                            session.abandon(Ending::TimedOut(Deadline::Pong), printer);
                             let error = Error::HeartbeatDead { misses: dead.misses, silent_for: dead.silent_for };
                             return Stop::Failed(error);
                         }

@@ -84,7 +84,7 @@ pub async fn run(
             }
             _ = until(idle_at) => {
                 let totals = session.totals();
-                session.close_silently();
+                session.close_silently(sink);
                 return (EchoEnd::Idle, totals);
             }
             _ = tick(&mut pinger) => {
@@ -117,7 +117,7 @@ pub async fn run(
             if f.drop_after == Some(echoed) {
                 session.flushed(CLOSE_TIMEOUT).await;
                 let totals = session.totals();
-                session.reset();
+                session.reset(sink);
                 return (EchoEnd::Dropped, totals);
             }
         }

@@ -82,6 +82,8 @@ pub enum Incoming {
 pub struct Session {
     reader: SplitStream<Ws>,
     writer: tmpsc::UnboundedSender<Message>,
+    /// Aborted with the session, so a peer that stops reading cannot keep the socket open.
+    writer_task: tokio::task::JoinHandle<()>,
     shared: Arc<Shared>,
     tap: Records,
     tap_cfg: TapConfig,
@@ -102,7 +104,7 @@ pub struct Session {
     /// The payload of the peer's last close frame as the tap saw it.
     wire_close: Option<Vec<u8>>,
     /// A rule the peer broke while the closing handshake goes on (e.g. a bad close code).
-    violation: Option<Ending>,
+    violation: Option<(Ending, Duration)>,
     /// The tap saw the peer's FIN inside a frame.
     eof_mid_frame: bool,
     end: Option<End>,
@@ -115,10 +117,11 @@ impl Session {
         let (sink, reader) = ws.split();
         let (writer, rx) = tmpsc::unbounded_channel();
         let shared = Arc::new(Shared::default());
-        tokio::spawn(write_loop(sink, rx, shared.clone()));
+        let writer_task = tokio::spawn(write_loop(sink, rx, shared.clone()));
         Session {
             reader,
             writer,
+            writer_task,
             shared,
             tap,
             tap_cfg,
@@ -176,20 +179,34 @@ impl Session {
         self.socket.as_ref()
     }
 
-    /// Ends the connection with a TCP reset (SO_LINGER 0), no close frame.
-    pub fn reset(self) {
+    /// Ends the connection with a TCP reset (SO_LINGER 0), no close frame; reports the
+    /// `Local` ending.
+    pub fn reset(mut self, sink: &mut dyn EventSink) {
         if let Some(s) = &self.socket {
             s.reset();
         }
-        drop(self);
+        self.abandon(Ending::Local, sink);
     }
 
-    /// Ends the connection with a TCP FIN and no close frame, like a proxy's idle timeout.
-    pub fn close_silently(self) {
+    /// Ends the connection with a TCP FIN and no close frame, like a proxy's idle timeout;
+    /// reports the `Local` ending.
+    pub fn close_silently(mut self, sink: &mut dyn EventSink) {
         if let Some(s) = &self.socket {
             s.shutdown();
         }
-        drop(self);
+        self.abandon(Ending::Local, sink);
+    }
+
+    /// Ends the session for a reason the driver found (for example `TimedOut(Pong)` when
+    /// heartbeats went unanswered) and reports it, unless it had already ended.
+    pub fn abandon(&mut self, ending: Ending, sink: &mut dyn EventSink) -> End {
+        match self.end.clone() {
+            Some(end) => end,
+            None => match self.finish(ending, sink) {
+                Incoming::Ended(end) => end,
+                _ => unreachable!("finish always ends"),
+            },
+        }
     }
 
     fn emit(&self, sink: &mut dyn EventSink, kind: EventKind) {
@@ -379,6 +396,12 @@ impl Session {
 
     pub fn ping_stats(&self) -> PingStats {
         self.pings.stats()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.writer_task.abort();
     }
 }
 

@@ -1,7 +1,7 @@
 //! The reading side of a session: what the peer sent, the close handshake as it crossed the
 //! wire (codes the protocol layer would replace are reported as sent), and the typed ending.
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -10,35 +10,36 @@ use super::stats::PongMatch;
 use super::wait::until;
 use super::writer::io_ending;
 use super::{parse_seq, Deadline, End, Ending, Incoming, Limit, Session, CLOSE_TIMEOUT};
-use crate::core::event::{CloseInfo, Data, Dir, EventKind, EventSink};
+use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, EventSink};
 use crate::core::wire::close;
 
 impl Session {
     /// Waits for what the peer sends next and reports it. Cancel-safe: the stream's own
-    /// `next`, a notification and a sleep are all it awaits before something is returned.
+    /// `next`, a notification and a sleep are all it awaits before something is returned,
+    /// and an ending is recorded before anything else is awaited.
     pub async fn next(&mut self, sink: &mut dyn EventSink) -> Incoming {
         if let Some(end) = &self.end {
             return Incoming::Ended(end.clone());
         }
-        if let Some(ending) = self.write_failure() {
-            return self.finish(ending, sink);
+        // A peer that keeps sending must not keep the closing handshake open past its bound.
+        if self.close_deadline.is_some_and(|d| Instant::now() >= d) {
+            return self.close_deadline_passed(sink);
         }
-        let item = tokio::select! {
-            biased;
-            item = self.reader.next() => item,
-            _ = self.shared.failed.notified() => {
-                let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
-                return self.finish(ending, sink);
-            }
-            _ = until(self.close_deadline), if self.close_deadline.is_some() => {
-                self.drain_tap(sink);
-                let ending = match self.violation.take() {
-                    Some(v) => v,
-                    None if self.peer_closed => self.closed_ending(),
-                    None => Ending::TimedOut(Deadline::Close),
-                };
-                return self.finish(ending, sink);
-            }
+        let item = match self.write_failure() {
+            // What had already arrived comes first; then the failed write ends the session.
+            Some(ending) => match self.reader.next().now_or_never() {
+                Some(item) => item,
+                None => return self.finish(ending, sink),
+            },
+            None => tokio::select! {
+                biased;
+                item = self.reader.next() => item,
+                _ = self.shared.failed.notified() => {
+                    let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
+                    return self.finish(ending, sink);
+                }
+                _ = until(self.close_deadline) => return self.close_deadline_passed(sink),
+            },
         };
         self.drain_tap(sink);
         match item {
@@ -70,20 +71,30 @@ impl Session {
             Some(Ok(Message::Frame(_))) => Incoming::Control,
             Some(Err(e)) => {
                 let ending = self.ending_of(e);
-                if let Ending::LocalLimit(_) = ending {
+                let limit = matches!(ending, Ending::LocalLimit(_));
+                if limit && self.close.is_none() {
                     // Our limit, not the peer's fault: say so with 1009 before dropping TCP.
-                    if self.close.is_none() {
-                        self.close(1009, "message too big", sink);
-                    }
+                    self.close(1009, "message too big", sink);
+                }
+                // Recorded before the wait, so a cancelled wait loses nothing.
+                let ended = self.finish(ending, sink);
+                if limit {
                     self.flushed(CLOSE_TIMEOUT).await;
                 }
-                self.finish(ending, sink)
+                ended
             }
             None => {
                 let ending = self.stream_ended();
                 self.finish(ending, sink)
             }
         }
+    }
+
+    /// The close deadline passed: the handshake is over as far as it got.
+    fn close_deadline_passed(&mut self, sink: &mut dyn EventSink) -> Incoming {
+        self.drain_tap(sink);
+        let ending = if self.peer_closed { self.closed_ending() } else { Ending::TimedOut(Deadline::Close) };
+        self.finish(ending, sink)
     }
 
     /// The peer's close frame: report the code and reason that crossed the wire (the
@@ -102,13 +113,17 @@ impl Session {
             },
         };
         if let Some(c) = code.filter(|c| !close::sendable(*c)) {
-            self.violation = Some(Ending::Violation {
-                rule: format!(
-                    "close code {c} ({}) must not be sent in a close frame (RFC 6455 §7.4)",
-                    close::name(c)
-                ),
-                bytes,
-            });
+            let seen = self.clock.elapsed();
+            self.violation = Some((
+                Ending::Violation {
+                    rule: format!(
+                        "close code {c} ({}) must not be sent in a close frame (RFC 6455 §7.4)",
+                        close::name(c)
+                    ),
+                    bytes,
+                },
+                seen,
+            ));
         }
         let info = CloseInfo { by: self.local.other(), code, reason };
         let reply = self.close.is_some();
@@ -130,9 +145,6 @@ impl Session {
 
     /// The stream ended (TCP closed, or the protocol layer finished the handshake).
     fn stream_ended(&mut self) -> Ending {
-        if let Some(v) = self.violation.take() {
-            return v;
-        }
         if self.peer_closed {
             return self.closed_ending();
         }
@@ -150,6 +162,8 @@ impl Session {
                 rule: "a close frame with a 1-byte payload (RFC 6455 §5.5.1)".into(),
                 bytes: self.wire_close.take().unwrap_or_default(),
             },
+            // TLS without close_notify ends like this: after a close handshake, that is its end.
+            WsError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => self.stream_ended(),
             WsError::Io(io) => io_ending(&io),
             WsError::Protocol(p) => Ending::Violation { rule: p.to_string(), bytes: Vec::new() },
             WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
@@ -164,16 +178,22 @@ impl Session {
         }
     }
 
-    /// Records and reports the ending.
-    fn finish(&mut self, ending: Ending, sink: &mut dyn EventSink) -> Incoming {
+    /// Records and reports the ending. A violation seen earlier (while the closing handshake
+    /// went on) is the ending, with the time it was seen.
+    pub(super) fn finish(&mut self, ending: Ending, sink: &mut dyn EventSink) -> Incoming {
+        let (ending, t) = match self.violation.take() {
+            Some((v, seen)) => (v, seen),
+            None => (ending, self.clock.elapsed()),
+        };
         let party = match &ending {
             Ending::Closed { .. } => self.close.as_ref().map_or(self.local.other(), |c| c.by),
             Ending::LocalLimit(_) | Ending::Local => self.local,
             _ => self.local.other(),
         };
-        let end = End { ending, party, t: self.clock.elapsed() };
+        let end = End { ending, party, t };
         self.end = Some(end.clone());
-        self.emit(sink, EventKind::Ended(end.clone()));
+        // Stamped with the time the ending was seen.
+        sink.emit(Event { t: end.t, conn: self.conn, kind: EventKind::Ended(end.clone()) });
         Incoming::Ended(end)
     }
 

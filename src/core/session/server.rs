@@ -84,13 +84,18 @@ pub async fn accept(
     let upgrade_start = Instant::now();
     let policy = Policy { reject: opts.reject, subprotocols: &opts.subprotocols, headers: &opts.headers };
     let result = timeout_at(deadline, upgrade::answer(&mut tap, policy)).await;
+    // Frames that came with the request go to the session, like any later frame.
+    let mut early_frames = Vec::new();
     for rec in drain(&mut tap_rx) {
         let kind = match rec {
             TapRecord::Head { dir: Dir::In, raw, .. } => EventKind::HandshakeRequest { dir: Dir::In, raw },
             TapRecord::Head { raw, .. } => {
                 EventKind::HandshakeResponse { dir: Dir::Out, raw, body: Vec::new() }
             }
-            TapRecord::Frame(f) => EventKind::Frame(f),
+            TapRecord::Frame(f) => {
+                early_frames.push(f);
+                continue;
+            }
             TapRecord::Body { .. } | TapRecord::Eof { .. } => continue,
         };
         clock.emit_for(sink, conn, kind);
@@ -108,5 +113,8 @@ pub async fn accept(
     clock.emit_for(sink, conn, EventKind::Open { subprotocol: selected.clone(), timings });
     let mut session = Session::new(ws, tap_rx, opts.tap, *clock, conn, Side::Server);
     session.attach_socket(socket);
+    for f in early_frames {
+        session.observe_frame(f, sink);
+    }
     Ok(session)
 }

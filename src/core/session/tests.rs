@@ -285,3 +285,28 @@ async fn a_reset_is_told_apart_from_a_fin_and_a_failed_write_is_reported() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_that_keeps_sending_cannot_hold_the_closing_handshake_open() {
+    let (mut s, mut peer) = raw(Side::Client, WebSocketConfig::default()).await;
+    let mut sink = Collect::default();
+    s.close(1000, "", &mut sink);
+    for _ in 0..50 {
+        peer.write_all(&[0x81, 0x01, b'x']).await.unwrap();
+    }
+    // Data is still waiting to be read when the close timeout has passed.
+    tokio::time::advance(CLOSE_TIMEOUT + Duration::from_millis(1)).await;
+    match s.next(&mut sink).await {
+        Incoming::Ended(end) => assert_eq!(end.ending, Ending::TimedOut(Deadline::Close)),
+        other => panic!("the close deadline must win over waiting data: {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_violation_is_stamped_when_it_was_seen_not_when_tcp_closed() {
+    let (mut s, mut peer) = raw(Side::Client, WebSocketConfig::default()).await;
+    peer.write_all(&[0x88, 0x02, 0x03, 0xE7]).await.unwrap();
+    let end = ended(&mut s, &mut Collect::default()).await;
+    assert!(matches!(end.ending, Ending::Violation { .. }), "{end:?}");
+    assert!(end.t < CLOSE_TIMEOUT, "seen at once, reported after the TCP close wait: {:?}", end.t);
+}

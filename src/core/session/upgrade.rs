@@ -115,6 +115,9 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<(String, Option<String>), R
     if req.version != Some(1) {
         return Err(refuse(400, "a WebSocket upgrade needs HTTP/1.1\n"));
     }
+    if values("host").len() != 1 {
+        return Err(refuse(400, "the request needs one Host header\n"));
+    }
     if !has_token("upgrade", "websocket") {
         let mut r = refuse(426, "this is a WebSocket endpoint: send Upgrade: websocket\n");
         r.headers = vec![("upgrade", "websocket".into()), ("connection", "Upgrade".into())];
@@ -213,6 +216,8 @@ mod tests {
     fn refusals_follow_rfc_6455_4_2_2() {
         assert_eq!(status(OK), Ok(()));
         assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), Err(426), "a plain GET");
+        assert_eq!(status(&OK.replace("Host: a\r\n", "")), Err(400), "no Host");
+        assert_eq!(status(&OK.replace("\r\n", "\n")), Ok(()), "bare LF line ends");
         assert_eq!(status(&OK.replace("Version: 13", "Version: 8")), Err(426));
         assert_eq!(status(&OK.replace("Sec-WebSocket-Version: 13\r\n", "")), Err(426));
         assert_eq!(status(&OK.replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "")), Err(400));

@@ -170,8 +170,19 @@ fn next_phase(head: &[u8], dir: Dir, cfg: TapConfig) -> Phase {
     }
 }
 
+/// The end of an HTTP head: after the first empty line, CRLF or bare LF (RFC 9112 §2.2 lets a
+/// recipient accept a bare LF as a line end).
 pub fn find_head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+    let mut i = 0;
+    while let Some(p) = buf[i..].iter().position(|&b| b == b'\n') {
+        let at = i + p;
+        match buf.get(at + 1) {
+            Some(b'\n') => return Some(at + 2),
+            Some(b'\r') if buf.get(at + 2) == Some(&b'\n') => return Some(at + 3),
+            _ => i = at + 1,
+        }
+    }
+    None
 }
 
 /// Wraps a stream and records both directions into a channel.
@@ -224,6 +235,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
             if !new.is_empty() {
                 this.reads.observe(new, this.cfg, &this.tx);
             } else if let Phase::Frames(parser) = &this.reads.phase {
+                this.tx.push(TapRecord::Eof { mid_frame: parser.mid_frame() });
+            }
+        } else if let (Poll::Ready(Err(e)), Phase::Frames(parser)) = (&res, &this.reads.phase) {
+            // TLS reports a TCP close without close_notify as an error, not as end of stream.
+            if e.kind() == io::ErrorKind::UnexpectedEof {
                 this.tx.push(TapRecord::Eof { mid_frame: parser.mid_frame() });
             }
         }
@@ -292,6 +308,13 @@ mod tests {
             })
             .collect();
         assert_eq!(frames, vec![(1, b"hi".to_vec()), (8, vec![0x03, 0xe8])]);
+    }
+
+    #[test]
+    fn a_head_ends_at_the_first_empty_line_crlf_or_bare_lf() {
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r\nrest"), Some(24));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\nA: b\n\nrest"), Some(21));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n"), None);
     }
 
     #[tokio::test]
