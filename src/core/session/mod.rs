@@ -82,7 +82,8 @@ pub enum Incoming {
 pub struct Session {
     reader: SplitStream<Ws>,
     writer: tmpsc::UnboundedSender<Message>,
-    /// Aborted with the session, so a peer that stops reading cannot keep the socket open.
+    /// Aborted `CLOSE_TIMEOUT` after the session is dropped, so a peer that stops reading
+    /// cannot keep the socket open.
     writer_task: tokio::task::JoinHandle<()>,
     shared: Arc<Shared>,
     tap: Records,
@@ -400,8 +401,19 @@ impl Session {
 }
 
 impl Drop for Session {
+    /// The writer finishes what was queued (an echo written just before a peer's protocol
+    /// error still goes out), but a peer that stops reading holds it at most `CLOSE_TIMEOUT`.
     fn drop(&mut self) {
-        self.writer_task.abort();
+        let task = self.writer_task.abort_handle();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    tokio::time::sleep(CLOSE_TIMEOUT).await;
+                    task.abort();
+                });
+            }
+            Err(_) => task.abort(),
+        }
     }
 }
 
