@@ -73,7 +73,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__connect)
-            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --help --version"
+            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,7 +255,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__echo)
-            opts="-p -b -s -H -v -h -V --port --bind --max-connections --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --verbose --frames --json --color --show-secrets --help --version"
+            opts="-p -b -s -H -v -h -V --port --bind --max-connections --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -559,7 +559,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__listen)
-            opts="-p -b -s -H -n -v -h -V --port --bind --max-connections --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --once --count --expect --expect-timeout --binary --no-stdin --ping-interval --verbose --frames --json --color --show-secrets --help --version"
+            opts="-p -b -s -H -n -v -h -V --port --bind --max-connections --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod core;
 pub mod exit;
 pub mod output;
+pub mod repl;
 pub mod settings;
 
 use cli::{Cli, Command};
@@ -116,6 +117,7 @@ fn not_built(name: &str) -> ExitStatus {
             json: false,
             color: cli::ColorChoice::Never,
             show_secrets: false,
+            timestamps: false,
         },
         &Env::default(),
         false,

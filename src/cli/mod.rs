@@ -162,6 +162,9 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub no_stdin: bool,
 
+    #[command(flatten)]
+    pub repl: ReplArgs,
+
     /// Exit after N messages have been received
     #[arg(short = 'n', long, value_name = "N")]
     pub count: Option<u64>,
@@ -282,6 +285,26 @@ pub struct OutputArgs {
     /// Show Authorization, Cookie and similar header values instead of masking them
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Start each human output line with the time (UTC, HH:MM:SS.mmm); always on in the REPL
+    #[arg(long)]
+    pub timestamps: bool,
+}
+
+/// How stdin is read: the REPL on a terminal, commands or messages on a pipe.
+#[derive(Debug, Args)]
+pub struct ReplArgs {
+    /// Stdin lines are REPL commands (/ping, /raw, /close …), not messages, also on a pipe
+    #[arg(long)]
+    pub commands: bool,
+
+    /// With --commands, a malformed command is reported and skipped instead of ending the run (exit 2)
+    #[arg(long, requires = "commands")]
+    pub keep_going: bool,
+
+    /// Do not read or write the REPL's history file ($XDG_STATE_HOME/wsdiag/history)
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -169,6 +169,9 @@ pub struct ListenArgs {
     #[arg(long)]
     pub no_stdin: bool,
 
+    #[command(flatten)]
+    pub repl: super::ReplArgs,
+
     /// Ping each client every DUR and print each round-trip time
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub ping_interval: Option<Duration>,

@@ -27,13 +27,24 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     fn out(&mut self, line: &str) {
-        let line = format!("{}{line}", self.prefix);
-        self.p.out_line(&line);
+        for part in line.split('\n') {
+            let part = format!("{}{}{part}", self.stamp(), self.prefix);
+            self.p.out_line(&part);
+        }
     }
 
     fn err(&mut self, line: &str) {
-        let line = format!("{}{line}", self.prefix);
+        let line = format!("{}{}{line}", self.stamp(), self.prefix);
         self.p.err_line(&line);
+    }
+
+    /// `HH:MM:SS.mmm ` (UTC) with `--timestamps` and in the REPL.
+    fn stamp(&self) -> String {
+        if !self.p.settings().timestamps {
+            return String::new();
+        }
+        let now = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+        format!("{} ", now.get(11..23).unwrap_or_default())
     }
 }
 
@@ -54,12 +65,18 @@ pub fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::Accepted { peer } if v >= 1 => l.err(&info(format!("Accepted {peer}"))),
         EventKind::Disconnected(r) => l.err(&info(disconnected_line(r))),
-        EventKind::Message { dir: Dir::In, data } if s.show_messages => {
-            let line = match data {
-                Data::Text(t) => escape(t),
-                Data::Binary(b) => hex(b),
+        EventKind::Message { dir, data } if s.repl => {
+            // Both directions, marked and colored, each line escaped.
+            let (mark, color): (&str, fn(colored::ColoredString) -> colored::ColoredString) = match dir {
+                Dir::In => ("< ", |t| t.green()),
+                Dir::Out => ("> ", |t| t.cyan()),
             };
-            l.out(&line);
+            for line in message_text(data, s.pretty_json).split('\n') {
+                l.out(&paint(&format!("{mark}{line}"), s.color_stdout, color));
+            }
+        }
+        EventKind::Message { dir: Dir::In, data } if s.show_messages => {
+            l.out(&message_text(data, s.pretty_json));
         }
         EventKind::Message { dir: Dir::Out, .. } => {}
         EventKind::Resolved { host, addrs, took } if v >= 1 => {
@@ -113,6 +130,9 @@ pub fn render(p: &mut Printer, ev: &Event) {
         EventKind::Pong { seq: Some(seq), rtt: Some(rtt), .. } if s.show_pongs || v >= 1 => {
             l.err(&format!("* pong seq={seq} rtt={}", ms(*rtt)));
         }
+        EventKind::Pong { seq: None, rtt: Some(rtt), payload, .. } if s.show_pongs || v >= 1 => {
+            l.err(&format!("* pong \"{}\" rtt={}", escape_bytes(payload), ms(*rtt)));
+        }
         EventKind::Pong { seq, rtt: None, dir: Dir::In, late, .. } if s.show_pongs || v >= 1 => {
             let seq = seq.map(|s| format!(" seq={s}")).unwrap_or_default();
             let what = if *late { "Late pong" } else { "Unmatched pong" };
@@ -146,8 +166,10 @@ pub fn render(p: &mut Printer, ev: &Event) {
             l.err(&info("Ping from client".into()))
         }
         EventKind::Ping { dir: Dir::In, .. } if v >= 1 => l.err(&info("Ping from server (answered)".into())),
-        EventKind::Close { close, reply } if v >= 1 => l.err(&info(close_line(close, *reply))),
-        EventKind::Ended(end) if v >= 1 => l.err(&info(format!("Ended: {}", escape(&end.describe())))),
+        EventKind::Close { close, reply } if v >= 1 || s.repl => l.err(&info(close_line(close, *reply))),
+        EventKind::Ended(end) if v >= 1 || s.repl => {
+            l.err(&info(format!("Ended: {}", escape(&end.describe()))))
+        }
         EventKind::Warning { message } => {
             let line = warning_line(message, &s);
             l.err(&line);
@@ -158,7 +180,7 @@ pub fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::Summary(sum) => {
             let asked = s.show_pongs && sum.echo.is_none();
-            if sum.pings.sent > 0 && (s.show_pongs || v >= 1) || asked {
+            if sum.pings.sent > 0 && (s.show_pongs || v >= 1) || (asked && !s.repl) {
                 for line in stats_lines("ping", &sum.pings) {
                     l.err(&line);
                 }
@@ -168,7 +190,7 @@ pub fn render(p: &mut Printer, ev: &Event) {
                     l.err(&line);
                 }
             }
-            if v >= 1 {
+            if v >= 1 || s.repl {
                 l.err(&info(traffic_summary(sum)));
             }
         }
@@ -181,6 +203,24 @@ fn arrow(dir: Dir) -> &'static str {
     match dir {
         Dir::Out => ">",
         Dir::In => "<",
+    }
+}
+
+/// A data message as text: escaped text (pretty-printed when it is JSON and `pretty`), or
+/// binary as hex. Lines of pretty JSON are separated by `\n`, each escaped.
+fn message_text(data: &Data, pretty: bool) -> String {
+    match data {
+        Data::Text(t) if pretty => match serde_json::from_str::<serde_json::Value>(t) {
+            Ok(v) => serde_json::to_string_pretty(&v)
+                .unwrap_or_default()
+                .split('\n')
+                .map(escape)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(_) => escape(t),
+        },
+        Data::Text(t) => escape(t),
+        Data::Binary(b) => hex(b),
     }
 }
 

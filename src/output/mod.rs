@@ -29,6 +29,12 @@ pub struct OutputSettings {
     pub show_messages: bool,
     /// Prefix lines with the connection id (servers).
     pub prefix_conn: bool,
+    /// Start each human line with the UTC time (`--timestamps`, and in the REPL).
+    pub timestamps: bool,
+    /// The REPL: data messages in both directions, marked `<` and `>`, on one stream.
+    pub repl: bool,
+    /// Pretty-print JSON text messages as they arrive (`/pretty on`).
+    pub pretty_json: bool,
 }
 
 impl OutputSettings {
@@ -45,8 +51,8 @@ impl OutputSettings {
             | K::HandshakeRequest { .. }
             | K::HandshakeResponse { .. }
             | K::Open { .. }
-            | K::Accepted { .. }
-            | K::Close { .. } => self.json || self.verbosity >= 1,
+            | K::Accepted { .. } => self.json || self.verbosity >= 1,
+            K::Close { .. } => self.json || self.verbosity >= 1 || self.repl,
             _ => true,
         }
     }
@@ -73,6 +79,22 @@ impl Printer {
 
     pub fn settings(&self) -> &OutputSettings {
         &self.settings
+    }
+
+    /// Settings change in the REPL (`/verbose`, `/pretty`).
+    pub fn settings_mut(&mut self) -> &mut OutputSettings {
+        &mut self.settings
+    }
+
+    /// Sends what is printed somewhere else (the REPL prints above its prompt).
+    pub fn redirect(&mut self, out: Box<dyn Write + Send>, err: Box<dyn Write + Send>) {
+        self.out = out;
+        self.err = err;
+    }
+
+    /// A line of wsdiag's own on stderr (REPL help, command errors), not an event.
+    pub fn note(&mut self, line: &str) {
+        self.err_line(line);
     }
 
     /// Writes one line of data to stdout and flushes it; a closed reader ends output quietly.

@@ -304,6 +304,9 @@ mod tls_tests {
             show_pongs: false,
             show_messages: true,
             prefix_conn: false,
+            timestamps: false,
+            repl: false,
+            pretty_json: false,
         };
         let mut out = String::new();
         tls_human(&tls, &s, &mut out);

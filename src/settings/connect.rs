@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::{output_settings, request_spec, tls_options, Env, InputFormat};
+use super::{output_settings, request_spec, tls_options, Env, InputFormat, InputMode};
 use crate::cli::{ConnectArgs, ProbeArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
@@ -28,6 +28,8 @@ pub struct ConnectSettings {
     pub messages: Vec<Data>,
     pub read_stdin: bool,
     pub input: InputFormat,
+    /// Messages, commands, or the REPL.
+    pub input_mode: InputMode,
     pub count: Option<u64>,
     pub wait: Option<Duration>,
     pub timeout: Option<Duration>,
@@ -74,7 +76,16 @@ impl ConnectSettings {
         }
         // On a terminal, -x messages mean "not interactive": do not wait for typed lines.
         let read_stdin = !args.no_stdin && (!env.stdin_tty || messages.is_empty());
-        let frames = args.output.frames || args.output.verbose >= 2;
+        let input_mode = InputMode::choose(&args.repl, env, read_stdin);
+        let mut output = output;
+        let repl = matches!(input_mode, InputMode::Repl { .. });
+        if repl {
+            // Both directions, timestamped, every pong shown; `/verbose 2` needs the frames.
+            output.repl = true;
+            output.timestamps = true;
+            output.show_pongs = true;
+        }
+        let frames = args.output.frames || args.output.verbose >= 2 || repl;
         Ok(ConnectSettings {
             target,
             request,
@@ -85,6 +96,7 @@ impl ConnectSettings {
             messages,
             read_stdin,
             input,
+            input_mode,
             count: args.count,
             wait: args.wait,
             timeout: args.timeout,

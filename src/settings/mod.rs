@@ -31,6 +31,9 @@ pub struct Env {
     pub no_color: bool,
     /// SSLKEYLOGFILE is set.
     pub keylog: bool,
+    /// Where the REPL keeps its history: `$XDG_STATE_HOME/wsdiag/history`, or
+    /// `~/.local/state/wsdiag/history` (None without either variable).
+    pub history: Option<std::path::PathBuf>,
 }
 
 impl Env {
@@ -42,6 +45,41 @@ impl Env {
             stderr_tty: std::io::stderr().is_terminal(),
             no_color: set("NO_COLOR"),
             keylog: set("SSLKEYLOGFILE"),
+            history: state_home().map(|d| d.join("wsdiag").join("history")),
+        }
+    }
+}
+
+/// The XDG state directory: `$XDG_STATE_HOME` if absolute, else `$HOME/.local/state`.
+fn state_home() -> Option<std::path::PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    var("XDG_STATE_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))
+}
+
+/// How stdin is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputMode {
+    /// Lines are messages.
+    Messages,
+    /// Lines are REPL commands (`--commands`); a malformed one ends the run with exit 2
+    /// unless `keep_going`.
+    Commands { keep_going: bool },
+    /// The interactive REPL (stdin and stdout are terminals).
+    Repl { history: Option<std::path::PathBuf> },
+}
+
+impl InputMode {
+    /// The REPL when stdin and stdout are terminals and stdin is read, else commands or
+    /// messages as `--commands` says.
+    pub fn choose(args: &crate::cli::ReplArgs, env: &Env, read_stdin: bool) -> Self {
+        if read_stdin && env.stdin_tty && env.stdout_tty {
+            InputMode::Repl { history: if args.no_history { None } else { env.history.clone() } }
+        } else if args.commands {
+            InputMode::Commands { keep_going: args.keep_going }
+        } else {
+            InputMode::Messages
         }
     }
 }
@@ -173,6 +211,7 @@ pub fn inspect_output(args: &InspectArgs, env: &Env) -> OutputSettings {
         json: args.json,
         color: args.color,
         show_secrets: args.show_secrets,
+        timestamps: false,
     };
     output_settings(&out, env, false)
 }
@@ -193,6 +232,9 @@ pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> Output
         show_pongs,
         show_messages: true,
         prefix_conn: false,
+        timestamps: args.timestamps,
+        repl: false,
+        pretty_json: false,
     }
 }
 

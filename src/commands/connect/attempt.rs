@@ -5,10 +5,10 @@ use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::time::Instant;
 
-use tokio::sync::mpsc;
 use tokio::time::{interval, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use super::input::{self, Effect, Input, Source};
 use crate::commands::signals::{recv, Signals};
 use crate::core::error::Error;
 use crate::core::event::{Data, EventKind, EventSink};
@@ -18,7 +18,7 @@ use crate::core::session::stats::{EchoTracker, PongMatch};
 use crate::core::session::wait::{tick, ticker, until};
 use crate::core::session::{Clock, Deadline, Ending, Incoming, Outgoing, Session};
 use crate::output::Printer;
-use crate::settings::{ConnectSettings, InputFormat};
+use crate::settings::ConnectSettings;
 
 /// Why an attempt stopped.
 #[derive(Debug)]
@@ -42,10 +42,8 @@ pub struct Carry {
     pub received: u64,
     pub expect: Expectations,
     pub echo: EchoTracker,
-    /// Raw stdin lines, decoded by `--binary`, `--hex` or `--base64` when sent.
-    pub stdin: mpsc::Receiver<Vec<u8>>,
-    /// Stdin lines taken so far (errors name the line).
-    pub stdin_lines: u64,
+    /// Stdin: messages, commands or the REPL.
+    pub source: Source,
     pub stdin_done: bool,
     /// Pings sent for --ping-interval/--ping-count (heartbeats not included).
     pub pings_sent: u64,
@@ -143,13 +141,22 @@ pub async fn drive(
                 Incoming::Control => {}
                 Incoming::Ended(end) => return Stop::Ended(end.result()),
             },
-            item = next_input(&mut preamble, carry, s.input), if !input_done && session.can_queue() => match item {
-                Some(Ok(out)) => {
+            item = input::next(&mut preamble, &mut carry.source, s.input), if !input_done && session.can_queue() => match item {
+                Some(Ok(Input::Send(out))) => {
                     if let (true, Outgoing::Data(data)) = (p.echo_rtt, &out) {
                         carry.echo.sent(data, Instant::now());
                     }
                     session.submit(out, printer);
                 }
+                Some(Ok(Input::Command(c))) => match input::run_command(c, session, printer, clock).await {
+                    Ok(Effect::None) => {}
+                    Ok(Effect::Quit) => return Stop::Done("/quit"),
+                    Err(message) if carry.source.stops_on_errors() => return Stop::Failed(Error::usage(message)),
+                    Err(message) => input::report_bad(printer, &message),
+                },
+                Some(Ok(Input::Bad { message, fatal: true })) => return Stop::Failed(Error::usage(message)),
+                Some(Ok(Input::Bad { message, .. })) => input::report_bad(printer, &message),
+                Some(Ok(Input::End)) => return Stop::Done("the REPL ended"),
                 Some(Err(e)) => return Stop::Failed(e),
                 None => carry.stdin_done = true,
             },
@@ -191,19 +198,4 @@ pub async fn drive(
             }
         }
     }
-}
-
-/// The next thing to send: the preamble first, then stdin lines decoded by `format`; None at
-/// the end of input.
-async fn next_input(
-    preamble: &mut VecDeque<Outgoing>,
-    carry: &mut Carry,
-    format: InputFormat,
-) -> Option<Result<Outgoing, Error>> {
-    if let Some(out) = preamble.pop_front() {
-        return Some(Ok(out));
-    }
-    let line = carry.stdin.recv().await?;
-    carry.stdin_lines += 1;
-    Some(format.decode(line, &format!("stdin line {}", carry.stdin_lines)).map(Outgoing::Data))
 }

@@ -3,6 +3,7 @@
 //! close, Ctrl-C); with --reconnect, open it again after failures, with backoff.
 
 mod attempt;
+mod input;
 mod verdict;
 
 use std::time::Duration;
@@ -60,8 +61,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         received: 0,
         expect: Expectations::new(s.probe.expectations.clone(), s.probe.expect_timeout),
         echo: EchoTracker::default(),
-        stdin: crate::commands::stdin::spawn_lines(s.read_stdin),
-        stdin_lines: 0,
+        source: input::source(&s, printer),
         stdin_done: !s.read_stdin,
         pings_sent: 0,
     };

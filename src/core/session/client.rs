@@ -123,7 +123,7 @@ pub async fn open(
     )
     .await;
     tap.flush_partial();
-    let early_frames = emit_heads(&mut tap_rx, conn, clock, sink, &result);
+    let (request, response, early_frames) = emit_heads(&mut tap_rx, conn, clock, sink, &result);
     let upgraded = match result {
         Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
         // TLS 1.3 servers check a client certificate after the handshake and then just close.
@@ -156,6 +156,7 @@ pub async fn open(
     clock.emit_for(sink, conn, EventKind::Open { subprotocol: upgraded.subprotocol.clone(), timings });
     let mut session = Session::new(ws, tap_rx, spec.tap, *clock, conn, Side::Client);
     session.attach_socket(socket);
+    session.set_handshake(request, response);
     for f in early_frames {
         session.observe_frame(f, sink);
     }
@@ -164,25 +165,28 @@ pub async fn open(
 }
 
 /// Turns the recorded heads into handshake events; a rejection's body rides on the response.
-/// Returns the frames that arrived together with the 101, for the session.
+/// Returns the heads (request, response) and the frames that arrived together with the 101,
+/// for the session.
 fn emit_heads<T>(
     rx: &mut Records,
     conn: u64,
     clock: &Clock,
     sink: &mut dyn EventSink,
     result: &Result<Result<T, Error>, tokio::time::error::Elapsed>,
-) -> Vec<FrameRecord> {
+) -> (Vec<u8>, Vec<u8>, Vec<FrameRecord>) {
     let body = match result {
         Ok(Err(e)) => e.body().map(<[u8]>::to_vec).unwrap_or_default(),
         _ => Vec::new(),
     };
-    let mut frames = Vec::new();
+    let (mut request, mut response, mut frames) = (Vec::new(), Vec::new(), Vec::new());
     for rec in drain(rx) {
         match rec {
             TapRecord::Head { dir: Dir::Out, raw, at, .. } => {
+                request = raw.clone();
                 clock.emit_for_at(sink, conn, at, EventKind::HandshakeRequest { dir: Dir::Out, raw });
             }
             TapRecord::Head { raw, at, .. } => {
+                response = raw.clone();
                 clock.emit_for_at(
                     sink,
                     conn,
@@ -194,5 +198,5 @@ fn emit_heads<T>(
             TapRecord::Frame(f) => frames.push(f),
         }
     }
-    frames
+    (request, response, frames)
 }

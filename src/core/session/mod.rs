@@ -108,6 +108,12 @@ pub struct Session {
     violation: Option<(Ending, Duration)>,
     /// The tap saw the peer's FIN inside a frame.
     eof_mid_frame: bool,
+    /// When the session started.
+    opened: Instant,
+    /// The opening handshake's request and response heads, exact bytes (clients).
+    handshake: Option<(Vec<u8>, Vec<u8>)>,
+    /// Pings with a chosen payload waiting for their pong (`ping_with`), oldest first.
+    chosen_pings: std::collections::VecDeque<(Bytes, Instant)>,
     end: Option<End>,
 }
 
@@ -139,6 +145,9 @@ impl Session {
             wire_close: None,
             violation: None,
             eof_mid_frame: false,
+            chosen_pings: Default::default(),
+            opened: Instant::now(),
+            handshake: None,
             end: None,
         }
     }
@@ -168,6 +177,21 @@ impl Session {
     /// The connection id events carry.
     pub fn conn(&self) -> u64 {
         self.conn
+    }
+
+    /// How long the session has been open.
+    pub fn age(&self) -> Duration {
+        self.opened.elapsed()
+    }
+
+    /// The opening handshake's request and response heads, when recorded.
+    pub fn handshake(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        self.handshake.clone()
+    }
+
+    /// Records the opening handshake's heads (`client::open` does).
+    pub fn set_handshake(&mut self, request: Vec<u8>, response: Vec<u8>) {
+        self.handshake = Some((request, response));
     }
 
     /// Keeps a second handle on the TCP socket (TCP_INFO, keepalive, reset, bare FIN).
@@ -330,6 +354,23 @@ impl Session {
         let payload = Bytes::from(format!("{PING_PREFIX}{seq}"));
         self.emit(sink, EventKind::Ping { dir: Dir::Out, payload: payload.clone(), seq: Some(seq) });
         self.queue(Message::Ping(payload));
+    }
+
+    /// Sends a ping with a chosen payload; a pong with the same payload reports its RTT on
+    /// the `Pong` event (the ping statistics count only sequence-numbered pings). At most the
+    /// 32 latest are remembered.
+    pub fn ping_with(&mut self, payload: Bytes, sink: &mut dyn EventSink) {
+        if self.chosen_pings.len() == 32 {
+            self.chosen_pings.pop_front();
+        }
+        self.chosen_pings.push_back((payload.clone(), Instant::now()));
+        self.submit(Outgoing::Ping(payload), sink);
+    }
+
+    /// The RTT of a pong that answers a `ping_with` ping.
+    fn chosen_pong(&mut self, payload: &[u8]) -> Option<Duration> {
+        let i = self.chosen_pings.iter().position(|(p, _)| p.as_ref() == payload)?;
+        self.chosen_pings.remove(i).map(|(_, at)| at.elapsed())
     }
 
     /// Counts pings unanswered after `timeout` as lost, reporting each.

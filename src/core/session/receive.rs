@@ -56,7 +56,7 @@ impl Session {
                 let (rtt, late) = match matched {
                     PongMatch::Matched { rtt, .. } => (Some(rtt), false),
                     PongMatch::Late { .. } => (None, true),
-                    PongMatch::Unmatched => (None, false),
+                    PongMatch::Unmatched => (self.chosen_pong(&payload), false),
                 };
                 self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late });
                 if let PongMatch::Matched { seq, rtt } = matched {

@@ -31,6 +31,33 @@ pub struct RequestSpec {
     pub extensions: Option<String>,
 }
 
+impl RequestSpec {
+    /// Credentials this request carries (the Authorization value, whole and without its
+    /// scheme, and the values of secret headers), for keeping them out of history.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(auth) = &self.authorization {
+            out.push(auth.clone());
+            if let Some((_, credential)) = auth.split_once(' ') {
+                out.push(credential.trim().to_string());
+            }
+        }
+        for (name, value) in &self.headers {
+            if ["authorization", "proxy-authorization", "cookie"]
+                .contains(&name.trim().to_ascii_lowercase().as_str())
+            {
+                out.push(value.trim().to_string());
+                if let Some((_, credential)) = value.split_once(' ') {
+                    out.push(credential.trim().to_string());
+                }
+            }
+        }
+        // Longest first, so a whole value is masked before a part of it.
+        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        out
+    }
+}
+
 /// A successful upgrade.
 #[derive(Debug)]
 pub struct Upgraded {

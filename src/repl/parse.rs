@@ -1,0 +1,456 @@
+//! REPL commands: one line in, one `Command` out, or a one-line error. Pure: no I/O, no
+//! session; the same parser serves the terminal REPL and `--commands` on a pipe.
+
+use std::path::PathBuf;
+
+use tokio_tungstenite::tungstenite::Bytes;
+
+use crate::core::event::Data;
+use crate::core::session::{Outgoing, RawFrame};
+use crate::settings::InputFormat;
+
+/// Which subcommand reads the line: `listen` has commands of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Connect,
+    Listen,
+}
+
+/// What a line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// A plain line (or one starting with `//`, one slash removed): a message, decoded as the
+    /// subcommand's input format says (text by default).
+    Message(String),
+    /// Frames or messages to send as they are (`/pong`, `/close`, `/binary`, `/base64`,
+    /// `/json`, `/raw`); `/ping TEXT` is `Ping(Some(..))`.
+    Send(Vec<Outgoing>),
+    /// `/ping [text]`: a ping whose pong shows the RTT; `None` for a sequence-numbered one.
+    Ping(Option<Bytes>),
+    /// `/file [--text] PATH`: the file as one message, binary unless `text`.
+    File {
+        path: PathBuf,
+        text: bool,
+    },
+    /// `/pretty on|off`: pretty-print JSON messages as they arrive.
+    Pretty(bool),
+    Stats,
+    Headers,
+    /// `/verbose 0|1|2`.
+    Verbose(u8),
+    Help,
+    Quit,
+    /// listen: `/clients`.
+    Clients,
+    /// listen: `/to ID message`.
+    To(u64, String),
+    /// listen: `/kick ID [code [reason]]`.
+    Kick(u64, Option<(u16, String)>),
+}
+
+/// Command names, for Tab completion and `/help`.
+pub fn names(mode: Mode) -> &'static [&'static str] {
+    match mode {
+        Mode::Connect => &[
+            "/base64", "/binary", "/close", "/file", "/headers", "/help", "/json", "/ping", "/pong",
+            "/pretty", "/quit", "/raw", "/stats", "/verbose",
+        ],
+        Mode::Listen => &[
+            "/base64", "/binary", "/clients", "/close", "/file", "/help", "/json", "/kick", "/ping", "/pong",
+            "/pretty", "/quit", "/raw", "/stats", "/to", "/verbose",
+        ],
+    }
+}
+
+/// The `/help` text: one line per command.
+pub fn help(mode: Mode) -> Vec<&'static str> {
+    let mut lines = vec![
+        "TEXT                 send TEXT as a message (//TEXT sends /TEXT)",
+        "/ping [TEXT]         send a ping (its pong shows the RTT)",
+        "/pong [TEXT]         send an unsolicited pong",
+        "/close [CODE [REASON]] | /close none   start the closing handshake",
+        "/binary HEX          send a binary message",
+        "/base64 DATA         send a binary message",
+        "/file [--text] PATH  send a file as one message (binary unless --text)",
+        "/json {...}          check the JSON, then send it as text",
+        "/raw OPCODE [fin=0|1] [rsv=BITS] [fragments=N] [ping-between] [size=N|hex=HEX] [TEXT]",
+        "                     craft frames: any opcode (0-15 or text, binary, close, ping, pong, continuation)",
+        "/pretty on|off       pretty-print JSON messages as they arrive",
+        "/stats               RTT summary, messages, bytes, age",
+        "/verbose 0|1|2       0 messages, 1 handshake and closes, 2 every frame",
+        "/help, /quit",
+    ];
+    match mode {
+        Mode::Connect => lines.insert(lines.len() - 1, "/headers             show the handshake again"),
+        Mode::Listen => lines.extend([
+            "/clients             the connected clients",
+            "/to ID TEXT          send TEXT to client ID only (plain lines go to every client)",
+            "/kick ID [CODE [REASON]]   close client ID (1000 by default)",
+        ]),
+    }
+    lines
+}
+
+/// Parses one line. Errors are one line, for the user.
+pub fn parse(line: &str, mode: Mode) -> Result<Command, String> {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if let Some(rest) = line.strip_prefix("//") {
+        return Ok(Command::Message(format!("/{rest}")));
+    }
+    let Some(cmd) = line.strip_prefix('/') else {
+        return Ok(Command::Message(line.to_string()));
+    };
+    let (name, args) = match cmd.split_once(char::is_whitespace) {
+        Some((n, a)) => (n, a.trim_start()),
+        None => (cmd, ""),
+    };
+    let none = |c: Command| if args.is_empty() { Ok(c) } else { Err(format!("/{name} takes no arguments")) };
+    match (name, mode) {
+        ("ping", _) => Ok(Command::Ping((!args.is_empty()).then(|| Bytes::from(args.to_string())))),
+        ("pong", _) => Ok(Command::Send(vec![Outgoing::Pong(Bytes::from(args.to_string()))])),
+        ("close", _) => Ok(Command::Send(vec![Outgoing::Close(close_status(args, "/close")?)])),
+        ("binary", _) => decode(InputFormat::Hex, args, "/binary"),
+        ("base64", _) => decode(InputFormat::Base64, args, "/base64"),
+        ("file", _) => {
+            let (text, path) = match args.strip_prefix("--text") {
+                Some(rest) if rest.starts_with(char::is_whitespace) => (true, rest.trim_start()),
+                _ => (false, args),
+            };
+            if path.is_empty() {
+                return Err("/file needs a PATH".into());
+            }
+            Ok(Command::File { path: PathBuf::from(path), text })
+        }
+        ("json", _) => {
+            serde_json::from_str::<serde_json::Value>(args).map_err(|e| format!("/json: not JSON: {e}"))?;
+            Ok(Command::Send(vec![Outgoing::Data(Data::Text(args.to_string().into()))]))
+        }
+        ("pretty", _) => match args {
+            "on" => Ok(Command::Pretty(true)),
+            "off" => Ok(Command::Pretty(false)),
+            _ => Err("/pretty takes on or off".into()),
+        },
+        ("raw", _) => raw(args).map(Command::Send),
+        ("stats", _) => none(Command::Stats),
+        ("headers", Mode::Connect) => none(Command::Headers),
+        ("verbose", _) => match args {
+            "0" | "1" | "2" => Ok(Command::Verbose(args.as_bytes()[0] - b'0')),
+            _ => Err("/verbose takes 0, 1 or 2".into()),
+        },
+        ("help", _) => none(Command::Help),
+        ("quit", _) => none(Command::Quit),
+        ("clients", Mode::Listen) => none(Command::Clients),
+        ("to", Mode::Listen) => {
+            let (id, text) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+            let id = client_id(id, "/to")?;
+            if text.is_empty() {
+                return Err("/to needs a message after the client id".into());
+            }
+            Ok(Command::To(id, text.to_string()))
+        }
+        ("kick", Mode::Listen) => {
+            let (id, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+            let id = client_id(id, "/kick")?;
+            Ok(Command::Kick(id, close_status(rest.trim_start(), "/kick")?))
+        }
+        _ => Err(format!("unknown command /{}; /help lists the commands", name.escape_debug())),
+    }
+}
+
+fn decode(format: InputFormat, args: &str, what: &str) -> Result<Command, String> {
+    if args.is_empty() {
+        return Err(format!("{what} needs data"));
+    }
+    let data = format.decode(args.as_bytes().to_vec(), what).map_err(|e| e.to_string())?;
+    Ok(Command::Send(vec![Outgoing::Data(data)]))
+}
+
+fn client_id(s: &str, what: &str) -> Result<u64, String> {
+    s.parse()
+        .map_err(|_| format!("{what} needs a client id (a number, see /clients), not '{}'", s.escape_debug()))
+}
+
+/// `[CODE [REASON]]` (1000 when empty) or `none`. Any code is allowed, also ones a peer must
+/// refuse: the REPL is a test tool. The reason must fit a control frame (123 bytes).
+fn close_status(args: &str, what: &str) -> Result<Option<(u16, String)>, String> {
+    if args == "none" {
+        return Ok(None);
+    }
+    if args.is_empty() {
+        return Ok(Some((1000, String::new())));
+    }
+    let (code, reason) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let code: u16 = code
+        .parse()
+        .map_err(|_| format!("{what}: '{}' is not a close code (0-65535) or none", code.escape_debug()))?;
+    let reason = reason.trim_start();
+    if reason.len() > 123 {
+        return Err(format!("{what}: the reason is longer than 123 bytes"));
+    }
+    Ok(Some((code, reason.to_string())))
+}
+
+/// `/raw OPCODE [fin=0|1] [rsv=BITS] [fragments=N] [ping-between] [size=N|hex=HEX] [TEXT]`.
+fn raw(args: &str) -> Result<Vec<Outgoing>, String> {
+    let mut words = args.split_whitespace().peekable();
+    let op = words.next().ok_or("/raw needs an opcode (0-15 or a name); /help shows the form")?;
+    let opcode = match op {
+        "continuation" => 0x0,
+        "text" => 0x1,
+        "binary" => 0x2,
+        "close" => 0x8,
+        "ping" => 0x9,
+        "pong" => 0xA,
+        n => {
+            let v = match n.strip_prefix("0x") {
+                Some(h) => u8::from_str_radix(h, 16),
+                None => n.parse::<u8>(),
+            };
+            v.ok()
+                .filter(|v| *v <= 0xF)
+                .ok_or_else(|| format!("/raw: '{}' is no opcode (0-15 or a name)", n.escape_debug()))?
+        }
+    };
+    let mut fin = true;
+    let mut rsv = [false; 3];
+    let mut fragments = 1usize;
+    let mut ping_between = false;
+    let mut payload: Option<Vec<u8>> = None;
+    while let Some(w) = words.peek().copied() {
+        let (key, value) = w.split_once('=').unwrap_or((w, ""));
+        match key {
+            "fin" if value == "0" || value == "1" => fin = value == "1",
+            "rsv" if value.len() == 3 && value.bytes().all(|b| b == b'0' || b == b'1') => {
+                for (i, b) in value.bytes().enumerate() {
+                    rsv[i] = b == b'1';
+                }
+            }
+            "fragments" => {
+                fragments = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or("/raw: fragments takes a number from 1 to 1000")?
+            }
+            "ping-between" if value.is_empty() => ping_between = true,
+            "size" => {
+                let n: usize = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= 16 << 20)
+                    .ok_or("/raw: size takes a byte count up to 16 MiB")?;
+                payload = Some(vec![b'x'; n]);
+            }
+            "hex" => {
+                let data = InputFormat::Hex
+                    .decode(value.as_bytes().to_vec(), "/raw hex")
+                    .map_err(|e| e.to_string())?;
+                payload = Some(match data {
+                    Data::Binary(b) => b.to_vec(),
+                    Data::Text(t) => t.as_bytes().to_vec(),
+                });
+            }
+            "fin" | "rsv" | "ping-between" => return Err(format!("/raw: bad option '{}'", w.escape_debug())),
+            _ => break,
+        }
+        words.next();
+    }
+    let text: Vec<&str> = words.collect();
+    if !text.is_empty() {
+        if payload.is_some() {
+            return Err("/raw: give either size=, hex= or TEXT".into());
+        }
+        payload = Some(text.join(" ").into_bytes());
+    }
+    let payload = payload.unwrap_or_default();
+    if ping_between && fragments < 2 {
+        return Err("/raw: ping-between needs fragments=2 or more".into());
+    }
+    if fragments == 1 {
+        return Ok(vec![Outgoing::Frame(RawFrame { fin, rsv, opcode, payload: Bytes::from(payload) })]);
+    }
+    if !fin {
+        return Err("/raw: fin=0 and fragments= do not go together (the last fragment has FIN)".into());
+    }
+    // Split as evenly as the payload allows; later fragments are continuations.
+    let per = payload.len().div_ceil(fragments).max(1);
+    let mut chunks: Vec<Vec<u8>> = payload.chunks(per).map(<[u8]>::to_vec).collect();
+    chunks.resize(fragments, Vec::new());
+    let last = chunks.len() - 1;
+    let mut out = Vec::new();
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        out.push(Outgoing::Frame(RawFrame {
+            fin: i == last,
+            rsv: if i == 0 { rsv } else { [false; 3] },
+            opcode: if i == 0 { opcode } else { 0x0 },
+            payload: Bytes::from(chunk),
+        }));
+        if i == 0 && ping_between {
+            out.push(Outgoing::Frame(RawFrame::new(0x9, Bytes::from_static(b"between"))));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> Command {
+        parse(line, Mode::Connect).unwrap_or_else(|e| panic!("{line}: {e}"))
+    }
+
+    fn err(line: &str, mode: Mode) -> String {
+        match parse(line, mode) {
+            Err(e) => e,
+            Ok(c) => panic!("{line} parsed as {c:?}"),
+        }
+    }
+
+    fn frames(line: &str) -> Vec<RawFrame> {
+        match ok(line) {
+            Command::Send(v) => v
+                .into_iter()
+                .map(|o| match o {
+                    Outgoing::Frame(f) => f,
+                    other => panic!("{other:?}"),
+                })
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn messages_and_the_escaped_slash() {
+        assert_eq!(ok("hello world"), Command::Message("hello world".into()));
+        assert_eq!(ok("//etc/passwd"), Command::Message("/etc/passwd".into()));
+        assert_eq!(ok(""), Command::Message(String::new()));
+        assert_eq!(ok("hi\r\n"), Command::Message("hi".into()));
+    }
+
+    #[test]
+    fn every_command() {
+        assert_eq!(ok("/ping"), Command::Ping(None));
+        assert_eq!(ok("/ping are you there"), Command::Ping(Some(Bytes::from_static(b"are you there"))));
+        assert_eq!(ok("/pong beat"), Command::Send(vec![Outgoing::Pong(Bytes::from_static(b"beat"))]));
+        assert_eq!(ok("/close"), Command::Send(vec![Outgoing::Close(Some((1000, String::new())))]));
+        assert_eq!(ok("/close none"), Command::Send(vec![Outgoing::Close(None)]));
+        assert_eq!(
+            ok("/close 4001 bye now"),
+            Command::Send(vec![Outgoing::Close(Some((4001, "bye now".into())))])
+        );
+        assert_eq!(ok("/close 999"), Command::Send(vec![Outgoing::Close(Some((999, String::new())))]));
+        assert_eq!(
+            ok("/binary 00ff"),
+            Command::Send(vec![Outgoing::Data(Data::Binary(Bytes::from_static(&[0, 255])))])
+        );
+        assert_eq!(
+            ok("/base64 AP8="),
+            Command::Send(vec![Outgoing::Data(Data::Binary(Bytes::from_static(&[0, 255])))])
+        );
+        assert_eq!(ok("/file a b.bin"), Command::File { path: "a b.bin".into(), text: false });
+        assert_eq!(ok("/file --text x.txt"), Command::File { path: "x.txt".into(), text: true });
+        assert_eq!(
+            ok(r#"/json {"op": 1}"#),
+            Command::Send(vec![Outgoing::Data(Data::Text(r#"{"op": 1}"#.into()))])
+        );
+        assert_eq!(ok("/pretty on"), Command::Pretty(true));
+        assert_eq!(ok("/pretty off"), Command::Pretty(false));
+        assert_eq!(ok("/stats"), Command::Stats);
+        assert_eq!(ok("/headers"), Command::Headers);
+        assert_eq!(ok("/verbose 2"), Command::Verbose(2));
+        assert_eq!(ok("/help"), Command::Help);
+        assert_eq!(ok("/quit"), Command::Quit);
+        let l = |s| parse(s, Mode::Listen).unwrap();
+        assert_eq!(l("/clients"), Command::Clients);
+        assert_eq!(l("/to 3 hi there"), Command::To(3, "hi there".into()));
+        assert_eq!(l("/kick 2"), Command::Kick(2, Some((1000, String::new()))));
+        assert_eq!(l("/kick 2 4000 go"), Command::Kick(2, Some((4000, "go".into()))));
+        assert_eq!(l("/kick 2 none"), Command::Kick(2, None));
+    }
+
+    #[test]
+    fn raw_frames_of_every_kind() {
+        let f = frames("/raw 3 fin=0 rsv=101 abc");
+        assert_eq!(
+            f,
+            vec![RawFrame {
+                fin: false,
+                rsv: [true, false, true],
+                opcode: 3,
+                payload: Bytes::from_static(b"abc")
+            }]
+        );
+        assert_eq!(frames("/raw 0xB")[0].opcode, 0xB);
+        let big = frames("/raw ping size=200");
+        assert_eq!((big[0].opcode, big[0].payload.len()), (0x9, 200));
+        assert_eq!(frames("/raw close hex=03e8")[0].payload.as_ref(), &[0x03, 0xE8]);
+        let split = frames("/raw text fragments=3 ping-between hello world");
+        let shape: Vec<(u8, bool, &[u8])> =
+            split.iter().map(|f| (f.opcode, f.fin, f.payload.as_ref())).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (1, false, &b"hell"[..]),
+                (9, true, &b"between"[..]),
+                (0, false, &b"o wo"[..]),
+                (0, true, &b"rld"[..])
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_commands_are_one_line_errors() {
+        let cases: &[(&str, Mode)] = &[
+            ("/nope", Mode::Connect),
+            ("/close abc", Mode::Connect),
+            ("/close 70000", Mode::Connect),
+            ("/binary zz", Mode::Connect),
+            ("/binary", Mode::Connect),
+            ("/base64 !!!", Mode::Connect),
+            ("/file", Mode::Connect),
+            ("/json {nope", Mode::Connect),
+            ("/pretty maybe", Mode::Connect),
+            ("/verbose 3", Mode::Connect),
+            ("/stats now", Mode::Connect),
+            ("/raw", Mode::Connect),
+            ("/raw 16", Mode::Connect),
+            ("/raw text fin=2", Mode::Connect),
+            ("/raw text rsv=12", Mode::Connect),
+            ("/raw text fragments=0", Mode::Connect),
+            ("/raw text ping-between x", Mode::Connect),
+            ("/raw text size=10 hello", Mode::Connect),
+            ("/raw text fin=0 fragments=2 x", Mode::Connect),
+            ("/clients", Mode::Connect),
+            ("/headers", Mode::Listen),
+            ("/to x hi", Mode::Listen),
+            ("/to 1", Mode::Listen),
+            ("/kick", Mode::Listen),
+        ];
+        for (line, mode) in cases {
+            let e = err(line, *mode);
+            assert!(!e.is_empty() && !e.contains('\n'), "{line}: {e:?}");
+        }
+        assert!(err(&format!("/close 1000 {}", "x".repeat(124)), Mode::Connect).contains("123"));
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for line in [
+            "/",
+            "//",
+            "/ ",
+            "/raw ",
+            "/raw 0x",
+            "/raw text size=",
+            "/to  ",
+            "/kick 1 ",
+            "\u{1b}[A",
+            "/\u{0}",
+        ] {
+            let _ = parse(line, Mode::Connect);
+            let _ = parse(line, Mode::Listen);
+        }
+    }
+}
