@@ -4,7 +4,7 @@
 pub mod connect;
 pub mod echo;
 pub mod handshake_inspect;
+pub mod input;
 pub mod listen;
 pub mod serve;
 pub mod signals;
-pub mod stdin;

@@ -57,7 +57,7 @@ pub fn names(mode: Mode) -> &'static [&'static str] {
         ],
         Mode::Listen => &[
             "/base64", "/binary", "/clients", "/close", "/file", "/help", "/json", "/kick", "/ping", "/pong",
-            "/pretty", "/quit", "/raw", "/stats", "/to", "/verbose",
+            "/quit", "/raw", "/stats", "/to",
         ],
     }
 }
@@ -75,19 +75,21 @@ pub fn help(mode: Mode) -> Vec<&'static str> {
         "/json {...}          check the JSON, then send it as text",
         "/raw OPCODE [fin=0|1] [rsv=BITS] [fragments=N] [ping-between] [size=N|hex=HEX] [TEXT]",
         "                     craft frames: any opcode (0-15 or text, binary, close, ping, pong, continuation)",
-        "/pretty on|off       pretty-print JSON messages as they arrive",
         "/stats               RTT summary, messages, bytes, age",
-        "/verbose 0|1|2       0 messages, 1 handshake and closes, 2 every frame",
-        "/help, /quit",
     ];
     match mode {
-        Mode::Connect => lines.insert(lines.len() - 1, "/headers             show the handshake again"),
+        Mode::Connect => lines.extend([
+            "/pretty on|off       pretty-print JSON messages as they arrive",
+            "/verbose 0|1|2       0 messages, 1 handshake and closes, 2 every frame",
+            "/headers             show the handshake again",
+        ]),
         Mode::Listen => lines.extend([
-            "/clients             the connected clients",
-            "/to ID TEXT          send TEXT to client ID only (plain lines go to every client)",
+            "/clients             the connected clients (every other command goes to all of them)",
+            "/to ID TEXT          send TEXT to client ID only",
             "/kick ID [CODE [REASON]]   close client ID (1000 by default)",
         ]),
     }
+    lines.push("/help, /quit         (Ctrl-D or Ctrl-C on an empty line also close and leave)");
     lines
 }
 
@@ -126,7 +128,7 @@ pub fn parse(line: &str, mode: Mode) -> Result<Command, String> {
             serde_json::from_str::<serde_json::Value>(args).map_err(|e| format!("/json: not JSON: {e}"))?;
             Ok(Command::Send(vec![Outgoing::Data(Data::Text(args.to_string().into()))]))
         }
-        ("pretty", _) => match args {
+        ("pretty", Mode::Connect) => match args {
             "on" => Ok(Command::Pretty(true)),
             "off" => Ok(Command::Pretty(false)),
             _ => Err("/pretty takes on or off".into()),
@@ -134,7 +136,7 @@ pub fn parse(line: &str, mode: Mode) -> Result<Command, String> {
         ("raw", _) => raw(args).map(Command::Send),
         ("stats", _) => none(Command::Stats),
         ("headers", Mode::Connect) => none(Command::Headers),
-        ("verbose", _) => match args {
+        ("verbose", Mode::Connect) => match args {
             "0" | "1" | "2" => Ok(Command::Verbose(args.as_bytes()[0] - b'0')),
             _ => Err("/verbose takes 0, 1 or 2".into()),
         },
@@ -424,6 +426,8 @@ mod tests {
             ("/raw text fin=0 fragments=2 x", Mode::Connect),
             ("/clients", Mode::Connect),
             ("/headers", Mode::Listen),
+            ("/verbose 1", Mode::Listen),
+            ("/pretty on", Mode::Listen),
             ("/to x hi", Mode::Listen),
             ("/to 1", Mode::Listen),
             ("/kick", Mode::Listen),

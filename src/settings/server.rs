@@ -3,7 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::{output_settings, parse_header, Env};
+use super::{output_settings, parse_header, Env, InputMode};
 use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
@@ -48,6 +48,8 @@ pub struct ListenSettings {
     pub expect_timeout: Duration,
     pub binary: bool,
     pub read_stdin: bool,
+    /// Messages, commands, or the REPL.
+    pub input_mode: InputMode,
     pub ping_interval: Option<Duration>,
     pub output: OutputSettings,
 }
@@ -119,6 +121,12 @@ impl ListenSettings {
     pub fn from_args(args: ListenArgs, env: &Env) -> Result<Self, Error> {
         let mut output = output_settings(&args.output, env, args.ping_interval.is_some());
         output.prefix_conn = true;
+        let input_mode = InputMode::choose(&args.repl, env, !args.no_stdin);
+        if matches!(input_mode, InputMode::Repl { .. }) {
+            output.repl = true;
+            output.timestamps = true;
+            output.show_pongs = true;
+        }
         let server = server_settings(&args.server, output.verbosity >= 2)?;
         let expect = args.expect.iter().map(|e| Expectation::regex(e)).collect::<Result<Vec<_>, _>>()?;
         if args.count == Some(0) {
@@ -135,6 +143,7 @@ impl ListenSettings {
             expect_timeout: args.expect_timeout,
             binary: args.binary,
             read_stdin: !args.no_stdin,
+            input_mode,
             ping_interval: args.ping_interval,
             output,
         })

@@ -8,7 +8,8 @@ use tokio::time::Instant;
 use tokio::time::{interval, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use super::input::{self, Effect, Input, Source};
+use super::input::{self, Effect, Input};
+use crate::commands::input::{command_error, Source};
 use crate::commands::signals::{recv, Signals};
 use crate::core::error::Error;
 use crate::core::event::{Data, EventKind, EventSink};
@@ -19,6 +20,11 @@ use crate::core::session::wait::{tick, ticker, until};
 use crate::core::session::{Clock, Deadline, Ending, Incoming, Outgoing, Session};
 use crate::output::Printer;
 use crate::settings::ConnectSettings;
+
+/// Reports a command error on the printer's stderr (above the prompt in the REPL).
+fn report_error(printer: &mut Printer, message: &str) {
+    printer.note(&format!("error: {}", crate::output::sanitize::escape(message)));
+}
 
 /// Why an attempt stopped.
 #[derive(Debug)]
@@ -148,14 +154,21 @@ pub async fn drive(
                     }
                     session.submit(out, printer);
                 }
-                Some(Ok(Input::Command(c))) => match input::run_command(c, session, printer, clock).await {
+                Some(Ok(Input::Command(c, n))) => match input::run_command(c, session, printer, clock).await {
                     Ok(Effect::None) => {}
                     Ok(Effect::Quit) => return Stop::Done("/quit"),
-                    Err(message) if carry.source.stops_on_errors() => return Stop::Failed(Error::usage(message)),
-                    Err(message) => input::report_bad(printer, &message),
+                    Err(message) => {
+                        let message = command_error(&message, n);
+                        if carry.source.stops_on_errors() {
+                            return Stop::Failed(Error::usage(message));
+                        }
+                        report_error(printer, &message);
+                    }
                 },
-                Some(Ok(Input::Bad { message, fatal: true })) => return Stop::Failed(Error::usage(message)),
-                Some(Ok(Input::Bad { message, .. })) => input::report_bad(printer, &message),
+                Some(Ok(Input::Bad(message))) if carry.source.stops_on_errors() => {
+                    return Stop::Failed(Error::usage(message))
+                }
+                Some(Ok(Input::Bad(message))) => report_error(printer, &message),
                 Some(Ok(Input::End)) => return Stop::Done("the REPL ended"),
                 Some(Err(e)) => return Stop::Failed(e),
                 None => carry.stdin_done = true,

@@ -1,85 +1,29 @@
-//! What `connect` sends: the `-x` preamble, then stdin read as messages, as commands
-//! (`--commands`) or through the REPL; and what a REPL command does to the session.
+//! What `connect` sends: the `-x` preamble, then stdin (messages, `--commands` or the REPL);
+//! and what a REPL command does to the session.
 
 use std::collections::VecDeque;
-use std::path::Path;
 
-use tokio::sync::mpsc;
-
-use crate::commands::stdin;
+use crate::commands::input::{command_error, read_file, Line, Source};
 use crate::core::error::Error;
-use crate::core::event::{Data, Dir, EventKind};
+use crate::core::event::{Dir, EventKind};
 use crate::core::session::{Clock, Outgoing, Session};
 use crate::output::Printer;
 use crate::repl::parse::{self, Command, Mode};
-use crate::repl::terminal::{self, ReplConfig, ReplInput, Terminal};
-use crate::settings::{ConnectSettings, InputFormat, InputMode};
-
-/// The largest file `/file` sends: 64 MiB.
-const FILE_MAX: u64 = 64 << 20;
-
-/// Where lines come from.
-pub enum Source {
-    /// Stdin lines: messages, or commands when `commands` is set (`keep_going`: a malformed
-    /// one is skipped).
-    Lines { rx: mpsc::Receiver<Vec<u8>>, commands: Option<bool>, number: u64 },
-    /// The terminal REPL.
-    Repl(Terminal),
-}
-
-/// The source `s` asks for; the REPL takes over the printer's output, so that everything
-/// prints above the prompt. A terminal the REPL cannot use falls back to reading commands.
-pub fn source(s: &ConnectSettings, printer: &mut Printer) -> Source {
-    let lines = |commands| Source::Lines { rx: stdin::spawn_lines(s.read_stdin), commands, number: 0 };
-    match &s.input_mode {
-        InputMode::Messages => lines(None),
-        InputMode::Commands { keep_going } => lines(Some(*keep_going)),
-        InputMode::Repl { history } => {
-            let cfg = ReplConfig {
-                mode: Mode::Connect,
-                prompt: "> ".into(),
-                history: history.clone(),
-                secrets: s.request.secrets(),
-            };
-            match terminal::start(cfg) {
-                Ok((t, writer)) => {
-                    printer.redirect(Box::new(writer.clone()), Box::new(writer));
-                    Source::Repl(t)
-                }
-                Err(e) => {
-                    printer.warning(&format!(
-                        "the REPL cannot use this terminal ({e}); reading commands instead"
-                    ));
-                    lines(Some(true))
-                }
-            }
-        }
-    }
-}
-
-impl Source {
-    /// `--commands` without `--keep-going`: a command that cannot be carried out ends the
-    /// run (exit 2).
-    pub fn stops_on_errors(&self) -> bool {
-        matches!(self, Source::Lines { commands: Some(false), .. })
-    }
-}
+use crate::settings::InputFormat;
 
 /// One thing the input asks for.
 pub enum Input {
     Send(Outgoing),
-    Command(Command),
+    Command(Command, u64),
     /// A malformed command: reported, then the run goes on (REPL, `--keep-going`) or ends
     /// with exit 2.
-    Bad {
-        message: String,
-        fatal: bool,
-    },
+    Bad(String),
     /// The REPL ended (Ctrl-D, or Ctrl-C on an empty line): close and leave.
     End,
 }
 
-/// The next input: the preamble first, then the source; None at the end of stdin.
+/// The next input: the preamble first, then the source; None at the end of stdin. A message
+/// line that does not decode is a usage error (exit 2), as it always was.
 pub async fn next(
     preamble: &mut VecDeque<Outgoing>,
     source: &mut Source,
@@ -88,39 +32,20 @@ pub async fn next(
     if let Some(out) = preamble.pop_front() {
         return Some(Ok(Input::Send(out)));
     }
-    match source {
-        Source::Lines { rx, commands: None, number } => {
-            let line = rx.recv().await?;
-            *number += 1;
-            Some(format.decode(line, &format!("stdin line {number}")).map(|d| Input::Send(Outgoing::Data(d))))
+    Some(match source.next().await? {
+        Line::Message(line, n) => {
+            format.decode(line, &format!("stdin line {n}")).map(|d| Input::Send(Outgoing::Data(d)))
         }
-        Source::Lines { rx, commands: Some(keep_going), number } => {
-            let line = rx.recv().await?;
-            *number += 1;
-            let line = String::from_utf8_lossy(&line).into_owned();
-            Some(
-                command(&line, format, !*keep_going)
-                    .map_err(|e| Error::usage(format!("stdin line {number}: {e}"))),
-            )
-        }
-        Source::Repl(t) => match t.input.recv().await? {
-            ReplInput::Line(line) => Some(command(&line, format, false)),
-            ReplInput::End => Some(Ok(Input::End)),
-        },
-    }
-}
-
-/// A command line: a message (decoded as the input format says), a command, or a report of
-/// a malformed one.
-fn command(line: &str, format: InputFormat, fatal: bool) -> Result<Input, Error> {
-    match parse::parse(line, Mode::Connect) {
-        Ok(Command::Message(text)) => match format.decode(text.into_bytes(), "the message") {
-            Ok(data) => Ok(Input::Send(Outgoing::Data(data))),
-            Err(e) => Ok(Input::Bad { message: e.to_string(), fatal }),
-        },
-        Ok(c) => Ok(Input::Command(c)),
-        Err(message) => Ok(Input::Bad { message, fatal }),
-    }
+        Line::Command(line, n) => Ok(match parse::parse(&line, Mode::Connect) {
+            Ok(Command::Message(text)) => match format.decode(text.into_bytes(), "the message") {
+                Ok(data) => Input::Send(Outgoing::Data(data)),
+                Err(e) => Input::Bad(command_error(&e.to_string(), n)),
+            },
+            Ok(c) => Input::Command(c, n),
+            Err(message) => Input::Bad(command_error(&message, n)),
+        }),
+        Line::End => Ok(Input::End),
+    })
 }
 
 /// What a command asks of the run beyond the session.
@@ -129,7 +54,7 @@ pub enum Effect {
     Quit,
 }
 
-/// Carries out a REPL command on the session and the printer.
+/// Carries out a REPL command on the session and the printer. Errors: one line.
 pub async fn run_command(
     c: Command,
     session: &mut Session,
@@ -172,8 +97,10 @@ pub async fn run_command(
             let verbosity = printer.settings().verbosity;
             printer.settings_mut().verbosity = verbosity.max(1);
             clock.emit(printer, EventKind::HandshakeRequest { dir: Dir::Out, raw: request });
-            let response = EventKind::HandshakeResponse { dir: Dir::In, raw: response, body: Vec::new() };
-            clock.emit(printer, response);
+            clock.emit(
+                printer,
+                EventKind::HandshakeResponse { dir: Dir::In, raw: response, body: Vec::new() },
+            );
             printer.settings_mut().verbosity = verbosity;
         }
         Command::Help => {
@@ -184,26 +111,4 @@ pub async fn run_command(
         Command::Quit => return Ok(Effect::Quit),
     }
     Ok(Effect::None)
-}
-
-/// The file as one message: binary, or text when asked and it is UTF-8. Bounded by
-/// `FILE_MAX`.
-async fn read_file(path: &Path, text: bool) -> Result<Data, String> {
-    let show = path.display().to_string().escape_debug().to_string();
-    let meta = tokio::fs::metadata(path).await.map_err(|e| format!("/file {show}: {e}"))?;
-    if meta.len() > FILE_MAX {
-        return Err(format!("/file {show}: {} bytes is more than the 64 MiB /file sends", meta.len()));
-    }
-    let bytes = tokio::fs::read(path).await.map_err(|e| format!("/file {show}: {e}"))?;
-    if !text {
-        return Ok(Data::Binary(bytes.into()));
-    }
-    String::from_utf8(bytes)
-        .map(|t| Data::Text(t.into()))
-        .map_err(|_| format!("/file {show} is not UTF-8 text; send it without --text"))
-}
-
-/// Reports a malformed command as a one-line error.
-pub fn report_bad(printer: &mut Printer, message: &str) {
-    printer.note(&format!("error: {}", crate::output::sanitize::escape(message)));
 }

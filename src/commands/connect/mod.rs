@@ -9,6 +9,7 @@ mod verdict;
 use std::time::Duration;
 use tokio::time::Instant;
 
+use crate::commands::input::Source;
 use crate::commands::signals::{recv, Signals};
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
@@ -21,6 +22,7 @@ use crate::core::session::wait::until;
 use crate::core::session::{Clock, Ending, Session};
 use crate::exit::ExitStatus;
 use crate::output::Printer;
+use crate::repl::parse::Mode;
 use crate::settings::ConnectSettings;
 use attempt::{Carry, Stop};
 
@@ -61,7 +63,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         received: 0,
         expect: Expectations::new(s.probe.expectations.clone(), s.probe.expect_timeout),
         echo: EchoTracker::default(),
-        source: input::source(&s, printer),
+        source: Source::open(&s.input_mode, s.read_stdin, Mode::Connect, s.request.secrets(), printer),
         stdin_done: !s.read_stdin,
         pings_sent: 0,
     };

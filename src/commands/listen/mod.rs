@@ -1,27 +1,29 @@
 //! `wsdiag listen`: accept clients, print what they send, send them stdin lines (all of them,
-//! or one with `@ID `), and, for scripts, exit once --count/--expect are met or --once's client
-//! has left.
+//! or one with `@ID `) or REPL commands (`clients`: `/clients`, `/to`, `/kick`), and, for
+//! scripts, exit once --count/--expect are met or --once's client has left.
+
+mod clients;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::Instant;
 
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+use tokio::time::Instant;
 
+use crate::commands::input::{command_error, report_error, Line, Source};
 use crate::commands::serve::{self, ConnCtx, Handler};
 use crate::core::error::Error;
 use crate::core::event::{ConnReport, Data, EventKind, EventSink};
 use crate::core::session::expect::Expectations;
 use crate::core::session::wait::{stopped, tick, ticker, until};
-use crate::core::session::{Clock, Incoming, Outgoing, Session};
+use crate::core::session::{Incoming, Session};
 use crate::exit::ExitStatus;
 use crate::output::Printer;
+use crate::repl::parse::Mode;
 use crate::settings::ListenSettings;
-
-type Inboxes = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Outgoing>>>>;
+use clients::{Effect, Inboxes, Order};
 
 /// What connection handlers tell the controller.
 enum Note {
@@ -29,7 +31,9 @@ enum Note {
     Ended(u64, Result<(), Error>),
 }
 
-pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
+pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
+    let mut source = Source::open(&s.input_mode, s.read_stdin, Mode::Listen, Vec::new(), &mut printer);
+    let mut notes_out = source.notes();
     let serve::Bound { listener, opts, mut sink, printer: printer_task, clock } =
         match serve::open(&s.server, printer).await {
             Ok(bound) => bound,
@@ -52,8 +56,9 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
     let max_accepts = s.once.then_some(1);
     let mut server =
         serve::start(listener, opts, s.server.max_connections, max_accepts, clock, sink.clone(), handler);
-    let mut stdin = crate::commands::stdin::spawn_lines(s.read_stdin);
     let mut stdin_done = !s.read_stdin;
+    // Leaving the REPL (Ctrl-D, /quit) closes every client with 1001, like Ctrl-C.
+    let mut going_away = false;
 
     let mut reports: Vec<ConnReport> = Vec::new();
     let mut ends: HashMap<u64, Result<(), Error>> = HashMap::new();
@@ -94,14 +99,24 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
                     break end.map_err(Some).and_then(|()| checks.at_end("the client left"));
                 }
             },
-            line = stdin.recv(), if !stdin_done => match line {
-                Some(line) => {
-                    let data = if s.binary {
-                        Data::Binary(Bytes::from(line))
-                    } else {
-                        Data::Text(Utf8Bytes::from(String::from_utf8_lossy(&line).into_owned()))
-                    };
-                    route(data, &inboxes, &clock, &mut sink)
+            line = source.next(), if !stdin_done => match line {
+                Some(Line::Message(line, _)) => clients::route(clients::message(line, s.binary), &inboxes, &clock, &mut sink),
+                Some(Line::Command(line, n)) => {
+                    match clients::run_command(&line, s.binary, &inboxes, &clock, &mut sink, notes_out.as_mut()).await {
+                        Ok(Effect::None) => {}
+                        Ok(Effect::Quit) => {
+                            going_away = true;
+                            break Ok(());
+                        }
+                        Err(message) if source.stops_on_errors() => {
+                            break Err(Some(Error::usage(command_error(&message, n))));
+                        }
+                        Err(message) => report_error(notes_out.as_mut(), &command_error(&message, n)),
+                    }
+                }
+                Some(Line::End) => {
+                    going_away = true;
+                    break Ok(());
                 }
                 None => stdin_done = true,
             },
@@ -112,7 +127,7 @@ pub async fn run(s: ListenSettings, printer: Printer) -> ExitStatus {
         Err(None) => ExitStatus::Interrupted,
         Err(Some(e)) => e.exit_status(),
     };
-    if status != ExitStatus::Interrupted {
+    if status != ExitStatus::Interrupted && !going_away {
         close_code.store(1000, Ordering::Relaxed);
     }
     let mut summary = server.shutdown(&reports).await;
@@ -191,7 +206,7 @@ async fn serve_client(
 ) -> serve::Handled {
     let (tx, mut inbox) = mpsc::unbounded_channel();
     if let Ok(mut map) = inboxes.lock() {
-        map.insert(ctx.conn, tx);
+        map.insert(ctx.conn, (ctx.peer, tx));
     }
     let mut pinger = ticker(Duration::ZERO, ping);
     let sink: &mut dyn EventSink = &mut ctx.sink;
@@ -203,7 +218,11 @@ async fn serve_client(
                 session.close_and_wait(code, reason, sink).await;
                 break Ok(());
             }
-            Some(out) = inbox.recv() => session.submit(out, sink),
+            Some(order) = inbox.recv() => match order {
+                Order::Send(out) => session.submit(out, sink),
+                Order::Ping(None) => session.ping(sink),
+                Order::Ping(Some(payload)) => session.ping_with(payload, sink),
+            },
             _ = tick(&mut pinger) => session.ping(sink),
             incoming = session.next(sink) => match incoming {
                 Incoming::Message(data) => {
@@ -233,38 +252,4 @@ async fn serve_client(
     };
     let _ = notes.send(Note::Ended(ctx.conn, result));
     (outcome, session.totals())
-}
-
-/// Sends a stdin line to every client, or to one with an `@ID ` prefix.
-fn route(line: Data, inboxes: &Inboxes, clock: &Clock, sink: &mut dyn EventSink) {
-    let Ok(map) = inboxes.lock() else { return };
-    let target = match &line {
-        Data::Text(t) => t.strip_prefix('@').and_then(|rest| {
-            let (id, msg) = rest.split_once(' ')?;
-            Some((id.parse::<u64>().ok()?, msg.to_string()))
-        }),
-        Data::Binary(_) => None,
-    };
-    match target {
-        Some((id, msg)) => match map.get(&id) {
-            Some(tx) => {
-                let _ = tx.send(Outgoing::Data(Data::Text(Utf8Bytes::from(msg))));
-            }
-            None => {
-                let message = format!("no client {id} is connected; the line was not sent");
-                clock.emit(sink, EventKind::Warning { message });
-            }
-        },
-        None => {
-            if map.is_empty() {
-                clock.emit(
-                    sink,
-                    EventKind::Warning { message: "no client is connected; the line was not sent".into() },
-                );
-            }
-            for tx in map.values() {
-                let _ = tx.send(Outgoing::Data(line.clone()));
-            }
-        }
-    }
 }
