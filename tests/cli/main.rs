@@ -26,6 +26,7 @@ mod pipes;
 mod readme;
 mod reconnect;
 mod refusals;
+mod repl;
 mod sanitize;
 mod secrets;
 mod server_interop;

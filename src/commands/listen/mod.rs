@@ -196,6 +196,14 @@ impl Checks {
     }
 }
 
+fn carry_out(order: Order, session: &mut Session, sink: &mut dyn EventSink) {
+    match order {
+        Order::Send(out) => session.submit(out, sink),
+        Order::Ping(None) => session.ping(sink),
+        Order::Ping(Some(payload)) => session.ping_with(payload, sink),
+    }
+}
+
 async fn serve_client(
     mut session: Session,
     mut ctx: ConnCtx,
@@ -213,16 +221,16 @@ async fn serve_client(
     let result = loop {
         tokio::select! {
             _ = stopped(&mut ctx.stop) => {
+                // What was ordered before the stop goes out before the close.
+                while let Ok(order) = inbox.try_recv() {
+                    carry_out(order, &mut session, sink);
+                }
                 let code = close_code.load(Ordering::Relaxed);
                 let reason = if code == 1001 { "server shutting down" } else { "" };
                 session.close_and_wait(code, reason, sink).await;
                 break Ok(());
             }
-            Some(order) = inbox.recv() => match order {
-                Order::Send(out) => session.submit(out, sink),
-                Order::Ping(None) => session.ping(sink),
-                Order::Ping(Some(payload)) => session.ping_with(payload, sink),
-            },
+            Some(order) = inbox.recv() => carry_out(order, &mut session, sink),
             _ = tick(&mut pinger) => session.ping(sink),
             incoming = session.next(sink) => match incoming {
                 Incoming::Message(data) => {
