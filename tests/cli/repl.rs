@@ -218,6 +218,12 @@ async fn listen_commands_reach_one_client_or_kick_it() {
     server.interrupt().await;
 }
 
+/// Between two reads the line editor leaves raw mode, and what is typed then can be lost or
+/// become a signal; a person types slower than a test, so the test waits a moment first.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
 /// Whether a pseudo-terminal can be allocated here.
 fn pty_available() -> bool {
     expectrl::spawn("true").is_ok()
@@ -252,23 +258,31 @@ fn repl_session(bin: &str, state: &std::path::Path) {
     let mut p = start("");
     p.expect("> ").unwrap();
     // A half-typed line survives a message printed above it.
+    settle();
     p.send("hel").unwrap();
     p.expect(Regex(r"< push \d+\r?\n(\x1b\[[0-9;?]*[A-Za-z]|\r)*> hel")).unwrap();
+    settle();
     p.send("lo s3cr3t-token\r").unwrap();
     p.expect(Regex(r"> hello s3cr3t-token")).unwrap();
     p.expect(Regex(r"< hello s3cr3t-token")).unwrap();
     // Ctrl-C with text clears the line and nothing is sent.
+    settle();
     p.send("abc").unwrap();
+    settle();
     p.send("\x03").unwrap();
+    settle();
     p.send("xyz\r").unwrap();
     p.expect(Regex(r"> xyz")).unwrap();
     p.expect(Regex(r"< xyz")).unwrap();
+    settle();
     p.send("/ping\r").unwrap();
     p.expect(Regex(r"pong seq=1 rtt=[0-9.]+ ms")).unwrap();
+    settle();
     p.send("/nope\r").unwrap();
     p.expect("error: unknown command /nope").unwrap();
     // Ctrl-D: a clean close with 1000 and the summary; then the terminal settings are the
     // ones it had before.
+    settle();
     p.send("\x04").unwrap();
     p.expect("Closed by client: 1000 (normal)").unwrap();
     p.expect(Regex(r"Sent \d+ messages?")).unwrap();
@@ -281,15 +295,91 @@ fn repl_session(bin: &str, state: &std::path::Path) {
     assert!(history.contains("hello ***") && !history.contains("s3cr3t"), "{history}");
     let mut p = start("");
     p.expect("> ").unwrap();
+    settle();
     p.send("\x1b[A\x1b[A\x1b[A\x1b[A").unwrap(); // up: /nope, /ping, xyz, then the message
+    settle();
     p.send("\r").unwrap();
     p.expect(Regex(r"> hello \*\*\*")).unwrap();
     p.expect(Regex(r"< hello \*\*\*")).unwrap();
-    // Between two reads the line editor is not in raw mode, and a Ctrl-C there is a SIGINT
-    // (exit 130); give it time to read again.
-    std::thread::sleep(Duration::from_millis(500));
+    settle();
     p.send("\x03").unwrap(); // Ctrl-C on an empty line also closes
     p.expect("Closed by client: 1000 (normal)").unwrap();
+    p.expect("EXIT=0").unwrap();
+    p.expect("TERMINAL=RESTORED").unwrap();
+}
+
+#[tokio::test]
+async fn the_listen_repl_on_a_terminal_with_two_clients() {
+    if !pty_available() {
+        skip::not_possible_here("no pseudo-terminal can be allocated here");
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_path_buf();
+    let bin = crate::support::run::bin().to_string();
+    tokio::task::spawn_blocking(move || listen_session(&bin, &state_dir)).await.unwrap();
+}
+
+fn listen_session(bin: &str, state: &std::path::Path) {
+    use expectrl::{Expect, Regex};
+    use tokio_tungstenite::tungstenite::{self, protocol::frame::coding::CloseCode};
+    let script = format!(
+        "before=$(stty -g); '{bin}' listen --port 0 --max-runtime 30s --color never; echo EXIT=$?; \
+         if [ \"$(stty -g)\" = \"$before\" ]; then echo TERMINAL=RESTORED; else echo TERMINAL=CHANGED; fi"
+    );
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(script).env("TERM", "xterm").env("XDG_STATE_HOME", state).env_remove("NO_COLOR");
+    let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(10)));
+    let found = p.expect(Regex(r"ws://127\.0\.0\.1:(\d+)/")).unwrap();
+    let port: u16 = String::from_utf8_lossy(found.get(1).unwrap()).parse().unwrap();
+    p.expect("listen> ").unwrap();
+    let open = |hello: &str| {
+        let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let (mut ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}/"), tcp).unwrap();
+        ws.send(Message::text(hello)).unwrap();
+        ws
+    };
+    let next_text = |ws: &mut tungstenite::WebSocket<std::net::TcpStream>| loop {
+        match ws.read().unwrap() {
+            Message::Text(t) => return t.to_string(),
+            Message::Close(f) => panic!("closed: {f:?}"),
+            _ => continue,
+        }
+    };
+    let close_of = |ws: &mut tungstenite::WebSocket<std::net::TcpStream>| loop {
+        match ws.read() {
+            Ok(Message::Close(f)) => {
+                // Our answer to the close goes out with the next write or flush.
+                let _ = ws.flush();
+                return f.map(|f| f.code);
+            }
+            Ok(_) => continue,
+            Err(e) => panic!("no close frame: {e}"),
+        }
+    };
+    let mut one = open("one here");
+    p.expect("[1] < one here").unwrap();
+    let mut two = open("two here");
+    p.expect("[2] < two here").unwrap();
+    settle();
+    p.send("/to 2 just two\r").unwrap();
+    assert_eq!(next_text(&mut two), "just two");
+    settle();
+    p.send("/kick 1 4000 bye\r").unwrap();
+    assert_eq!(close_of(&mut one), Some(CloseCode::from(4000)));
+    p.expect("[1] * Disconnected").unwrap();
+    settle();
+    p.send("/clients\r").unwrap();
+    p.expect("* 1 client connected").unwrap();
+    settle();
+    p.send("to all\r").unwrap();
+    assert_eq!(next_text(&mut two), "to all");
+    // Ctrl-D stops the server: the remaining client gets 1001 (going away).
+    settle();
+    p.send("\x04").unwrap();
+    assert_eq!(close_of(&mut two), Some(CloseCode::Away));
     p.expect("EXIT=0").unwrap();
     p.expect("TERMINAL=RESTORED").unwrap();
 }
