@@ -30,7 +30,7 @@ complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "connect" -d 'Connect 
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "listen" -d 'Accept WebSocket clients, print what they send and talk back from stdin'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "echo" -d 'Run an echo server, with fault injection, for testing clients'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
-complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s x -l send -d 'Send MSG after connecting (repeatable; sent in order, before stdin lines)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s n -l count -d 'Exit after N messages have been received' -r
@@ -175,11 +175,42 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s k -l
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l json -d 'Print one JSON document instead of the report (schema: docs/json.md)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s h -l help -d 'Print help'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s h -l help -d 'Print help'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l min -d 'The shortest idle time tried' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l max -d 'The longest idle time tried' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l resolution -d 'Stop refining when the bounds are this close [default: 2s or 2% of the lower bound, whichever is larger]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l parallel -d 'Trials at once; 1 runs one at a time (doubling, then bisection), for servers that limit connections' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l confirm -d 'Trials at each bound in the final round (0: no confirm round)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l pong-timeout -d 'How long the answer to a trial\'s keepalive may take (also the TCP_USER_TIMEOUT of trials)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l kind -d 'What a trial sends after its idle time' -r -f -a "ws-ping\t'A ping frame with a random payload'
+data\t'A text message (--payload); any answer, or one matching --expect'"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l payload -d 'The message a `--kind data` trial sends' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l expect -d 'With --kind data: the answer must match this regex' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l fail-below -d 'Exit 1 when connections idle for less than DUR already die (a CI gate)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s H -l header -d 'Add a request header (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l origin -d 'Origin header value' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l auth -d 'HTTP Basic authentication' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l bearer -d 'Authorization: Bearer TOKEN' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l connect-timeout -d 'Bound on DNS resolution plus TCP connect' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l handshake-timeout -d 'Bound on the TLS handshake plus the HTTP upgrade' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l cacert -d 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l key -d 'Private key for --cert (PEM)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l frames -d 'Show every frame both ways (same as -vv)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l timestamps -d 'Start each human output line with the time (UTC, HH:MM:SS.mmm); always on in the REPL'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "listen" -d 'Accept WebSocket clients, print what they send and talk back from stdin'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "echo" -d 'Run an echo server, with fault injection, for testing clients'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path (not built yet)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -60,7 +60,18 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
                 Err(e) => usage_error(&mut printer, e),
             }
         }
-        Command::HeartbeatProbe(_) => not_built("heartbeat-probe"),
+        Command::HeartbeatProbe(args) => {
+            let mut printer = Printer::stdio(settings::output_settings(&args.output, &env, false));
+            match settings::probe::HeartbeatProbeSettings::from_args(*args, &env) {
+                Ok(s) => {
+                    let mut printer = Printer::stdio(s.output);
+                    serve_on_runtime(&mut Printer::stdio(s.output), async move {
+                        commands::heartbeat_probe::run(s, &mut printer).await
+                    })
+                }
+                Err(e) => usage_error(&mut printer, e),
+            }
+        }
     }
 }
 
@@ -103,25 +114,4 @@ fn serve_on_runtime(
     let status = runtime.block_on(command);
     runtime.shutdown_background();
     status
-}
-
-fn not_built(name: &str) -> ExitStatus {
-    let e = core::error::Error::Usage {
-        message: format!("'wsdiag {name}' is not built yet"),
-        hint: Some("see wsdiag --help for the subcommands available".into()),
-    };
-    let mut printer = Printer::stdio(settings::output_settings(
-        &cli::OutputArgs {
-            verbose: 0,
-            frames: false,
-            json: false,
-            color: cli::ColorChoice::Never,
-            show_secrets: false,
-            timestamps: false,
-        },
-        &Env::default(),
-        false,
-    ));
-    printer.error(&e, std::time::Duration::ZERO);
-    e.exit_status()
 }

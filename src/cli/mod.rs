@@ -46,8 +46,10 @@ pub enum Command {
     /// Perform only the opening handshake, show it exactly and judge it against RFC 6455
     #[command(after_help = INSPECT_AFTER_HELP, disable_version_flag = true)]
     HandshakeInspect(Box<InspectArgs>),
-    /// Find how long an idle connection survives on a path (not built yet)
-    HeartbeatProbe(PendingArgs),
+    /// Find how long an idle connection survives on a path, how the path kills it, and the
+    /// heartbeat interval that keeps it alive
+    #[command(after_help = PROBE_AFTER_HELP)]
+    HeartbeatProbe(Box<HeartbeatProbeArgs>),
 }
 
 const CONNECT_AFTER_HELP: &str = "\
@@ -129,12 +131,83 @@ pub struct InspectArgs {
     pub show_secrets: bool,
 }
 
-/// Arguments of a subcommand that is not built yet; accepted so `--help` shows it.
+const PROBE_AFTER_HELP: &str = "\
+Examples:
+  wsdiag heartbeat-probe 'builtin:echo?idle-timeout=4s'
+  wsdiag heartbeat-probe wss://example.com/ws --max 10m --json > probe.ndjson
+  wsdiag heartbeat-probe ws://127.0.0.1:8080/ --fail-below 55s      # a CI gate
+
+Trials are fresh connections that stay silent for an idle age, then send one keepalive:
+a bracket of geometric ages from --min to --max, refine rounds inside it, and a confirm
+round at both bounds. A canary connection pings every second meanwhile.
+
+Exit codes:
+  0 measured (or no timeout up to --max) · 1 lower bound below --fail-below · 2 usage ·
+  3 connect · 4 TLS · 5 handshake rejected · 7 inconclusive (contradicting results,
+  the canary died: a lifetime cap or a dead server)";
+
+/// What a trial sends after its idle time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeKind {
+    /// A ping frame with a random payload
+    WsPing,
+    /// A text message (--payload); any answer, or one matching --expect
+    Data,
+}
+
 #[derive(Debug, Args)]
-pub struct PendingArgs {
-    /// Ignored until the subcommand is built
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
+pub struct HeartbeatProbeArgs {
+    /// ws:// or wss:// URL, or builtin:echo
+    pub url: String,
+
+    /// The shortest idle time tried
+    #[arg(long, value_name = "DUR", default_value = "5s", value_parser = parse_duration)]
+    pub min: Duration,
+
+    /// The longest idle time tried
+    #[arg(long, value_name = "DUR", default_value = "30m", value_parser = parse_duration)]
+    pub max: Duration,
+
+    /// Stop refining when the bounds are this close [default: 2s or 2% of the lower bound, whichever is larger]
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub resolution: Option<Duration>,
+
+    /// Trials at once; 1 runs one at a time (doubling, then bisection), for servers that limit connections
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+
+    /// Trials at each bound in the final round (0: no confirm round)
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(0..=16))]
+    pub confirm: u16,
+
+    /// How long the answer to a trial's keepalive may take (also the TCP_USER_TIMEOUT of trials)
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    pub pong_timeout: Duration,
+
+    /// What a trial sends after its idle time
+    #[arg(long, value_enum, value_name = "KIND", default_value_t = ProbeKind::WsPing)]
+    pub kind: ProbeKind,
+
+    /// The message a `--kind data` trial sends
+    #[arg(long, value_name = "TEXT", default_value = "ping")]
+    pub payload: String,
+
+    /// With --kind data: the answer must match this regex
+    #[arg(long, value_name = "REGEX")]
+    pub expect: Option<String>,
+
+    /// Exit 1 when connections idle for less than DUR already die (a CI gate)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub fail_below: Option<Duration>,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    #[command(flatten)]
+    pub transport: TransportArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 pub mod connect;
 pub mod echo;
 pub mod handshake_inspect;
+pub mod heartbeat_probe;
 pub mod input;
 pub mod listen;
 pub mod serve;

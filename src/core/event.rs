@@ -236,6 +236,13 @@ pub enum EventKind {
     },
     /// The connection ended, and how (one per connection).
     Ended(crate::core::session::End),
+    /// A `heartbeat-probe` trial finished; `phase` is the search round it belonged to.
+    Trial {
+        phase: &'static str,
+        report: crate::core::probe::trial::TrialReport,
+    },
+    /// `heartbeat-probe`'s conclusion.
+    ProbeResult(crate::core::probe::ProbeResult),
     Summary(Summary),
 }
 

@@ -6,6 +6,7 @@
 //!   checks, close codes);
 //! - `session`: a live connection (client or server side), its typed input and endings, its
 //!   statistics, heartbeats and backoff;
+//! - `probe`: the idle-timeout search of `heartbeat-probe` and its trial connections;
 //! - `builtin`: the embedded echo server behind `builtin:echo`;
 //! - `event` and `error`: the typed contract with everything above the core.
 
@@ -13,5 +14,6 @@ pub mod builtin;
 pub mod error;
 pub mod event;
 pub mod net;
+pub mod probe;
 pub mod session;
 pub mod wire;

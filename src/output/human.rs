@@ -9,6 +9,9 @@ use crate::core::event::{
     CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, PingStats, Side, Summary, Timings,
     Traffic,
 };
+use crate::core::probe::search::{Outcome, Signature, Verdict};
+use crate::core::probe::trial::TrialReport;
+use crate::core::probe::ProbeResult;
 use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
 use crate::output::headers;
@@ -170,6 +173,12 @@ pub fn render(p: &mut Printer, ev: &Event) {
         EventKind::Ended(end) if v >= 1 || s.repl => {
             l.err(&info(format!("Ended: {}", escape(&end.describe()))))
         }
+        EventKind::Trial { phase, report } => l.err(&info(trial_line(phase, report))),
+        EventKind::ProbeResult(r) => {
+            for line in probe_lines(r) {
+                l.out(&line);
+            }
+        }
         EventKind::Warning { message } => {
             let line = warning_line(message, &s);
             l.err(&line);
@@ -204,6 +213,75 @@ fn arrow(dir: Dir) -> &'static str {
         Dir::Out => ">",
         Dir::In => "<",
     }
+}
+
+fn secs1(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+fn signature_text(s: &Signature) -> String {
+    match s {
+        Signature::Fin => "fin: TCP FIN without a close frame (an L7 proxy's idle timeout)".into(),
+        Signature::Close { code: Some(c), reason } if reason.is_empty() => {
+            format!("close: a close frame with {c} ({})", close::name(*c))
+        }
+        Signature::Close { code: Some(c), reason } => {
+            format!("close: a close frame with {c} ({}) \"{}\"", close::name(*c), escape(reason))
+        }
+        Signature::Close { code: None, .. } => "close: a close frame without a status code".into(),
+        Signature::Rst => "rst: TCP reset (a NAT gateway or L4 balancer)".into(),
+        Signature::Blackhole => {
+            "blackhole: data sent and never acknowledged (a NAT or firewall dropped the flow)".into()
+        }
+        Signature::Other(why) => format!("other: {}", escape(why)),
+    }
+}
+
+/// `Trial 3 (refine): idle 12.0 s: alive, answered after 0.3 ms`.
+fn trial_line(phase: &str, r: &TrialReport) -> String {
+    let what = match &r.outcome {
+        Outcome::Alive => "alive".to_string(),
+        Outcome::Died { signature, .. } => format!("died ({})", signature.name()),
+        Outcome::Inconclusive { .. } => "inconclusive".to_string(),
+    };
+    format!("Trial {} ({phase}): idle {}: {what}, {}", r.id, secs1(r.age), escape(&r.detail))
+}
+
+/// The probe's report, on stdout.
+fn probe_lines(r: &ProbeResult) -> Vec<String> {
+    let mut out = Vec::new();
+    match &r.verdict {
+        Verdict::Bounded { lower, upper, confirmed, signature } => {
+            let how = if *confirmed { "confirmed" } else { "not confirmed" };
+            out.push(format!("Idle timeout: between {} and {} ({how})", secs1(*lower), secs1(*upper)));
+            out.push(format!("How it dies: {}", signature_text(signature)));
+        }
+        Verdict::NoTimeout { max } => out.push(format!("Idle timeout: none up to {} (--max)", secs1(*max))),
+        Verdict::Inconclusive { why } => out.push(format!("Idle timeout: inconclusive: {}", escape(why))),
+    }
+    if let (Some(rec), Some(agg)) = (r.recommended, r.aggressive) {
+        out.push(format!("Heartbeat: every {} with ±10 % jitter (aggressive: {})", secs1(rec), secs1(agg)));
+    }
+    if let Some(p) = r.pong_timeout {
+        let rtt = r.rtt.map(|d| format!(" (canary round trip {})", ms(d))).unwrap_or_default();
+        out.push(format!("Pong timeout: {}{rtt}", secs1(p)));
+    }
+    match &r.lifetime_cap {
+        Some((d, sig, why)) => out.push(format!(
+            "Lifetime cap: the canary died after {} despite its pings ({}): {}",
+            secs1(*d),
+            sig.name(),
+            escape(why)
+        )),
+        None => out.push("Lifetime cap: none seen".into()),
+    }
+    match r.server_keepalive {
+        Some(d) => out.push(format!("Server keepalive: the server spoke after {} of silence", secs1(d))),
+        None => out.push("Server keepalive: none seen".into()),
+    }
+    out.push("Directions: client-to-server traffic only (server-to-client not tested)".into());
+    out.push(format!("Trials: {} in {}", r.trials, secs1(r.duration)));
+    out
 }
 
 /// A data message as text: escaped text (pretty-printed when it is JSON and `pretty`), or

@@ -8,6 +8,9 @@ use serde_json::{json, Map, Value};
 
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, PingStats, Side, Timings};
+use crate::core::probe::search::{Outcome, Signature, Verdict};
+use crate::core::probe::trial::TrialReport;
+use crate::core::probe::ProbeResult;
 use crate::core::session::{End, Ending, Limit};
 use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
@@ -208,6 +211,8 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
         }
         EventKind::Warning { message } => ("warning", obj(json!({ "message": message }))),
         EventKind::Ended(end) => ("end", end_json(end)),
+        EventKind::Trial { phase, report } => ("trial", trial_json(phase, report)),
+        EventKind::ProbeResult(r) => ("result", probe_json(r)),
         EventKind::Summary(sum) => {
             let p = &sum.pings;
             (
@@ -256,6 +261,75 @@ fn end_json(end: &End) -> Map<String, Value> {
         Ending::Local => json!({}),
     };
     m.extend(obj(extra));
+    m
+}
+
+fn signature_json(s: &Signature) -> Value {
+    match s {
+        Signature::Close { code, reason } => {
+            json!({ "signature": "close", "code": code, "name": code.map(close::name), "reason": reason })
+        }
+        other => json!({ "signature": other.name() }),
+    }
+}
+
+/// A `trial` event: its id, phase, idle age, outcome and how it was seen.
+fn trial_json(phase: &str, r: &TrialReport) -> Map<String, Value> {
+    let mut m = obj(json!({
+        "id": r.id,
+        "phase": phase,
+        "age_s": secs(r.age),
+        "detail": r.detail,
+        "rtt_ms": opt_ms(r.rtt),
+        "server_traffic_after_s": r.server_traffic_after.map(secs),
+    }));
+    match &r.outcome {
+        Outcome::Alive => {
+            m.insert("outcome".into(), json!("alive"));
+        }
+        Outcome::Died { age, signature } => {
+            m.insert("outcome".into(), json!("died"));
+            m.insert("died_after_s".into(), json!(secs(*age)));
+            m.extend(obj(signature_json(signature)));
+        }
+        Outcome::Inconclusive { why } => {
+            m.insert("outcome".into(), json!("inconclusive"));
+            m.insert("why".into(), json!(why));
+        }
+    }
+    m
+}
+
+/// The `result` document of `heartbeat-probe` (docs/json.md).
+fn probe_json(r: &ProbeResult) -> Map<String, Value> {
+    let mut m = obj(json!({
+        "exit": r.exit,
+        "trials": r.trials,
+        "duration_s": secs(r.duration),
+        "lifetime_cap_s": r.lifetime_cap.as_ref().map(|(d, _, _)| secs(*d)),
+        "server_keepalive_s": r.server_keepalive.map(secs),
+        "recommended_interval_s": r.recommended.map(secs),
+        "aggressive_interval_s": r.aggressive.map(secs),
+        "pong_timeout_s": r.pong_timeout.map(secs),
+        "rtt_ms": opt_ms(r.rtt),
+    }));
+    match &r.verdict {
+        Verdict::NoTimeout { max } => {
+            m.insert("verdict".into(), json!("no_timeout"));
+            m.insert("max_s".into(), json!(secs(*max)));
+        }
+        Verdict::Bounded { lower, upper, confirmed, signature } => {
+            m.insert("verdict".into(), json!("bounded"));
+            m.insert("lower_s".into(), json!(secs(*lower)));
+            m.insert("upper_s".into(), json!(secs(*upper)));
+            m.insert("confirmed".into(), json!(confirmed));
+            m.extend(obj(signature_json(signature)));
+        }
+        Verdict::Inconclusive { why } => {
+            m.insert("verdict".into(), json!("inconclusive"));
+            m.insert("why".into(), json!(why));
+        }
+    }
     m
 }
 

@@ -16,6 +16,7 @@ use crate::core::wire::handshake::{basic_auth, RequestSpec};
 use crate::output::OutputSettings;
 
 pub mod connect;
+pub mod probe;
 pub mod server;
 
 pub use connect::{ConnectSettings, HeartbeatSettings, ProbeSettings, ReconnectSettings};

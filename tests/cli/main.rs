@@ -14,6 +14,7 @@ mod endings;
 mod generated;
 mod handshake;
 mod heartbeat;
+mod heartbeat_probe;
 mod inspect;
 mod inspect_checks;
 mod inspect_tls;

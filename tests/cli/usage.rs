@@ -1,4 +1,4 @@
-//! Usage errors (exit 2) and the subcommands that are not built yet.
+//! Usage errors (exit 2).
 
 use crate::support::{connect, wsdiag, WsServer};
 
@@ -143,10 +143,10 @@ async fn missing_url_is_a_usage_error() {
 }
 
 #[tokio::test]
-async fn unbuilt_subcommands_say_so_and_exit_2() {
-    for name in ["heartbeat-probe"] {
-        let out = wsdiag([name, "--port", "0"]).run().await;
-        out.expect_code(2).expect_stderr_contains(&format!("error: 'wsdiag {name}' is not built yet"));
+async fn every_subcommand_refuses_an_unknown_flag_with_2() {
+    for name in ["connect", "listen", "echo", "handshake-inspect", "heartbeat-probe"] {
+        let out = wsdiag([name, "builtin:echo", "--no-such-flag"]).run().await;
+        out.expect_code(2).expect_stderr_contains("error:");
         assert!(out.stdout().is_empty(), "{out}");
     }
 }

@@ -87,7 +87,7 @@ pub async fn dial(
     target: &Target,
     spec: &DialSpec<'_>,
     recorder: Option<tls::CertRecorder>,
-    phase: &mut dyn FnMut(Phase),
+    phase: &mut (dyn FnMut(Phase) + Send),
 ) -> Result<Dialed, Error> {
     let connect_deadline = Instant::now() + spec.connect_timeout;
     let (addrs, dns) = resolve(target, connect_deadline, spec.connect_timeout).await?;

@@ -1,0 +1,158 @@
+//! `wsdiag heartbeat-probe`: run the search's rounds of silent trial connections with a
+//! canary alongside, report every trial and the conclusion, and decide the exit status.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::commands::signals::Signals;
+use crate::core::builtin::echo_server;
+use crate::core::error::Error;
+use crate::core::event::EventKind;
+use crate::core::probe::search::{Search, Verdict};
+use crate::core::probe::trial::{self, CanaryReport, TrialSpec};
+use crate::core::probe::ProbeResult;
+use crate::core::session::client::ClientSpec;
+use crate::core::session::Clock;
+use crate::core::wire::tap::TapConfig;
+use crate::exit::ExitStatus;
+use crate::output::Printer;
+use crate::settings::probe::HeartbeatProbeSettings;
+
+/// How often the canary pings.
+const CANARY_EVERY: Duration = Duration::from_secs(1);
+
+pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus {
+    let clock = Clock::now();
+    for w in &s.warnings {
+        clock.emit(printer, EventKind::Warning { message: w.clone() });
+    }
+    let target = match echo_server::start(&s.target).await {
+        Ok(t) => t,
+        Err(e) => return fail(printer, &clock, &e),
+    };
+    let spec = TrialSpec {
+        client: ClientSpec {
+            target,
+            request: s.request.clone(),
+            tls: s.tls.clone(),
+            connect_timeout: s.connect_timeout,
+            handshake_timeout: s.handshake_timeout,
+            tap: TapConfig { frames: false, preview: 0 },
+            key: None,
+            // Trials send nothing while idle: no keepalive; a black hole fails fast.
+            tcp_keepalive: None,
+            tcp_user_timeout: Some(s.pong_timeout),
+            buffers: s.buffers,
+        },
+        kind: s.kind.clone(),
+        pong_timeout: s.pong_timeout,
+    };
+    let (canary_tx, canary_rx) = watch::channel(CanaryReport::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut canary = {
+        let spec = spec.clone();
+        tokio::spawn(async move { trial::canary(&spec, CANARY_EVERY, &clock, canary_tx, stop_rx).await })
+    };
+
+    let mut signals = Signals::install();
+    let (sig_int, sig_term, _) = signals.parts();
+    let started = Instant::now();
+    let mut search = Search::new(s.plan);
+    let (mut next_id, mut trials, mut server_keepalive) = (1u64, 0usize, None::<Duration>);
+    let mut interrupted = false;
+    'rounds: loop {
+        if canary_rx.borrow().died.is_some() {
+            break;
+        }
+        let phase = search.phase();
+        let ages = search.next_round();
+        if ages.is_empty() {
+            break;
+        }
+        let phase = if search.phase() == phase { phase.name() } else { search.phase().name() };
+        let mut set = JoinSet::new();
+        for age in ages {
+            let (spec, id) = (spec.clone(), next_id);
+            next_id += 1;
+            set.spawn(async move { (age, trial::run(&spec, id, age, &clock).await) });
+        }
+        loop {
+            let joined = tokio::select! {
+                j = set.join_next() => j,
+                _ = Signals::interrupted(sig_int, sig_term) => {
+                    interrupted = true;
+                    break 'rounds;
+                }
+            };
+            let Some(joined) = joined else { break };
+            let Ok((age, result)) = joined else { continue };
+            match result {
+                Ok(report) => {
+                    trials += 1;
+                    if let Some(after) = report.server_traffic_after {
+                        server_keepalive = Some(server_keepalive.map_or(after, |k| k.min(after)));
+                    }
+                    search.record(age, &report.outcome);
+                    clock.emit(printer, EventKind::Trial { phase, report });
+                }
+                Err(e) => {
+                    let _ = stop_tx.send(true);
+                    return fail(printer, &clock, &e);
+                }
+            }
+        }
+    }
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(3), &mut canary).await;
+    let report = canary_rx.borrow().clone();
+
+    // A canary that dies despite its pings says nothing about idle time: a lifetime cap, or a
+    // server that went away.
+    let verdict = match &report.died {
+        Some((after, _, _)) => Verdict::Inconclusive {
+            why: format!(
+                "the canary died after {:.1} s despite its pings: a lifetime cap (or a server gone), not an idle timeout",
+                after.as_secs_f64()
+            ),
+        },
+        None => search.verdict(),
+    };
+    let lower = match &verdict {
+        Verdict::Bounded { lower, .. } => *lower,
+        _ => Duration::ZERO,
+    };
+    let status = if interrupted {
+        ExitStatus::Interrupted
+    } else if report.died.is_some() || matches!(verdict, Verdict::Inconclusive { .. }) {
+        ExitStatus::Timeout
+    } else if matches!(verdict, Verdict::Bounded { .. }) && s.fail_below.is_some_and(|f| lower < f) {
+        ExitStatus::CheckFailed
+    } else {
+        ExitStatus::Success
+    };
+    let (recommended, aggressive, pong_timeout) = ProbeResult::advise(lower, &report.rtts);
+    let mut rtts = report.rtts.clone();
+    rtts.sort();
+    let result = ProbeResult {
+        verdict,
+        lifetime_cap: report.died,
+        server_keepalive,
+        recommended,
+        aggressive,
+        pong_timeout,
+        rtt: rtts.get(rtts.len() / 2).copied(),
+        trials,
+        duration: started.elapsed(),
+        exit: status.code(),
+    };
+    clock.emit(printer, EventKind::ProbeResult(result));
+    status
+}
+
+fn fail(printer: &mut Printer, clock: &Clock, e: &Error) -> ExitStatus {
+    printer.error(e, clock.elapsed());
+    e.exit_status()
+}

@@ -1,0 +1,433 @@
+//! The idle-timeout search of `heartbeat-probe`, as pure state: which trial ages to run next
+//! and what the outcomes so far say (docs/heartbeat-probe.md). No I/O and no clock: the
+//! command runs the trials and records what each one saw.
+//!
+//! Rounds: a *bracket* of trials at geometric ages from `min` to `max`; then *refine* rounds
+//! with trials spread inside the bracket (about N+1 times narrower each round, or bisection
+//! with one trial at a time) until it is within the resolution; then a *confirm* round at the
+//! lower bound (all must live) and at the upper bound (most must die).
+
+use std::time::Duration;
+
+/// How the search is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// The smallest and largest idle ages tried.
+    pub min: Duration,
+    pub max: Duration,
+    /// The bracket is narrow enough at this width (`None`: 2 s or 2 % of the lower bound,
+    /// whichever is larger).
+    pub resolution: Option<Duration>,
+    /// Trials run at once (1: one at a time, doubling then bisecting).
+    pub parallel: usize,
+    /// Trials at each bound in the confirm round.
+    pub confirm: usize,
+}
+
+/// What one trial saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It stayed silent for its age, then its keepalive was answered.
+    Alive,
+    /// The path killed it: while idle at `age` (the hop closed it actively), or when it spoke
+    /// after its idle age (`age` is that age).
+    Died { age: Duration, signature: Signature },
+    /// It tells nothing about the idle timeout (the server sent traffic while it was idle, or
+    /// the server was slow); `why` says which.
+    Inconclusive { why: String },
+}
+
+/// How the path killed a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signature {
+    /// TCP FIN without a close frame (an L7 proxy's idle timeout).
+    Fin,
+    /// A close frame with this code and reason (a WebSocket-aware gateway or the server).
+    Close { code: Option<u16>, reason: String },
+    /// TCP reset (NAT gateways, L4 balancers), on the next packet.
+    Rst,
+    /// Silence: data sent and never acknowledged (a NAT or firewall that dropped the flow).
+    Blackhole,
+    /// Anything else (a TLS alert, a protocol violation).
+    Other(String),
+}
+
+impl Signature {
+    /// A stable name for JSON and reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Signature::Fin => "fin",
+            Signature::Close { .. } => "close",
+            Signature::Rst => "rst",
+            Signature::Blackhole => "blackhole",
+            Signature::Other(_) => "other",
+        }
+    }
+}
+
+/// Which round the search is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Bracket,
+    Refine,
+    Confirm,
+    Done,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Bracket => "bracket",
+            Phase::Refine => "refine",
+            Phase::Confirm => "confirm",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// What the search concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// No trial died up to `max`.
+    NoTimeout { max: Duration },
+    /// Connections idle for `lower` survive; idle for `upper` they die. `confirmed` when the
+    /// confirm round agreed; `signature` is how most of them died.
+    Bounded { lower: Duration, upper: Duration, confirmed: bool, signature: Signature },
+    /// The outcomes contradict each other (a death below a survival) or tell nothing.
+    Inconclusive { why: String },
+}
+
+/// The search state.
+#[derive(Debug, Clone)]
+pub struct Search {
+    plan: Plan,
+    phase: Phase,
+    /// The largest age that lived, and the smallest that died.
+    lower: Option<Duration>,
+    upper: Option<Duration>,
+    signatures: Vec<Signature>,
+    /// Contradictions seen (a death at or below a survival).
+    conflicts: Vec<String>,
+    /// Confirm round: deaths at the lower bound, trials and deaths at the upper bound.
+    confirm_lower_deaths: usize,
+    confirm_upper: (usize, usize),
+    /// With one trial at a time: the next doubling age during the bracket.
+    next_doubling: Duration,
+    inconclusive: usize,
+    trials: usize,
+}
+
+impl Search {
+    pub fn new(plan: Plan) -> Self {
+        let plan = Plan { parallel: plan.parallel.max(1), confirm: plan.confirm, ..plan };
+        Search {
+            plan,
+            phase: Phase::Bracket,
+            lower: None,
+            upper: None,
+            signatures: Vec::new(),
+            conflicts: Vec::new(),
+            confirm_lower_deaths: 0,
+            confirm_upper: (0, 0),
+            next_doubling: plan.min,
+            inconclusive: 0,
+            trials: 0,
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The bracket so far: the largest age that lived and the smallest that died.
+    pub fn bounds(&self) -> (Option<Duration>, Option<Duration>) {
+        (self.lower, self.upper)
+    }
+
+    /// The resolution for the current lower bound.
+    pub fn resolution(&self) -> Duration {
+        self.plan.resolution.unwrap_or_else(|| {
+            let two_pct = self.lower.unwrap_or_default().mul_f64(0.02);
+            two_pct.max(Duration::from_secs(2))
+        })
+    }
+
+    /// The ages of the next round's trials; empty once the search is done. Call after the
+    /// previous round's outcomes are all recorded.
+    pub fn next_round(&mut self) -> Vec<Duration> {
+        loop {
+            match self.phase {
+                Phase::Done => return Vec::new(),
+                Phase::Bracket if self.trials == 0 || self.plan.parallel == 1 => {
+                    if let Some(ages) = self.bracket_ages() {
+                        return ages;
+                    }
+                    self.after_bracket();
+                }
+                Phase::Bracket => self.after_bracket(),
+                Phase::Refine => {
+                    let (lower, upper) = (self.lower.unwrap_or_default(), self.upper.unwrap_or_default());
+                    if upper.saturating_sub(lower) <= self.resolution() {
+                        self.phase = if self.plan.confirm > 0 { Phase::Confirm } else { Phase::Done };
+                        if self.phase == Phase::Confirm {
+                            let mut ages = vec![lower.max(self.plan.min.min(lower)); self.plan.confirm];
+                            ages.extend(vec![upper; self.plan.confirm]);
+                            // A lower bound of zero (nothing lived) cannot be confirmed.
+                            ages.retain(|a| !a.is_zero());
+                            return ages;
+                        }
+                        continue;
+                    }
+                    let n = self.plan.parallel as u32;
+                    let step = (upper - lower) / (n + 1);
+                    return (1..=n).map(|k| lower + step * k).filter(|a| !a.is_zero()).collect();
+                }
+                Phase::Confirm => {
+                    self.phase = Phase::Done;
+                    return Vec::new();
+                }
+            }
+        }
+    }
+
+    /// The bracket's ages: all at once, or one doubling step at a time.
+    fn bracket_ages(&mut self) -> Option<Vec<Duration>> {
+        let (min, max) = (self.plan.min, self.plan.max.max(self.plan.min));
+        if self.plan.parallel == 1 {
+            if self.upper.is_some() || self.next_doubling > max {
+                return None;
+            }
+            let age = self.next_doubling;
+            self.next_doubling = if age >= max { max + Duration::from_nanos(1) } else { (age * 2).min(max) };
+            return Some(vec![age]);
+        }
+        let n = self.plan.parallel;
+        let ratio = max.as_secs_f64() / min.as_secs_f64().max(1e-3);
+        Some(
+            (0..n)
+                .map(|i| {
+                    let f = if n == 1 { 0.0 } else { i as f64 / (n - 1) as f64 };
+                    Duration::from_secs_f64(min.as_secs_f64() * ratio.powf(f))
+                })
+                .collect(),
+        )
+    }
+
+    fn after_bracket(&mut self) {
+        self.phase = if self.upper.is_none() { Phase::Done } else { Phase::Refine };
+        if self.upper.is_some() && self.lower.is_none() {
+            // Even the shortest idle killed it: search below it, from zero.
+            self.lower = Some(Duration::ZERO);
+        }
+    }
+
+    /// Records one trial of age `age` (the age it was planned for).
+    pub fn record(&mut self, age: Duration, outcome: &Outcome) {
+        self.trials += 1;
+        let confirming = self.phase == Phase::Confirm;
+        match outcome {
+            Outcome::Inconclusive { .. } => self.inconclusive += 1,
+            Outcome::Alive => {
+                if let Some(u) = self.upper.filter(|u| age >= *u) {
+                    self.conflicts
+                        .push(format!("a connection idle for {age:?} lived, one idle for {u:?} died"));
+                }
+                if confirming && Some(age) == self.upper {
+                    self.confirm_upper.0 += 1;
+                } else if !confirming {
+                    self.lower = Some(self.lower.map_or(age, |l| l.max(age)));
+                }
+            }
+            Outcome::Died { age: died, signature } => {
+                self.signatures.push(signature.clone());
+                let died = (*died).min(age);
+                if confirming && Some(age) == self.lower {
+                    self.confirm_lower_deaths += 1;
+                    self.conflicts.push(format!("a connection idle for {age:?}, the lower bound, died"));
+                } else if confirming {
+                    self.confirm_upper.0 += 1;
+                    self.confirm_upper.1 += 1;
+                } else {
+                    if let Some(l) = self.lower.filter(|l| died <= *l && !l.is_zero()) {
+                        self.conflicts
+                            .push(format!("a connection died after {died:?} idle, one idle for {l:?} lived"));
+                    }
+                    self.upper = Some(self.upper.map_or(died, |u| u.min(died)));
+                }
+            }
+        }
+    }
+
+    /// What the outcomes so far say.
+    pub fn verdict(&self) -> Verdict {
+        if let Some(c) = self.conflicts.first() {
+            return Verdict::Inconclusive { why: format!("the results contradict each other: {c}") };
+        }
+        match (self.lower, self.upper) {
+            (_, None) if self.inconclusive > 0 && self.inconclusive == self.trials => Verdict::Inconclusive {
+                why: "no trial was conclusive (the server sent traffic, or answered too slowly)".into(),
+            },
+            (_, None) => Verdict::NoTimeout { max: self.plan.max },
+            (lower, Some(upper)) => {
+                let (tried, died) = self.confirm_upper;
+                let confirmed = self.phase == Phase::Done
+                    && self.confirm_lower_deaths == 0
+                    && (tried == 0 || died * 2 > tried);
+                Verdict::Bounded {
+                    lower: lower.unwrap_or_default(),
+                    upper,
+                    confirmed: confirmed && self.plan.confirm > 0,
+                    signature: most_common(&self.signatures),
+                }
+            }
+        }
+    }
+}
+
+fn most_common(s: &[Signature]) -> Signature {
+    let mut best = (0, Signature::Other("none".into()));
+    for x in s {
+        let n = s.iter().filter(|y| y.name() == x.name()).count();
+        if n > best.0 {
+            best = (n, x.clone());
+        }
+    }
+    best.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A path that kills connections idle longer than `timeout` (FIN at the timeout).
+    fn path(timeout: Duration) -> impl Fn(Duration) -> Outcome {
+        move |age| {
+            if age < timeout {
+                Outcome::Alive
+            } else {
+                Outcome::Died { age: timeout, signature: Signature::Fin }
+            }
+        }
+    }
+
+    /// Runs the whole search against `path`; returns the verdict, the rounds and the time a
+    /// real run would take (each round lasts its longest trial plus `pong`).
+    fn run(plan: Plan, path: impl Fn(Duration) -> Outcome, pong: Duration) -> (Verdict, usize, Duration) {
+        let mut s = Search::new(plan);
+        let (mut rounds, mut wall) = (0, Duration::ZERO);
+        loop {
+            let ages = s.next_round();
+            if ages.is_empty() {
+                break;
+            }
+            rounds += 1;
+            assert!(rounds < 100, "the search must end");
+            let mut longest = Duration::ZERO;
+            for age in ages {
+                let outcome = path(age);
+                let took = match &outcome {
+                    Outcome::Died { age: died, .. } => *died,
+                    _ => age + pong,
+                };
+                longest = longest.max(took);
+                s.record(age, &outcome);
+            }
+            wall += longest;
+        }
+        (s.verdict(), rounds, wall)
+    }
+
+    fn plan(parallel: usize) -> Plan {
+        Plan {
+            min: Duration::from_secs(5),
+            max: Duration::from_secs(1800),
+            resolution: None,
+            parallel,
+            confirm: 3,
+        }
+    }
+
+    fn bounded(v: &Verdict) -> (Duration, Duration, bool) {
+        match v {
+            Verdict::Bounded { lower, upper, confirmed, .. } => (*lower, *upper, *confirmed),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn brackets_refines_and_confirms_a_60s_proxy_within_the_resolution() {
+        let t = Duration::from_secs(60);
+        let (v, _, wall) = run(plan(8), path(t), Duration::from_millis(50));
+        let (lower, upper, confirmed) = bounded(&v);
+        assert!(lower < t && upper >= t && upper - lower <= Duration::from_secs(2), "{lower:?}..{upper:?}");
+        assert!(confirmed);
+        assert!(wall < t * 4, "a 60 s hop costs {wall:?}");
+    }
+
+    #[test]
+    fn a_350s_nat_under_20_minutes_and_a_timeout_below_min() {
+        let t = Duration::from_secs(350);
+        let (v, _, wall) = run(plan(8), path(t), Duration::from_secs(10));
+        let (lower, upper, _) = bounded(&v);
+        assert!(lower < t && upper >= t && upper - lower <= t.mul_f64(0.02).max(Duration::from_secs(2)));
+        assert!(wall < Duration::from_secs(1200), "{wall:?}");
+
+        let t = Duration::from_secs(4);
+        let (v, _, _) = run(plan(8), path(t), Duration::from_millis(50));
+        let (lower, upper, _) = bounded(&v);
+        assert!(lower < t && upper >= t && upper - lower <= Duration::from_secs(2), "{lower:?}..{upper:?}");
+    }
+
+    #[test]
+    fn one_at_a_time_doubles_then_bisects() {
+        let t = Duration::from_secs(45);
+        let (v, rounds, _) = run(plan(1), path(t), Duration::from_millis(50));
+        let (lower, upper, _) = bounded(&v);
+        assert!(lower < t && upper >= t && upper - lower <= Duration::from_secs(2));
+        assert!(rounds > 5, "one trial a round: {rounds}");
+    }
+
+    #[test]
+    fn no_timeout_up_to_max() {
+        let (v, _, _) = run(plan(8), |_| Outcome::Alive, Duration::ZERO);
+        assert_eq!(v, Verdict::NoTimeout { max: Duration::from_secs(1800) });
+    }
+
+    #[test]
+    fn non_monotonic_paths_are_inconclusive() {
+        // Dies at 10 s but lives at 100 s: no idle timeout explains that.
+        let odd = |age: Duration| {
+            if age >= Duration::from_secs(10) && age < Duration::from_secs(60) {
+                Outcome::Died { age, signature: Signature::Rst }
+            } else {
+                Outcome::Alive
+            }
+        };
+        let (v, _, _) = run(plan(8), odd, Duration::ZERO);
+        assert!(matches!(v, Verdict::Inconclusive { .. }), "{v:?}");
+    }
+
+    #[test]
+    fn servers_that_keep_talking_are_not_survivals() {
+        let talk = |_| Outcome::Inconclusive { why: "server traffic".into() };
+        let (v, _, _) = run(plan(8), talk, Duration::ZERO);
+        assert!(matches!(v, Verdict::Inconclusive { .. }), "{v:?}");
+    }
+
+    #[test]
+    fn the_most_common_death_is_the_signature() {
+        let mut s = Search::new(plan(8));
+        let _ = s.next_round();
+        s.record(Duration::from_secs(5), &Outcome::Alive);
+        for sig in [Signature::Blackhole, Signature::Blackhole, Signature::Rst] {
+            s.record(
+                Duration::from_secs(100),
+                &Outcome::Died { age: Duration::from_secs(100), signature: sig },
+            );
+        }
+        match s.verdict() {
+            Verdict::Bounded { signature, .. } => assert_eq!(signature, Signature::Blackhole),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! One trial of `heartbeat-probe`: a fresh connection that stays completely silent for its
+//! age, then sends one keepalive and waits for the answer; and the canary, a connection that
+//! keeps talking, to tell a lifetime cap or a dead server from an idle timeout.
+
+use std::time::Duration;
+
+use regex::Regex;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
+
+use crate::core::error::Error;
+use crate::core::event::{Data, Discard};
+use crate::core::probe::search::{Outcome, Signature};
+use crate::core::session::client::{self, ClientSpec};
+use crate::core::session::wait::until;
+use crate::core::session::{Clock, End, Ending, Incoming, Session};
+
+/// What a trial sends after its idle period.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A ping with a random payload; the pong answers.
+    WsPing,
+    /// A text message; any message back (or one matching `expect`) answers.
+    Data { payload: String, expect: Option<Regex> },
+}
+
+impl Kind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::WsPing => "ws-ping",
+            Kind::Data { .. } => "data",
+        }
+    }
+}
+
+/// How every trial connects and what it sends.
+#[derive(Debug, Clone)]
+pub struct TrialSpec {
+    /// The connection: small buffers, no keepalive, TCP_USER_TIMEOUT near the pong timeout.
+    pub client: ClientSpec,
+    pub kind: Kind,
+    /// How long the answer to the keepalive may take.
+    pub pong_timeout: Duration,
+}
+
+/// A finished trial.
+#[derive(Debug, Clone)]
+pub struct TrialReport {
+    pub id: u64,
+    /// The idle age it was planned for.
+    pub age: Duration,
+    pub outcome: Outcome,
+    /// The answer's round trip, when it lived.
+    pub rtt: Option<Duration>,
+    /// When the server broke the silence, the time since the upgrade (its keepalive period).
+    pub server_traffic_after: Option<Duration>,
+    /// How the death was seen, in words.
+    pub detail: String,
+}
+
+/// How the path killed the connection, from its ending.
+pub fn signature(end: &End) -> Signature {
+    match &end.ending {
+        Ending::PeerFin { .. } => Signature::Fin,
+        Ending::Closed { code, reason } => Signature::Close { code: *code, reason: reason.clone() },
+        Ending::Reset { .. } => Signature::Rst,
+        Ending::TimedOut(_) => Signature::Blackhole,
+        _ => Signature::Other(end.describe()),
+    }
+}
+
+/// Runs one trial of idle age `age`. Errors: the connection could not be opened (the
+/// command's exit status says why).
+pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Result<TrialReport, Error> {
+    let mut sink = Discard;
+    let mut session = client::open(&spec.client, id, clock, &mut sink).await?;
+    let opened = Instant::now();
+    let report = |outcome, rtt, server_traffic_after, detail: String| TrialReport {
+        id,
+        age,
+        outcome,
+        rtt,
+        server_traffic_after,
+        detail,
+    };
+    // Silence: anything the server sends voids the trial, and reveals its keepalive period.
+    loop {
+        tokio::select! {
+            _ = until(Some(opened + age)) => break,
+            incoming = session.next(&mut sink) => match incoming {
+                Incoming::Ended(end) => {
+                    let died = opened.elapsed();
+                    let detail = format!("died while idle after {:.1} s: {}", died.as_secs_f64(), end.describe());
+                    return Ok(report(Outcome::Died { age: died, signature: signature(&end) }, None, None, detail));
+                }
+                // The peer's close frame: its ending follows (bounded by the close timeout).
+                Incoming::Control if session.close.is_some() => {}
+                _ => {
+                    let after = opened.elapsed();
+                    let why = format!("the server sent traffic after {:.1} s of silence", after.as_secs_f64());
+                    session.close(1000, "", &mut sink);
+                    return Ok(report(Outcome::Inconclusive { why: why.clone() }, None, Some(after), why));
+                }
+            },
+        }
+    }
+    let sent = Instant::now();
+    match &spec.kind {
+        Kind::WsPing => {
+            let payload: [u8; 8] = rand::random();
+            session.ping_with(Bytes::copy_from_slice(&payload), &mut sink);
+        }
+        Kind::Data { payload, .. } => session.send(Data::Text(Utf8Bytes::from(payload.clone())), &mut sink),
+    }
+    let answered = tokio::time::timeout(spec.pong_timeout, async {
+        loop {
+            match session.next(&mut sink).await {
+                Incoming::Pong(_) if matches!(spec.kind, Kind::WsPing) => return Ok(()),
+                Incoming::Message(data) => {
+                    if let Kind::Data { expect, .. } = &spec.kind {
+                        let text = match &data {
+                            Data::Text(t) => t.to_string(),
+                            Data::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+                        };
+                        if expect.as_ref().is_none_or(|re| re.is_match(&text)) {
+                            return Ok(());
+                        }
+                    }
+                }
+                Incoming::Ended(end) => return Err(end),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    let outcome = match answered {
+        Ok(Ok(())) => {
+            let rtt = sent.elapsed();
+            session.close(1000, "", &mut sink);
+            session.flushed(Duration::from_millis(200)).await;
+            let detail = format!("answered after {:.1} ms", rtt.as_secs_f64() * 1000.0);
+            return Ok(report(Outcome::Alive, Some(rtt), None, detail));
+        }
+        Ok(Err(end)) => {
+            let detail =
+                format!("died when it spoke after {:.1} s idle: {}", age.as_secs_f64(), end.describe());
+            (Outcome::Died { age, signature: signature(&end) }, detail)
+        }
+        Err(_) => silent(&session, age, spec.pong_timeout),
+    };
+    Ok(report(outcome.0, None, None, outcome.1))
+}
+
+/// No answer within the pong timeout: a black hole when the data is still unacknowledged
+/// (TCP_INFO), a slow server when it was acknowledged.
+fn silent(session: &Session, age: Duration, timeout: Duration) -> (Outcome, String) {
+    let info = session.socket().and_then(|s| s.tcp_info().ok());
+    match info {
+        Some(i) if i.unacked > 0 || i.retransmits > 0 => (
+            Outcome::Died { age, signature: Signature::Blackhole },
+            format!(
+                "no answer within {:.1} s; {} segments unacknowledged, {} retransmissions: a black hole",
+                timeout.as_secs_f64(),
+                i.unacked,
+                i.total_retransmits
+            ),
+        ),
+        Some(_) => {
+            let why = format!(
+                "the server acknowledged the data but did not answer within {:.1} s",
+                timeout.as_secs_f64()
+            );
+            (Outcome::Inconclusive { why: why.clone() }, why)
+        }
+        None => {
+            let why = format!("no answer within {:.1} s (TCP_INFO unavailable)", timeout.as_secs_f64());
+            (Outcome::Died { age, signature: Signature::Blackhole }, why)
+        }
+    }
+}
+
+/// How the canary ended, or its pings so far.
+#[derive(Debug, Clone, Default)]
+pub struct CanaryReport {
+    /// Round-trip times of its pings.
+    pub rtts: Vec<Duration>,
+    /// It died despite its traffic: after this long, and how.
+    pub died: Option<(Duration, Signature, String)>,
+}
+
+/// Runs the canary until `stop` resolves: a ping every `every`, each answered within
+/// `pong_timeout`. Errors: it could not connect.
+pub async fn canary(
+    spec: &TrialSpec,
+    every: Duration,
+    clock: &Clock,
+    report: tokio::sync::watch::Sender<CanaryReport>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), Error> {
+    let mut sink = Discard;
+    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let opened = Instant::now();
+    let mut next_ping = Instant::now();
+    let mut waiting: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            _ = crate::core::session::wait::stopped(&mut stop) => {
+                session.close(1000, "", &mut sink);
+                session.flushed(Duration::from_millis(200)).await;
+                return Ok(());
+            }
+            _ = until(Some(next_ping)), if waiting.is_none() => {
+                session.ping(&mut sink);
+                waiting = Some(Instant::now());
+                next_ping = Instant::now() + every;
+            }
+            _ = until(waiting.map(|w| w + spec.pong_timeout)), if waiting.is_some() => {
+                let why = format!("the canary's ping went unanswered for {:.1} s", spec.pong_timeout.as_secs_f64());
+                report.send_modify(|r| r.died = Some((opened.elapsed(), Signature::Blackhole, why)));
+                return Ok(());
+            }
+            incoming = session.next(&mut sink) => match incoming {
+                Incoming::Pong(_) => {
+                    if let Some(at) = waiting.take() {
+                        let rtt = at.elapsed();
+                        report.send_modify(|r| r.rtts.push(rtt));
+                    }
+                }
+                Incoming::Ended(end) => {
+                    let why = end.describe();
+                    report.send_modify(|r| r.died = Some((opened.elapsed(), signature(&end), why)));
+                    return Ok(());
+                }
+                _ => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `heartbeat-probe` settings: the search plan, what trials send, and how they connect.
+
+use std::time::Duration;
+
+use super::{output_settings, request_spec, tls_options, Env};
+use crate::cli::{HeartbeatProbeArgs, ProbeKind};
+use crate::core::error::Error;
+use crate::core::net::target::TargetSpec;
+use crate::core::net::tls::TlsOptions;
+use crate::core::probe::search::Plan;
+use crate::core::probe::trial::Kind;
+use crate::core::session::client::Buffers;
+use crate::core::wire::handshake::RequestSpec;
+use crate::output::OutputSettings;
+
+/// Validated `heartbeat-probe` settings.
+#[derive(Debug, Clone)]
+pub struct HeartbeatProbeSettings {
+    pub target: TargetSpec,
+    pub request: RequestSpec,
+    pub tls: TlsOptions,
+    pub connect_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub plan: Plan,
+    pub kind: Kind,
+    pub pong_timeout: Duration,
+    pub fail_below: Option<Duration>,
+    /// Trials hold few bytes: 4 KiB buffers, 1 MiB messages at most.
+    pub buffers: Buffers,
+    pub output: OutputSettings,
+    pub warnings: Vec<String>,
+}
+
+impl HeartbeatProbeSettings {
+    pub fn from_args(args: HeartbeatProbeArgs, env: &Env) -> Result<Self, Error> {
+        let target = TargetSpec::parse(&args.url)?;
+        let userinfo = match &target {
+            TargetSpec::Url(t) => t.userinfo.clone(),
+            TargetSpec::BuiltinEcho(_) => None,
+        };
+        if args.min.is_zero() {
+            return Err(Error::usage("--min must be greater than zero"));
+        }
+        if args.max < args.min {
+            return Err(Error::usage("--max must not be less than --min"));
+        }
+        if args.pong_timeout < Duration::from_millis(100) {
+            return Err(Error::usage("--pong-timeout must be at least 100ms"));
+        }
+        if args.resolution.is_some_and(|r| r.is_zero()) {
+            return Err(Error::usage("--resolution must be greater than zero"));
+        }
+        let kind = match args.kind {
+            ProbeKind::WsPing => {
+                if args.expect.is_some() {
+                    return Err(Error::usage("--expect goes with --kind data"));
+                }
+                Kind::WsPing
+            }
+            ProbeKind::Data => {
+                let expect = match &args.expect {
+                    Some(p) => Some(regex::Regex::new(p).map_err(|e| {
+                        Error::usage(format!("--expect '{}' is not a valid regex: {e}", p.escape_debug()))
+                    })?),
+                    None => None,
+                };
+                Kind::Data { payload: args.payload.clone(), expect }
+            }
+        };
+        let mut warnings = Vec::new();
+        if args.transport.insecure {
+            warnings.push("--insecure: the server's certificate is not verified".to_string());
+        }
+        Ok(HeartbeatProbeSettings {
+            target,
+            request: request_spec(args.request, userinfo)?,
+            tls: tls_options(&args.transport, env),
+            connect_timeout: args.transport.connect_timeout,
+            handshake_timeout: args.transport.handshake_timeout,
+            plan: Plan {
+                min: args.min,
+                max: args.max,
+                resolution: args.resolution,
+                parallel: usize::from(args.parallel),
+                confirm: usize::from(args.confirm),
+            },
+            kind,
+            pong_timeout: args.pong_timeout,
+            fail_below: args.fail_below,
+            buffers: Buffers::small(Some(1 << 20)),
+            output: output_settings(&args.output, env, false),
+            warnings,
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! `wsdiag heartbeat-probe` against real paths with short idle timeouts: the built-in echo's
+//! idle timeout, a real nginx with `proxy_read_timeout`, a lifetime cap, a server that pings,
+//! and the failure paths.
+
+use std::time::Duration;
+
+use crate::support::nginx::{nginx, Nginx};
+use crate::support::served::serve;
+use crate::support::{closed_port_url, json_lines, skip, wsdiag, Output};
+
+/// A probe with short ages (`--min 1s`, `--max 60s` unless `extra` sets it).
+async fn probe(url: &str, extra: &[&str]) -> Output {
+    let max: &[&str] = if extra.contains(&"--max") { &[] } else { &["--max", "60s"] };
+    wsdiag(["heartbeat-probe", url, "--json", "--min", "1s"]).args(max).args(extra).run().await
+}
+
+fn result(out: &Output) -> serde_json::Value {
+    let lines = json_lines(out);
+    let last = lines.last().cloned().unwrap_or_default();
+    assert_eq!(last["type"], "result", "the last line is the result\n{out}");
+    last
+}
+
+fn secs(v: &serde_json::Value) -> Duration {
+    Duration::from_secs_f64(v.as_f64().unwrap_or_else(|| panic!("not seconds: {v}")))
+}
+
+/// The bounds bracket `truth` and are within the default resolution (2 s).
+fn brackets(r: &serde_json::Value, truth: Duration) {
+    let (lower, upper) = (secs(&r["lower_s"]), secs(&r["upper_s"]));
+    assert!(
+        lower < truth && truth <= upper + Duration::from_millis(200),
+        "{lower:?}..{upper:?} vs {truth:?}: {r}"
+    );
+    assert!(upper - lower <= Duration::from_secs(2), "within the resolution: {r}");
+}
+
+#[tokio::test]
+async fn finds_the_builtin_echo_idle_timeout_and_how_it_dies() {
+    let (two, three) =
+        tokio::join!(probe("builtin:echo?idle-timeout=2s", &[]), probe("builtin:echo?idle-timeout=3s", &[]),);
+    for (out, truth) in [(two, 2), (three, 3)] {
+        out.expect_code(0);
+        let r = result(&out);
+        assert_eq!((r["verdict"].as_str(), r["signature"].as_str()), (Some("bounded"), Some("fin")), "{out}");
+        assert_eq!(r["confirmed"], true, "{r}");
+        brackets(&r, Duration::from_secs(truth));
+        let recommended = secs(&r["recommended_interval_s"]);
+        assert!(recommended < Duration::from_secs(truth) / 2 + Duration::from_millis(100), "{r}");
+        let trials = json_lines(&out).iter().filter(|l| l["type"] == "trial").count();
+        assert_eq!(r["trials"].as_u64(), Some(trials as u64), "a trial event per trial: {r}");
+    }
+}
+
+#[tokio::test]
+async fn finds_a_real_nginx_proxy_read_timeout() {
+    let Some(nginx) = nginx() else {
+        skip::missing_peer("nginx is not installed (.ci/run installs it)");
+        return;
+    };
+    let upstream = serve(["echo", "--max-runtime", "60s"]).await;
+    let proxy = Nginx::start(
+        &nginx,
+        upstream.url().rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap(),
+        "3s",
+    )
+    .await;
+    let out = probe(&format!("ws://127.0.0.1:{}/", proxy.port), &[]).await;
+    out.expect_code(0);
+    let r = result(&out);
+    assert_eq!((r["verdict"].as_str(), r["signature"].as_str()), (Some("bounded"), Some("fin")), "{out}");
+    brackets(&r, Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_lifetime_cap_and_a_pinging_server_are_not_idle_timeouts() {
+    let (cap, pinging) = tokio::join!(
+        probe("builtin:echo?close-after=3s", &["--max", "20s"]),
+        probe("builtin:echo?ping-interval=500ms", &["--max", "20s"]),
+    );
+    // Every connection is closed after 3 s, the canary's too, whatever its traffic.
+    cap.expect_code(7);
+    let r = result(&cap);
+    let cap_s = secs(&r["lifetime_cap_s"]);
+    assert!(cap_s >= Duration::from_millis(2500) && cap_s <= Duration::from_secs(4), "{r}");
+    // The server's own pings break every trial's silence: its keepalive, not a survival.
+    pinging.expect_code(7);
+    let r = result(&pinging);
+    assert_eq!(r["verdict"], "inconclusive", "{r}");
+    let keepalive = secs(&r["server_keepalive_s"]);
+    assert!(keepalive <= Duration::from_secs(1), "{r}");
+}
+
+#[tokio::test]
+async fn fail_below_is_a_ci_gate() {
+    let out = probe("builtin:echo?idle-timeout=2s", &["--fail-below", "10s", "--confirm", "0"]).await;
+    out.expect_code(1);
+    assert_eq!(result(&out)["exit"], 1);
+}
+
+#[tokio::test]
+async fn failure_paths() {
+    wsdiag(["heartbeat-probe", "builtin:echo", "--min", "10s", "--max", "5s"])
+        .run()
+        .await
+        .expect_code(2)
+        .expect_stderr_contains("--max must not be less than --min");
+    wsdiag(["heartbeat-probe", "builtin:echo", "--expect", "x"]).run().await.expect_code(2);
+    let out = wsdiag(["heartbeat-probe", &closed_port_url(), "--connect-timeout", "2s"]).run().await;
+    out.expect_code(3).expect_stderr_contains("error: could not connect");
+    let out = wsdiag(["heartbeat-probe", "builtin:echo?reject=403"]).run().await;
+    out.expect_code(5);
+}
+
+#[tokio::test]
+async fn human_report_says_what_to_do() {
+    let out = wsdiag(["heartbeat-probe", "builtin:echo?idle-timeout=2s", "--min", "1s", "--max", "30s"])
+        .run()
+        .await;
+    out.expect_code(0)
+        .expect_stdout_contains("Idle timeout: between ")
+        .expect_stdout_contains("How it dies: fin: TCP FIN without a close frame")
+        .expect_stdout_contains("Heartbeat: every ")
+        .expect_stdout_contains("Lifetime cap: none seen")
+        .expect_stderr_contains("* Trial 1 (bracket): idle 1.0 s:");
+}
