@@ -186,6 +186,9 @@ data\t'A text message (--payload); any answer, or one matching --expect'"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l payload -d 'The message a `--kind data` trial sends' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l expect -d 'With --kind data: the answer must match this regex' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l fail-below -d 'Exit 1 when connections idle for less than DUR already die (a CI gate)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l verify -d 'Instead of searching: hold one connection with a ping every DUR (±10 % jitter) for --for, and report whether it survived (exit 1 when it did not)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l for -d 'How long --verify holds the connection' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l prometheus -d 'Write the result as node-exporter textfile metrics to FILE (replaced atomically)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s H -l header -d 'Add a request header (repeatable)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l origin -d 'Origin header value' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r

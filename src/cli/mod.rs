@@ -200,6 +200,19 @@ pub struct HeartbeatProbeArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub fail_below: Option<Duration>,
 
+    /// Instead of searching: hold one connection with a ping every DUR (±10 % jitter) for --for,
+    /// and report whether it survived (exit 1 when it did not)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, requires = "verify_for")]
+    pub verify: Option<Duration>,
+
+    /// How long --verify holds the connection
+    #[arg(long = "for", id = "verify_for", value_name = "DUR", value_parser = parse_duration, requires = "verify")]
+    pub verify_for: Option<Duration>,
+
+    /// Write the result as node-exporter textfile metrics to FILE (replaced atomically)
+    #[arg(long, value_name = "FILE")]
+    pub prometheus: Option<PathBuf>,
+
     #[command(flatten)]
     pub request: RequestArgs,
 

@@ -18,7 +18,7 @@ use crate::core::session::client::ClientSpec;
 use crate::core::session::Clock;
 use crate::core::wire::tap::TapConfig;
 use crate::exit::ExitStatus;
-use crate::output::Printer;
+use crate::output::{prometheus, Printer};
 use crate::settings::probe::HeartbeatProbeSettings;
 
 /// How often the canary pings.
@@ -50,6 +50,10 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         kind: s.kind.clone(),
         pong_timeout: s.pong_timeout,
     };
+    let target = spec.client.target.display();
+    if let Some((interval, wanted)) = s.verify {
+        return verify(&s, &spec, interval, wanted, &clock, printer, &target).await;
+    }
     let (canary_tx, canary_rx) = watch::channel(CanaryReport::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut canary = {
@@ -61,6 +65,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     let (sig_int, sig_term, _) = signals.parts();
     let started = Instant::now();
     let mut search = Search::new(s.plan);
+    let bar = s.progress.then(progress_bar);
     let (mut next_id, mut trials, mut server_keepalive) = (1u64, 0usize, None::<Duration>);
     let mut interrupted = false;
     'rounds: loop {
@@ -74,6 +79,21 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         }
         let phase = if search.phase() == phase { phase.name() } else { search.phase().name() };
         let mut set = JoinSet::new();
+        let (mut running, longest) = (ages.len(), ages.iter().max().copied().unwrap_or_default());
+        let show = |bar: &Option<indicatif::ProgressBar>, running: usize, search: &Search| {
+            if let Some(bar) = bar {
+                let (lower, upper) = search.bounds();
+                let bound =
+                    |d: Option<Duration>| d.map_or("?".to_string(), |d| format!("{:.1} s", d.as_secs_f64()));
+                bar.set_message(format!(
+                    "{phase}: {running} trials running (up to {:.1} s idle), bounds {} to {}",
+                    longest.as_secs_f64(),
+                    bound(lower),
+                    bound(upper)
+                ));
+            }
+        };
+        show(&bar, running, &search);
         for age in ages {
             let (spec, id) = (spec.clone(), next_id);
             next_id += 1;
@@ -96,7 +116,12 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
                         server_keepalive = Some(server_keepalive.map_or(after, |k| k.min(after)));
                     }
                     search.record(age, &report.outcome);
-                    clock.emit(printer, EventKind::Trial { phase, report });
+                    running -= 1;
+                    show(&bar, running, &search);
+                    // With the live line, trials are in it and in --json, not a line each.
+                    if bar.is_none() {
+                        clock.emit(printer, EventKind::Trial { phase, report });
+                    }
                 }
                 Err(e) => {
                     let _ = stop_tx.send(true);
@@ -104,6 +129,9 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
                 }
             }
         }
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(3), &mut canary).await;
@@ -148,8 +176,63 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         duration: started.elapsed(),
         exit: status.code(),
     };
+    if let Some(path) = &s.prometheus {
+        if let Err(e) = write_metrics(path, &prometheus::probe(&target, &result)) {
+            clock.emit(printer, EventKind::ProbeResult(result));
+            return fail(printer, &clock, &e);
+        }
+    }
     clock.emit(printer, EventKind::ProbeResult(result));
     status
+}
+
+/// `--verify`: one connection with the heartbeat, held for `wanted`.
+async fn verify(
+    s: &HeartbeatProbeSettings,
+    spec: &TrialSpec,
+    interval: Duration,
+    wanted: Duration,
+    clock: &Clock,
+    printer: &mut Printer,
+    target: &str,
+) -> ExitStatus {
+    let mut signals = Signals::install();
+    let (sig_int, sig_term, _) = signals.parts();
+    let report = tokio::select! {
+        r = trial::verify(spec, interval, wanted, clock) => match r {
+            Ok(r) => r,
+            Err(e) => return fail(printer, clock, &e),
+        },
+        _ = Signals::interrupted(sig_int, sig_term) => return ExitStatus::Interrupted,
+    };
+    let status = if report.died.is_none() { ExitStatus::Success } else { ExitStatus::CheckFailed };
+    if let Some(path) = &s.prometheus {
+        if let Err(e) = write_metrics(path, &prometheus::verify(target, &report)) {
+            return fail(printer, clock, &e);
+        }
+    }
+    clock.emit(printer, EventKind::Verify(report));
+    status
+}
+
+/// Writes the metrics next to `path` and renames them over it, so a collector never reads
+/// half a file. Errors: the file system's.
+fn write_metrics(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    let tmp = path.with_extension("prom.tmp");
+    let fail =
+        |source| Error::Io { context: format!("cannot write --prometheus {}", path.display()), source };
+    std::fs::write(&tmp, text).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
+
+/// The live progress line on stderr: a spinner, elapsed time and the search's state.
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 fn fail(printer: &mut Printer, clock: &Clock, e: &Error) -> ExitStatus {

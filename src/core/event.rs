@@ -243,6 +243,8 @@ pub enum EventKind {
     },
     /// `heartbeat-probe`'s conclusion.
     ProbeResult(crate::core::probe::ProbeResult),
+    /// `heartbeat-probe --verify`: whether the heartbeat kept the connection alive.
+    Verify(crate::core::probe::trial::VerifyReport),
     Summary(Summary),
 }
 

@@ -10,7 +10,7 @@ use crate::core::event::{
     Traffic,
 };
 use crate::core::probe::search::{Outcome, Signature, Verdict};
-use crate::core::probe::trial::TrialReport;
+use crate::core::probe::trial::{TrialReport, VerifyReport};
 use crate::core::probe::ProbeResult;
 use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
@@ -179,6 +179,7 @@ pub fn render(p: &mut Printer, ev: &Event) {
                 l.out(&line);
             }
         }
+        EventKind::Verify(v) => l.out(&verify_line(v)),
         EventKind::Warning { message } => {
             let line = warning_line(message, &s);
             l.err(&line);
@@ -245,6 +246,24 @@ fn trial_line(phase: &str, r: &TrialReport) -> String {
         Outcome::Inconclusive { .. } => "inconclusive".to_string(),
     };
     format!("Trial {} ({phase}): idle {}: {what}, {}", r.id, secs1(r.age), escape(&r.detail))
+}
+
+/// `heartbeat-probe --verify`'s verdict, on stdout.
+fn verify_line(v: &VerifyReport) -> String {
+    let what = format!("a ping every {} (±10 %)", secs1(v.interval));
+    match &v.died {
+        None => format!(
+            "Verified: {what} kept the connection alive for {} ({} pings answered)",
+            secs1(v.held),
+            v.rtts.len()
+        ),
+        Some((sig, why)) => format!(
+            "Not verified: with {what} the connection died after {} ({}): {}",
+            secs1(v.held),
+            sig.name(),
+            escape(why)
+        ),
+    }
 }
 
 /// The probe's report, on stdout.

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, PingStats, Side, Timings};
 use crate::core::probe::search::{Outcome, Signature, Verdict};
-use crate::core::probe::trial::TrialReport;
+use crate::core::probe::trial::{TrialReport, VerifyReport};
 use crate::core::probe::ProbeResult;
 use crate::core::session::{End, Ending, Limit};
 use crate::core::wire::close;
@@ -213,6 +213,7 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
         EventKind::Ended(end) => ("end", end_json(end)),
         EventKind::Trial { phase, report } => ("trial", trial_json(phase, report)),
         EventKind::ProbeResult(r) => ("result", probe_json(r)),
+        EventKind::Verify(v) => ("verify", verify_json(v)),
         EventKind::Summary(sum) => {
             let p = &sum.pings;
             (
@@ -296,6 +297,26 @@ fn trial_json(phase: &str, r: &TrialReport) -> Map<String, Value> {
             m.insert("outcome".into(), json!("inconclusive"));
             m.insert("why".into(), json!(why));
         }
+    }
+    m
+}
+
+/// The `verify` document of `heartbeat-probe --verify` (docs/json.md).
+fn verify_json(v: &VerifyReport) -> Map<String, Value> {
+    let mut rtts = v.rtts.clone();
+    rtts.sort();
+    let mut m = obj(json!({
+        "interval_s": secs(v.interval),
+        "for_s": secs(v.wanted),
+        "held_s": secs(v.held),
+        "survived": v.died.is_none(),
+        "pings": v.pings,
+        "pongs": v.rtts.len(),
+        "rtt_ms": opt_ms(rtts.get(rtts.len() / 2).copied()),
+    }));
+    if let Some((sig, why)) = &v.died {
+        m.extend(obj(signature_json(sig)));
+        m.insert("why".into(), json!(why));
     }
     m
 }

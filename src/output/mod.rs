@@ -6,6 +6,7 @@ mod headers;
 pub(crate) mod human;
 pub(crate) mod json;
 pub mod payload;
+pub mod prometheus;
 pub mod report;
 pub mod sanitize;
 

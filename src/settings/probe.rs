@@ -25,9 +25,16 @@ pub struct HeartbeatProbeSettings {
     pub kind: Kind,
     pub pong_timeout: Duration,
     pub fail_below: Option<Duration>,
+    /// `--verify INTERVAL --for DURATION`.
+    pub verify: Option<(Duration, Duration)>,
+    /// `--prometheus FILE`.
+    pub prometheus: Option<std::path::PathBuf>,
     /// Trials hold few bytes: 4 KiB buffers, 1 MiB messages at most.
     pub buffers: Buffers,
     pub output: OutputSettings,
+    /// A live progress line on stderr instead of a line per trial (stderr is a terminal,
+    /// human output, no `-v`).
+    pub progress: bool,
     pub warnings: Vec<String>,
 }
 
@@ -46,6 +53,9 @@ impl HeartbeatProbeSettings {
         }
         if args.pong_timeout < Duration::from_millis(100) {
             return Err(Error::usage("--pong-timeout must be at least 100ms"));
+        }
+        if args.verify.is_some_and(|v| v.is_zero()) {
+            return Err(Error::usage("--verify must be greater than zero"));
         }
         if args.resolution.is_some_and(|r| r.is_zero()) {
             return Err(Error::usage("--resolution must be greater than zero"));
@@ -87,7 +97,10 @@ impl HeartbeatProbeSettings {
             kind,
             pong_timeout: args.pong_timeout,
             fail_below: args.fail_below,
+            verify: args.verify.zip(args.verify_for),
+            prometheus: args.prometheus,
             buffers: Buffers::small(Some(1 << 20)),
+            progress: env.stderr_tty && !args.output.json && args.output.verbose == 0,
             output: output_settings(&args.output, env, false),
             warnings,
         })

@@ -124,3 +124,77 @@ async fn human_report_says_what_to_do() {
         .expect_stdout_contains("Lifetime cap: none seen")
         .expect_stderr_contains("* Trial 1 (bracket): idle 1.0 s:");
 }
+
+#[tokio::test]
+async fn verify_holds_one_connection_with_the_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = dir.path().join("probe.prom");
+    let m = metrics.to_str().unwrap();
+    let (kept, lost) = tokio::join!(
+        wsdiag([
+            "heartbeat-probe",
+            "builtin:echo?idle-timeout=2s",
+            "--verify",
+            "500ms",
+            "--for",
+            "3s",
+            "--json",
+            "--prometheus",
+            m
+        ])
+        .run(),
+        wsdiag(["heartbeat-probe", "builtin:echo?idle-timeout=2s", "--verify", "4s", "--for", "6s"]).run(),
+    );
+    kept.expect_code(0);
+    let v = json_lines(&kept).pop().unwrap();
+    assert_eq!((v["type"].as_str(), v["survived"].as_bool()), (Some("verify"), Some(true)), "{kept}");
+    assert!(v["pongs"].as_u64().unwrap() >= 4, "{v}");
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    assert!(text.contains("# TYPE wsdiag_verify_survived gauge"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("wsdiag_verify_survived{target=\"ws://127.0.0.1:") && l.ends_with("} 1")),
+        "{text}"
+    );
+
+    lost.expect_code(1).expect_stdout_contains("Not verified: with a ping every 4.0 s");
+    lost.expect_stdout_contains("died after 2.0 s (fin)");
+}
+
+#[tokio::test]
+async fn prometheus_metrics_of_a_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = dir.path().join("probe.prom");
+    let out =
+        probe("builtin:echo?idle-timeout=2s", &["--confirm", "0", "--prometheus", metrics.to_str().unwrap()])
+            .await;
+    out.expect_code(0);
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    let value = |name: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}{{")))
+            .unwrap_or_else(|| panic!("{name}\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(
+        value("wsdiag_idle_timeout_lower_seconds") < 2.0 && value("wsdiag_idle_timeout_upper_seconds") >= 1.9,
+        "{text}"
+    );
+    assert_eq!(value("wsdiag_idle_timeout_found"), 1.0);
+    assert_eq!(value("wsdiag_probe_exit_code"), 0.0);
+    assert!(!dir.path().join("probe.prom.tmp").exists(), "written through a temporary file, renamed");
+}
+
+#[tokio::test]
+async fn one_trial_at_a_time_finds_it_too() {
+    let out =
+        probe("builtin:echo?idle-timeout=2s", &["--parallel", "1", "--confirm", "1", "--max", "8s"]).await;
+    out.expect_code(0);
+    let r = result(&out);
+    brackets(&r, Duration::from_secs(2));
+    let trials = json_lines(&out);
+    let ids: Vec<u64> =
+        trials.iter().filter(|l| l["type"] == "trial").map(|l| l["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "one at a time, in order");
+}

@@ -236,3 +236,70 @@ pub async fn canary(
         }
     }
 }
+
+/// What `--verify` saw.
+#[derive(Debug, Clone)]
+pub struct VerifyReport {
+    /// The heartbeat interval (each ping within ±10 % of it) and how long it was to hold.
+    pub interval: Duration,
+    pub wanted: Duration,
+    /// How long the connection was held.
+    pub held: Duration,
+    /// It died: how, and in words.
+    pub died: Option<(Signature, String)>,
+    pub pings: u64,
+    /// The pongs' round trips.
+    pub rtts: Vec<Duration>,
+}
+
+/// Holds one connection for `wanted` with a ping every `interval` (±10 % jitter), each
+/// answered within the pong timeout. Errors: it could not connect.
+pub async fn verify(
+    spec: &TrialSpec,
+    interval: Duration,
+    wanted: Duration,
+    clock: &Clock,
+) -> Result<VerifyReport, Error> {
+    let mut sink = Discard;
+    let mut session = client::open(&spec.client, 1, clock, &mut sink).await?;
+    let opened = Instant::now();
+    let jittered = || interval.mul_f64(0.9 + 0.2 * rand::random::<f64>());
+    let mut next_ping = opened + jittered();
+    let mut waiting: Option<Instant> = None;
+    let mut report =
+        VerifyReport { interval, wanted, held: Duration::ZERO, died: None, pings: 0, rtts: Vec::new() };
+    loop {
+        tokio::select! {
+            _ = until(Some(opened + wanted)) => {
+                session.close(1000, "", &mut sink);
+                session.flushed(Duration::from_millis(200)).await;
+                break;
+            }
+            _ = until(Some(next_ping)), if waiting.is_none() => {
+                session.ping(&mut sink);
+                report.pings += 1;
+                waiting = Some(Instant::now());
+                next_ping = Instant::now() + jittered();
+            }
+            _ = until(waiting.map(|w| w + spec.pong_timeout)), if waiting.is_some() => {
+                let why = format!("a ping went unanswered for {:.1} s", spec.pong_timeout.as_secs_f64());
+                report.died = Some((Signature::Blackhole, why));
+                break;
+            }
+            incoming = session.next(&mut sink) => match incoming {
+                Incoming::Pong(_) => {
+                    if let Some(at) = waiting.take() {
+                        report.rtts.push(at.elapsed());
+                    }
+                }
+                Incoming::Ended(end) => {
+                    report.died = Some((signature(&end), end.describe()));
+                    break;
+                }
+                _ => {}
+            },
+        }
+    }
+    report.held = opened.elapsed().min(wanted);
+    Ok(report)
+}
