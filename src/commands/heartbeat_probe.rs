@@ -148,9 +148,9 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         },
         None => search.verdict(),
     };
-    let lower = match &verdict {
-        Verdict::Bounded { lower, .. } => *lower,
-        _ => Duration::ZERO,
+    let (lower, upper) = match &verdict {
+        Verdict::Bounded { lower, upper, .. } => (*lower, *upper),
+        _ => (Duration::ZERO, Duration::ZERO),
     };
     let status = if interrupted {
         ExitStatus::Interrupted
@@ -182,6 +182,15 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
             return fail(printer, &clock, &e);
         }
     }
+    if status == ExitStatus::CheckFailed {
+        let message = format!(
+            "connections idle for {:.1} s or more die, below --fail-below {:.1} s",
+            upper.as_secs_f64(),
+            s.fail_below.unwrap_or_default().as_secs_f64()
+        );
+        printer.error(&Error::ExpectFailed { message, recent: Vec::new() }, clock.elapsed());
+    }
+    // The result is the last line, also after an error.
     clock.emit(printer, EventKind::ProbeResult(result));
     status
 }

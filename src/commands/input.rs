@@ -90,6 +90,18 @@ impl Source {
         }
     }
 
+    /// Leaves the REPL before the run's last lines: the terminal is restored and the printer
+    /// writes to stdout and stderr again, so nothing queued for the line editor is lost when
+    /// the process exits.
+    pub fn leave(&mut self, printer: &mut Printer) {
+        if let Source::Repl(t, _) = self {
+            // What was handed to the line editor a moment ago is printed by its thread.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            t.restore();
+            printer.redirect(Box::new(std::io::stdout()), Box::new(std::io::stderr()));
+        }
+    }
+
     /// `--commands` without `--keep-going`: a command that cannot be carried out ends the
     /// run (exit 2).
     pub fn stops_on_errors(&self) -> bool {
@@ -150,12 +162,15 @@ pub fn spawn_lines(read: bool) -> mpsc::Receiver<Vec<u8>> {
 /// `/file`: the file as one message, binary, or text when asked and it is UTF-8. At most
 /// 64 MiB.
 pub async fn read_file(path: &Path, text: bool) -> Result<Data, String> {
+    use tokio::io::AsyncReadExt;
     let show = path.display().to_string().escape_debug().to_string();
-    let meta = tokio::fs::metadata(path).await.map_err(|e| format!("/file {show}: {e}"))?;
-    if meta.len() > FILE_MAX {
-        return Err(format!("/file {show}: {} bytes is more than the 64 MiB /file sends", meta.len()));
+    let file = tokio::fs::File::open(path).await.map_err(|e| format!("/file {show}: {e}"))?;
+    // Read at most one byte past the limit: fifos, devices and /proc files report no size.
+    let mut bytes = Vec::new();
+    file.take(FILE_MAX + 1).read_to_end(&mut bytes).await.map_err(|e| format!("/file {show}: {e}"))?;
+    if bytes.len() as u64 > FILE_MAX {
+        return Err(format!("/file {show}: more than the 64 MiB /file sends"));
     }
-    let bytes = tokio::fs::read(path).await.map_err(|e| format!("/file {show}: {e}"))?;
     if !text {
         return Ok(Data::Binary(bytes.into()));
     }

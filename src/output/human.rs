@@ -130,10 +130,14 @@ pub fn render(p: &mut Printer, ev: &Event) {
             let line = frame_line(f);
             l.err(&paint(&line, s.color_stderr, |t| t.dimmed()));
         }
-        EventKind::Pong { seq: Some(seq), rtt: Some(rtt), .. } if s.show_pongs || v >= 1 => {
+        EventKind::Pong { seq: Some(seq), rtt: Some(rtt), .. }
+            if s.show_pongs || s.command_pongs || v >= 1 =>
+        {
             l.err(&format!("* pong seq={seq} rtt={}", ms(*rtt)));
         }
-        EventKind::Pong { seq: None, rtt: Some(rtt), payload, .. } if s.show_pongs || v >= 1 => {
+        EventKind::Pong { seq: None, rtt: Some(rtt), payload, .. }
+            if s.show_pongs || s.command_pongs || v >= 1 =>
+        {
             l.err(&format!("* pong \"{}\" rtt={}", escape_bytes(payload), ms(*rtt)));
         }
         EventKind::Pong { seq, rtt: None, dir: Dir::In, late, .. } if s.show_pongs || v >= 1 => {
@@ -190,7 +194,7 @@ pub fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::Summary(sum) => {
             let asked = s.show_pongs && sum.echo.is_none();
-            if sum.pings.sent > 0 && (s.show_pongs || v >= 1) || (asked && !s.repl) {
+            if sum.pings.sent > 0 && (s.show_pongs || s.command_pongs || v >= 1) || (asked && !s.repl) {
                 for line in stats_lines("ping", &sum.pings) {
                     l.err(&line);
                 }

@@ -36,6 +36,9 @@ pub struct OutputSettings {
     pub repl: bool,
     /// Pretty-print JSON text messages as they arrive (`/pretty on`).
     pub pretty_json: bool,
+    /// Show pongs (and their RTT) of pings typed as commands (REPL, `--commands`), without
+    /// the ping statistics of `--ping-*` runs.
+    pub command_pongs: bool,
 }
 
 impl OutputSettings {
@@ -45,7 +48,9 @@ impl OutputSettings {
         match kind {
             K::Frame(_) => self.verbosity >= 2,
             K::Message { .. } => self.show_messages,
-            K::Ping { .. } | K::Pong { .. } => self.json || self.show_pongs || self.verbosity >= 1,
+            K::Ping { .. } | K::Pong { .. } => {
+                self.json || self.show_pongs || self.command_pongs || self.verbosity >= 1
+            }
             K::Resolved { .. }
             | K::TcpConnected { .. }
             | K::Tls(_)

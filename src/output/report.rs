@@ -307,6 +307,7 @@ mod tls_tests {
             timestamps: false,
             repl: false,
             pretty_json: false,
+            command_pongs: false,
         };
         let mut out = String::new();
         tls_human(&tls, &s, &mut out);

@@ -236,6 +236,7 @@ fn raw(args: &str) -> Result<Vec<Outgoing>, String> {
                     .ok_or("/raw: fragments takes a number from 1 to 1000")?
             }
             "ping-between" if value.is_empty() => ping_between = true,
+            "size" | "hex" if payload.is_some() => return Err("/raw: give either size= or hex=".into()),
             "size" => {
                 let n: usize = value
                     .parse()
@@ -423,6 +424,7 @@ mod tests {
             ("/raw text fragments=0", Mode::Connect),
             ("/raw text ping-between x", Mode::Connect),
             ("/raw text size=10 hello", Mode::Connect),
+            ("/raw text size=5 hex=00", Mode::Connect),
             ("/raw text fin=0 fragments=2 x", Mode::Connect),
             ("/clients", Mode::Connect),
             ("/headers", Mode::Listen),

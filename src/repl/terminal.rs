@@ -46,20 +46,33 @@ pub struct ReplConfig {
 pub struct Terminal {
     pub input: mpsc::UnboundedReceiver<ReplInput>,
     saved: Option<libc::termios>,
+    restored: bool,
 }
 
-impl Drop for Terminal {
-    fn drop(&mut self) {
+impl Terminal {
+    /// Restores the terminal as it was before the REPL, once: its attributes, bracketed
+    /// paste off (the line editor turns it on while it reads), and the prompt line of a read
+    /// still in progress cleared.
+    pub fn restore(&mut self) {
+        if self.restored {
+            return;
+        }
+        self.restored = true;
         if let Some(t) = &self.saved {
             // SAFETY: restores the attributes read from the same descriptor at start.
             unsafe {
                 libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t);
             }
         }
-        // The prompt line is left behind by a read still in progress: clear it.
         let mut out = io::stdout();
-        let _ = out.write_all(b"\r\x1b[K");
+        let _ = out.write_all(b"\x1b[?2004l\r\x1b[K");
         let _ = out.flush();
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.restore();
     }
 }
 
@@ -177,7 +190,7 @@ pub fn start(cfg: ReplConfig) -> io::Result<(Terminal, PromptWriter)> {
             }
         }
     });
-    Ok((Terminal { input, saved }, writer))
+    Ok((Terminal { input, saved, restored: false }, writer))
 }
 
 #[cfg(test)]

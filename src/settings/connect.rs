@@ -79,11 +79,14 @@ impl ConnectSettings {
         let input_mode = InputMode::choose(&args.repl, env, read_stdin);
         let mut output = output;
         let repl = matches!(input_mode, InputMode::Repl { .. });
+        if matches!(input_mode, InputMode::Commands { .. } | InputMode::Repl { .. }) {
+            // `/ping` shows its round trip.
+            output.command_pongs = true;
+        }
         if repl {
             // Both directions, timestamped, every pong shown; `/verbose 2` needs the frames.
             output.repl = true;
             output.timestamps = true;
-            output.show_pongs = true;
         }
         let frames = args.output.frames || args.output.verbose >= 2 || repl;
         Ok(ConnectSettings {

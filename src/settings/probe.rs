@@ -54,6 +54,9 @@ impl HeartbeatProbeSettings {
         if args.pong_timeout < Duration::from_millis(100) {
             return Err(Error::usage("--pong-timeout must be at least 100ms"));
         }
+        if args.fail_below.is_some_and(|f| f > args.max) {
+            return Err(Error::usage("--fail-below above --max cannot be tested: raise --max"));
+        }
         if args.verify.is_some_and(|v| v.is_zero()) {
             return Err(Error::usage("--verify must be greater than zero"));
         }

@@ -122,10 +122,10 @@ impl ListenSettings {
         let mut output = output_settings(&args.output, env, args.ping_interval.is_some());
         output.prefix_conn = true;
         let input_mode = InputMode::choose(&args.repl, env, !args.no_stdin);
+        output.command_pongs = !matches!(input_mode, InputMode::Messages);
         if matches!(input_mode, InputMode::Repl { .. }) {
             output.repl = true;
             output.timestamps = true;
-            output.show_pongs = true;
         }
         let server = server_settings(&args.server, output.verbosity >= 2)?;
         let expect = args.expect.iter().map(|e| Expectation::regex(e)).collect::<Result<Vec<_>, _>>()?;

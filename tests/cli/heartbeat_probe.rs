@@ -94,8 +94,27 @@ async fn a_lifetime_cap_and_a_pinging_server_are_not_idle_timeouts() {
 #[tokio::test]
 async fn fail_below_is_a_ci_gate() {
     let out = probe("builtin:echo?idle-timeout=2s", &["--fail-below", "10s", "--confirm", "0"]).await;
-    out.expect_code(1);
+    out.expect_code(1).expect_stderr_contains("below --fail-below 10.0 s");
     assert_eq!(result(&out)["exit"], 1);
+    // A gate above --max could never fail: refused.
+    let out = probe("builtin:echo?idle-timeout=2s", &["--max", "5s", "--fail-below", "10s"]).await;
+    out.expect_code(2).expect_stderr_contains("--fail-below above --max");
+}
+
+#[tokio::test]
+async fn data_trials_and_answers_that_do_not_match() {
+    let (matching, other) = tokio::join!(
+        probe("builtin:echo?idle-timeout=2s", &["--kind", "data", "--payload", "hi", "--expect", "^hi$"]),
+        probe(
+            "builtin:echo?idle-timeout=2s",
+            &["--kind", "data", "--payload", "hi", "--expect", "nomatch", "--max", "10s"]
+        ),
+    );
+    matching.expect_code(0);
+    brackets(&result(&matching), Duration::from_secs(2));
+    // An answer --expect does not match is no death: nothing is concluded.
+    other.expect_code(7);
+    assert_eq!(result(&other)["verdict"], "inconclusive", "{other}");
 }
 
 #[tokio::test]

@@ -167,6 +167,15 @@ async fn a_malformed_command_ends_the_run_with_2_unless_keep_going() {
 }
 
 #[tokio::test]
+async fn ping_round_trips_show_with_commands_too() {
+    let out =
+        connect("builtin:echo").args(["--commands", "-w", "500ms"]).stdin("/ping\n/ping hi\n").run().await;
+    out.expect_code(0)
+        .expect_stderr_contains("* pong seq=1 rtt=")
+        .expect_stderr_contains("* pong \"hi\" rtt=");
+}
+
+#[tokio::test]
 async fn without_commands_slash_lines_are_messages() {
     let peer = Recorder::start().await;
     let out = connect(&peer.url).args(["-w", "300ms", "--timeout", "10s"]).stdin("/ping\n").run().await;
@@ -180,10 +189,13 @@ async fn file_sends_one_message_binary_unless_text() {
     let path = dir.path().join("m.json");
     std::fs::write(&path, "{\"a\":1}").unwrap();
     let peer = Recorder::start().await;
-    let script = format!("/file {p}\n/file --text {p}\n/file {p}.missing\n", p = path.display());
+    let script =
+        format!("/file {p}\n/file --text {p}\n/file {p}.missing\n/file /dev/zero\n", p = path.display());
     let out =
         connect(&peer.url).args(["--commands", "--keep-going", "-w", "300ms"]).stdin(script).run().await;
     out.expect_code(0).expect_stderr_contains("m.json.missing");
+    // A device reports no size: the limit holds while reading.
+    out.expect_stderr_contains("/file /dev/zero: more than the 64 MiB /file sends");
     let got: Vec<(u8, Vec<u8>)> =
         peer.frames().into_iter().filter(|f| f.0 != 0x88).map(|f| (f.0, f.1)).collect();
     assert_eq!(got, vec![(0x82, b"{\"a\":1}".to_vec()), (0x81, b"{\"a\":1}".to_vec())]);
@@ -285,6 +297,7 @@ fn repl_session(bin: &str, state: &std::path::Path) {
     settle();
     p.send("\x04").unwrap();
     p.expect("Closed by client: 1000 (normal)").unwrap();
+    p.expect("\x1b[?2004l").expect("bracketed paste switched off again");
     p.expect(Regex(r"Sent \d+ messages?")).unwrap();
     p.expect("EXIT=0").unwrap();
     p.expect("TERMINAL=RESTORED").expect("the terminal settings are as before the REPL");

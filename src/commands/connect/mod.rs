@@ -153,6 +153,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
             }
         }
     };
+    carry.source.leave(printer);
     finish(printer, &clock, &totals, s.probe.echo_rtt.then(|| carry.echo.stats()), outcome)
 }
 

@@ -135,6 +135,7 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     clock.emit(&mut sink, EventKind::Summary(summary));
     drop(sink);
     if let Ok(mut printer) = printer_task.await {
+        source.leave(&mut printer);
         if let Err(Some(e)) = &outcome {
             printer.error(e, clock.elapsed());
         }

@@ -115,6 +115,10 @@ pub struct Search {
     next_doubling: Duration,
     inconclusive: usize,
     trials: usize,
+    /// The bounds when the last refine round started; a round that moves neither stalls.
+    refine_start: Option<(Option<Duration>, Option<Duration>)>,
+    stalled: bool,
+    alive_seen: bool,
 }
 
 impl Search {
@@ -132,6 +136,9 @@ impl Search {
             next_doubling: plan.min,
             inconclusive: 0,
             trials: 0,
+            refine_start: None,
+            stalled: false,
+            alive_seen: false,
         }
     }
 
@@ -166,6 +173,12 @@ impl Search {
                 }
                 Phase::Bracket => self.after_bracket(),
                 Phase::Refine => {
+                    if self.refine_start == Some((self.lower, self.upper)) {
+                        // Every trial of the last round was inconclusive: more would be too.
+                        self.stalled = true;
+                        self.phase = Phase::Done;
+                        continue;
+                    }
                     let (lower, upper) = (self.lower.unwrap_or_default(), self.upper.unwrap_or_default());
                     if upper.saturating_sub(lower) <= self.resolution() {
                         self.phase = if self.plan.confirm > 0 { Phase::Confirm } else { Phase::Done };
@@ -178,6 +191,7 @@ impl Search {
                         }
                         continue;
                     }
+                    self.refine_start = Some((self.lower, self.upper));
                     let n = self.plan.parallel as u32;
                     let step = (upper - lower) / (n + 1);
                     return (1..=n).map(|k| lower + step * k).filter(|a| !a.is_zero()).collect();
@@ -228,9 +242,16 @@ impl Search {
         match outcome {
             Outcome::Inconclusive { .. } => self.inconclusive += 1,
             Outcome::Alive => {
-                if let Some(u) = self.upper.filter(|u| age >= *u) {
-                    self.conflicts
-                        .push(format!("a connection idle for {age:?} lived, one idle for {u:?} died"));
+                self.alive_seen = true;
+                // At the upper bound in the confirm round a few may live (a race with the hop's
+                // timer); most must die, which `verdict` checks.
+                let at_upper = confirming && Some(age) == self.upper;
+                if let Some(u) = self.upper.filter(|u| age >= *u && !at_upper) {
+                    self.conflicts.push(format!(
+                        "a connection idle for {} lived, one idle for {} died",
+                        s1(age),
+                        s1(u)
+                    ));
                 }
                 if confirming && Some(age) == self.upper {
                     self.confirm_upper.0 += 1;
@@ -243,14 +264,17 @@ impl Search {
                 let died = (*died).min(age);
                 if confirming && Some(age) == self.lower {
                     self.confirm_lower_deaths += 1;
-                    self.conflicts.push(format!("a connection idle for {age:?}, the lower bound, died"));
+                    self.conflicts.push(format!("a connection idle for {}, the lower bound, died", s1(age)));
                 } else if confirming {
                     self.confirm_upper.0 += 1;
                     self.confirm_upper.1 += 1;
                 } else {
                     if let Some(l) = self.lower.filter(|l| died <= *l && !l.is_zero()) {
-                        self.conflicts
-                            .push(format!("a connection died after {died:?} idle, one idle for {l:?} lived"));
+                        self.conflicts.push(format!(
+                            "a connection died after {} idle, one idle for {} lived",
+                            s1(died),
+                            s1(l)
+                        ));
                     }
                     self.upper = Some(self.upper.map_or(died, |u| u.min(died)));
                 }
@@ -263,6 +287,13 @@ impl Search {
         if let Some(c) = self.conflicts.first() {
             return Verdict::Inconclusive { why: format!("the results contradict each other: {c}") };
         }
+        let nothing_below = self.upper.is_some() && !self.alive_seen && self.inconclusive > 0;
+        if self.stalled || nothing_below {
+            return Verdict::Inconclusive {
+                why: "every trial inside the bracket was inconclusive (the server sent traffic, or answered otherwise)"
+                    .into(),
+            };
+        }
         match (self.lower, self.upper) {
             (_, None) if self.inconclusive > 0 && self.inconclusive == self.trials => Verdict::Inconclusive {
                 why: "no trial was conclusive (the server sent traffic, or answered too slowly)".into(),
@@ -270,9 +301,11 @@ impl Search {
             (_, None) => Verdict::NoTimeout { max: self.plan.max },
             (lower, Some(upper)) => {
                 let (tried, died) = self.confirm_upper;
+                // Confirmed means both bounds were tried again; a lower bound of zero was not.
                 let confirmed = self.phase == Phase::Done
                     && self.confirm_lower_deaths == 0
-                    && (tried == 0 || died * 2 > tried);
+                    && (tried == 0 || died * 2 > tried)
+                    && lower.is_some_and(|l| !l.is_zero());
                 Verdict::Bounded {
                     lower: lower.unwrap_or_default(),
                     upper,
@@ -282,6 +315,11 @@ impl Search {
             }
         }
     }
+}
+
+/// A duration as `1.2 s`.
+fn s1(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
 }
 
 fn most_common(s: &[Signature]) -> Signature {
@@ -408,10 +446,59 @@ mod tests {
     }
 
     #[test]
+    fn a_refine_round_that_learns_nothing_ends_the_search() {
+        // Deaths at 2 s, but nothing below it is conclusive.
+        let path = |age: Duration| {
+            if age >= Duration::from_secs(2) {
+                Outcome::Died { age: Duration::from_secs(2), signature: Signature::Fin }
+            } else {
+                Outcome::Inconclusive { why: "answered otherwise".into() }
+            }
+        };
+        let plan = Plan { min: Duration::from_millis(500), ..plan(8) };
+        let (v, rounds, _) = run(plan, path, Duration::ZERO);
+        assert!(matches!(v, Verdict::Inconclusive { .. }), "{v:?}");
+        assert!(rounds <= 3, "{rounds}");
+        // With the resolution finer than the bracket, refine rounds run and stall.
+        let plan =
+            Plan { min: Duration::from_millis(500), resolution: Some(Duration::from_millis(100)), ..plan };
+        let (v, rounds, _) = run(plan, path, Duration::ZERO);
+        assert!(matches!(v, Verdict::Inconclusive { .. }), "{v:?}");
+        assert!(rounds <= 3, "a round that learns nothing ends it: {rounds}");
+    }
+
+    #[test]
     fn servers_that_keep_talking_are_not_survivals() {
         let talk = |_| Outcome::Inconclusive { why: "server traffic".into() };
         let (v, _, _) = run(plan(8), talk, Duration::ZERO);
         assert!(matches!(v, Verdict::Inconclusive { .. }), "{v:?}");
+    }
+
+    #[test]
+    fn a_survivor_at_the_upper_bound_while_confirming_is_a_race_not_a_contradiction() {
+        let t = Duration::from_secs(3);
+        let mut s = Search::new(plan(8));
+        let mut first_at_upper = true;
+        loop {
+            let ages = s.next_round();
+            if ages.is_empty() {
+                break;
+            }
+            for age in ages {
+                let confirming = s.phase() == Phase::Confirm;
+                let outcome = if confirming && age >= t && first_at_upper {
+                    first_at_upper = false;
+                    Outcome::Alive
+                } else if age < t {
+                    Outcome::Alive
+                } else {
+                    Outcome::Died { age: t, signature: Signature::Fin }
+                };
+                s.record(age, &outcome);
+            }
+        }
+        let (lower, upper, confirmed) = bounded(&s.verdict());
+        assert!(lower < t && upper >= t && confirmed, "2 of 3 died at the upper bound: still confirmed");
     }
 
     #[test]

@@ -15,6 +15,16 @@ use crate::core::session::client::{self, ClientSpec};
 use crate::core::session::wait::until;
 use crate::core::session::{Clock, End, Ending, Incoming, Session};
 
+/// A death this soon after the keepalive was sent was caused by it.
+const SPOKE_AND_DIED: Duration = Duration::from_secs(1);
+
+/// Why the wait for an answer ended without one.
+enum Answer {
+    Ended(End),
+    /// A message that `--expect` does not match.
+    Unexpected(String),
+}
+
 /// What a trial sends after its idle period.
 #[derive(Debug, Clone)]
 pub enum Kind {
@@ -125,9 +135,10 @@ pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Res
                         if expect.as_ref().is_none_or(|re| re.is_match(&text)) {
                             return Ok(());
                         }
+                        return Err(Answer::Unexpected(text));
                     }
                 }
-                Incoming::Ended(end) => return Err(end),
+                Incoming::Ended(end) => return Err(Answer::Ended(end)),
                 _ => {}
             }
         }
@@ -141,10 +152,25 @@ pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Res
             let detail = format!("answered after {:.1} ms", rtt.as_secs_f64() * 1000.0);
             return Ok(report(Outcome::Alive, Some(rtt), None, detail));
         }
-        Ok(Err(end)) => {
+        Ok(Err(Answer::Unexpected(text))) => {
+            let text: String = text.chars().take(60).collect();
+            let why = format!("the server answered {text:?}, which --expect does not match");
+            (Outcome::Inconclusive { why: why.clone() }, why)
+        }
+        // Killed by speaking: the path had forgotten the connection.
+        Ok(Err(Answer::Ended(end))) if sent.elapsed() <= SPOKE_AND_DIED => {
             let detail =
                 format!("died when it spoke after {:.1} s idle: {}", age.as_secs_f64(), end.describe());
             (Outcome::Died { age, signature: signature(&end) }, detail)
+        }
+        // Died later, still unanswered: the keepalive was taken but not answered.
+        Ok(Err(Answer::Ended(end))) => {
+            let why = format!(
+                "no answer to the keepalive, and the connection died {:.1} s after it: {}",
+                sent.elapsed().as_secs_f64(),
+                end.describe()
+            );
+            (Outcome::Inconclusive { why: why.clone() }, why)
         }
         Err(_) => silent(&session, age, spec.pong_timeout),
     };
@@ -215,8 +241,15 @@ pub async fn canary(
                 next_ping = Instant::now() + every;
             }
             _ = until(waiting.map(|w| w + spec.pong_timeout)), if waiting.is_some() => {
-                let why = format!("the canary's ping went unanswered for {:.1} s", spec.pong_timeout.as_secs_f64());
-                report.send_modify(|r| r.died = Some((opened.elapsed(), Signature::Blackhole, why)));
+                let acked = session.socket().and_then(|s| s.tcp_info().ok()).is_some_and(|i| i.unacked == 0);
+                let (sig, why) = if acked {
+                    let why = "the server takes pings but answers none (try --kind data)".to_string();
+                    (Signature::Other(why.clone()), why)
+                } else {
+                    let why = format!("the canary's ping stayed unacknowledged for {:.1} s", spec.pong_timeout.as_secs_f64());
+                    (Signature::Blackhole, why)
+                };
+                report.send_modify(|r| r.died = Some((opened.elapsed(), sig, why)));
                 return Ok(());
             }
             incoming = session.next(&mut sink) => match incoming {

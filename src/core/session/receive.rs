@@ -52,11 +52,17 @@ impl Session {
             }
             Some(Ok(Message::Pong(payload))) => {
                 let seq = parse_seq(&payload);
-                let matched = self.pings.pong(seq, Instant::now());
+                // A pong to a ping with a chosen payload is matched here, not in the statistics.
+                let chosen = if seq.is_none() { self.chosen_pong(&payload) } else { None };
+                let matched = if chosen.is_some() {
+                    PongMatch::Unmatched
+                } else {
+                    self.pings.pong(seq, Instant::now())
+                };
                 let (rtt, late) = match matched {
                     PongMatch::Matched { rtt, .. } => (Some(rtt), false),
                     PongMatch::Late { .. } => (None, true),
-                    PongMatch::Unmatched => (self.chosen_pong(&payload), false),
+                    PongMatch::Unmatched => (chosen, false),
                 };
                 self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late });
                 if let PongMatch::Matched { seq, rtt } = matched {
