@@ -29,7 +29,9 @@ fn default_plan() -> Plan {
 }
 
 /// The simulated wall time of a search against a path with idle timeout `t`, and its bounds.
-fn simulate(t: Duration, pong: Duration) -> (Duration, Option<(Duration, Duration)>) {
+/// A `closing` hop ends idle connections at `t` (a FIN, seen at once); otherwise the path
+/// drops them silently and a trial learns it only when it speaks, one `pong` later.
+fn simulate(t: Duration, pong: Duration, closing: bool) -> (Duration, Option<(Duration, Duration)>) {
     let mut s = Search::new(default_plan());
     let mut wall = Duration::ZERO;
     loop {
@@ -37,17 +39,34 @@ fn simulate(t: Duration, pong: Duration) -> (Duration, Option<(Duration, Duratio
         if ages.is_empty() {
             break;
         }
-        let mut longest = Duration::ZERO;
-        for age in ages {
-            let (outcome, took) = if age < t {
-                (Outcome::Alive, age + pong)
-            } else {
-                (Outcome::Died { age: t, signature: Signature::Fin }, t)
-            };
-            longest = longest.max(took);
+        let mut results: Vec<(Duration, Outcome, Duration)> = ages
+            .into_iter()
+            .map(|age| {
+                if age < t {
+                    (age, Outcome::Alive, age + Duration::from_millis(1))
+                } else if closing {
+                    (age, Outcome::Died { age: t, signature: Signature::Fin }, t)
+                } else {
+                    (age, Outcome::Died { age, signature: Signature::Blackhole }, age + pong)
+                }
+            })
+            .collect();
+        // As the probe does: the first death stops the longer trials still running.
+        results.sort_by_key(|r| r.2);
+        let mut first_death: Option<(Duration, Duration)> = None;
+        let mut end = Duration::ZERO;
+        for (age, outcome, took) in results {
+            // Trials still running (ending later) with a longer age are stopped.
+            if first_death.is_some_and(|(a, at)| age > a && took > at) {
+                continue;
+            }
+            if matches!(outcome, Outcome::Died { .. }) && first_death.is_none() {
+                first_death = Some((age, took));
+            }
+            end = end.max(took);
             s.record(age, &outcome);
         }
-        wall += longest;
+        wall += end;
     }
     let bounds = match s.verdict() {
         Verdict::Bounded { lower, upper, .. } => Some((lower, upper)),
@@ -71,7 +90,7 @@ fn line(case: &str, truth: Duration, wall: Duration, command: &str) {
     let ratio = wall.as_secs_f64() / truth.as_secs_f64();
     let verdict = if ratio <= 3.0 { "met" } else { "MISSED" };
     println!(
-        "  {case:<34} timeout {:>6.1} s   probe {:>7.1} s   {ratio:>4.2}x (goal <= 3x: {verdict})   {command}",
+        "  {case:<48} timeout {:>6.1} s   probe {:>7.1} s   {ratio:>4.2}x (goal <= 3x: {verdict})   {command}",
         truth.as_secs_f64(),
         wall.as_secs_f64()
     );
@@ -80,12 +99,14 @@ fn line(case: &str, truth: Duration, wall: Duration, command: &str) {
 fn main() -> ExitCode {
     println!("heartbeat-probe wall time / true idle timeout, default plan");
     for secs in [60u64, 350] {
-        let t = Duration::from_secs(secs);
-        let (wall, bounds) = simulate(t, Duration::from_millis(1));
-        let b = bounds
-            .map(|(l, u)| format!("bounds {:.1}..{:.1} s", l.as_secs_f64(), u.as_secs_f64()))
-            .unwrap_or_default();
-        line(&format!("simulated {secs} s path ({b})"), t, wall, "cargo bench --bench probe");
+        for (closing, kind) in [(true, "closing (FIN)"), (false, "silent (black hole)")] {
+            let t = Duration::from_secs(secs);
+            let (wall, bounds) = simulate(t, Duration::from_secs(10), closing);
+            let b = bounds
+                .map(|(l, u)| format!("{:.1}..{:.1} s", l.as_secs_f64(), u.as_secs_f64()))
+                .unwrap_or_default();
+            line(&format!("simulated {secs} s {kind} {b}"), t, wall, "cargo bench --bench probe");
+        }
     }
     let wsdiag = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/wsdiag");
     if !wsdiag.exists() {

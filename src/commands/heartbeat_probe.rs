@@ -11,7 +11,7 @@ use crate::commands::signals::Signals;
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::EventKind;
-use crate::core::probe::search::{Search, Verdict};
+use crate::core::probe::search::{Outcome, Search, Verdict};
 use crate::core::probe::trial::{self, CanaryReport, TrialSpec};
 use crate::core::probe::ProbeResult;
 use crate::core::session::client::ClientSpec;
@@ -94,10 +94,11 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
             }
         };
         show(&bar, running, &search);
+        let mut handles = Vec::new();
         for age in ages {
             let (spec, id) = (spec.clone(), next_id);
             next_id += 1;
-            set.spawn(async move { (age, trial::run(&spec, id, age, &clock).await) });
+            handles.push((age, set.spawn(async move { (age, trial::run(&spec, id, age, &clock).await) })));
         }
         loop {
             let joined = tokio::select! {
@@ -117,6 +118,18 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
                     }
                     search.record(age, &report.outcome);
                     running -= 1;
+                    // A connection that died after an idle age answers for every longer one:
+                    // those trials are stopped instead of waited for (a silent path shows a
+                    // death only when a trial speaks, at its full age).
+                    if let Outcome::Died { .. } = report.outcome {
+                        for (_, handle) in handles.iter().filter(|(a, _)| *a > age) {
+                            if !handle.is_finished() {
+                                handle.abort();
+                                running = running.saturating_sub(1);
+                            }
+                        }
+                        handles.retain(|(a, _)| *a <= age);
+                    }
                     show(&bar, running, &search);
                     // With the live line, trials are in it and in --json, not a line each.
                     if bar.is_none() {
