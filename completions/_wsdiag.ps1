@@ -237,6 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key for --cert (PEM)')
             [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name sent in TLS SNI and checked against the certificate [default: URL host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
+            [CompletionResult]::new('--classify', '--classify', [CompletionResultType]::ParameterName, 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection alive past the timeout (client-to-server traffic)')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, '-v: handshake and timings on stderr; -vv: also every frame both ways')

@@ -447,7 +447,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__heartbeat__subcmd__probe)
-            opts="-H -s -k -v -h -V --min --max --resolution --parallel --confirm --pong-timeout --kind --payload --expect --fail-below --verify --for --prometheus --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-H -s -k -v -h -V --min --max --resolution --parallel --confirm --pong-timeout --kind --payload --expect --fail-below --verify --for --classify --prometheus --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -229,6 +229,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --key 'Private key for --cert (PEM)'
             cand --sni 'Server name sent in TLS SNI and checked against the certificate [default: URL host]'
             cand --color 'When to use colors (NO_COLOR in the environment means never, unless ''always'')'
+            cand --classify 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection alive past the timeout (client-to-server traffic)'
             cand -k 'Do not verify the server''s certificate (prints a warning)'
             cand --insecure 'Do not verify the server''s certificate (prints a warning)'
             cand -v '-v: handshake and timings on stderr; -vv: also every frame both ways'

@@ -203,6 +203,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l sni -d
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l classify -d 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection alive past the timeout (client-to-server traffic)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l frames -d 'Show every frame both ways (same as -vv)'

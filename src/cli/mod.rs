@@ -209,6 +209,11 @@ pub struct HeartbeatProbeArgs {
     #[arg(long = "for", id = "verify_for", value_name = "DUR", value_parser = parse_duration, requires = "verify")]
     pub verify_for: Option<Duration>,
 
+    /// After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection
+    /// alive past the timeout (client-to-server traffic)
+    #[arg(long)]
+    pub classify: bool,
+
     /// Write the result as node-exporter textfile metrics to FILE (replaced atomically)
     #[arg(long, value_name = "FILE")]
     pub prometheus: Option<PathBuf>,

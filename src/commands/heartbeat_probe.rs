@@ -12,7 +12,7 @@ use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::EventKind;
 use crate::core::probe::search::{Outcome, Search, Verdict};
-use crate::core::probe::trial::{self, CanaryReport, TrialSpec};
+use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialSpec};
 use crate::core::probe::ProbeResult;
 use crate::core::session::client::ClientSpec;
 use crate::core::session::Clock;
@@ -117,7 +117,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
                         server_keepalive = Some(server_keepalive.map_or(after, |k| k.min(after)));
                     }
                     search.record(age, &report.outcome);
-                    running -= 1;
+                    running = running.saturating_sub(1);
                     // A connection that died after an idle age answers for every longer one:
                     // those trials are stopped instead of waited for (a silent path shows a
                     // death only when a trial speaks, at its full age).
@@ -174,6 +174,13 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     } else {
         ExitStatus::Success
     };
+    let classified = match (&verdict, s.classify && !interrupted) {
+        (Verdict::Bounded { lower, upper, .. }, true) if !lower.is_zero() => {
+            classify(&spec, *lower / 2, (*upper + *upper / 2).max(*upper + Duration::from_secs(1)), &clock)
+                .await
+        }
+        _ => Vec::new(),
+    };
     let (recommended, aggressive, pong_timeout) = ProbeResult::advise(lower, &report.rtts);
     let mut rtts = report.rtts.clone();
     rtts.sort();
@@ -188,6 +195,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         trials,
         duration: started.elapsed(),
         exit: status.code(),
+        classified,
     };
     if let Some(path) = &s.prometheus {
         if let Err(e) = write_metrics(path, &prometheus::probe(&target, &result)) {
@@ -206,6 +214,27 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     // The result is the last line, also after an error.
     clock.emit(printer, EventKind::ProbeResult(result));
     status
+}
+
+/// `--classify`: a connection per keepalive kind, each held past the timeout, at once.
+async fn classify(
+    spec: &TrialSpec,
+    every: Duration,
+    wanted: Duration,
+    clock: &Clock,
+) -> Vec<trial::Classified> {
+    let kinds = [Keepalive::WsPing, Keepalive::Data, Keepalive::TcpKeepalive];
+    let runs = kinds.map(|kind| trial::classify(spec, kind, every, wanted, clock));
+    let [a, b, c] = runs;
+    let (a, b, c) = tokio::join!(a, b, c);
+    [a, b, c]
+        .into_iter()
+        .zip(kinds)
+        .map(|(r, kind)| match r {
+            Ok(c) => c,
+            Err(e) => trial::Classified { kind, refreshes: false, detail: format!("could not connect: {e}") },
+        })
+        .collect()
 }
 
 /// `--verify`: one connection with the heartbeat, held for `wanted`.

@@ -285,6 +285,10 @@ fn probe_lines(r: &ProbeResult) -> Vec<String> {
     if let (Some(rec), Some(agg)) = (r.recommended, r.aggressive) {
         out.push(format!("Heartbeat: every {} with ±10 % jitter (aggressive: {})", secs1(rec), secs1(agg)));
     }
+    for c in &r.classified {
+        let verdict = if c.refreshes { "keeps it alive" } else { "does not" };
+        out.push(format!("Keepalive {}: {verdict} ({})", c.kind.name(), escape(&c.detail)));
+    }
     if let Some(p) = r.pong_timeout {
         let rtt = r.rtt.map(|d| format!(" (canary round trip {})", ms(d))).unwrap_or_default();
         out.push(format!("Pong timeout: {}{rtt}", secs1(p)));

@@ -334,6 +334,14 @@ fn probe_json(r: &ProbeResult) -> Map<String, Value> {
         "pong_timeout_s": r.pong_timeout.map(secs),
         "rtt_ms": opt_ms(r.rtt),
     }));
+    if !r.classified.is_empty() {
+        let kinds: Vec<Value> = r
+            .classified
+            .iter()
+            .map(|c| json!({ "kind": c.kind.name(), "refreshes": c.refreshes, "detail": c.detail }))
+            .collect();
+        m.insert("classify".into(), Value::Array(kinds));
+    }
     match &r.verdict {
         Verdict::NoTimeout { max } => {
             m.insert("verdict".into(), json!("no_timeout"));

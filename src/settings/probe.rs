@@ -27,6 +27,8 @@ pub struct HeartbeatProbeSettings {
     pub fail_below: Option<Duration>,
     /// `--verify INTERVAL --for DURATION`.
     pub verify: Option<(Duration, Duration)>,
+    /// `--classify`.
+    pub classify: bool,
     /// `--prometheus FILE`.
     pub prometheus: Option<std::path::PathBuf>,
     /// Trials hold few bytes: 4 KiB buffers, 1 MiB messages at most.
@@ -102,6 +104,7 @@ impl HeartbeatProbeSettings {
             fail_below: args.fail_below,
             verify: args.verify.zip(args.verify_for),
             prometheus: args.prometheus,
+            classify: args.classify,
             buffers: Buffers::small(Some(1 << 20)),
             progress: env.stderr_tty && !args.output.json && args.output.verbose == 0,
             output: output_settings(&args.output, env, false),

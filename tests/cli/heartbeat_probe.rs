@@ -65,11 +65,22 @@ async fn finds_a_real_nginx_proxy_read_timeout() {
         "3s",
     )
     .await;
-    let out = probe(&format!("ws://127.0.0.1:{}/", proxy.port), &[]).await;
+    let out = probe(&format!("ws://127.0.0.1:{}/", proxy.port), &["--classify"]).await;
     out.expect_code(0);
     let r = result(&out);
     assert_eq!((r["verdict"].as_str(), r["signature"].as_str()), (Some("bounded"), Some("fin")), "{out}");
     brackets(&r, Duration::from_secs(3));
+    // nginx's proxy_read_timeout counts reads from upstream: pings and data (answered by the
+    // upstream) refresh it, the kernel's TCP keepalive probes do not.
+    let refreshes = |kind: &str| {
+        let c = r["classify"].as_array().unwrap().iter().find(|c| c["kind"] == kind).cloned();
+        c.unwrap_or_else(|| panic!("no {kind} in {r}"))["refreshes"].as_bool()
+    };
+    assert_eq!(
+        (refreshes("ws-ping"), refreshes("data"), refreshes("tcp-keepalive")),
+        (Some(true), Some(true), Some(false)),
+        "{r}"
+    );
 }
 
 #[tokio::test]

@@ -29,6 +29,8 @@ pub struct ProbeResult {
     pub trials: usize,
     pub duration: Duration,
     pub exit: u8,
+    /// `--classify`: which keepalive kinds kept a connection alive past the timeout.
+    pub classified: Vec<trial::Classified>,
 }
 
 impl ProbeResult {

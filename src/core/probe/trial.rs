@@ -336,3 +336,107 @@ pub async fn verify(
     report.held = opened.elapsed().min(wanted);
     Ok(report)
 }
+
+/// A keepalive kind `--classify` tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keepalive {
+    /// WebSocket pings (opcode 0x9).
+    WsPing,
+    /// Data messages (the trial `--payload`).
+    Data,
+    /// TCP keepalive probes from the kernel, and nothing else.
+    TcpKeepalive,
+}
+
+impl Keepalive {
+    pub fn name(self) -> &'static str {
+        match self {
+            Keepalive::WsPing => "ws-ping",
+            Keepalive::Data => "data",
+            Keepalive::TcpKeepalive => "tcp-keepalive",
+        }
+    }
+}
+
+/// Whether one keepalive kind kept a connection alive past the idle timeout.
+#[derive(Debug, Clone)]
+pub struct Classified {
+    pub kind: Keepalive,
+    pub refreshes: bool,
+    pub detail: String,
+}
+
+/// Holds a connection for `wanted` (longer than the idle timeout) with keepalives of `kind`
+/// every `every`, then checks with a ping that it is still alive. Errors: it could not
+/// connect.
+pub async fn classify(
+    spec: &TrialSpec,
+    kind: Keepalive,
+    every: Duration,
+    wanted: Duration,
+    clock: &Clock,
+) -> Result<Classified, Error> {
+    let mut sink = Discard;
+    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let opened = Instant::now();
+    if kind == Keepalive::TcpKeepalive {
+        if let Some(s) = session.socket() {
+            let _ = s.set_keepalive(Some(every));
+        }
+    }
+    let payload = match &spec.kind {
+        Kind::Data { payload, .. } => payload.clone(),
+        Kind::WsPing => "ping".to_string(),
+    };
+    let mut next = opened + every;
+    let result = |refreshes, detail: String| Ok(Classified { kind, refreshes, detail });
+    loop {
+        tokio::select! {
+            _ = until(Some(opened + wanted)) => break,
+            _ = until(Some(next)), if kind != Keepalive::TcpKeepalive => {
+                match kind {
+                    Keepalive::WsPing => session.ping(&mut sink),
+                    _ => session.send(Data::Text(Utf8Bytes::from(payload.clone())), &mut sink),
+                }
+                next = Instant::now() + every;
+            }
+            incoming = session.next(&mut sink) => {
+                if let Incoming::Ended(end) = incoming {
+                    let detail = format!("died after {:.1} s: {}", opened.elapsed().as_secs_f64(), end.describe());
+                    return result(false, detail);
+                }
+            }
+        }
+    }
+    // Still open as far as this end knows: one ping says whether the path agrees.
+    let sent = Instant::now();
+    session.ping_with(Bytes::from_static(b"wsdiag-classify"), &mut sink);
+    let answered = tokio::time::timeout(spec.pong_timeout, async {
+        loop {
+            match session.next(&mut sink).await {
+                Incoming::Pong(_) => return None,
+                Incoming::Ended(end) => return Some(end.describe()),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    match answered {
+        Ok(None) => {
+            session.close(1000, "", &mut sink);
+            session.flushed(Duration::from_millis(200)).await;
+            result(
+                true,
+                format!(
+                    "alive after {:.1} s, answered in {:.1} ms",
+                    wanted.as_secs_f64(),
+                    sent.elapsed().as_secs_f64() * 1000.0
+                ),
+            )
+        }
+        Ok(Some(why)) => {
+            result(false, format!("died when checked after {:.1} s: {why}", wanted.as_secs_f64()))
+        }
+        Err(_) => result(false, format!("no answer when checked after {:.1} s", wanted.as_secs_f64())),
+    }
+}
