@@ -166,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
             [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)')
             [CompletionResult]::new('--no-pong', '--no-pong', [CompletionResultType]::ParameterName, 'Ignore pings (a dead server that still holds TCP)')
+            [CompletionResult]::new('--companion', '--companion', [CompletionResultType]::ParameterName, 'Answer heartbeat-probe''s in-band push requests ("wsdiag-companion …", see docs/heartbeat-probe.md), so it can test server-to-client traffic')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, '-v: handshake and timings on stderr; -vv: also every frame both ways')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, '-v: handshake and timings on stderr; -vv: also every frame both ways')
             [CompletionResult]::new('--frames', '--frames', [CompletionResultType]::ParameterName, 'Show every frame both ways (same as -vv)')

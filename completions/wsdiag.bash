@@ -255,7 +255,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__echo)
-            opts="-p -b -s -H -v -h -V --port --bind --max-connections --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -v -h -V --port --bind --max-connections --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --companion --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -160,6 +160,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --color 'When to use colors (NO_COLOR in the environment means never, unless ''always'')'
             cand --tls-self-signed 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
             cand --no-pong 'Ignore pings (a dead server that still holds TCP)'
+            cand --companion 'Answer heartbeat-probe''s in-band push requests ("wsdiag-companion …", see docs/heartbeat-probe.md), so it can test server-to-client traffic'
             cand -v '-v: handshake and timings on stderr; -vv: also every frame both ways'
             cand --verbose '-v: handshake and timings on stderr; -vv: also every frame both ways'
             cand --frames 'Show every frame both ways (same as -vv)'

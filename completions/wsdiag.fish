@@ -143,6 +143,7 @@ always\t''
 never\t''"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l tls-self-signed -d 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l no-pong -d 'Ignore pings (a dead server that still holds TCP)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l companion -d 'Answer heartbeat-probe\'s in-band push requests ("wsdiag-companion …", see docs/heartbeat-probe.md), so it can test server-to-client traffic'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l frames -d 'Show every frame both ways (same as -vv)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'

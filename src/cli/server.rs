@@ -125,6 +125,11 @@ pub struct FaultArgs {
     /// Refuse every upgrade with this HTTP status and a short body
     #[arg(long, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(300..=599))]
     pub reject: Option<u16>,
+
+    /// Answer heartbeat-probe's in-band push requests ("wsdiag-companion …", see
+    /// docs/heartbeat-probe.md), so it can test server-to-client traffic
+    #[arg(long)]
+    pub companion: bool,
 }
 
 #[derive(Debug, Args)]

@@ -226,15 +226,29 @@ async fn classify(
     let kinds = [Keepalive::WsPing, Keepalive::Data, Keepalive::TcpKeepalive];
     let runs = kinds.map(|kind| trial::classify(spec, kind, every, wanted, clock));
     let [a, b, c] = runs;
-    let (a, b, c) = tokio::join!(a, b, c);
-    [a, b, c]
-        .into_iter()
-        .zip(kinds)
-        .map(|(r, kind)| match r {
-            Ok(c) => c,
-            Err(e) => trial::Classified { kind, refreshes: false, detail: format!("could not connect: {e}") },
-        })
-        .collect()
+    // With a companion at the far end, server-to-client traffic too.
+    let (a, b, c, push, late) = tokio::join!(
+        a,
+        b,
+        c,
+        trial::server_push(spec, every, wanted, clock),
+        trial::late_push(spec, wanted, clock)
+    );
+    let failed = |kind, e: Error| trial::Classified {
+        kind,
+        refreshes: false,
+        detail: format!("could not connect: {e}"),
+    };
+    let mut out: Vec<trial::Classified> =
+        [a, b, c].into_iter().zip(kinds).map(|(r, kind)| r.unwrap_or_else(|e| failed(kind, e))).collect();
+    for (r, kind) in [(push, Keepalive::ServerPush), (late, Keepalive::LatePush)] {
+        match r {
+            Ok(Some(c)) => out.push(c),
+            Ok(None) => {}
+            Err(e) => out.push(failed(kind, e)),
+        }
+    }
+    out
 }
 
 /// `--verify`: one connection with the heartbeat, held for `wanted`.

@@ -10,7 +10,7 @@ use crate::core::event::{
     Traffic,
 };
 use crate::core::probe::search::{Outcome, Signature, Verdict};
-use crate::core::probe::trial::{TrialReport, VerifyReport};
+use crate::core::probe::trial::{Keepalive, TrialReport, VerifyReport};
 use crate::core::probe::ProbeResult;
 use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
@@ -286,8 +286,12 @@ fn probe_lines(r: &ProbeResult) -> Vec<String> {
         out.push(format!("Heartbeat: every {} with ±10 % jitter (aggressive: {})", secs1(rec), secs1(agg)));
     }
     for c in &r.classified {
-        let verdict = if c.refreshes { "keeps it alive" } else { "does not" };
-        out.push(format!("Keepalive {}: {verdict} ({})", c.kind.name(), escape(&c.detail)));
+        let line = match (c.kind, c.refreshes) {
+            (Keepalive::LatePush, _) => format!("A server push after the timeout: {}", escape(&c.detail)),
+            (kind, true) => format!("Keepalive {}: keeps it alive ({})", kind.name(), escape(&c.detail)),
+            (kind, false) => format!("Keepalive {}: does not ({})", kind.name(), escape(&c.detail)),
+        };
+        out.push(line);
     }
     if let Some(p) = r.pong_timeout {
         let rtt = r.rtt.map(|d| format!(" (canary round trip {})", ms(d))).unwrap_or_default();
@@ -306,7 +310,11 @@ fn probe_lines(r: &ProbeResult) -> Vec<String> {
         Some(d) => out.push(format!("Server keepalive: the server spoke after {} of silence", secs1(d))),
         None => out.push("Server keepalive: none seen".into()),
     }
-    out.push("Directions: client-to-server traffic only (server-to-client not tested)".into());
+    if r.classified.iter().any(|c| c.kind == Keepalive::ServerPush) {
+        out.push("Directions: client-to-server and server-to-client traffic tested (companion)".into());
+    } else {
+        out.push("Directions: client-to-server traffic only (server-to-client not tested)".into());
+    }
     out.push(format!("Trials: {} in {}", r.trials, secs1(r.duration)));
     out
 }

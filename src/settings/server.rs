@@ -109,6 +109,7 @@ fn faults(f: FaultArgs, server: &ServerSettings) -> Result<EchoFaults, Error> {
         push_every: f.push_every,
         reject: f.reject,
         subprotocols: server.subprotocols.clone(),
+        companion: f.companion,
     };
     if faults.drop_after == Some(0) {
         return Err(Error::usage("--drop-after must be at least 1"));

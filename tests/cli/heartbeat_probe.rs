@@ -58,7 +58,7 @@ async fn finds_a_real_nginx_proxy_read_timeout() {
         skip::missing_peer("nginx is not installed (.ci/run installs it)");
         return;
     };
-    let upstream = serve(["echo", "--max-runtime", "60s"]).await;
+    let upstream = serve(["echo", "--max-runtime", "60s", "--companion"]).await;
     let proxy = Nginx::start(
         &nginx,
         upstream.url().rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap(),
@@ -81,6 +81,11 @@ async fn finds_a_real_nginx_proxy_read_timeout() {
         (Some(true), Some(true), Some(false)),
         "{r}"
     );
+    // The companion upstream's pushes are reads for nginx too: server-to-client traffic alone
+    // keeps this path open; a push after the timeout finds the connection closed (a FIN the
+    // client sees), not lost.
+    assert_eq!(refreshes("server-push"), Some(true), "{r}");
+    assert_eq!(refreshes("push-after-timeout"), Some(false), "{r}");
 }
 
 #[tokio::test]
@@ -227,4 +232,30 @@ async fn one_trial_at_a_time_finds_it_too() {
     let ids: Vec<u64> =
         trials.iter().filter(|l| l["type"] == "trial").map(|l| l["id"].as_u64().unwrap()).collect();
     assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "one at a time, in order");
+}
+
+#[tokio::test]
+async fn server_to_client_traffic_needs_a_companion() {
+    let (with, without) = tokio::join!(
+        probe("builtin:echo?idle-timeout=2s&companion", &["--classify", "--confirm", "0"]),
+        probe("builtin:echo?idle-timeout=2s", &["--classify", "--confirm", "0"]),
+    );
+    with.expect_code(0);
+    let r = result(&with);
+    let kinds: Vec<&str> =
+        r["classify"].as_array().unwrap().iter().filter_map(|c| c["kind"].as_str()).collect();
+    assert!(kinds.contains(&"server-push") && kinds.contains(&"push-after-timeout"), "{r}");
+    // The built-in echo's idle timer counts only what the client sends.
+    let push = r["classify"].as_array().unwrap().iter().find(|c| c["kind"] == "server-push").unwrap();
+    assert_eq!(push["refreshes"], false, "{r}");
+
+    without.expect_code(0);
+    let r = result(&without);
+    let kinds: Vec<&str> =
+        r["classify"].as_array().unwrap().iter().filter_map(|c| c["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec!["ws-ping", "data", "tcp-keepalive"],
+        "no companion, no server-to-client kinds: {r}"
+    );
 }

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use crate::core::builtin::companion;
 pub use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
 use crate::core::event::{Data, EventSink};
@@ -69,8 +70,11 @@ pub async fn run(
     let mut echoed = 0u64;
     // --delay: echoes wait here, so pings, closes and shutdown are still seen meanwhile.
     let mut delayed: VecDeque<(Instant, Data)> = VecDeque::new();
+    // --companion: pushes a heartbeat-probe asked for, by due time.
+    let mut pushes: Vec<(Instant, String)> = Vec::new();
     loop {
         let due = delayed.front().map(|(at, _)| *at);
+        let push_due = pushes.iter().map(|(at, _)| *at).min();
         // What to echo now: a message that arrived, or one whose delay is over.
         let echo: Option<Data> = tokio::select! {
             _ = until(due), if due.is_some() => delayed.pop_front().map(|(_, data)| data),
@@ -87,6 +91,15 @@ pub async fn run(
                 session.close_silently(sink);
                 return (EchoEnd::Idle, totals);
             }
+            _ = until(push_due), if push_due.is_some() => {
+                let now = Instant::now();
+                let (ready, later): (Vec<_>, Vec<_>) = pushes.drain(..).partition(|(at, _)| *at <= now);
+                pushes = later;
+                for (_, text) in ready {
+                    session.send(Data::Text(Utf8Bytes::from(text)), sink);
+                }
+                None
+            }
             _ = tick(&mut pinger) => {
                 session.ping(sink);
                 None
@@ -99,6 +112,19 @@ pub async fn run(
             incoming = session.next(sink) => {
                 idle_at = f.idle_timeout.map(|d| Instant::now() + d);
                 match incoming {
+                    Incoming::Message(Data::Text(t)) if f.companion && t.starts_with(companion::PREFIX) => {
+                        let answer = match companion::Request::parse(&t) {
+                            Some(Ok(req)) => {
+                                let now = Instant::now();
+                                pushes.extend(req.delays.iter().enumerate().map(|(i, d)| (now + *d, req.push(i + 1))));
+                                req.ok()
+                            }
+                            Some(Err(why)) => format!("{}error {why}", companion::PREFIX),
+                            None => unreachable!("checked by the guard"),
+                        };
+                        session.send(Data::Text(Utf8Bytes::from(answer)), sink);
+                        None
+                    }
                     Incoming::Message(data) => match f.delay {
                         Some(d) => {
                             delayed.push_back((Instant::now() + d, data));

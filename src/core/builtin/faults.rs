@@ -19,6 +19,8 @@ pub struct EchoFaults {
     pub idle_timeout: Option<Duration>,
     pub ping_interval: Option<Duration>,
     pub push_every: Option<Duration>,
+    /// Answer `heartbeat-probe`'s in-band push requests (`companion::Request`).
+    pub companion: bool,
     pub reject: Option<u16>,
     pub subprotocols: Vec<String>,
 }
@@ -39,7 +41,7 @@ impl EchoFaults {
                 message: format!("builtin:echo option '{key}': {why}"),
                 hint: Some(
                     "options: delay, drop-after, close-after, close-code, close-reason, no-pong, \
-                            idle-timeout, ping-interval, push-every, reject, subprotocol"
+                            idle-timeout, ping-interval, push-every, reject, subprotocol, companion"
                         .into(),
                 ),
             };
@@ -61,6 +63,7 @@ impl EchoFaults {
                 "idle-timeout" => f.idle_timeout = Some(dur(&value)?),
                 "ping-interval" => f.ping_interval = Some(dur(&value)?),
                 "push-every" => f.push_every = Some(dur(&value)?),
+                "companion" => f.companion = value.is_empty() || value == "true" || value == "1",
                 "reject" => {
                     f.reject =
                         Some(

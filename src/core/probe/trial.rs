@@ -346,6 +346,10 @@ pub enum Keepalive {
     Data,
     /// TCP keepalive probes from the kernel, and nothing else.
     TcpKeepalive,
+    /// Pushes from a companion server, the client silent.
+    ServerPush,
+    /// One push from a companion after the idle timeout (`refreshes`: it was delivered).
+    LatePush,
 }
 
 impl Keepalive {
@@ -354,6 +358,8 @@ impl Keepalive {
             Keepalive::WsPing => "ws-ping",
             Keepalive::Data => "data",
             Keepalive::TcpKeepalive => "tcp-keepalive",
+            Keepalive::ServerPush => "server-push",
+            Keepalive::LatePush => "push-after-timeout",
         }
     }
 }
@@ -439,4 +445,124 @@ pub async fn classify(
         }
         Err(_) => result(false, format!("no answer when checked after {:.1} s", wanted.as_secs_f64())),
     }
+}
+
+/// Asks the far end for pushes; `Ok(false)` when it is no companion (it echoed the request).
+async fn ask_companion(session: &mut Session, request: String, timeout: Duration) -> Result<bool, String> {
+    let mut sink = Discard;
+    session.send(Data::Text(Utf8Bytes::from(request.clone())), &mut sink);
+    let answer = tokio::time::timeout(timeout, async {
+        loop {
+            match session.next(&mut sink).await {
+                Incoming::Message(Data::Text(t)) => return Ok(t.to_string()),
+                Incoming::Message(_) => return Ok(String::new()),
+                Incoming::Ended(end) => return Err(end.describe()),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .map_err(|_| "no answer to the companion request".to_string())??;
+    Ok(answer.starts_with(crate::core::builtin::companion::PREFIX) && answer != request)
+}
+
+/// Server-to-client traffic alone: the companion pushes every `every` while the client stays
+/// silent for `wanted`; then a ping checks the path. `None`: no companion.
+pub async fn server_push(
+    spec: &TrialSpec,
+    every: Duration,
+    wanted: Duration,
+    clock: &Clock,
+) -> Result<Option<Classified>, Error> {
+    use crate::core::builtin::companion::Request;
+    let mut sink = Discard;
+    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let opened = Instant::now();
+    let count = (wanted.as_secs_f64() / every.as_secs_f64()).ceil() as u32;
+    let kind = Keepalive::ServerPush;
+    match ask_companion(&mut session, Request::push_every(every, count, "keep"), spec.pong_timeout).await {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(why) => {
+            return Ok(Some(Classified {
+                kind,
+                refreshes: false,
+                detail: format!("died before its pushes: {why}"),
+            }))
+        }
+    }
+    loop {
+        tokio::select! {
+            _ = until(Some(opened + wanted)) => break,
+            incoming = session.next(&mut sink) => {
+                if let Incoming::Ended(end) = incoming {
+                    let detail = format!("died after {:.1} s: {}", opened.elapsed().as_secs_f64(), end.describe());
+                    return Ok(Some(Classified { kind, refreshes: false, detail }));
+                }
+            }
+        }
+    }
+    let sent = Instant::now();
+    session.ping_with(Bytes::from_static(b"wsdiag-classify"), &mut sink);
+    let answered = tokio::time::timeout(spec.pong_timeout, async {
+        loop {
+            match session.next(&mut sink).await {
+                Incoming::Pong(_) => return true,
+                Incoming::Ended(_) => return false,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let detail = if answered {
+        format!(
+            "alive after {:.1} s of pushes only, answered in {:.1} ms",
+            wanted.as_secs_f64(),
+            sent.elapsed().as_secs_f64() * 1000.0
+        )
+    } else {
+        format!("no answer when checked after {:.1} s of pushes only", wanted.as_secs_f64())
+    };
+    session.close(1000, "", &mut sink);
+    session.flushed(Duration::from_millis(200)).await;
+    Ok(Some(Classified { kind, refreshes: answered, detail }))
+}
+
+/// A push after the idle timeout, to a client that stayed silent: delivered, the connection
+/// closed first (the client knows), or lost (the client is left blind). `refreshes` means
+/// delivered. `None`: no companion.
+pub async fn late_push(
+    spec: &TrialSpec,
+    after: Duration,
+    clock: &Clock,
+) -> Result<Option<Classified>, Error> {
+    use crate::core::builtin::companion::Request;
+    let mut sink = Discard;
+    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let kind = Keepalive::LatePush;
+    match ask_companion(&mut session, Request::push_after(after, "late"), spec.pong_timeout).await {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(why) => {
+            return Ok(Some(Classified { kind, refreshes: false, detail: format!("died first: {why}") }))
+        }
+    }
+    let asked = Instant::now();
+    let outcome = tokio::time::timeout(after + spec.pong_timeout, async {
+        loop {
+            match session.next(&mut sink).await {
+                Incoming::Message(Data::Text(t)) if t.contains(" push late ") => return Ok(()),
+                Incoming::Ended(end) => return Err(end.describe()),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    let (refreshes, detail) = match outcome {
+        Ok(Ok(())) => (true, format!("delivered after {:.1} s of silence", asked.elapsed().as_secs_f64())),
+        Ok(Err(why)) => (false, format!("the connection ended first, after {:.1} s: {why}", asked.elapsed().as_secs_f64())),
+        Err(_) => (false, format!("lost: nothing arrived {:.1} s after it was due, and the connection looks open: the client is left blind", spec.pong_timeout.as_secs_f64())),
+    };
+    Ok(Some(Classified { kind, refreshes, detail }))
 }
