@@ -259,3 +259,45 @@ async fn server_to_client_traffic_needs_a_companion() {
         "no companion, no server-to-client kinds: {r}"
     );
 }
+
+#[tokio::test]
+async fn finds_a_real_nat_that_drops_the_flow_silently() {
+    use crate::support::nat::{Nat, Unavailable};
+    let nat = match Nat::start(3) {
+        Ok(nat) => nat,
+        Err(Unavailable::Missing(tool)) => {
+            skip::missing_peer(&format!("{tool} is not installed (.ci/run installs iproute2 and nftables)"));
+            return;
+        }
+        Err(Unavailable::NotPermitted(why)) => {
+            skip::not_possible_here(&format!("network namespaces need root here ({why})"));
+            return;
+        }
+    };
+    let bin = crate::support::run::bin();
+    let mut server = tokio::process::Command::new("ip")
+        .args(["netns", "exec", &nat.server, bin, "echo", "--bind", nat.server_ip, "--port", "8000"])
+        .args(["--max-runtime", "60s"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the server in its namespace");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let url = format!("ws://{}:8000/", nat.server_ip);
+    let out =
+        wsdiag(["heartbeat-probe", &url, "--json", "--min", "1s", "--max", "20s", "--pong-timeout", "2s"])
+            .wrapped_in(["ip", "netns", "exec", &nat.client])
+            .run()
+            .await;
+    let _ = server.kill().await;
+    drop(nat);
+    out.expect_code(0);
+    let r = result(&out);
+    assert_eq!(
+        (r["verdict"].as_str(), r["signature"].as_str()),
+        (Some("bounded"), Some("blackhole")),
+        "{out}"
+    );
+    brackets(&r, Duration::from_secs(3));
+}
