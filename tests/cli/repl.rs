@@ -241,8 +241,9 @@ fn pty_available() -> bool {
     expectrl::spawn("true").is_ok()
 }
 
-#[tokio::test]
-async fn the_repl_on_a_terminal() {
+/// Runs `session` (blocking, on expectrl's pseudo-terminals) with the binary and a fresh
+/// state directory; skipped where no pseudo-terminal can be allocated.
+async fn on_pty(session: fn(&str, &std::path::Path)) {
     if !pty_available() {
         skip::not_possible_here("no pseudo-terminal can be allocated here");
         return;
@@ -250,7 +251,12 @@ async fn the_repl_on_a_terminal() {
     let state = tempfile::tempdir().unwrap();
     let state_dir = state.path().to_path_buf();
     let bin = crate::support::run::bin().to_string();
-    tokio::task::spawn_blocking(move || repl_session(&bin, &state_dir)).await.unwrap();
+    tokio::task::spawn_blocking(move || session(&bin, &state_dir)).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_repl_on_a_terminal() {
+    on_pty(repl_session).await;
 }
 
 fn repl_session(bin: &str, state: &std::path::Path) {
@@ -323,14 +329,7 @@ fn repl_session(bin: &str, state: &std::path::Path) {
 
 #[tokio::test]
 async fn the_listen_repl_on_a_terminal_with_two_clients() {
-    if !pty_available() {
-        skip::not_possible_here("no pseudo-terminal can be allocated here");
-        return;
-    }
-    let state = tempfile::tempdir().unwrap();
-    let state_dir = state.path().to_path_buf();
-    let bin = crate::support::run::bin().to_string();
-    tokio::task::spawn_blocking(move || listen_session(&bin, &state_dir)).await.unwrap();
+    on_pty(listen_session).await;
 }
 
 fn listen_session(bin: &str, state: &std::path::Path) {
