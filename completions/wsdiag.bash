@@ -478,7 +478,7 @@ _wsdiag() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "ws-ping data" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ws-ping data tcp-keepalive" -- "${cur}"))
                     return 0
                     ;;
                 --payload)

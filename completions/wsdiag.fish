@@ -183,7 +183,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l parall
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l confirm -d 'Trials at each bound in the final round (0: no confirm round)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l pong-timeout -d 'How long the answer to a trial\'s keepalive may take (also the TCP_USER_TIMEOUT of trials)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l kind -d 'What a trial sends after its idle time' -r -f -a "ws-ping\t'A ping frame with a random payload'
-data\t'A text message (--payload); any answer, or one matching --expect'"
+data\t'A text message (--payload); any answer, or one matching --expect'
+tcp-keepalive\t'TCP keepalive probes (the kernel\'s), answered by their acknowledgement'"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l payload -d 'The message a `--kind data` trial sends' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l expect -d 'With --kind data: the answer must match this regex' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l fail-below -d 'Exit 1 when connections idle for less than DUR already die (a CI gate)' -r

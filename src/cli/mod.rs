@@ -153,6 +153,8 @@ pub enum ProbeKind {
     WsPing,
     /// A text message (--payload); any answer, or one matching --expect
     Data,
+    /// TCP keepalive probes (the kernel's), answered by their acknowledgement
+    TcpKeepalive,
 }
 
 #[derive(Debug, Args)]

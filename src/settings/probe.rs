@@ -72,6 +72,15 @@ impl HeartbeatProbeSettings {
                 }
                 Kind::WsPing
             }
+            ProbeKind::TcpKeepalive => {
+                if args.expect.is_some() {
+                    return Err(Error::usage("--expect goes with --kind data"));
+                }
+                if args.pong_timeout < Duration::from_secs(2) {
+                    return Err(Error::usage("--kind tcp-keepalive needs --pong-timeout 2s or more (the first probe leaves after 1 s)"));
+                }
+                Kind::TcpKeepalive
+            }
             ProbeKind::Data => {
                 let expect = match &args.expect {
                     Some(p) => Some(regex::Regex::new(p).map_err(|e| {

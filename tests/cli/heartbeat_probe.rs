@@ -108,6 +108,17 @@ async fn a_lifetime_cap_and_a_pinging_server_are_not_idle_timeouts() {
 }
 
 #[tokio::test]
+async fn tcp_keepalive_trials_find_a_closing_hop_too() {
+    let out = probe("builtin:echo?idle-timeout=3s", &["--kind", "tcp-keepalive", "--max", "20s"]).await;
+    out.expect_code(0);
+    let r = result(&out);
+    assert_eq!(r["signature"], "fin", "{out}");
+    brackets(&r, Duration::from_secs(3));
+    let out = probe("builtin:echo", &["--kind", "tcp-keepalive", "--pong-timeout", "1s"]).await;
+    out.expect_code(2).expect_stderr_contains("--pong-timeout 2s or more");
+}
+
+#[tokio::test]
 async fn fail_below_is_a_ci_gate() {
     let out = probe("builtin:echo?idle-timeout=2s", &["--fail-below", "10s", "--confirm", "0"]).await;
     out.expect_code(1).expect_stderr_contains("below --fail-below 10.0 s");
@@ -285,19 +296,24 @@ async fn finds_a_real_nat_that_drops_the_flow_silently() {
         .expect("start the server in its namespace");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let url = format!("ws://{}:8000/", nat.server_ip);
-    let out =
+    let run = |kind: &'static str| {
         wsdiag(["heartbeat-probe", &url, "--json", "--min", "1s", "--max", "20s", "--pong-timeout", "2s"])
+            .args(["--kind", kind])
             .wrapped_in(["ip", "netns", "exec", &nat.client])
             .run()
-            .await;
+    };
+    // A ping, and TCP keepalive probes alone: both find the flow dropped silently.
+    let (ping, keepalive) = tokio::join!(run("ws-ping"), run("tcp-keepalive"));
     let _ = server.kill().await;
     drop(nat);
-    out.expect_code(0);
-    let r = result(&out);
-    assert_eq!(
-        (r["verdict"].as_str(), r["signature"].as_str()),
-        (Some("bounded"), Some("blackhole")),
-        "{out}"
-    );
-    brackets(&r, Duration::from_secs(3));
+    for out in [ping, keepalive] {
+        out.expect_code(0);
+        let r = result(&out);
+        assert_eq!(
+            (r["verdict"].as_str(), r["signature"].as_str()),
+            (Some("bounded"), Some("blackhole")),
+            "{out}"
+        );
+        brackets(&r, Duration::from_secs(3));
+    }
 }

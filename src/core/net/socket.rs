@@ -20,6 +20,10 @@ pub struct TcpInfo {
     pub total_retransmits: u32,
     /// The TCP state (`TCP_ESTABLISHED` = 1, …, as in the kernel's `tcp_states.h`).
     pub state: u8,
+    /// Keepalive (or zero-window) probes sent and not answered.
+    pub probes: u8,
+    /// Time since the last acknowledgement arrived.
+    pub last_ack_recv: Duration,
 }
 
 /// A duplicate of a connection's socket descriptor.
@@ -95,6 +99,8 @@ fn tcp_info(sock: &std::net::TcpStream) -> io::Result<TcpInfo> {
         retransmits: u32::from(info.tcpi_retransmits),
         total_retransmits: info.tcpi_total_retrans,
         state: info.tcpi_state,
+        probes: info.tcpi_probes,
+        last_ack_recv: Duration::from_millis(u64::from(info.tcpi_last_ack_recv)),
     })
 }
 

@@ -273,6 +273,20 @@ impl Search {
                     self.lower = Some(self.lower.map_or(age, |l| l.max(age)));
                 }
             }
+            // Still idle and alive at its age, it died later (a hop's timer, while a TCP
+            // keepalive trial waited for its probe's answer): a survival at `age` and a death
+            // at the later age.
+            Outcome::Died { age: died, signature } if *died > age + Duration::from_millis(5) => {
+                self.trials -= 1;
+                self.record(age, &Outcome::Alive);
+                if !confirming {
+                    self.trials -= 1;
+                    self.record(*died, &Outcome::Died { age: *died, signature: signature.clone() });
+                    self.passive.push(*died);
+                } else {
+                    self.signatures.push(signature.clone());
+                }
+            }
             Outcome::Died { age: died, signature } => {
                 self.signatures.push(signature.clone());
                 let died = (*died).min(age);
@@ -516,6 +530,17 @@ mod tests {
         }
         let (lower, upper, confirmed) = bounded(&s.verdict());
         assert!(lower < t && upper >= t && confirmed, "2 of 3 died at the upper bound: still confirmed");
+    }
+
+    #[test]
+    fn a_death_after_the_planned_age_is_a_survival_and_a_later_death() {
+        let mut s = Search::new(plan(8));
+        let _ = s.next_round();
+        s.record(
+            Duration::from_secs(5),
+            &Outcome::Died { age: Duration::from_secs(7), signature: Signature::Fin },
+        );
+        assert_eq!(s.bounds(), (Some(Duration::from_secs(5)), Some(Duration::from_secs(7))));
     }
 
     #[test]

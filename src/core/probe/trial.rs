@@ -32,6 +32,9 @@ pub enum Kind {
     WsPing,
     /// A text message; any message back (or one matching `expect`) answers.
     Data { payload: String, expect: Option<Regex> },
+    /// TCP keepalive probes from the kernel (the first a second after they are switched
+    /// on), nothing at the WebSocket level; the probe's acknowledgement answers (TCP_INFO).
+    TcpKeepalive,
 }
 
 impl Kind {
@@ -39,6 +42,7 @@ impl Kind {
         match self {
             Kind::WsPing => "ws-ping",
             Kind::Data { .. } => "data",
+            Kind::TcpKeepalive => "tcp-keepalive",
         }
     }
 }
@@ -121,8 +125,33 @@ pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Res
             session.ping_with(Bytes::copy_from_slice(&payload), &mut sink);
         }
         Kind::Data { payload, .. } => session.send(Data::Text(Utf8Bytes::from(payload.clone())), &mut sink),
+        Kind::TcpKeepalive => {
+            if let Some(s) = session.socket() {
+                let _ = s.set_keepalive(Some(Duration::from_secs(1)));
+            }
+        }
     }
     let answered = tokio::time::timeout(spec.pong_timeout, async {
+        if matches!(spec.kind, Kind::TcpKeepalive) {
+            // Answered once an acknowledgement arrived after the probes were switched on.
+            let mut poll = tokio::time::interval(Duration::from_millis(50));
+            loop {
+                tokio::select! {
+                    _ = poll.tick() => {
+                        let info = session.socket().and_then(|s| s.tcp_info().ok());
+                        let acked = info.is_some_and(|i| i.probes == 0 && i.last_ack_recv + Duration::from_millis(20) < sent.elapsed());
+                        if acked {
+                            return Ok(());
+                        }
+                    }
+                    incoming = session.next(&mut sink) => {
+                        if let Incoming::Ended(end) = incoming {
+                            return Err(Answer::Ended(end));
+                        }
+                    }
+                }
+            }
+        }
         loop {
             match session.next(&mut sink).await {
                 Incoming::Pong(_) if matches!(spec.kind, Kind::WsPing) => return Ok(()),
@@ -157,6 +186,23 @@ pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Res
             let why = format!("the server answered {text:?}, which --expect does not match");
             (Outcome::Inconclusive { why: why.clone() }, why)
         }
+        // Probes are no WebSocket traffic: a death while waiting for their answer is a death
+        // while idle, at its age since the upgrade.
+        // A hop that closes (FIN, close frame) does so at its timer; a black hole or a reset
+        // shows when the probes speak, so that death counts at the trial's age.
+        Ok(Err(Answer::Ended(end))) if matches!(spec.kind, Kind::TcpKeepalive) => {
+            let sig = signature(&end);
+            let died = match sig {
+                Signature::Fin | Signature::Close { .. } => opened.elapsed(),
+                _ => age,
+            };
+            let detail = format!(
+                "died while its keepalive probes ran, {:.1} s after the upgrade: {}",
+                opened.elapsed().as_secs_f64(),
+                end.describe()
+            );
+            (Outcome::Died { age: died, signature: sig }, detail)
+        }
         // Killed by speaking: the path had forgotten the connection.
         Ok(Err(Answer::Ended(end))) if sent.elapsed() <= SPOKE_AND_DIED => {
             let detail =
@@ -182,7 +228,7 @@ pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Res
 fn silent(session: &Session, age: Duration, timeout: Duration) -> (Outcome, String) {
     let info = session.socket().and_then(|s| s.tcp_info().ok());
     match info {
-        Some(i) if i.unacked > 0 || i.retransmits > 0 => (
+        Some(i) if i.unacked > 0 || i.retransmits > 0 || i.probes > 0 => (
             Outcome::Died { age, signature: Signature::Blackhole },
             format!(
                 "no answer within {:.1} s; {} segments unacknowledged, {} retransmissions: a black hole",
@@ -392,7 +438,7 @@ pub async fn classify(
     }
     let payload = match &spec.kind {
         Kind::Data { payload, .. } => payload.clone(),
-        Kind::WsPing => "ping".to_string(),
+        Kind::WsPing | Kind::TcpKeepalive => "ping".to_string(),
     };
     let mut next = opened + every;
     let result = |refreshes, detail: String| Ok(Classified { kind, refreshes, detail });
