@@ -73,7 +73,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__connect)
-            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --echo --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -199,6 +199,10 @@ _wsdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --from-curl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --origin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -240,6 +244,26 @@ _wsdiag() {
                     return 0
                     ;;
                 --sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -365,7 +389,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__handshake__subcmd__inspect)
-            opts="-L -H -s -k -h --raw --offer-deflate --version --ws-key --method --follow --no-close --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --json --color --show-secrets --help"
+            opts="-L -H -s -k -h --raw --offer-deflate --version --ws-key --method --follow --no-close --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --json --color --show-secrets --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,6 +412,10 @@ _wsdiag() {
                     return 0
                     ;;
                 -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-curl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -435,6 +463,26 @@ _wsdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -447,7 +495,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__heartbeat__subcmd__probe)
-            opts="-H -s -k -v -h -V --min --max --resolution --parallel --confirm --pong-timeout --kind --payload --expect --fail-below --verify --for --classify --prometheus --header --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-H -s -k -v -h -V --min --max --resolution --parallel --confirm --pong-timeout --kind --payload --expect --fail-below --verify --for --classify --prometheus --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +561,10 @@ _wsdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --from-curl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --origin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -554,6 +606,26 @@ _wsdiag() {
                     return 0
                     ;;
                 --sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -57,7 +57,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l expect-timeout
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l expect-close -d 'The server must close the connection with this code' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-rtt -d 'Fail when the ping (or --echo-rtt) p99 round-trip time is above DUR' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-loss -d 'Fail when more than PCT percent of pings are lost' -r
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s H -l header -d 'Add a request header (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s H -l header -d 'Add a request header (repeatable); @FILE reads headers from FILE, one per line' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l from-curl -d 'Take the URL, headers, cookies, subprotocols and -k from a curl command, as a browser\'s developer tools copy it ("Copy as cURL"); its WebSocket handshake headers are made anew' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l origin -d 'Origin header value' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l auth -d 'HTTP Basic authentication' -r
@@ -68,6 +69,11 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l cacert -d 'Tru
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l key -d 'Private key for --cert (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy -d 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server\'s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. \'\' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy-user -d 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL\'s' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy-header -d 'Add a header to the CONNECT request (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l noproxy -d 'Hosts reached without the proxy: comma-separated names (with their subdomains), IP addresses, CIDR ranges, or \'*\' for all; overrides no_proxy and NO_PROXY' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy-cacert -d 'Trust only the CA certificates in this PEM file for an https:// proxy' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -75,12 +81,14 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l binary -d 'Sen
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l hex -d 'Decode each message from hex before sending (implies --binary)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l base64 -d 'Decode each message from base64 before sending (implies --binary)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l no-stdin -d 'Do not read messages from stdin'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l echo -d 'Send every data message received back unchanged (same type, same bytes), as a client echo; stdin is not read'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l commands -d 'Stdin lines are REPL commands (/ping, /raw, /close …), not messages, also on a pipe'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l keep-going -d 'With --commands, a malformed command is reported and skipped instead of ending the run (exit 2)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l no-history -d 'Do not read or write the REPL\'s history file ($XDG_STATE_HOME/wsdiag/history)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l echo-rtt -d 'Match each message sent with its echo and report application round-trip times'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l reconnect -d 'Re-establish a lost connection with exponential backoff and full jitter'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l frames -d 'Show every frame both ways (same as -vv)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
@@ -154,7 +162,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s V -l version -d '
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l version -d 'Sec-WebSocket-Version to send (another value shows the server\'s 426 reply)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l ws-key -d 'Fixed Sec-WebSocket-Key (16 bytes, base64), for reproducible output (--key is the TLS client key, as in connect)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l method -d 'Request method (RFC 6455 requires GET; others test the server\'s reaction)' -r
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s H -l header -d 'Add a request header (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s H -l header -d 'Add a request header (repeatable); @FILE reads headers from FILE, one per line' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l from-curl -d 'Take the URL, headers, cookies, subprotocols and -k from a curl command, as a browser\'s developer tools copy it ("Copy as cURL"); its WebSocket handshake headers are made anew' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l origin -d 'Origin header value' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l auth -d 'HTTP Basic authentication' -r
@@ -165,6 +174,11 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l cace
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l key -d 'Private key for --cert (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy -d 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server\'s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. \'\' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy-user -d 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL\'s' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy-header -d 'Add a header to the CONNECT request (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l noproxy -d 'Hosts reached without the proxy: comma-separated names (with their subdomains), IP addresses, CIDR ranges, or \'*\' for all; overrides no_proxy and NO_PROXY' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy-cacert -d 'Trust only the CA certificates in this PEM file for an https:// proxy' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -173,6 +187,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l offe
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s L -l follow -d 'Follow 3xx redirects (at most 10), showing each hop'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l no-close -d 'Do not close the connection after a successful upgrade (drop it without a close frame)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l json -d 'Print one JSON document instead of the report (schema: docs/json.md)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s h -l help -d 'Print help'
@@ -191,7 +206,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l fail-b
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l verify -d 'Instead of searching: hold one connection with a ping every DUR (±10 % jitter) for --for, and report whether it survived (exit 1 when it did not)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l for -d 'How long --verify holds the connection' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l prometheus -d 'Write the result as node-exporter textfile metrics to FILE (replaced atomically)' -r -F
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s H -l header -d 'Add a request header (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s H -l header -d 'Add a request header (repeatable); @FILE reads headers from FILE, one per line' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l from-curl -d 'Take the URL, headers, cookies, subprotocols and -k from a curl command, as a browser\'s developer tools copy it ("Copy as cURL"); its WebSocket handshake headers are made anew' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l origin -d 'Origin header value' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l auth -d 'HTTP Basic authentication' -r
@@ -202,11 +218,17 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l cacert
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l key -d 'Private key for --cert (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy -d 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server\'s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. \'\' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-user -d 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL\'s' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-header -d 'Add a header to the CONNECT request (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l noproxy -d 'Hosts reached without the proxy: comma-separated names (with their subdomains), IP addresses, CIDR ranges, or \'*\' for all; overrides no_proxy and NO_PROXY' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-cacert -d 'Trust only the CA certificates in this PEM file for an https:// proxy' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l classify -d 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection alive past the timeout (client-to-server traffic)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l frames -d 'Show every frame both ways (same as -vv)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'

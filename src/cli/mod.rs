@@ -80,8 +80,9 @@ Exit codes:
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// ws:// or wss:// URL, or builtin:echo
-    pub url: String,
+    /// ws:// or wss:// URL, or builtin:echo (or the URL in --from-curl)
+    #[arg(required_unless_present = "from_curl")]
+    pub url: Option<String>,
 
     /// Print the request and response bytes exactly as sent and received, without prefixes
     #[arg(long, conflicts_with = "json")]
@@ -159,8 +160,9 @@ pub enum ProbeKind {
 
 #[derive(Debug, Args)]
 pub struct HeartbeatProbeArgs {
-    /// ws:// or wss:// URL, or builtin:echo
-    pub url: String,
+    /// ws:// or wss:// URL, or builtin:echo (or the URL in --from-curl)
+    #[arg(required_unless_present = "from_curl")]
+    pub url: Option<String>,
 
     /// The shortest idle time tried
     #[arg(long, value_name = "DUR", default_value = "5s", value_parser = parse_duration)]
@@ -232,8 +234,9 @@ pub struct HeartbeatProbeArgs {
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// ws:// or wss:// URL, or builtin:echo
-    pub url: String,
+    /// ws:// or wss:// URL, or builtin:echo (or the URL in --from-curl)
+    #[arg(required_unless_present = "from_curl")]
+    pub url: Option<String>,
 
     /// Send MSG after connecting (repeatable; sent in order, before stdin lines)
     #[arg(short = 'x', long = "send", value_name = "MSG")]
@@ -254,6 +257,11 @@ pub struct ConnectArgs {
     /// Do not read messages from stdin
     #[arg(long)]
     pub no_stdin: bool,
+
+    /// Send every data message received back unchanged (same type, same bytes), as a client
+    /// echo; stdin is not read
+    #[arg(long, conflicts_with = "echo_rtt")]
+    pub echo: bool,
 
     #[command(flatten)]
     pub repl: ReplArgs,
@@ -301,9 +309,14 @@ pub struct ConnectArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Request")]
 pub struct RequestArgs {
-    /// Add a request header (repeatable)
+    /// Add a request header (repeatable); @FILE reads headers from FILE, one per line
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
+
+    /// Take the URL, headers, cookies, subprotocols and -k from a curl command, as a browser's
+    /// developer tools copy it ("Copy as cURL"); its WebSocket handshake headers are made anew
+    #[arg(long, value_name = "COMMAND")]
+    pub from_curl: Option<String>,
 
     /// Origin header value
     #[arg(long, value_name = "ORIGIN")]
@@ -353,6 +366,42 @@ pub struct TransportArgs {
     /// Server name sent in TLS SNI and checked against the certificate [default: URL host]
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
+
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
+}
+
+/// Proxies, with curl's option names; the environment is read as curl reads it.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Proxy")]
+pub struct ProxyArgs {
+    /// Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then
+    /// CONNECT), socks5:// (wsdiag resolves the server's name) or socks5h:// (the proxy does);
+    /// USER:PASS@ in the URL authenticates. '' means no proxy [default: http_proxy for ws://,
+    /// https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL's
+    #[arg(long, value_name = "USER:PASS")]
+    pub proxy_user: Option<String>,
+
+    /// Add a header to the CONNECT request (repeatable)
+    #[arg(long, value_name = "'NAME: VALUE'")]
+    pub proxy_header: Vec<String>,
+
+    /// Hosts reached without the proxy: comma-separated names (with their subdomains), IP
+    /// addresses, CIDR ranges, or '*' for all; overrides no_proxy and NO_PROXY
+    #[arg(long, value_name = "LIST")]
+    pub noproxy: Option<String>,
+
+    /// Trust only the CA certificates in this PEM file for an https:// proxy
+    #[arg(long, value_name = "FILE")]
+    pub proxy_cacert: Option<PathBuf>,
+
+    /// Do not verify an https:// proxy's certificate
+    #[arg(long)]
+    pub proxy_insecure: bool,
 }
 
 /// How events are shown.

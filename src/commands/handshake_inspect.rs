@@ -14,6 +14,11 @@ pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
     for w in &s.warnings {
         printer.warning(w);
     }
+    if !s.output.json {
+        for n in &s.notes {
+            printer.note(&format!("* {}", crate::output::sanitize::escape(n)));
+        }
+    }
     let mut target = match echo_server::start(&s.target).await {
         Ok(t) => t,
         Err(e) => {
@@ -28,6 +33,7 @@ pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
         handshake_timeout: s.handshake_timeout,
         key: s.key.clone().unwrap_or_else(handshake::generate_key),
         close: s.close,
+        proxy: s.proxy.clone(),
     };
     let mut hops = Vec::new();
     let mut follow_error = None;

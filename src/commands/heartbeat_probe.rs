@@ -29,6 +29,9 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     for w in &s.warnings {
         clock.emit(printer, EventKind::Warning { message: w.clone() });
     }
+    for n in &s.notes {
+        clock.emit(printer, EventKind::Note { message: n.clone() });
+    }
     let target = match echo_server::start(&s.target).await {
         Ok(t) => t,
         Err(e) => return fail(printer, &clock, &e),
@@ -46,6 +49,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
             tcp_keepalive: None,
             tcp_user_timeout: Some(s.pong_timeout),
             buffers: s.buffers,
+            proxy: s.proxy.clone(),
         },
         kind: s.kind.clone(),
         pong_timeout: s.pong_timeout,

@@ -34,6 +34,15 @@ pub enum Error {
         host: String,
         after: Duration,
     },
+    /// The proxy could not be reached or would not open a tunnel to the server.
+    Proxy {
+        message: String,
+        hint: Option<String>,
+        /// The refusal's header lines (HTTP proxies).
+        headers: Vec<(String, String)>,
+        /// The refusal's body (HTTP proxies; at most 64 KiB).
+        body: Vec<u8>,
+    },
     TlsConfig {
         message: String,
     },
@@ -116,7 +125,8 @@ impl Error {
             | Error::NoAddress { .. }
             | Error::Refused { .. }
             | Error::Bind { .. }
-            | Error::ConnectTimeout { .. } => ExitStatus::Connect,
+            | Error::ConnectTimeout { .. }
+            | Error::Proxy { .. } => ExitStatus::Connect,
             Error::Tls { .. } => ExitStatus::Tls,
             Error::Rejected { .. } | Error::BadHandshake { .. } | Error::UpgradeUnanswered { .. } => {
                 ExitStatus::Handshake
@@ -150,7 +160,9 @@ impl Error {
 
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
-            Error::Usage { hint, .. } | Error::Tls { hint, .. } => return hint.clone(),
+            Error::Usage { hint, .. } | Error::Tls { hint, .. } | Error::Proxy { hint, .. } => {
+                return hint.clone()
+            }
             // The usual hint for dead heartbeats is --reconnect, which was given and ran out.
             Error::RetriesExhausted { retries: 0, last } if matches!(**last, Error::HeartbeatDead { .. }) => {
                 "the path or the server stopped answering; --max-retries 0 allows no reconnect"
@@ -218,11 +230,20 @@ impl Error {
         }
     }
 
+    /// The header lines of a proxy's refusal, for display.
+    pub fn headers(&self) -> &[(String, String)] {
+        match self {
+            Error::RetriesExhausted { last, .. } => last.headers(),
+            Error::Proxy { headers, .. } => headers,
+            _ => &[],
+        }
+    }
+
     /// The body of a rejected handshake, for display.
     pub fn body(&self) -> Option<&[u8]> {
         match self {
             Error::RetriesExhausted { last, .. } => last.body(),
-            Error::Rejected { body, .. } if !body.is_empty() => Some(body),
+            Error::Rejected { body, .. } | Error::Proxy { body, .. } if !body.is_empty() => Some(body),
             _ => None,
         }
     }
@@ -239,7 +260,7 @@ impl fmt::Display for Error {
             Error::ConnectTimeout { host, after } => {
                 write!(f, "connecting to {host} timed out after {}", fmt_dur(*after))
             }
-            Error::TlsConfig { message } => write!(f, "{message}"),
+            Error::TlsConfig { message } | Error::Proxy { message, .. } => write!(f, "{message}"),
             Error::Tls { message, .. } => write!(f, "TLS failed: {message}"),
             Error::HandshakeTimeout { after } => {
                 write!(f, "handshake timed out after {}", fmt_dur(*after))

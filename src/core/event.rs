@@ -67,6 +67,8 @@ pub struct TlsInfo {
 pub struct Timings {
     pub dns: Option<Duration>,
     pub tcp: Option<Duration>,
+    /// The proxy's tunnel (TLS to an `https://` proxy included), after TCP to the proxy.
+    pub proxy: Option<Duration>,
     pub tls: Option<Duration>,
     pub upgrade: Option<Duration>,
 }
@@ -165,6 +167,10 @@ pub enum EventKind {
         addr: SocketAddr,
         took: Duration,
     },
+    /// A proxy was configured: which one this connection takes, and why (or why none).
+    Proxy(crate::core::net::proxy::Selection),
+    /// The proxy's tunnel: the CONNECT exchange or the SOCKS5 steps; `open` says if it opened.
+    Tunnel(crate::core::net::proxy::TunnelInfo),
     Tls(TlsInfo),
     /// The opening handshake request, exact bytes; `dir` is Out for a client, In for a server.
     HandshakeRequest {
@@ -230,6 +236,10 @@ pub enum EventKind {
     Close {
         close: CloseInfo,
         reply: bool,
+    },
+    /// Something worth knowing about how the command line was read (shown with -v).
+    Note {
+        message: String,
     },
     Warning {
         message: String,

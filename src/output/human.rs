@@ -9,6 +9,7 @@ use crate::core::event::{
     CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, PingStats, Side, Summary, Timings,
     Traffic,
 };
+use crate::core::net::proxy::TunnelInfo;
 use crate::core::probe::search::{Outcome, Signature, Verdict};
 use crate::core::probe::trial::{Keepalive, TrialReport, VerifyReport};
 use crate::core::probe::ProbeResult;
@@ -88,6 +89,18 @@ pub fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::TcpConnected { addr, took } if v >= 1 => {
             l.err(&info(format!("Connected to {addr} in {}", ms(*took))));
+        }
+        EventKind::Proxy(selection) if v >= 1 => l.err(&info(escape(&selection.describe()))),
+        EventKind::Tunnel(t) if v >= 1 => {
+            for line in tunnel_lines(t, s.show_secrets) {
+                let painted = match line.as_bytes().first() {
+                    Some(b'>') => paint(&line, s.color_stderr, |t| t.cyan()),
+                    Some(b'<') if t.open => paint(&line, s.color_stderr, |t| t.green()),
+                    Some(b'<') => paint(&line, s.color_stderr, |t| t.red()),
+                    _ => line,
+                };
+                l.err(&painted);
+            }
         }
         EventKind::Tls(t) if v >= 1 => {
             let alpn = t.alpn.as_deref().unwrap_or("none");
@@ -184,6 +197,7 @@ pub fn render(p: &mut Printer, ev: &Event) {
             }
         }
         EventKind::Verify(v) => l.out(&verify_line(v)),
+        EventKind::Note { message } if v >= 1 => l.err(&info(escape(message))),
         EventKind::Warning { message } => {
             let line = warning_line(message, &s);
             l.err(&line);
@@ -356,11 +370,47 @@ pub fn ms(d: Duration) -> String {
     }
 }
 
+/// The proxy's tunnel as lines, each escaped and marked: `*` for facts and SOCKS5 steps, `>`
+/// for the CONNECT request (credentials masked unless `show_secrets`), `<` for the reply.
+pub fn tunnel_lines(t: &TunnelInfo, show_secrets: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(tls) = &t.tls {
+        let sni = tls.sni.as_deref().map(escape).unwrap_or_else(|| "none".into());
+        lines.push(format!(
+            "* TLS to the proxy: {} {}, SNI {sni}, in {}",
+            tls.version,
+            tls.cipher,
+            ms(tls.took)
+        ));
+    }
+    for line in headers::lines(&t.request, show_secrets) {
+        lines.push(format!("> {}", escape_bytes(&line)));
+    }
+    for line in headers::lines(&t.response, show_secrets) {
+        lines.push(format!("< {}", escape_bytes(&line)));
+    }
+    if !t.body.is_empty() {
+        lines.push("<".into());
+        lines.extend(body_lines(&t.body).into_iter().map(|l| format!("< {l}")));
+    }
+    for step in &t.steps {
+        lines.push(format!("* SOCKS5 {}", escape(step)));
+    }
+    let target = escape(&t.target);
+    lines.push(if t.open {
+        format!("* Tunnel to {target} open in {}", ms(t.took))
+    } else {
+        format!("* Tunnel to {target} not opened (after {})", ms(t.took))
+    });
+    lines
+}
+
 fn timing_list(t: &Timings) -> String {
-    let parts: Vec<String> = [("dns", t.dns), ("tcp", t.tcp), ("tls", t.tls), ("upgrade", t.upgrade)]
-        .iter()
-        .filter_map(|(name, d)| d.map(|d| format!("{name} {}", ms(d))))
-        .collect();
+    let parts: Vec<String> =
+        [("dns", t.dns), ("tcp", t.tcp), ("proxy", t.proxy), ("tls", t.tls), ("upgrade", t.upgrade)]
+            .iter()
+            .filter_map(|(name, d)| d.map(|d| format!("{name} {}", ms(d))))
+            .collect();
     parts.join(", ")
 }
 
@@ -489,7 +539,12 @@ pub fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
     if let Some(cause) = err.cause() {
         push_text(&mut lines, "  caused by:", "  caused by:".len(), &cause, err.has_own_lines());
     }
-    // With -v the body was already shown under the response head.
+    // With -v the proxy's reply and the body were already shown.
+    if s.verbosity == 0 {
+        for (name, value) in err.headers() {
+            lines.push(format!("  < {}: {}", escape(name), escape(value)));
+        }
+    }
     if let (Some(body), 0) = (err.body(), s.verbosity) {
         let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
         let more = if body.len() > 512 { "…" } else { "" };

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, PingStats, Side, Timings};
+use crate::core::net::proxy::{Selection, TunnelInfo};
 use crate::core::probe::search::{Outcome, Signature, Verdict};
 use crate::core::probe::trial::{TrialReport, VerifyReport};
 use crate::core::probe::ProbeResult;
@@ -72,7 +73,42 @@ pub fn close_json(c: &CloseInfo) -> Value {
 }
 
 fn timings(t: &Timings) -> Value {
-    json!({ "dns_ms": opt_ms(t.dns), "tcp_ms": opt_ms(t.tcp), "tls_ms": opt_ms(t.tls), "upgrade_ms": opt_ms(t.upgrade) })
+    json!({
+        "dns_ms": opt_ms(t.dns),
+        "tcp_ms": opt_ms(t.tcp),
+        "proxy_ms": opt_ms(t.proxy),
+        "tls_ms": opt_ms(t.tls),
+        "upgrade_ms": opt_ms(t.upgrade),
+    })
+}
+
+/// The `proxy` event's fields: which proxy and why.
+pub fn selection(sel: &Selection) -> Value {
+    json!({
+        "proxy": sel.proxy.as_ref().map(|p| p.display()),
+        "source": sel.source,
+        "no_proxy": sel.bypass.as_ref().map(|(list, entry)| json!({ "list": list, "entry": entry })),
+        "ignored": sel.ignored,
+    })
+}
+
+/// The `tunnel` event's fields: the CONNECT exchange (heads parsed like the upgrade's) or the
+/// SOCKS5 steps.
+pub fn tunnel(t: &TunnelInfo, show: bool) -> Value {
+    let mut m = obj(json!({
+        "proxy": t.proxy,
+        "target": t.target,
+        "open": t.open,
+        "ms": millis(t.took),
+        "tls": t.tls.as_ref().map(|i| json!({ "version": i.version, "cipher": i.cipher, "sni": i.sni, "ms": millis(i.took) })),
+        "request": (!t.request.is_empty()).then(|| Value::Object(head(&t.request, show))),
+        "response": (!t.response.is_empty()).then(|| Value::Object(head(&t.response, show))),
+        "steps": t.steps,
+    }));
+    if !t.body.is_empty() {
+        m.insert("body".into(), json_data(&t.body, true));
+    }
+    Value::Object(m)
 }
 
 /// A handshake head as raw text plus its parsed start line and headers.
@@ -126,6 +162,8 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
         EventKind::TcpConnected { addr, took } => {
             ("tcp_connected", obj(json!({ "addr": addr.to_string(), "ms": millis(*took) })))
         }
+        EventKind::Proxy(sel) => ("proxy", obj(selection(sel))),
+        EventKind::Tunnel(t) => ("tunnel", obj(tunnel(t, s.show_secrets))),
         EventKind::Tls(t) => (
             "tls",
             obj(
@@ -210,6 +248,7 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             ("close", m)
         }
         EventKind::Warning { message } => ("warning", obj(json!({ "message": message }))),
+        EventKind::Note { message } => ("note", obj(json!({ "message": message }))),
         EventKind::Ended(end) => ("end", end_json(end)),
         EventKind::Trial { phase, report } => ("trial", trial_json(phase, report)),
         EventKind::ProbeResult(r) => ("result", probe_json(r)),
@@ -396,6 +435,10 @@ pub fn error(err: &Error, t: Duration) -> String {
         "cause": err.cause(),
         "hint": err.hint(),
     }));
+    if !err.headers().is_empty() {
+        let pairs: Vec<Value> = err.headers().iter().map(|(n, v)| json!([n, v])).collect();
+        m.insert("headers".into(), Value::Array(pairs));
+    }
     if let Some(body) = err.body() {
         m.insert("body".into(), json_data(body, true));
     }

@@ -61,8 +61,18 @@ fn paint(text: &str, color: bool, level: &str) -> String {
 }
 
 fn hop_human(hop: &Hop, s: &OutputSettings, out: &mut String) {
+    if let Some(selection) = &hop.proxy {
+        out.push_str(&format!("* {}\n", escape(&selection.describe())));
+    }
     if let Some(addr) = hop.addr {
-        out.push_str(&format!("* Connected to {addr}\n"));
+        let proxy = if hop.tunnel.is_some() { " (the proxy)" } else { "" };
+        out.push_str(&format!("* Connected to {addr}{proxy}\n"));
+    }
+    if let Some(tunnel) = &hop.tunnel {
+        for line in crate::output::human::tunnel_lines(tunnel, s.show_secrets) {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     if let Some(tls) = &hop.tls {
         tls_human(tls, s, out);
@@ -150,6 +160,7 @@ fn timing_parts(t: &HopTimings) -> Vec<(&'static str, Duration)> {
     [
         ("dns", t.dns),
         ("tcp", t.tcp),
+        ("proxy", t.proxy),
         ("tls", t.tls),
         ("request sent", t.sent),
         ("first byte", t.first_byte),
@@ -219,6 +230,8 @@ fn hop_json(hop: &Hop, s: &OutputSettings) -> Value {
         .collect();
     json!({
         "url": hop.url,
+        "proxy": hop.proxy.as_ref().map(crate::output::json::selection),
+        "tunnel": hop.tunnel.as_ref().map(|t| crate::output::json::tunnel(t, s.show_secrets)),
         "addr": hop.addr.map(|a| a.to_string()),
         "tls": hop.tls.as_ref().map(tls_json),
         "request": request,
@@ -227,6 +240,7 @@ fn hop_json(hop: &Hop, s: &OutputSettings) -> Value {
         "timings_ms": {
             "dns": ms_value(t.dns),
             "tcp": ms_value(t.tcp),
+            "proxy": ms_value(t.proxy),
             "tls": ms_value(t.tls),
             "request_sent": ms_value(t.sent),
             "first_byte": ms_value(t.first_byte),

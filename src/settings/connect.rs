@@ -5,10 +5,13 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::{output_settings, request_spec, tls_options, Env, InputFormat, InputMode};
+use super::{
+    apply_curl, output_settings, proxy_config, request_spec, tls_options, Env, InputFormat, InputMode,
+};
 use crate::cli::{ConnectArgs, ProbeArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
+use crate::core::net::proxy::ProxyConfig;
 use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
 use crate::core::session::expect::Expectation;
@@ -24,6 +27,7 @@ pub struct ConnectSettings {
     pub tls: TlsOptions,
     pub connect_timeout: Duration,
     pub handshake_timeout: Duration,
+    pub proxy: ProxyConfig,
     pub tap: TapConfig,
     pub messages: Vec<Data>,
     pub read_stdin: bool,
@@ -40,12 +44,17 @@ pub struct ConnectSettings {
     pub output: OutputSettings,
     /// Printed before connecting (e.g. --insecure).
     pub warnings: Vec<String>,
+    /// Shown with -v before connecting (what --from-curl dropped or ignored).
+    pub notes: Vec<String>,
+    /// `--echo`: send every data message received back unchanged.
+    pub echo: bool,
     pub probe: ProbeSettings,
 }
 
 impl ConnectSettings {
-    pub fn from_args(args: ConnectArgs, env: &Env) -> Result<Self, Error> {
-        let target = TargetSpec::parse(&args.url)?;
+    pub fn from_args(mut args: ConnectArgs, env: &Env) -> Result<Self, Error> {
+        let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
+        let target = TargetSpec::parse(&url)?;
         let probe = ProbeSettings::from_args(&args.probe)?;
         let output = output_settings(&args.output, env, probe.ping_interval.is_some() || probe.echo_rtt);
         let input = match (args.hex, args.base64, args.binary) {
@@ -75,7 +84,7 @@ impl ConnectSettings {
             return Err(Error::usage("--count must be at least 1"));
         }
         // On a terminal, -x messages mean "not interactive": do not wait for typed lines.
-        let read_stdin = !args.no_stdin && (!env.stdin_tty || messages.is_empty());
+        let read_stdin = !args.no_stdin && !args.echo && (!env.stdin_tty || messages.is_empty());
         let input_mode = InputMode::choose(&args.repl, env, read_stdin);
         let mut output = output;
         let repl = matches!(input_mode, InputMode::Repl { .. });
@@ -89,7 +98,9 @@ impl ConnectSettings {
             output.timestamps = true;
         }
         let frames = args.output.frames || args.output.verbose >= 2 || repl;
+        let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         Ok(ConnectSettings {
+            proxy,
             target,
             request,
             tls,
@@ -108,6 +119,8 @@ impl ConnectSettings {
             max_message: (args.max_message > 0).then_some(args.max_message),
             output,
             warnings,
+            notes: curl.notes,
+            echo: args.echo,
             probe,
         })
     }

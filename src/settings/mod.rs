@@ -7,15 +7,17 @@ use std::time::Duration;
 use base64::Engine;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
-use crate::cli::{ColorChoice, InspectArgs, OutputArgs, RequestArgs, TransportArgs};
+use crate::cli::{ColorChoice, InspectArgs, OutputArgs, ProxyArgs, RequestArgs, TransportArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
+use crate::core::net::proxy::{self, Proxy, ProxyConfig};
 use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
 use crate::core::wire::handshake::{basic_auth, RequestSpec};
 use crate::output::OutputSettings;
 
 pub mod connect;
+pub mod curl;
 pub mod probe;
 pub mod server;
 
@@ -35,6 +37,8 @@ pub struct Env {
     /// Where the REPL keeps its history: `$XDG_STATE_HOME/wsdiag/history`, or
     /// `~/.local/state/wsdiag/history` (None without either variable).
     pub history: Option<std::path::PathBuf>,
+    /// The proxy variables (`http_proxy`, `HTTPS_PROXY`, `NO_PROXY`, …) that are set.
+    pub proxy_vars: Vec<(String, String)>,
 }
 
 impl Env {
@@ -47,6 +51,10 @@ impl Env {
             no_color: set("NO_COLOR"),
             keylog: set("SSLKEYLOGFILE"),
             history: state_home().map(|d| d.join("wsdiag").join("history")),
+            proxy_vars: proxy::ENV_VARS
+                .iter()
+                .filter_map(|n| std::env::var(n).ok().map(|v| (n.to_string(), v)))
+                .collect(),
         }
     }
 }
@@ -138,20 +146,24 @@ pub struct InspectSettings {
     pub tls: TlsOptions,
     pub connect_timeout: Duration,
     pub handshake_timeout: Duration,
+    pub proxy: ProxyConfig,
     pub key: Option<String>,
     pub raw: bool,
     pub follow: bool,
     pub close: bool,
     pub output: OutputSettings,
     pub warnings: Vec<String>,
+    /// What --from-curl dropped or ignored.
+    pub notes: Vec<String>,
 }
 
 /// Redirect hops followed at most by -L.
 pub const MAX_REDIRECTS: usize = 10;
 
 impl InspectSettings {
-    pub fn from_args(args: InspectArgs, env: &Env) -> Result<Self, Error> {
-        let target = TargetSpec::parse(&args.url)?;
+    pub fn from_args(mut args: InspectArgs, env: &Env) -> Result<Self, Error> {
+        let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
+        let target = TargetSpec::parse(&url)?;
         let output = inspect_output(&args, env);
         if let Some(key) = &args.ws_key {
             let decoded = base64::engine::general_purpose::STANDARD.decode(key);
@@ -180,8 +192,8 @@ impl InspectSettings {
         let mut request = request_spec(args.request, userinfo)?;
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
-        request.extensions =
-            args.offer_deflate.then(|| crate::core::wire::inspect::DEFLATE_OFFER.to_string());
+        request.extensions = (args.offer_deflate || curl.deflate)
+            .then(|| crate::core::wire::inspect::DEFLATE_OFFER.to_string());
         let mut warnings = Vec::new();
         if args.transport.insecure {
             warnings.push(
@@ -189,7 +201,9 @@ impl InspectSettings {
                     .to_string(),
             );
         }
+        let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         Ok(InspectSettings {
+            proxy,
             target,
             request,
             tls: tls_options(&args.transport, env),
@@ -201,6 +215,7 @@ impl InspectSettings {
             close: !args.no_close,
             output,
             warnings,
+            notes: curl.notes,
         })
     }
 }
@@ -240,8 +255,69 @@ pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> Output
     }
 }
 
+/// What `--from-curl` adds to a run: notes for `-v`, and whether the copy offered
+/// permessage-deflate.
+#[derive(Debug, Clone, Default)]
+pub struct FromCurl {
+    pub notes: Vec<String>,
+    pub deflate: bool,
+}
+
+/// The URL to use, with `--from-curl` merged into the request and transport options: the
+/// copy's headers go before any -H, its subprotocols before any -s, and its -k sets
+/// --insecure. A URL argument and --from-curl together are an error.
+pub fn apply_curl(
+    url: Option<String>,
+    request: &mut RequestArgs,
+    transport: &mut TransportArgs,
+) -> Result<(String, FromCurl), Error> {
+    let Some(command) = request.from_curl.take() else {
+        return Ok((url.unwrap_or_default(), FromCurl::default()));
+    };
+    if url.is_some() {
+        return Err(Error::Usage {
+            message: "give the URL either as an argument or in --from-curl, not both".into(),
+            hint: None,
+        });
+    }
+    let copy = curl::parse(&command)?;
+    let mut headers: Vec<String> = copy.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+    headers.append(&mut request.headers);
+    request.headers = headers;
+    let mut subprotocols = copy.subprotocols;
+    subprotocols.append(&mut request.subprotocols);
+    request.subprotocols = subprotocols;
+    transport.insecure |= copy.insecure;
+    Ok((copy.url, FromCurl { notes: copy.notes, deflate: copy.deflate }))
+}
+
+/// `-H` values with each `@FILE` replaced by the headers in FILE, one per line (blank lines
+/// skipped, CR LF accepted), as in curl.
+fn expand_headers(raw: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for h in raw {
+        let Some(path) = h.strip_prefix('@') else {
+            out.push(h.clone());
+            continue;
+        };
+        let text = std::fs::read(path).map_err(|e| Error::Usage {
+            message: format!("-H @{}: cannot read the header file: {e}", path.escape_debug()),
+            hint: None,
+        })?;
+        let text = String::from_utf8(text).map_err(|_| Error::Usage {
+            message: format!("-H @{}: the header file is not UTF-8", path.escape_debug()),
+            hint: None,
+        })?;
+        out.extend(
+            text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty()).map(String::from),
+        );
+    }
+    Ok(out)
+}
+
 pub fn request_spec(args: RequestArgs, userinfo: Option<String>) -> Result<RequestSpec, Error> {
-    let headers = args.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+    let headers =
+        expand_headers(&args.headers)?.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
     for (what, value) in [("--origin", &args.origin), ("--bearer", &args.bearer), ("--auth", &args.auth)] {
         if value.as_deref().is_some_and(|v| v.contains(['\r', '\n'])) {
             return Err(Error::usage(format!("{what} must not contain line breaks")));
@@ -284,6 +360,40 @@ pub(crate) fn parse_header(h: &str) -> Result<(String, String), Error> {
         return Err(bad("the value contains a line break"));
     }
     Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// The proxy settings: the flags, and the environment's proxy variables unless the target is
+/// the built-in echo server (in-process, on loopback: only `--proxy` applies to it).
+pub fn proxy_config(args: &ProxyArgs, target: &TargetSpec, env: &Env) -> Result<ProxyConfig, Error> {
+    let flag = match args.proxy.as_deref() {
+        None => None,
+        Some("") => Some(None),
+        Some(url) => Some(Some(Proxy::parse(url, "--proxy")?)),
+    };
+    let user = match &args.proxy_user {
+        None => None,
+        Some(userpass) => {
+            let (user, pass) = userpass
+                .split_once(':')
+                .ok_or_else(|| Error::Usage { message: "--proxy-user takes USER:PASS".into(), hint: None })?;
+            Some((user.to_string(), pass.to_string()))
+        }
+    };
+    let headers = args.proxy_header.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+    let builtin = matches!(target, TargetSpec::BuiltinEcho(_));
+    Ok(ProxyConfig {
+        flag,
+        noproxy: args.noproxy.clone(),
+        env: if builtin { Vec::new() } else { env.proxy_vars.clone() },
+        user,
+        headers,
+        tls: TlsOptions {
+            cacert: args.proxy_cacert.clone(),
+            insecure: args.proxy_insecure,
+            keylog: env.keylog,
+            ..TlsOptions::default()
+        },
+    })
 }
 
 pub fn tls_options(args: &TransportArgs, env: &Env) -> TlsOptions {

@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use super::{output_settings, request_spec, tls_options, Env};
+use super::{apply_curl, output_settings, proxy_config, request_spec, tls_options, Env};
 use crate::cli::{HeartbeatProbeArgs, ProbeKind};
 use crate::core::error::Error;
+use crate::core::net::proxy::ProxyConfig;
 use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
 use crate::core::probe::search::Plan;
@@ -19,6 +20,8 @@ pub struct HeartbeatProbeSettings {
     pub target: TargetSpec,
     pub request: RequestSpec,
     pub tls: TlsOptions,
+    /// Proxies: a proxy is a hop with its own idle timeout.
+    pub proxy: ProxyConfig,
     pub connect_timeout: Duration,
     pub handshake_timeout: Duration,
     pub plan: Plan,
@@ -38,11 +41,14 @@ pub struct HeartbeatProbeSettings {
     /// human output, no `-v`).
     pub progress: bool,
     pub warnings: Vec<String>,
+    /// Shown with -v before probing (what --from-curl dropped or ignored).
+    pub notes: Vec<String>,
 }
 
 impl HeartbeatProbeSettings {
-    pub fn from_args(args: HeartbeatProbeArgs, env: &Env) -> Result<Self, Error> {
-        let target = TargetSpec::parse(&args.url)?;
+    pub fn from_args(mut args: HeartbeatProbeArgs, env: &Env) -> Result<Self, Error> {
+        let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
+        let target = TargetSpec::parse(&url)?;
         let userinfo = match &target {
             TargetSpec::Url(t) => t.userinfo.clone(),
             TargetSpec::BuiltinEcho(_) => None,
@@ -95,7 +101,9 @@ impl HeartbeatProbeSettings {
         if args.transport.insecure {
             warnings.push("--insecure: the server's certificate is not verified".to_string());
         }
+        let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         Ok(HeartbeatProbeSettings {
+            proxy,
             target,
             request: request_spec(args.request, userinfo)?,
             tls: tls_options(&args.transport, env),
@@ -118,6 +126,7 @@ impl HeartbeatProbeSettings {
             progress: env.stderr_tty && !args.output.json && args.output.verbose == 0,
             output: output_settings(&args.output, env, false),
             warnings,
+            notes: curl.notes,
         })
     }
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod assertions;
+mod client_echo;
 mod colors;
 mod connect_errors;
 mod echo;
@@ -11,6 +12,7 @@ mod echo_faults;
 mod echo_server;
 mod ending;
 mod endings;
+mod from_curl;
 mod generated;
 mod handshake;
 mod heartbeat;
@@ -24,6 +26,7 @@ mod listen;
 mod msrv;
 mod pings;
 mod pipes;
+mod proxy;
 mod readme;
 mod reconnect;
 mod refusals;

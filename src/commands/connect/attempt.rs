@@ -112,8 +112,12 @@ pub async fn drive(
             _ = until(carry.expect.deadline()), if carry.expect.deadline().is_some() => {
                 return Stop::Failed(carry.expect.timed_out());
             }
-            incoming = session.next(printer) => match incoming {
+            // --echo waits for its echoes to drain before reading more (back-pressure).
+            incoming = session.next(printer), if !s.echo || session.can_queue() => match incoming {
                 Incoming::Message(data) => {
+                    if s.echo {
+                        session.submit(Outgoing::Data(data.clone()), printer);
+                    }
                     if p.echo_rtt {
                         if let Some(rtt) = carry.echo.received(&data, Instant::now()) {
                             clock.emit(printer, EventKind::Rtt { seq: None, rtt });
@@ -173,7 +177,7 @@ pub async fn drive(
                 Some(Err(e)) => return Stop::Failed(e),
                 None => carry.stdin_done = true,
             },
-            _ = drained.notified(), if !input_done && !session.can_queue() => {}
+            _ = drained.notified(), if (!input_done || s.echo) && !session.can_queue() => {}
             _ = until(wait_deadline), if wait_deadline.is_some() => return Stop::Done("--wait expired"),
             _ = tick(&mut pinger), if pinger.is_some() => {
                 session.ping(printer);

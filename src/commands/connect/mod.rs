@@ -57,6 +57,9 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
     for w in &s.warnings {
         clock.emit(printer, EventKind::Warning { message: w.clone() });
     }
+    for n in &s.notes {
+        clock.emit(printer, EventKind::Note { message: n.clone() });
+    }
     let mut signals = Signals::install();
     let run_deadline = s.timeout.map(|t| Instant::now() + t);
     let mut carry = Carry {
@@ -257,6 +260,7 @@ async fn open(s: &ConnectSettings, clock: &Clock, printer: &mut Printer) -> Resu
         tcp_keepalive: s.probe.tcp_keepalive,
         tcp_user_timeout: s.probe.tcp_user_timeout,
         buffers: Buffers { max_message: s.max_message, ..Buffers::default() },
+        proxy: s.proxy.clone(),
     };
     client::open(&spec, 0, clock, printer).await
 }

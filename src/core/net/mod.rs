@@ -1,6 +1,7 @@
-//! The network path: a parsed target, DNS and TCP, TLS on either side, certificates.
+//! The network path: a parsed target, DNS and TCP, proxies, TLS on either side, certificates.
 
 pub mod certs;
+pub mod proxy;
 pub mod socket;
 pub mod target;
 pub mod tls;

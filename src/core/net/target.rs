@@ -95,6 +95,15 @@ impl Target {
         }
     }
 
+    /// `host:port`, always with the port, IPv6 in brackets: a CONNECT request's target.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
     /// The URL as it will be requested (for display).
     pub fn display(&self) -> String {
         let scheme = if self.tls { "wss" } else { "ws" };

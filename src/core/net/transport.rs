@@ -14,6 +14,7 @@ use tokio::time::timeout_at;
 
 use crate::core::error::Error;
 use crate::core::event::TlsInfo;
+use crate::core::net::proxy::{self, ProxyConfig, ProxyKind, ProxyStream, Selection, TunnelInfo, TunnelSpec};
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
 use crate::core::net::tls::{self, TlsOptions};
@@ -57,11 +58,17 @@ pub struct DialSpec<'a> {
     pub tcp_keepalive: Option<Duration>,
     /// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged.
     pub tcp_user_timeout: Option<Duration>,
+    /// Which proxy, if any (`--proxy`, the environment, NO_PROXY).
+    pub proxy: &'a ProxyConfig,
 }
 
 /// A phase of dialing, reported as it completes.
 #[derive(Debug, Clone)]
 pub enum Phase {
+    /// A proxy was configured: the one chosen for this target and why (or why none).
+    ProxySelected(Selection),
+    /// The proxy's tunnel opened (or failed: `open` is false), with what was exchanged.
+    Tunnel(TunnelInfo),
     /// The host name was resolved (not reported for IP literals).
     Resolved { addrs: Vec<SocketAddr>, took: Duration },
     /// TCP connected to `addr`.
@@ -90,6 +97,14 @@ pub async fn dial(
     phase: &mut (dyn FnMut(Phase) + Send),
 ) -> Result<Dialed, Error> {
     let connect_deadline = Instant::now() + spec.connect_timeout;
+    let selection = if spec.proxy.is_configured() { spec.proxy.select(target)? } else { None };
+    let proxy = selection.as_ref().and_then(|s| s.proxy.clone());
+    if let Some(selection) = selection {
+        phase(Phase::ProxySelected(selection));
+    }
+    if let Some(proxy) = proxy {
+        return dial_via(&proxy, target, spec, recorder, connect_deadline, phase).await;
+    }
     let (addrs, dns) = resolve(target, connect_deadline, spec.connect_timeout).await?;
     if let Some(took) = dns {
         phase(Phase::Resolved { addrs: addrs.clone(), took });
@@ -109,6 +124,140 @@ pub async fn dial(
         stream
     } else {
         NetStream::Plain(tcp)
+    };
+    Ok(Dialed { stream, socket, handshake_deadline })
+}
+
+/// Through a proxy: DNS and TCP to the proxy, TLS to it for `https://`, the tunnel (CONNECT or
+/// SOCKS5), all within `--connect-timeout`; then TLS to the server through the tunnel.
+async fn dial_via(
+    proxy: &proxy::Proxy,
+    target: &Target,
+    spec: &DialSpec<'_>,
+    recorder: Option<tls::CertRecorder>,
+    deadline: Instant,
+    phase: &mut (dyn FnMut(Phase) + Send),
+) -> Result<Dialed, Error> {
+    let name = proxy.display();
+    let budget = spec.connect_timeout;
+    let hop = |e: Error| match e {
+        Error::Resolve { host, source } => Error::Proxy {
+            message: format!("could not resolve the proxy host {host}: {source}"),
+            hint: Some("check the proxy URL (--proxy or the proxy variable -v names)".into()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        Error::NoAddress { host } => Error::Proxy {
+            message: format!("the proxy host {host} has no address"),
+            hint: Some("check the proxy URL (--proxy or the proxy variable -v names)".into()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        Error::Refused { addr, source } => Error::Proxy {
+            message: format!("could not connect to the proxy {name} at {addr}: {source}"),
+            hint: Some("is the proxy running, and on this port?".into()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        Error::ConnectTimeout { after, .. } => Error::Proxy {
+            message: format!(
+                "connecting to the proxy {name} timed out after {}",
+                humantime::format_duration(after)
+            ),
+            hint: Some("the proxy did not answer; raise --connect-timeout or check the proxy address".into()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        other => other,
+    };
+    let proxy_host = Target {
+        tls: proxy.kind == ProxyKind::Https,
+        host: proxy.host.clone(),
+        port: proxy.port,
+        resource: "/".into(),
+        userinfo: None,
+    };
+    let (addrs, dns) = resolve(&proxy_host, deadline, budget).await.map_err(hop)?;
+    if let Some(took) = dns {
+        phase(Phase::Resolved { addrs: addrs.clone(), took });
+    }
+    // socks5:// sends an address: wsdiag resolves the server's name (socks5h:// does not).
+    let resolved = if proxy.kind == ProxyKind::Socks5 {
+        let (addrs, dns) = resolve(target, deadline, budget).await?;
+        if let Some(took) = dns {
+            phase(Phase::Resolved { addrs: addrs.clone(), took });
+        }
+        addrs.first().copied()
+    } else {
+        None
+    };
+    let tcp_start = Instant::now();
+    let tcp = connect_tcp(&proxy.host, &addrs, deadline, budget).await.map_err(hop)?;
+    let took = tcp_start.elapsed();
+    tune(&tcp, spec.tcp_keepalive, spec.tcp_user_timeout)?;
+    let socket = SocketHandle::duplicate(&tcp);
+    let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
+    phase(Phase::Connected { addr, took });
+
+    let mut info = TunnelInfo { proxy: name.clone(), target: target.authority(), ..TunnelInfo::default() };
+    let tunnel_start = Instant::now();
+    let stream = if proxy.kind == ProxyKind::Https {
+        let opts = &spec.proxy.tls;
+        match tls_handshake(tcp, &proxy.host, opts, None, deadline, budget).await {
+            Ok((s, tls)) => {
+                info.tls = Some(tls);
+                ProxyStream::Tls(Box::new(s))
+            }
+            Err(e) => {
+                info.took = tunnel_start.elapsed();
+                phase(Phase::Tunnel(info));
+                return Err(match e {
+                    Error::Tls { message, hint } => Error::Tls {
+                        message: format!("to the proxy {name}: {message}"),
+                        hint: hint.map(|h| {
+                            h.replace("--cacert", "--proxy-cacert").replace("--insecure", "--proxy-insecure")
+                        }),
+                    },
+                    Error::HandshakeTimeout { after } => Error::Proxy {
+                        message: format!(
+                            "the TLS handshake with the proxy {name} did not finish within {}",
+                            humantime::format_duration(after)
+                        ),
+                        hint: Some("raise --connect-timeout, or check that the proxy speaks TLS".into()),
+                        headers: Vec::new(),
+                        body: Vec::new(),
+                    },
+                    other => other,
+                });
+            }
+        }
+    } else {
+        ProxyStream::Tcp(tcp)
+    };
+    let tunnel = TunnelSpec { proxy, headers: &spec.proxy.headers, target, resolved, deadline, budget };
+    let opened = proxy::open_tunnel(&tunnel, stream, &mut info).await;
+    info.took = tunnel_start.elapsed();
+    phase(Phase::Tunnel(info));
+    let tunnel = opened?;
+
+    let handshake_deadline = Instant::now() + spec.handshake_timeout;
+    let budget = spec.handshake_timeout;
+    let stream = match (tunnel, target.tls) {
+        (ProxyStream::Tcp(tcp), false) => NetStream::Plain(tcp),
+        (ProxyStream::Tls(s), false) => NetStream::Tls(s),
+        (ProxyStream::Tcp(tcp), true) => {
+            let (stream, info) =
+                connect_tls(tcp, target, spec.tls, handshake_deadline, budget, recorder).await?;
+            phase(Phase::Tls(info));
+            stream
+        }
+        (ProxyStream::Tls(s), true) => {
+            let name = spec.tls.sni.clone().unwrap_or_else(|| target.host.clone());
+            let (stream, info) =
+                tls_handshake(*s, &name, spec.tls, recorder, handshake_deadline, budget).await?;
+            phase(Phase::Tls(info));
+            NetStream::Other(Box::new(stream))
+        }
     };
     Ok(Dialed { stream, socket, handshake_deadline })
 }
@@ -186,15 +335,29 @@ pub async fn connect_tls(
     budget: Duration,
     recorder: Option<tls::CertRecorder>,
 ) -> Result<(NetStream, TlsInfo), Error> {
-    let config = tls::client_config(opts, recorder)?;
     let name = opts.sni.clone().unwrap_or_else(|| target.host.clone());
-    let server_name = tls::server_name(&name)?;
+    let (stream, info) = tls_handshake(tcp, &name, opts, recorder, deadline, budget).await?;
+    Ok((NetStream::Tls(Box::new(stream)), info))
+}
+
+/// The TLS handshake over any stream (TCP, or a tunnel through a proxy), with `name` for SNI
+/// and the certificate check, within the deadline.
+pub async fn tls_handshake<S: AnyStream>(
+    io: S,
+    name: &str,
+    opts: &TlsOptions,
+    recorder: Option<tls::CertRecorder>,
+    deadline: Instant,
+    budget: Duration,
+) -> Result<(tokio_rustls::client::TlsStream<S>, TlsInfo), Error> {
+    let config = tls::client_config(opts, recorder)?;
+    let server_name = tls::server_name(name)?;
     let start = Instant::now();
     let connector = tokio_rustls::TlsConnector::from(config);
-    let stream = match timeout_at(deadline, connector.connect(server_name.clone(), tcp)).await {
+    let stream = match timeout_at(deadline, connector.connect(server_name.clone(), io)).await {
         Err(_) => return Err(Error::HandshakeTimeout { after: budget }),
         Ok(Err(e)) => {
-            return Err(tls::classify(&e, &name).unwrap_or_else(|| Error::Tls {
+            return Err(tls::classify(&e, name).unwrap_or_else(|| Error::Tls {
                 message: if e.kind() == io::ErrorKind::UnexpectedEof {
                     "the server closed the connection during the TLS handshake".into()
                 } else {
@@ -210,10 +373,10 @@ pub async fn connect_tls(
         version: conn.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
         cipher: conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())).unwrap_or_default(),
         alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
-        sni: matches!(server_name, rustls::pki_types::ServerName::DnsName(_)).then_some(name),
+        sni: matches!(server_name, rustls::pki_types::ServerName::DnsName(_)).then(|| name.to_string()),
         took: start.elapsed(),
     };
-    Ok((NetStream::Tls(Box::new(stream)), info))
+    Ok((stream, info))
 }
 
 impl AsyncRead for NetStream {

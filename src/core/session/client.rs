@@ -1,4 +1,4 @@
-//! Opening a client connection: DNS, TCP, TLS, upgrade, each phase timed, bounded and reported.
+//! Opening a client connection: DNS, TCP, the proxy's tunnel, TLS, upgrade, each phase timed, bounded and reported.
 
 use std::time::Duration;
 use tokio::time::Instant;
@@ -9,6 +9,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, FrameRecord, Side, Timings};
+use crate::core::net::proxy::ProxyConfig;
 use crate::core::net::target::Target;
 use crate::core::net::tls::TlsOptions;
 use crate::core::net::transport::{self, DialSpec, Phase};
@@ -34,6 +35,8 @@ pub struct ClientSpec {
     pub tcp_user_timeout: Option<Duration>,
     /// Buffer sizes and the message size limit.
     pub buffers: Buffers,
+    /// Proxies: `--proxy`, the environment, NO_PROXY.
+    pub proxy: ProxyConfig,
 }
 
 /// A client's buffers and limits. Many idle sessions (probe trials) want small buffers: the
@@ -92,9 +95,15 @@ pub async fn open(
         handshake_timeout: spec.handshake_timeout,
         tcp_keepalive: spec.tcp_keepalive,
         tcp_user_timeout: spec.tcp_user_timeout,
+        proxy: &spec.proxy,
     };
     let dialed = transport::dial(target, &dial, None, &mut |phase| {
         let kind = match phase {
+            Phase::ProxySelected(selection) => EventKind::Proxy(selection),
+            Phase::Tunnel(info) => {
+                timings.proxy = Some(info.took);
+                EventKind::Tunnel(info)
+            }
             Phase::Resolved { addrs, took } => {
                 timings.dns = Some(took);
                 EventKind::Resolved { host: target.host.clone(), addrs, took }

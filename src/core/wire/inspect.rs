@@ -17,6 +17,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::core::error::Error;
 use crate::core::event::TlsInfo;
 use crate::core::net::certs::{self, CertFacts};
+use crate::core::net::proxy::{ProxyConfig, Selection, TunnelInfo};
 use crate::core::net::target::Target;
 use crate::core::net::tls::{CertRecorder, TlsOptions};
 use crate::core::net::transport::{self, DialSpec, NetStream, Phase};
@@ -35,6 +36,8 @@ pub struct InspectSpec {
     pub handshake_timeout: Duration,
     pub key: String,
     pub close: bool,
+    /// Proxies: `--proxy`, the environment, NO_PROXY.
+    pub proxy: ProxyConfig,
 }
 
 /// Cumulative times from the start of the hop, like curl's -w variables.
@@ -42,6 +45,8 @@ pub struct InspectSpec {
 pub struct HopTimings {
     pub dns: Option<Duration>,
     pub tcp: Option<Duration>,
+    /// The proxy's tunnel is open.
+    pub proxy: Option<Duration>,
     pub tls: Option<Duration>,
     pub sent: Option<Duration>,
     pub first_byte: Option<Duration>,
@@ -73,6 +78,11 @@ pub enum CloseOutcome {
 #[derive(Debug)]
 pub struct Hop {
     pub url: String,
+    /// The proxy chosen for this hop and why (None: no proxy was configured).
+    pub proxy: Option<Selection>,
+    /// The proxy's tunnel: the CONNECT exchange or the SOCKS5 steps.
+    pub tunnel: Option<TunnelInfo>,
+    /// The address TCP connected to (the proxy's, through a proxy).
     pub addr: Option<SocketAddr>,
     pub tls: Option<TlsFacts>,
     pub request: Vec<u8>,
@@ -120,6 +130,8 @@ impl Report {
 pub async fn inspect(target: &Target, spec: &InspectSpec) -> Hop {
     let mut hop = Hop {
         url: target.display(),
+        proxy: None,
+        tunnel: None,
         addr: None,
         tls: None,
         request: Vec::new(),
@@ -144,10 +156,16 @@ async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), E
         handshake_timeout: spec.handshake_timeout,
         tcp_keepalive: None,
         tcp_user_timeout: None,
+        proxy: &spec.proxy,
     };
     let mut tls_info = None;
     let dialed =
         transport::dial(target, &dial, target.tls.then(|| recorder.clone()), &mut |phase| match phase {
+            Phase::ProxySelected(selection) => hop.proxy = Some(selection),
+            Phase::Tunnel(info) => {
+                hop.timings.proxy = Some(start.elapsed());
+                hop.tunnel = Some(info);
+            }
             Phase::Resolved { .. } => hop.timings.dns = Some(start.elapsed()),
             Phase::Connected { addr, .. } => {
                 hop.timings.tcp = Some(start.elapsed());
@@ -159,8 +177,10 @@ async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), E
             }
         })
         .await;
-    // TLS was tried once TCP connected: its facts count, also when it failed.
-    if target.tls && hop.addr.is_some() {
+    // TLS was tried once TCP connected (and the tunnel opened): its facts count, also when
+    // it failed.
+    let tunnel_open = hop.tunnel.as_ref().is_none_or(|t| t.open);
+    if target.tls && hop.addr.is_some() && tunnel_open {
         let record = recorder.lock().map(|r| r.clone()).unwrap_or_default();
         hop.tls = Some(TlsFacts {
             info: tls_info,

@@ -5,6 +5,7 @@ pub mod nat;
 pub mod nginx;
 pub mod pki;
 pub mod probe;
+pub mod proxies;
 pub mod raw_server;
 pub mod run;
 pub mod served;

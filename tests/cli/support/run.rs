@@ -26,6 +26,8 @@ const SCRUBBED: &[&str] = &[
     "http_proxy",
     "https_proxy",
     "all_proxy",
+    "no_proxy",
+    "NO_PROXY",
 ];
 
 pub fn bin() -> &'static str {

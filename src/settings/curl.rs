@@ -1,0 +1,243 @@
+//! `--from-curl`: the request a browser's developer tools copy as a curl command ("Copy as
+//! cURL" on a WebSocket request), turned into a URL, headers and options.
+//!
+//! The copy's WebSocket headers (`Sec-WebSocket-Key`, `-Version`, `-Extensions`, `Upgrade`,
+//! `Connection`) belong to the browser's own connection: they are dropped and wsdiag makes its
+//! own; `Sec-WebSocket-Protocol` becomes the subprotocol offer, so the server's answer is
+//! checked. Everything else (Origin, Cookie, User-Agent, Authorization…) is sent as copied.
+
+use crate::core::error::Error;
+
+/// What a copied curl command asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurlRequest {
+    /// The URL, `http(s)://` turned into `ws(s)://`.
+    pub url: String,
+    /// Headers in the order given, `-b` cookies as one `Cookie` header at the end.
+    pub headers: Vec<(String, String)>,
+    /// From `Sec-WebSocket-Protocol`, in order.
+    pub subprotocols: Vec<String>,
+    /// `-k`/`--insecure`.
+    pub insecure: bool,
+    /// The copy offered permessage-deflate (RFC 7692).
+    pub deflate: bool,
+    /// What was dropped or ignored, for `-v`.
+    pub notes: Vec<String>,
+}
+
+/// Headers the browser computed for its own connection; wsdiag generates its own.
+const REGENERATED: [&str; 6] = [
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "upgrade",
+    "connection",
+    "host",
+];
+
+/// Options without meaning for a WebSocket request, accepted and ignored.
+const IGNORED: [&str; 12] = [
+    "--compressed",
+    "-i",
+    "--include",
+    "-s",
+    "--silent",
+    "-S",
+    "--show-error",
+    "-N",
+    "--no-buffer",
+    "--http1.1",
+    "-g",
+    "--globoff",
+];
+
+fn bad(message: String) -> Error {
+    Error::Usage {
+        message: format!("--from-curl: {message}"),
+        hint: Some("paste the command a browser copies with \"Copy as cURL (bash)\"".into()),
+    }
+}
+
+/// Parses a curl command line as a POSIX shell would split it (quotes, backslashes, line
+/// continuations). Errors: not a curl command, no URL or two, an option wsdiag does not know,
+/// a body, a cookie file, a method other than GET.
+pub fn parse(command: &str) -> Result<CurlRequest, Error> {
+    let words = shell_words::split(command).map_err(|e| bad(format!("cannot split the command: {e}")))?;
+    let mut words = words.into_iter();
+    match words.next() {
+        Some(first) if first == "curl" || first.ends_with("/curl") || first == "curl.exe" => {}
+        Some(first) => {
+            return Err(bad(format!("the command starts with '{}', not curl", first.escape_debug())))
+        }
+        None => return Err(bad("the command is empty".into())),
+    }
+    let mut out = CurlRequest::default();
+    let mut urls = Vec::new();
+    let mut cookies = Vec::new();
+    let mut ignored = Vec::new();
+    let mut headers = Vec::new();
+    while let Some(word) = words.next() {
+        let mut value = |name: &str| words.next().ok_or_else(|| bad(format!("{name} needs a value")));
+        // `-Hvalue` and `-bvalue`: a short option with its value attached.
+        let (opt, attached) = match word.as_str() {
+            w if w.len() > 2 && w.starts_with('-') && !w.starts_with("--") && "HbXAeu".contains(&w[1..2]) => {
+                (w[..2].to_string(), Some(w[2..].to_string()))
+            }
+            w => (w.to_string(), None),
+        };
+        let mut take = |name: &str| match attached.clone() {
+            Some(v) => Ok(v),
+            None => value(name),
+        };
+        match opt.as_str() {
+            "-H" | "--header" => headers.push(take(&opt)?),
+            "-b" | "--cookie" => {
+                let c = take(&opt)?;
+                if !c.contains('=') {
+                    return Err(bad(format!(
+                        "{opt} '{}' names a cookie file, which is not read",
+                        c.escape_debug()
+                    )));
+                }
+                cookies.push(c);
+            }
+            "-A" | "--user-agent" => headers.push(format!("User-Agent: {}", take(&opt)?)),
+            "-e" | "--referer" => headers.push(format!("Referer: {}", take(&opt)?)),
+            "-u" | "--user" => {
+                let userpass = take(&opt)?;
+                if !userpass.contains(':') {
+                    return Err(bad(format!("{opt} needs USER:PASS")));
+                }
+                headers
+                    .push(format!("Authorization: {}", crate::core::wire::handshake::basic_auth(&userpass)));
+            }
+            "-X" | "--request" => {
+                let method = take(&opt)?;
+                if method != "GET" {
+                    return Err(bad(format!(
+                        "a WebSocket upgrade is a GET request, not {}",
+                        method.escape_debug()
+                    )));
+                }
+            }
+            "-k" | "--insecure" => out.insecure = true,
+            "--url" => urls.push(take(&opt)?),
+            o if IGNORED.contains(&o) => ignored.push(o.to_string()),
+            o if o.starts_with("--data") || o == "-d" || o == "-F" || o == "--form" || o == "-T" => {
+                return Err(bad(format!("{o}: a WebSocket upgrade request has no body")));
+            }
+            o if o.starts_with('-') && o.len() > 1 => {
+                return Err(bad(format!("unknown curl option '{}'", o.escape_debug())));
+            }
+            _ => urls.push(word),
+        }
+    }
+    let url = match urls.as_slice() {
+        [url] => url.clone(),
+        [] => return Err(bad("the command has no URL".into())),
+        _ => return Err(bad(format!("the command has {} URLs; give one", urls.len()))),
+    };
+    out.url = match url.split_once("://") {
+        Some(("http", rest)) => format!("ws://{rest}"),
+        Some(("https", rest)) => format!("wss://{rest}"),
+        _ => url,
+    };
+    let mut dropped = Vec::new();
+    for h in headers {
+        let (name, value) = super::parse_header(&h)?;
+        let lower = name.to_ascii_lowercase();
+        if lower == "sec-websocket-protocol" {
+            out.subprotocols
+                .extend(value.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from));
+        } else if REGENERATED.contains(&lower.as_str()) {
+            if lower == "sec-websocket-extensions"
+                && value.to_ascii_lowercase().contains("permessage-deflate")
+            {
+                out.deflate = true;
+            }
+            dropped.push(name);
+        } else {
+            out.headers.push((name, value));
+        }
+    }
+    if !cookies.is_empty() {
+        out.headers.push(("Cookie".into(), cookies.join("; ")));
+    }
+    if !dropped.is_empty() {
+        out.notes.push(format!("--from-curl: dropped {} (wsdiag makes its own)", dropped.join(", ")));
+    }
+    if !out.subprotocols.is_empty() {
+        out.notes
+            .push(format!("--from-curl: offering the copied subprotocols {}", out.subprotocols.join(", ")));
+    }
+    if !ignored.is_empty() {
+        out.notes
+            .push(format!("--from-curl: ignored {} (no meaning for a WebSocket request)", ignored.join(" ")));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What Chrome copies for a WebSocket request ("Copy as cURL (bash)").
+    const CHROME: &str = r#"curl 'wss://chat.example.com/socket?room=7' \
+  -H 'Upgrade: websocket' \
+  -H 'Origin: https://chat.example.com' \
+  -H 'Cache-Control: no-cache' \
+  -H 'Accept-Language: en-US,en;q=0.9' \
+  -H 'Pragma: no-cache' \
+  -H 'Connection: Upgrade' \
+  -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+  -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64)' \
+  -H 'Sec-WebSocket-Version: 13' \
+  -H 'Sec-WebSocket-Protocol: chat.v2, chat.v1' \
+  -H 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits' \
+  -b 'session=abc123; theme=dark' \
+  --compressed"#;
+
+    #[test]
+    fn a_browser_copy_keeps_its_request_and_drops_the_handshake_headers() {
+        let r = parse(CHROME).unwrap();
+        assert_eq!(r.url, "wss://chat.example.com/socket?room=7");
+        let names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["Origin", "Cache-Control", "Accept-Language", "Pragma", "User-Agent", "Cookie"]);
+        assert_eq!(r.headers[5].1, "session=abc123; theme=dark");
+        assert_eq!(r.subprotocols, ["chat.v2", "chat.v1"]);
+        assert!(r.deflate);
+        assert!(!r.insecure);
+        assert_eq!(r.notes.len(), 3, "{:?}", r.notes);
+        assert!(r.notes[0].contains(
+            "Upgrade, Connection, Sec-WebSocket-Key, Sec-WebSocket-Version, Sec-WebSocket-Extensions"
+        ));
+        assert!(r.notes[2].contains("--compressed"));
+    }
+
+    #[test]
+    fn attached_values_long_options_and_http_urls() {
+        let r = parse("curl -HX-A:1 --header 'X-B: 2' -k -X GET --url http://h:8/p -bc=d").unwrap();
+        assert_eq!(r.url, "ws://h:8/p");
+        assert_eq!(
+            r.headers,
+            [("X-A".into(), "1".into()), ("X-B".into(), "2".into()), ("Cookie".into(), "c=d".into())]
+        );
+        assert!(r.insecure);
+    }
+
+    #[test]
+    fn bad_commands_are_refused_with_a_reason() {
+        let err = |cmd: &str| parse(cmd).unwrap_err().to_string();
+        assert!(err("wget ws://h/").contains("not curl"));
+        assert!(err("").contains("empty"));
+        assert!(err("curl").contains("no URL"));
+        assert!(err("curl ws://a/ ws://b/").contains("2 URLs"));
+        assert!(err("curl ws://a/ --proxy-anyauth").contains("unknown curl option '--proxy-anyauth'"));
+        assert!(err("curl ws://a/ -d x=1").contains("no body"));
+        assert!(err("curl ws://a/ -X POST").contains("not POST"));
+        assert!(err("curl ws://a/ -b cookies.txt").contains("cookie file"));
+        assert!(err("curl ws://a/ -H").contains("needs a value"));
+        assert!(err("curl 'ws://a/").contains("cannot split"));
+        assert!(err("curl ws://a/ -H 'no colon'").contains("invalid header"));
+    }
+}
