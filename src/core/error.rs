@@ -37,6 +37,8 @@ pub enum Error {
     /// The proxy could not be reached or would not open a tunnel to the server.
     Proxy {
         message: String,
+        /// The system error underneath, if any (e.g. `Connection refused`).
+        cause: Option<String>,
         hint: Option<String>,
         /// The refusal's header lines (HTTP proxies).
         headers: Vec<(String, String)>,
@@ -154,6 +156,7 @@ impl Error {
             | Error::Refused { source, .. }
             | Error::Bind { source, .. }
             | Error::Io { source, .. } => Some(source.to_string()),
+            Error::Proxy { cause, .. } => cause.clone(),
             _ => None,
         }
     }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::support::nginx::{nginx, Nginx};
+use crate::support::proxies::{program, tinyproxy_with_timeout};
 use crate::support::served::serve;
 use crate::support::{closed_port_url, json_lines, skip, wsdiag, Output};
 
@@ -86,6 +87,19 @@ async fn finds_a_real_nginx_proxy_read_timeout() {
     // client sees), not lost.
     assert_eq!(refreshes("server-push"), Some(true), "{r}");
     assert_eq!(refreshes("push-after-timeout"), Some(false), "{r}");
+}
+
+#[tokio::test]
+async fn finds_the_idle_timeout_of_a_real_proxy_on_the_way() {
+    let Some(bin) = program("tinyproxy") else { return };
+    let proxy = tinyproxy_with_timeout(&bin, None, &[], 3).await;
+    let upstream = serve(["echo", "--max-runtime", "60s"]).await;
+    let out = probe(&upstream.url(), &["--proxy", &proxy.url("http")]).await;
+    out.expect_code(0);
+    let r = result(&out);
+    // The server never times out: what the probe finds is the proxy's idle timeout.
+    assert_eq!(r["verdict"].as_str(), Some("bounded"), "{out}");
+    brackets(&r, Duration::from_secs(3));
 }
 
 #[tokio::test]

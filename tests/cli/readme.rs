@@ -178,7 +178,8 @@ async fn every_readme_transcript_matches_the_binary() {
     for t in &transcripts {
         for step in &t.steps {
             assert!(
-                step.args.iter().any(|a| a.starts_with("builtin:")) || step.args[0] == "listen",
+                step.args.iter().any(|a| a.starts_with("builtin:") || a.contains(" 'builtin:"))
+                    || step.args[0] == "listen",
                 "README line {}: `wsdiag {}` is not runnable here; use builtin:echo",
                 t.line,
                 step.args.join(" ")

@@ -373,6 +373,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     info: &mut TunnelInfo,
 ) -> Result<(), Error> {
     let timed_out = || Error::Proxy {
+        cause: None,
         message: format!("the proxy {} did not answer the CONNECT within {}", proxy.display(), fmt(budget)),
         hint: Some("raise --connect-timeout, or check the proxy".into()),
         headers: Vec::new(),
@@ -380,7 +381,8 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     };
     info.request = connect_request(proxy, headers, target);
     let lost = |e: std::io::Error| Error::Proxy {
-        message: format!("the proxy {} closed the connection during the CONNECT: {e}", proxy.display()),
+        cause: Some(e.to_string()),
+        message: format!("the proxy {} closed the connection during the CONNECT", proxy.display()),
         hint: None,
         headers: Vec::new(),
         body: Vec::new(),
@@ -403,6 +405,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(Err(e)) => return Err(lost(e)),
             Ok(Ok(0)) => {
                 return Err(Error::Proxy {
+                    cause: None,
                     message: if info.response.is_empty() {
                         format!(
                             "the proxy {} closed the connection without answering the CONNECT",
@@ -426,6 +429,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
         }
         if info.response.len() > MAX_HEAD {
             return Err(Error::Proxy {
+                cause: None,
                 message: format!("the proxy's reply head is larger than {} KiB", MAX_HEAD >> 10),
                 hint: None,
                 headers: Vec::new(),
@@ -439,6 +443,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(httparse::Status::Complete(_)) => reply.code.unwrap_or(0),
         _ => {
             return Err(Error::Proxy {
+                cause: None,
                 message: format!(
                     "the proxy {} answered the CONNECT with something that is not an HTTP response",
                     proxy.display()
@@ -486,6 +491,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
         _ => "the proxy refused to open a tunnel; -v shows its reply",
     };
     Err(Error::Proxy {
+        cause: None,
         message: format!(
             "the proxy {} refused CONNECT {}: HTTP {status} {reason}",
             proxy.display(),
@@ -537,6 +543,7 @@ async fn socks5(
         Err(_) => {
             info.steps.push(format!("no answer within {}", fmt(budget)));
             return Err(Error::Proxy {
+                cause: None,
                 message: format!(
                     "the SOCKS5 proxy {} did not answer within {}",
                     proxy.display(),
@@ -558,6 +565,7 @@ async fn socks5(
             let (what, hint) = socks_error(&e);
             info.steps.push(format!("failed: {what}"));
             Err(Error::Proxy {
+                cause: None,
                 message: format!(
                     "the SOCKS5 proxy {} refused CONNECT {}: {what}",
                     proxy.display(),

@@ -142,24 +142,28 @@ async fn dial_via(
     let budget = spec.connect_timeout;
     let hop = |e: Error| match e {
         Error::Resolve { host, source } => Error::Proxy {
-            message: format!("could not resolve the proxy host {host}: {source}"),
+            cause: Some(source.to_string()),
+            message: format!("could not resolve the proxy host {host}"),
             hint: Some("check the proxy URL (--proxy or the proxy variable -v names)".into()),
             headers: Vec::new(),
             body: Vec::new(),
         },
         Error::NoAddress { host } => Error::Proxy {
+            cause: None,
             message: format!("the proxy host {host} has no address"),
             hint: Some("check the proxy URL (--proxy or the proxy variable -v names)".into()),
             headers: Vec::new(),
             body: Vec::new(),
         },
         Error::Refused { addr, source } => Error::Proxy {
-            message: format!("could not connect to the proxy {name} at {addr}: {source}"),
+            cause: Some(source.to_string()),
+            message: format!("could not connect to the proxy {name} at {addr}"),
             hint: Some("is the proxy running, and on this port?".into()),
             headers: Vec::new(),
             body: Vec::new(),
         },
         Error::ConnectTimeout { after, .. } => Error::Proxy {
+            cause: None,
             message: format!(
                 "connecting to the proxy {name} timed out after {}",
                 humantime::format_duration(after)
@@ -219,6 +223,7 @@ async fn dial_via(
                         }),
                     },
                     Error::HandshakeTimeout { after } => Error::Proxy {
+                        cause: None,
                         message: format!(
                             "the TLS handshake with the proxy {name} did not finish within {}",
                             humantime::format_duration(after)

@@ -47,14 +47,25 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
-/// tinyproxy on a free loopback port; `auth` adds `BasicAuth USER PASS`, `connect_ports`
-/// adds `ConnectPort` lines (CONNECT to any other port is refused with 403).
+/// tinyproxy on a free loopback port with a 30 s idle `Timeout`; `auth` adds
+/// `BasicAuth USER PASS`, `connect_ports` adds `ConnectPort` lines (CONNECT to any other port
+/// is refused with 403).
 pub async fn tinyproxy(bin: &Path, auth: Option<(&str, &str)>, connect_ports: &[u16]) -> ProxyProcess {
+    tinyproxy_with_timeout(bin, auth, connect_ports, 30).await
+}
+
+/// tinyproxy that closes connections idle for `timeout_s` seconds (its `Timeout`).
+pub async fn tinyproxy_with_timeout(
+    bin: &Path,
+    auth: Option<(&str, &str)>,
+    connect_ports: &[u16],
+    timeout_s: u32,
+) -> ProxyProcess {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = free_port();
     let log = dir.path().join("tinyproxy.log");
     let mut conf = format!(
-        "Port {port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 20\nLogLevel Info\n\
+        "Port {port}\nListen 127.0.0.1\nTimeout {timeout_s}\nAllow 127.0.0.1\nMaxClients 20\nLogLevel Info\n\
          LogFile \"{}\"\nPidFile \"{}\"\n",
         log.display(),
         dir.path().join("tinyproxy.pid").display()
