@@ -68,6 +68,8 @@ pub async fn drive(
     let p = &s.probe;
     let mut preamble: VecDeque<Outgoing> = s.messages.iter().cloned().map(Outgoing::Data).collect();
     let drained = session.drained_handle();
+    // --echo: no more is read while echoes wait to be written (back-pressure to the server).
+    session.pace_reads(s.echo);
     let mut wait_deadline: Option<Instant> = None;
     let mut wait_started = false;
     // The first ping goes out at once: its RTT is the first thing a user wants to see.
@@ -112,8 +114,7 @@ pub async fn drive(
             _ = until(carry.expect.deadline()), if carry.expect.deadline().is_some() => {
                 return Stop::Failed(carry.expect.timed_out());
             }
-            // --echo waits for its echoes to drain before reading more (back-pressure).
-            incoming = session.next(printer), if !s.echo || session.can_queue() => match incoming {
+            incoming = session.next(printer) => match incoming {
                 Incoming::Message(data) => {
                     if s.echo {
                         session.submit(Outgoing::Data(data.clone()), printer);
@@ -177,7 +178,7 @@ pub async fn drive(
                 Some(Err(e)) => return Stop::Failed(e),
                 None => carry.stdin_done = true,
             },
-            _ = drained.notified(), if (!input_done || s.echo) && !session.can_queue() => {}
+            _ = drained.notified(), if !input_done && !session.can_queue() => {}
             _ = until(wait_deadline), if wait_deadline.is_some() => return Stop::Done("--wait expired"),
             _ = tick(&mut pinger), if pinger.is_some() => {
                 session.ping(printer);

@@ -72,6 +72,8 @@ pub async fn run(
     let mut delayed: VecDeque<(Instant, Data)> = VecDeque::new();
     // --companion: pushes a heartbeat-probe asked for, by due time.
     let mut pushes: Vec<(Instant, String)> = Vec::new();
+    // A client that sends faster than it reads its echoes is slowed down, not buffered.
+    session.pace_reads(true);
     loop {
         let due = delayed.front().map(|(at, _)| *at);
         let push_due = pushes.iter().map(|(at, _)| *at).min();

@@ -22,13 +22,10 @@ mod clock;
 mod receive;
 mod writer;
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::stream::SplitStream;
-use futures_util::StreamExt;
-use tokio::sync::{mpsc as tmpsc, Notify};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -45,7 +42,7 @@ use stats::{PingTracker, PongMatch};
 pub use clock::Clock;
 pub use ending::{Deadline, End, Ending, Limit};
 pub use outgoing::{Outgoing, RawFrame};
-use writer::{write_loop, Shared};
+use writer::Outbox;
 
 /// The protocol stream of a session: tungstenite over the `--no-pong` fault layer over the tap.
 pub type Ws = WebSocketStream<PongFilter<Tap<NetStream>>>;
@@ -78,14 +75,14 @@ pub enum Incoming {
     Ended(End),
 }
 
-/// One open connection, split into a reader (this task) and a writer task.
+/// One open connection, read and written by the task that polls it: queued messages are
+/// written whenever it is polled, before anything more is read.
 pub struct Session {
-    reader: SplitStream<Ws>,
-    writer: tmpsc::UnboundedSender<Message>,
-    /// Aborted `CLOSE_TIMEOUT` after the session is dropped, so a peer that stops reading
-    /// cannot keep the socket open.
-    writer_task: tokio::task::JoinHandle<()>,
-    shared: Arc<Shared>,
+    /// The protocol stream (taken by `Drop` to finish queued writes).
+    ws: Option<Ws>,
+    out: Outbox,
+    /// Stop reading while the outbox is over its budget (echoes: back-pressure to the peer).
+    pace_reads: bool,
     tap: Records,
     tap_cfg: TapConfig,
     clock: Clock,
@@ -121,15 +118,10 @@ impl Session {
     /// A session for the `local` end of an upgraded connection; `tap_cfg` is the tap's, so
     /// that frames the session crafts are reported when the tap does not record frames.
     pub fn new(ws: Ws, tap: Records, tap_cfg: TapConfig, clock: Clock, conn: u64, local: Side) -> Self {
-        let (sink, reader) = ws.split();
-        let (writer, rx) = tmpsc::unbounded_channel();
-        let shared = Arc::new(Shared::default());
-        let writer_task = tokio::spawn(write_loop(sink, rx, shared.clone()));
         Session {
-            reader,
-            writer,
-            writer_task,
-            shared,
+            ws: Some(ws),
+            out: Outbox::default(),
+            pace_reads: false,
             tap,
             tap_cfg,
             clock,
@@ -261,34 +253,38 @@ impl Session {
         }
     }
 
-    /// True while the writer can take another message without exceeding its queue budget.
+    /// True while the outbox can take another message without exceeding its budget.
     pub fn can_queue(&self) -> bool {
-        self.shared.queued.load(Ordering::Relaxed) < QUEUE_BYTES
+        self.out.queued < QUEUE_BYTES
     }
 
-    /// Waits (at most `bound`) until everything queued has been written and flushed.
-    pub async fn flushed(&self, bound: Duration) {
-        let _ = tokio::time::timeout(bound, async {
-            while self.shared.queued.load(Ordering::Relaxed) > 0 && self.write_failure().is_none() {
-                self.shared.drained.notified().await;
-            }
-        })
-        .await;
+    /// With `true`, `next` stops reading while the outbox is over its budget (4 MiB), so a
+    /// peer that sends faster than it reads what comes back is slowed down, not buffered:
+    /// for echoes. Off by default: a client feeding stdin must keep reading meanwhile.
+    pub fn pace_reads(&mut self, on: bool) {
+        self.pace_reads = on;
     }
 
-    /// Notified whenever the writer has drained its queue.
+    /// Writes and flushes what is queued, waiting at most `bound` (a peer that stops reading
+    /// cannot hold the caller longer).
+    pub async fn flushed(&mut self, bound: Duration) {
+        let Some(ws) = self.ws.as_mut() else { return };
+        let (out, sent) = (&mut self.out, &mut self.sent);
+        let _ = tokio::time::timeout(bound, std::future::poll_fn(|cx| out.poll_write(ws, sent, cx))).await;
+    }
+
+    /// Notified whenever the outbox was flushed empty (writes progress while the session is
+    /// polled).
     pub fn drained_handle(&self) -> Arc<Notify> {
-        self.shared.drained.clone()
+        self.out.drained.clone()
     }
 
-    fn queue(&self, msg: Message) {
-        self.shared.queued.fetch_add(msg.len(), Ordering::Relaxed);
-        // A closed writer means the connection broke; `next` reports how.
-        let _ = self.writer.send(msg);
+    fn queue(&mut self, msg: Message) {
+        self.out.push(msg, false);
     }
 
     fn write_failure(&self) -> Option<Ending> {
-        self.shared.failure.lock().ok().and_then(|f| f.clone())
+        self.out.failure.clone()
     }
 
     /// Sends anything a driver can ask for, and reports it as events.
@@ -334,10 +330,8 @@ impl Session {
         }
     }
 
-    /// Sends a whole data message.
+    /// Sends a whole data message; it counts in `sent` once it was written and flushed.
     pub fn send(&mut self, data: Data, sink: &mut dyn EventSink) {
-        self.sent.messages += 1;
-        self.sent.bytes += data.len() as u64;
         let msg = match &data {
             Data::Text(t) => Message::Text(t.clone()),
             Data::Binary(b) => Message::Binary(b.clone()),
@@ -345,7 +339,7 @@ impl Session {
         if sink.wants_data() {
             self.emit(sink, EventKind::Message { dir: Dir::Out, data });
         }
-        self.queue(msg);
+        self.out.push(msg, true);
     }
 
     /// Sends a ping whose payload carries a sequence number; its pong yields an RTT.
@@ -442,19 +436,21 @@ impl Session {
 }
 
 impl Drop for Session {
-    /// The writer finishes what was queued (an echo written just before a peer's protocol
-    /// error still goes out), but a peer that stops reading holds it at most `CLOSE_TIMEOUT`.
+    /// What was queued still goes out (an echo queued just before the session ended), but a
+    /// peer that stops reading holds it at most `CLOSE_TIMEOUT`.
     fn drop(&mut self) {
-        let task = self.writer_task.abort_handle();
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(async move {
-                    tokio::time::sleep(CLOSE_TIMEOUT).await;
-                    task.abort();
-                });
-            }
-            Err(_) => task.abort(),
+        if !self.out.pending() || self.out.failure.is_some() {
+            return;
         }
+        let (Some(mut ws), Ok(rt)) = (self.ws.take(), tokio::runtime::Handle::try_current()) else {
+            return;
+        };
+        let mut out = std::mem::take(&mut self.out);
+        rt.spawn(async move {
+            let mut sent = Traffic::default();
+            let write = std::future::poll_fn(|cx| out.poll_write(&mut ws, &mut sent, cx));
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, write).await;
+        });
     }
 }
 

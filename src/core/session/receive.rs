@@ -1,7 +1,10 @@
 //! The reading side of a session: what the peer sent, the close handshake as it crossed the
 //! wire (codes the protocol layer would replace are reported as sent), and the typed ending.
 
-use futures_util::{FutureExt, StreamExt};
+use std::pin::Pin;
+use std::task::Poll;
+
+use futures_util::Stream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -9,9 +12,15 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use super::stats::PongMatch;
 use super::wait::until;
 use super::writer::io_ending;
-use super::{parse_seq, Deadline, End, Ending, Incoming, Limit, Session, CLOSE_TIMEOUT};
+use super::{parse_seq, Deadline, End, Ending, Incoming, Limit, Session, CLOSE_TIMEOUT, QUEUE_BYTES};
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, EventSink};
 use crate::core::wire::close;
+
+/// What one poll of the connection produced.
+enum Step {
+    Item(Option<Result<Message, WsError>>),
+    WriteFailed,
+}
 
 impl Session {
     /// Waits for what the peer sends next and reports it. Cancel-safe: the stream's own
@@ -25,21 +34,39 @@ impl Session {
         if self.close_deadline.is_some_and(|d| Instant::now() >= d) {
             return self.close_deadline_passed(sink);
         }
-        let item = match self.write_failure() {
-            // What had already arrived comes first; then the failed write ends the session.
-            Some(ending) => match self.reader.next().now_or_never() {
-                Some(item) => item,
-                None => return self.finish(ending, sink),
-            },
-            None => tokio::select! {
-                biased;
-                item = self.reader.next() => item,
-                _ = self.shared.failed.notified() => {
-                    let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
-                    return self.finish(ending, sink);
+        let item = {
+            let Some(ws) = self.ws.as_mut() else {
+                return self.finish(Ending::Local, sink);
+            };
+            let (out, sent, pace) = (&mut self.out, &mut self.sent, self.pace_reads);
+            // Writes first: what was queued goes out before anything that arrives next is
+            // processed (the protocol layer answers a close at once and refuses data after it).
+            let step = std::future::poll_fn(|cx| {
+                let written = out.poll_write(ws, sent, cx);
+                if out.failure.is_some() {
+                    // What had already arrived comes first; then the failed write ends it.
+                    return match Pin::new(&mut *ws).poll_next(cx) {
+                        Poll::Ready(item) => Poll::Ready(Step::Item(item)),
+                        Poll::Pending => Poll::Ready(Step::WriteFailed),
+                    };
                 }
+                if pace && written.is_pending() && out.queued >= QUEUE_BYTES {
+                    // Back-pressure: read again once the peer has taken some of its echoes.
+                    return Poll::Pending;
+                }
+                Pin::new(&mut *ws).poll_next(cx).map(Step::Item)
+            });
+            tokio::select! {
+                biased;
+                step = step => match step {
+                    Step::Item(item) => item,
+                    Step::WriteFailed => {
+                        let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
+                        return self.finish(ending, sink);
+                    }
+                },
                 _ = until(self.close_deadline) => return self.close_deadline_passed(sink),
-            },
+            }
         };
         self.drain_tap(sink);
         match item {
@@ -76,22 +103,31 @@ impl Session {
             }
             Some(Ok(Message::Frame(_))) => Incoming::Control,
             Some(Err(e)) => {
+                let utf8 = matches!(e, WsError::Utf8(_));
                 let ending = self.ending_of(e);
-                let limit = matches!(ending, Ending::LocalLimit(_));
-                if limit && self.close.is_none() {
-                    // Our limit, not the peer's fault: say so with 1009 before dropping TCP.
-                    self.close(1009, "message too big", sink);
+                // The close frame RFC 6455 §7.4.1 names, before TCP is closed: 1009 for our
+                // limit, 1007 for invalid UTF-8, 1002 for any other violation.
+                let status = match &ending {
+                    Ending::LocalLimit(_) => Some((1009, "message too big")),
+                    Ending::Violation { .. } if utf8 => Some((1007, "invalid UTF-8")),
+                    Ending::Violation { .. } => Some((1002, "protocol error")),
+                    _ => None,
+                };
+                let status = status.filter(|_| self.close.is_none());
+                if let Some((code, reason)) = status {
+                    self.close(code, reason, sink);
                 }
                 // Recorded before the wait, so a cancelled wait loses nothing.
                 let ended = self.finish(ending, sink);
-                if limit {
-                    self.flushed(CLOSE_TIMEOUT).await;
-                }
+                self.flushed(CLOSE_TIMEOUT).await;
                 ended
             }
             None => {
                 let ending = self.stream_ended();
-                self.finish(ending, sink)
+                let ended = self.finish(ending, sink);
+                // A peer that half-closed may still read: what was queued goes out first.
+                self.flushed(CLOSE_TIMEOUT).await;
+                ended
             }
         }
     }

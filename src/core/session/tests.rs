@@ -208,6 +208,8 @@ async fn raw_frames_cross_the_wire_byte_exact() {
     for (f, _) in &frames {
         s.submit(Outgoing::Frame(f.clone()), &mut sink);
     }
+    // Writes happen while the session is polled: here, nothing is read.
+    s.flushed(Duration::from_secs(1)).await;
     for (f, first) in &frames {
         let (b0, payload, masked) = read_frame(&mut peer).await;
         assert_eq!((b0, payload.as_slice(), masked), (*first, f.payload.as_ref(), false));
@@ -219,6 +221,7 @@ async fn raw_frames_cross_the_wire_byte_exact() {
     // Client side: the same frame, masked.
     let (mut c, mut peer) = raw(Side::Client, WebSocketConfig::default()).await;
     c.submit(Outgoing::Frame(RawFrame::new(0x2, Bytes::from_static(b"bin"))), &mut sink);
+    c.flushed(Duration::from_secs(1)).await;
     assert_eq!(read_frame(&mut peer).await, (0x82, b"bin".to_vec(), true));
 }
 
@@ -229,6 +232,7 @@ async fn pings_with_chosen_payloads_unsolicited_pongs_and_a_close_without_status
     s.submit(Outgoing::Ping(Bytes::from_static(b"hello")), &mut sink);
     s.submit(Outgoing::Pong(Bytes::from_static(b"beat")), &mut sink);
     s.submit(Outgoing::Close(None), &mut sink);
+    s.flushed(Duration::from_secs(1)).await;
     assert_eq!(read_frame(&mut peer).await, (0x89, b"hello".to_vec(), false));
     assert_eq!(read_frame(&mut peer).await, (0x8A, b"beat".to_vec(), false));
     assert_eq!(read_frame(&mut peer).await, (0x88, Vec::new(), false));

@@ -1,28 +1,120 @@
-//! The writer task of a session: batches queued frames and flushes when the queue runs dry,
-//! and reports a failed write to the reader instead of dropping it.
+//! The writing side of a session: messages wait in an outbox and are handed to the protocol
+//! layer, batched, whenever the session is polled (`Session::next`, `Session::flushed`), and
+//! flushed when the outbox runs dry; no flush per message, no task per connection.
+//!
+//! Writes are always driven before the next read, so nothing queued is overtaken by what
+//! arrives next: an echo queued just before the peer's close frame, FIN or protocol violation
+//! is written before the close reply, the close code or the end of the connection.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use futures_util::stream::SplitSink;
-use futures_util::SinkExt;
-use tokio::sync::{mpsc as tmpsc, Notify};
+use futures_util::Sink;
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::{Ending, Ws};
+use crate::core::event::Traffic;
 use crate::core::session::ending::Deadline;
 
-/// State shared with the writer task.
+/// Messages waiting to be written, and what became of the last writes.
 #[derive(Debug, Default)]
-pub(super) struct Shared {
-    /// Bytes queued and not yet flushed.
-    pub(super) queued: AtomicUsize,
-    /// Notified whenever the writer has drained its queue.
-    pub(super) drained: Arc<Notify>,
+pub(super) struct Outbox {
+    queue: VecDeque<(Message, bool)>,
+    /// Bytes queued or handed to the protocol layer and not yet flushed.
+    pub(super) queued: usize,
+    /// Data messages and bytes handed over and not yet flushed: they count as sent once the
+    /// flush succeeds.
+    unflushed_data: Traffic,
+    /// Something was handed over since the last flush.
+    unflushed: bool,
     /// The first write failure.
-    pub(super) failure: Mutex<Option<Ending>>,
-    /// Notified when a write failed.
-    pub(super) failed: Notify,
+    pub(super) failure: Option<Ending>,
+    /// Notified (one permit) whenever the outbox was flushed empty.
+    pub(super) drained: Arc<Notify>,
+}
+
+impl Outbox {
+    /// Queues a message; `data` says whether it counts in the sent traffic.
+    pub(super) fn push(&mut self, msg: Message, data: bool) {
+        self.queued += msg.len();
+        self.queue.push_back((msg, data));
+    }
+
+    /// Whether anything waits to be written or flushed.
+    pub(super) fn pending(&self) -> bool {
+        !self.queue.is_empty() || self.unflushed
+    }
+
+    /// Hands queued messages to the protocol layer while it takes them, then flushes. Ready
+    /// when everything was flushed, nothing more can be written (a failure, or the closing
+    /// handshake is over), or there was nothing to do; Pending while the socket is full.
+    /// Flushed data messages are added to `sent`.
+    pub(super) fn poll_write(&mut self, ws: &mut Ws, sent: &mut Traffic, cx: &mut Context<'_>) -> Poll<()> {
+        if self.failure.is_some() {
+            return Poll::Ready(());
+        }
+        while let Some((msg, _)) = self.queue.front() {
+            let len = msg.len();
+            match Pin::new(&mut *ws).poll_ready(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return self.failed(e),
+                Poll::Pending => return Poll::Pending,
+            }
+            let Some((msg, data)) = self.queue.pop_front() else { break };
+            if let Err(e) = Pin::new(&mut *ws).start_send(msg) {
+                return self.failed(e);
+            }
+            self.unflushed = true;
+            if data {
+                self.unflushed_data.messages += 1;
+                self.unflushed_data.bytes += len as u64;
+            }
+        }
+        if self.unflushed {
+            match Pin::new(&mut *ws).poll_flush(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return self.failed(e),
+                Poll::Pending => return Poll::Pending,
+            }
+            self.unflushed = false;
+            sent.messages += self.unflushed_data.messages;
+            sent.bytes += self.unflushed_data.bytes;
+            self.unflushed_data = Traffic::default();
+        }
+        if self.queued > 0 {
+            self.queued = 0;
+            self.drained.notify_one();
+        }
+        Poll::Ready(())
+    }
+
+    /// A write failed: after the closing handshake nothing more may be sent and nothing broke
+    /// (what was queued is dropped); anything else is the session's ending.
+    fn failed(&mut self, e: WsError) -> Poll<()> {
+        use tokio_tungstenite::tungstenite::error::ProtocolError;
+        let ending = match e {
+            WsError::ConnectionClosed
+            | WsError::AlreadyClosed
+            | WsError::Protocol(ProtocolError::SendAfterClosing) => None,
+            WsError::Io(io) => Some(match io_ending(&io) {
+                Ending::Reset { .. } => Ending::Reset { on_write: true },
+                other => other,
+            }),
+            other => Some(Ending::IoFailure { message: other.to_string() }),
+        };
+        self.queue.clear();
+        self.queued = 0;
+        self.unflushed = false;
+        self.unflushed_data = Traffic::default();
+        if let Some(ending) = ending {
+            self.failure.get_or_insert(ending);
+        }
+        self.drained.notify_one();
+        Poll::Ready(())
+    }
 }
 
 /// The ending an I/O error means.
@@ -38,52 +130,5 @@ pub(super) fn io_ending(io: &std::io::Error) -> Ending {
         ErrorKind::UnexpectedEof => Ending::PeerFin { mid_frame: true },
         ErrorKind::TimedOut => Ending::TimedOut(Deadline::TcpUserTimeout),
         _ => Ending::IoFailure { message: io.to_string() },
-    }
-}
-
-/// Feeds queued messages without flushing while more are ready, and flushes when the queue
-/// runs dry: a flush per message costs several times the CPU. A write that fails is
-/// reported to the reader (`Session::next`), not dropped.
-pub(super) async fn write_loop(
-    mut sink: SplitSink<Ws, Message>,
-    mut rx: tmpsc::UnboundedReceiver<Message>,
-    shared: Arc<Shared>,
-) {
-    while let Some(msg) = rx.recv().await {
-        let mut batch = msg.len();
-        let mut result = sink.feed(msg).await;
-        while result.is_ok() {
-            let Ok(msg) = rx.try_recv() else { break };
-            batch += msg.len();
-            result = sink.feed(msg).await;
-        }
-        if result.is_ok() {
-            result = sink.flush().await;
-        }
-        shared.queued.fetch_sub(batch, Ordering::Relaxed);
-        if let Err(e) = result {
-            let ending = match e {
-                // After the closing handshake: nothing more may be sent, nothing broke.
-                WsError::ConnectionClosed
-                | WsError::AlreadyClosed
-                | WsError::Protocol(tokio_tungstenite::tungstenite::error::ProtocolError::SendAfterClosing) => {
-                    None
-                }
-                WsError::Io(io) => Some(match io_ending(&io) {
-                    Ending::Reset { .. } => Ending::Reset { on_write: true },
-                    other => other,
-                }),
-                other => Some(Ending::IoFailure { message: other.to_string() }),
-            };
-            if let Some(ending) = ending {
-                if let Ok(mut slot) = shared.failure.lock() {
-                    slot.get_or_insert(ending);
-                }
-                shared.failed.notify_one();
-                shared.drained.notify_waiters();
-                return;
-            }
-        }
-        shared.drained.notify_one();
     }
 }
