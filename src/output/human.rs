@@ -383,11 +383,15 @@ pub fn tunnel_lines(t: &TunnelInfo, show_secrets: bool) -> Vec<String> {
             ms(tls.took)
         ));
     }
-    for line in headers::lines(&t.request, show_secrets) {
-        lines.push(format!("> {}", escape_bytes(&line)));
+    if !t.request.is_empty() {
+        for line in headers::lines(&t.request, show_secrets) {
+            lines.push(format!("> {}", escape_bytes(&line)));
+        }
     }
-    for line in headers::lines(&t.response, show_secrets) {
-        lines.push(format!("< {}", escape_bytes(&line)));
+    if !t.response.is_empty() {
+        for line in headers::lines(&t.response, show_secrets) {
+            lines.push(format!("< {}", escape_bytes(&line)));
+        }
     }
     if !t.body.is_empty() {
         lines.push("<".into());

@@ -78,6 +78,9 @@ impl ConnectSettings {
         if args.transport.insecure {
             warnings.push("--insecure: the server's certificate is not verified".to_string());
         }
+        if args.transport.proxy.proxy_insecure {
+            warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
+        }
         let tls = tls_options(&args.transport, env);
         close::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {

@@ -36,7 +36,8 @@ const REGENERATED: [&str; 6] = [
 ];
 
 /// Options without meaning for a WebSocket request, accepted and ignored.
-const IGNORED: [&str; 12] = [
+const IGNORED: [&str; 13] = [
+    "--http2",
     "--compressed",
     "-i",
     "--include",
@@ -62,8 +63,11 @@ fn bad(message: String) -> Error {
 /// continuations). Errors: not a curl command, no URL or two, an option wsdiag does not know,
 /// a body, a cookie file, a method other than GET.
 pub fn parse(command: &str) -> Result<CurlRequest, Error> {
-    let words = shell_words::split(command).map_err(|e| bad(format!("cannot split the command: {e}")))?;
-    let mut words = words.into_iter();
+    // Windows line ends in a pasted command; bash's $'…' quoting (Chrome uses it for values
+    // with a quote or non-ASCII characters), rewritten as plain single quotes.
+    let command = ansi_c_quotes(&command.replace("\r\n", "\n"))?;
+    let words = shell_words::split(&command).map_err(|e| bad(format!("cannot split the command: {e}")))?;
+    let mut words = words.into_iter().flat_map(split_flag_group).collect::<Vec<_>>().into_iter();
     match words.next() {
         Some(first) if first == "curl" || first.ends_with("/curl") || first == "curl.exe" => {}
         Some(first) => {
@@ -76,6 +80,8 @@ pub fn parse(command: &str) -> Result<CurlRequest, Error> {
     let mut cookies = Vec::new();
     let mut ignored = Vec::new();
     let mut headers = Vec::new();
+    // Where -u put its Authorization header.
+    let mut basic: Option<usize> = None;
     while let Some(word) = words.next() {
         let mut value = |name: &str| words.next().ok_or_else(|| bad(format!("{name} needs a value")));
         // `-Hvalue` and `-bvalue`: a short option with its value attached.
@@ -108,6 +114,7 @@ pub fn parse(command: &str) -> Result<CurlRequest, Error> {
                 if !userpass.contains(':') {
                     return Err(bad(format!("{opt} needs USER:PASS")));
                 }
+                basic = Some(headers.len());
                 headers
                     .push(format!("Authorization: {}", crate::core::wire::handshake::basic_auth(&userpass)));
             }
@@ -142,6 +149,23 @@ pub fn parse(command: &str) -> Result<CurlRequest, Error> {
         Some(("https", rest)) => format!("wss://{rest}"),
         _ => url,
     };
+    // As curl: a -H Cookie or Authorization header wins over -b and -u.
+    let named = |i: usize, name: &str| {
+        Some(i) != basic && headers[i].split(':').next().is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
+    };
+    let has = |name: &str| (0..headers.len()).any(|i| named(i, name));
+    if has("Cookie") && !cookies.is_empty() {
+        out.notes.push(
+            "--from-curl: the copy's -b cookies are not sent: its Cookie header wins, as in curl".into(),
+        );
+        cookies.clear();
+    }
+    let other_authorization = has("Authorization");
+    if let Some(i) = basic.filter(|_| other_authorization) {
+        headers.remove(i);
+        out.notes
+            .push("--from-curl: the copy's -u is not sent: its Authorization header wins, as in curl".into());
+    }
     let mut dropped = Vec::new();
     for h in headers {
         let (name, value) = super::parse_header(&h)?;
@@ -175,6 +199,111 @@ pub fn parse(command: &str) -> Result<CurlRequest, Error> {
             .push(format!("--from-curl: ignored {} (no meaning for a WebSocket request)", ignored.join(" ")));
     }
     Ok(out)
+}
+
+/// Boolean short options written together (`-sSk`) as separate words; anything else as is.
+fn split_flag_group(word: String) -> Vec<String> {
+    const BOOLEAN: &str = "sSikNg";
+    let group = word.len() > 2
+        && word.starts_with('-')
+        && !word.starts_with("--")
+        && word[1..].chars().all(|c| BOOLEAN.contains(c));
+    if group {
+        word[1..].chars().map(|c| format!("-{c}")).collect()
+    } else {
+        vec![word]
+    }
+}
+
+/// Rewrites bash's ANSI-C quoting (`$'it\'s\tok'`) as single-quoted text the word splitter
+/// understands, decoding `\n \t \r \e \\ \' \" \xHH \uHHHH \UHHHHHHHH \NNN`. Text inside
+/// ordinary quotes is left alone.
+fn ansi_c_quotes(command: &str) -> Result<String, Error> {
+    let mut out = String::with_capacity(command.len());
+    let mut chars = command.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            (Some('"'), '\\') => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            (Some(_), c) => out.push(c),
+            (None, '\\') => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (None, '$') if chars.peek() == Some(&'\'') => {
+                chars.next();
+                let mut text = String::new();
+                loop {
+                    match chars.next() {
+                        None => return Err(bad("cannot split the command: missing closing quote".into())),
+                        Some('\'') => break,
+                        Some('\\') => text.push(ansi_c_escape(&mut chars)?),
+                        Some(other) => text.push(other),
+                    }
+                }
+                out.push('\'');
+                out.push_str(&text.replace('\'', "'\\''"));
+                out.push('\'');
+            }
+            (None, c) => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// One escape of `$'…'`, after its backslash.
+fn ansi_c_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<char, Error> {
+    let hex = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, max: usize| {
+        let mut digits = String::new();
+        while digits.len() < max && chars.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+            digits.extend(chars.next());
+        }
+        u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32)
+    };
+    let c = chars.next().ok_or_else(|| bad("cannot split the command: a backslash at its end".into()))?;
+    let decoded = match c {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        'r' => Some('\r'),
+        'e' | 'E' => Some('\x1b'),
+        'a' => Some('\x07'),
+        'b' => Some('\x08'),
+        'f' => Some('\x0c'),
+        'v' => Some('\x0b'),
+        'x' => hex(chars, 2),
+        'u' => hex(chars, 4),
+        'U' => hex(chars, 8),
+        '0'..='7' => {
+            let mut value = c.to_digit(8).unwrap_or(0);
+            for _ in 0..2 {
+                match chars.peek().and_then(|d| d.to_digit(8)) {
+                    Some(d) => {
+                        value = value * 8 + d;
+                        chars.next();
+                    }
+                    None => break,
+                }
+            }
+            char::from_u32(value)
+        }
+        other => Some(other),
+    };
+    decoded.ok_or_else(|| bad(format!("cannot split the command: a bad escape \\{c} in $'…'")))
 }
 
 #[cfg(test)]
@@ -223,6 +352,28 @@ mod tests {
             [("X-A".into(), "1".into()), ("X-B".into(), "2".into()), ("Cookie".into(), "c=d".into())]
         );
         assert!(r.insecure);
+    }
+
+    #[test]
+    fn ansi_c_quoting_groups_and_windows_line_ends() {
+        let r = parse(
+            "curl $'ws://h/p' -H $'X-A: it\\'s\\ta \\u00e9' -H $'Sec-WebSocket-Key: abc' -sSk \\\r\n --http2",
+        )
+        .unwrap();
+        assert_eq!(r.url, "ws://h/p");
+        assert_eq!(r.headers, [("X-A".into(), "it's\ta é".into())]);
+        assert!(r.insecure);
+        assert!(r.notes.iter().any(|n| n.contains("dropped Sec-WebSocket-Key")), "{:?}", r.notes);
+        // Plain quotes keep their text.
+        let r = parse(r#"curl 'ws://h/' -H "X-B: \"q\" \$x" -H 'X-C: $'"#).unwrap();
+        assert_eq!(r.headers, [("X-B".into(), "\"q\" $x".into()), ("X-C".into(), "$".into())]);
+    }
+
+    #[test]
+    fn header_cookies_and_authorization_win_over_b_and_u() {
+        let r = parse("curl ws://h/ -b a=1 -H 'Cookie: c=3' -u u:p -H 'Authorization: Bearer t'").unwrap();
+        assert_eq!(r.headers, [("Cookie".into(), "c=3".into()), ("Authorization".into(), "Bearer t".into())]);
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
     }
 
     #[test]

@@ -280,7 +280,33 @@ pub fn apply_curl(
             hint: None,
         });
     }
-    let copy = curl::parse(&command)?;
+    let mut copy = curl::parse(&command)?;
+    // What the command line says itself wins over the copy: -H with the same name, --origin,
+    // --auth and --bearer.
+    let mut overridden: Vec<&'static str> = Vec::new();
+    let given = |name: &str| {
+        request
+            .headers
+            .iter()
+            .any(|h| h.split(':').next().is_some_and(|n| n.trim().eq_ignore_ascii_case(name)))
+    };
+    copy.headers.retain(|(name, _)| {
+        let flag = match name.to_ascii_lowercase().as_str() {
+            "origin" if request.origin.is_some() => Some("--origin"),
+            "authorization" if request.auth.is_some() || request.bearer.is_some() => Some("--auth/--bearer"),
+            _ if given(name) => Some("-H"),
+            _ => None,
+        };
+        overridden.extend(flag);
+        flag.is_none()
+    });
+    if !overridden.is_empty() {
+        overridden.dedup();
+        copy.notes.push(format!(
+            "--from-curl: the copy's headers given again by {} are replaced",
+            overridden.join(", ")
+        ));
+    }
     let mut headers: Vec<String> = copy.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
     headers.append(&mut request.headers);
     request.headers = headers;

@@ -101,6 +101,9 @@ impl HeartbeatProbeSettings {
         if args.transport.insecure {
             warnings.push("--insecure: the server's certificate is not verified".to_string());
         }
+        if args.transport.proxy.proxy_insecure {
+            warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
+        }
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         Ok(HeartbeatProbeSettings {
             proxy,

@@ -26,6 +26,7 @@ mod listen;
 mod msrv;
 mod pings;
 mod pipes;
+mod pressure;
 mod proxy;
 mod readme;
 mod reconnect;

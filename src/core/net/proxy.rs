@@ -69,8 +69,19 @@ pub struct Proxy {
 impl Proxy {
     /// Parses a proxy URL; `what` names its source in errors ("--proxy", "https_proxy").
     pub fn parse(input: &str, what: &str) -> Result<Self, Error> {
+        // The password never appears in a message.
+        let shown = match (input.find("://"), input.rfind('@')) {
+            (scheme, Some(at)) => {
+                let start = scheme.map_or(0, |i| i + 3);
+                match input.get(start..at).and_then(|u| u.split_once(':')) {
+                    Some((user, _)) => format!("{}{user}:***{}", &input[..start], &input[at..]),
+                    None => input.to_string(),
+                }
+            }
+            _ => input.to_string(),
+        };
         let bad = |why: String| Error::Usage {
-            message: format!("invalid proxy URL '{}' in {what}: {why}", input.escape_debug()),
+            message: format!("invalid proxy URL '{}' in {what}: {why}", shown.escape_debug()),
             hint: Some(
                 "use http://HOST:PORT, https://HOST:PORT, socks5://HOST:PORT or socks5h://HOST:PORT".into(),
             ),
@@ -196,7 +207,7 @@ impl ProxyConfig {
                 let Some(name) = names.iter().find(|n| self.var(n).is_some()) else {
                     return Ok(ignored.map(|i| Selection {
                         proxy: None,
-                        source: "no proxy variable for this scheme".into(),
+                        source: "none".into(),
                         bypass: None,
                         ignored: Some(i),
                     }));
@@ -348,15 +359,21 @@ pub async fn open_tunnel(
 /// when there are credentials, User-Agent, then the `--proxy-header` lines.
 pub fn connect_request(proxy: &Proxy, headers: &[(String, String)], target: &Target) -> Vec<u8> {
     let authority = target.authority();
-    let mut head = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
-    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    if let (Some((user, pass)), false) = (&proxy.credentials, has("Proxy-Authorization")) {
-        head.push_str(&format!("Proxy-Authorization: {}\r\n", basic_auth(&format!("{user}:{pass}"))));
+    let mut lines: Vec<(String, String)> = vec![("Host".into(), authority.clone())];
+    if let Some((user, pass)) = &proxy.credentials {
+        lines.push(("Proxy-Authorization".into(), basic_auth(&format!("{user}:{pass}"))));
     }
-    if !has("User-Agent") {
-        head.push_str(&format!("User-Agent: wsdiag/{}\r\n", env!("CARGO_PKG_VERSION")));
-    }
+    lines.push(("User-Agent".into(), format!("wsdiag/{}", env!("CARGO_PKG_VERSION"))));
+    // A --proxy-header with the name of one of these replaces it in place; others follow.
+    let standard = lines.len();
     for (name, value) in headers {
+        match lines[..standard].iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some(line) => *line = (name.clone(), value.clone()),
+            None => lines.push((name.clone(), value.clone())),
+        }
+    }
+    let mut head = format!("CONNECT {authority} HTTP/1.1\r\n");
+    for (name, value) in lines {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
@@ -425,7 +442,13 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(Ok(_)) => info.response.push(byte[0]),
         }
         if info.response.ends_with(b"\r\n\r\n") || info.response.ends_with(b"\n\n") {
-            break;
+            let interim =
+                info.response.len() > 10 && info.response.starts_with(b"HTTP/1.") && info.response[9] == b'1';
+            if !interim {
+                break;
+            }
+            // An interim 1xx reply (RFC 9110 §15.2): the real one follows.
+            info.response.clear();
         }
         if info.response.len() > MAX_HEAD {
             return Err(Error::Proxy {
@@ -444,10 +467,15 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
         _ => {
             return Err(Error::Proxy {
                 cause: None,
-                message: format!(
-                    "the proxy {} answered the CONNECT with something that is not an HTTP response",
-                    proxy.display()
-                ),
+                message: match crate::core::wire::handshake::head_defect(&info.response) {
+                    Some(defect) => {
+                        format!("the proxy {}'s reply is not valid HTTP: {defect}", proxy.display())
+                    }
+                    None => format!(
+                        "the proxy {} answered the CONNECT with something that is not an HTTP response",
+                        proxy.display()
+                    ),
+                },
                 hint: Some("is this an HTTP proxy? for SOCKS use socks5:// or socks5h://".into()),
                 headers: Vec::new(),
                 body: Vec::new(),
@@ -521,6 +549,21 @@ async fn socks5(
         ),
         None => "greeting: offered no authentication".into(),
     });
+    if let Some((user, pass)) = &proxy.credentials {
+        if !(1..=255).contains(&user.len()) || !(1..=255).contains(&pass.len()) {
+            return Err(Error::Usage {
+                message: "SOCKS5 credentials take a user and a password of 1 to 255 bytes each (RFC 1929)"
+                    .into(),
+                hint: None,
+            });
+        }
+    }
+    if proxy.kind == ProxyKind::Socks5h && target.host.len() > 255 {
+        return Err(Error::Usage {
+            message: format!("the host name is {} bytes; SOCKS5 carries at most 255", target.host.len()),
+            hint: Some("use socks5:// so that wsdiag resolves the name".into()),
+        });
+    }
     let addr: TargetAddr<'static> = match (proxy.kind, resolved) {
         (ProxyKind::Socks5, Some(addr)) => {
             info.steps.push(format!("CONNECT {addr} (resolved by wsdiag)"));
@@ -564,13 +607,18 @@ async fn socks5(
         Err(e) => {
             let (what, hint) = socks_error(&e);
             info.steps.push(format!("failed: {what}"));
+            let refused = what.starts_with("reply ") || what.contains("authentication");
             Err(Error::Proxy {
                 cause: None,
-                message: format!(
-                    "the SOCKS5 proxy {} refused CONNECT {}: {what}",
-                    proxy.display(),
-                    target.authority()
-                ),
+                message: if refused {
+                    format!(
+                        "the SOCKS5 proxy {} refused CONNECT {}: {what}",
+                        proxy.display(),
+                        target.authority()
+                    )
+                } else {
+                    format!("the SOCKS5 proxy {} failed: {what}", proxy.display())
+                },
                 hint,
                 headers: Vec::new(),
                 body: Vec::new(),
@@ -721,5 +769,17 @@ mod tests {
         p.credentials = None;
         let head = String::from_utf8(connect_request(&p, &[], &t)).unwrap();
         assert!(!head.contains("Proxy-Authorization"), "{head}");
+        // A --proxy-header named like a standard one replaces it in place.
+        let extra =
+            [("host".to_string(), "other:1".to_string()), ("User-Agent".to_string(), "ua".to_string())];
+        let head = String::from_utf8(connect_request(&p, &extra, &t)).unwrap();
+        assert_eq!(head, "CONNECT [::1]:9443 HTTP/1.1\r\nhost: other:1\r\nUser-Agent: ua\r\n\r\n");
+    }
+
+    #[test]
+    fn a_bad_proxy_url_never_shows_its_password() {
+        let err = Proxy::parse("ftp://alice:s3cret@127.0.0.1:1", "--proxy").unwrap_err().to_string();
+        assert!(err.contains("'ftp://alice:***@127.0.0.1:1'"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
     }
 }

@@ -219,7 +219,13 @@ async fn dial_via(
                     Error::Tls { message, hint } => Error::Tls {
                         message: format!("to the proxy {name}: {message}"),
                         hint: hint.map(|h| {
-                            h.replace("--cacert", "--proxy-cacert").replace("--insecure", "--proxy-insecure")
+                            if h.contains("for plain WebSocket use ws://") {
+                                "is this proxy serving TLS? for a plain HTTP proxy use http://".to_string()
+                            } else {
+                                h.replace("--cacert", "--proxy-cacert")
+                                    .replace("--insecure", "--proxy-insecure")
+                                    .replace(" -k", " --proxy-insecure")
+                            }
                         }),
                     },
                     Error::HandshakeTimeout { after } => Error::Proxy {
