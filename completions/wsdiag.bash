@@ -279,7 +279,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__echo)
-            opts="-p -b -s -H -v -h -V --port --bind --max-connections --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --companion --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -v -h -V --port --bind --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --companion --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +302,10 @@ _wsdiag() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-pending)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -739,7 +743,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__listen)
-            opts="-p -b -s -H -n -v -h -V --port --bind --max-connections --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -n -v -h -V --port --bind --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +766,10 @@ _wsdiag() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-pending)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -98,7 +98,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s h -l help -d '
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s p -l port -d 'Port to listen on (0: an ephemeral port, printed on stderr)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s b -l bind -d 'Address to bind (anything wider than loopback must be asked for)' -r
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-connections -d 'Refuse connections beyond this many at once' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-connections -d 'Refuse connections beyond this many upgraded sessions at once' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-pending -d 'At most this many connections still in their TLS handshake or upgrade; a new one drops the oldest if it has waited a second, so slow or silent clients cannot lock others out' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-message -d 'Largest message accepted (bigger ones close the connection with 1009)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l handshake-timeout -d 'Bound on a client\'s TLS handshake plus HTTP upgrade' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s s -l subprotocol -d 'Accept only these subprotocols (repeatable); the first one the client offers is selected' -r
@@ -129,7 +130,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s h -l help -d 'P
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s p -l port -d 'Port to listen on (0: an ephemeral port, printed on stderr)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s b -l bind -d 'Address to bind (anything wider than loopback must be asked for)' -r
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-connections -d 'Refuse connections beyond this many at once' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-connections -d 'Refuse connections beyond this many upgraded sessions at once' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-pending -d 'At most this many connections still in their TLS handshake or upgrade; a new one drops the oldest if it has waited a second, so slow or silent clients cannot lock others out' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-message -d 'Largest message accepted (bigger ones close the connection with 1009)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l handshake-timeout -d 'Bound on a client\'s TLS handshake plus HTTP upgrade' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s s -l subprotocol -d 'Accept only these subprotocols (repeatable); the first one the client offers is selected' -r

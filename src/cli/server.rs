@@ -44,9 +44,14 @@ pub struct ServerArgs {
     #[arg(short = 'b', long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub bind: String,
 
-    /// Refuse connections beyond this many at once
+    /// Refuse connections beyond this many upgraded sessions at once
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_connections: usize,
+
+    /// At most this many connections still in their TLS handshake or upgrade; a new one drops
+    /// the oldest if it has waited a second, so slow or silent clients cannot lock others out
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_pending: usize,
 
     /// Largest message accepted (bigger ones close the connection with 1009)
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]

@@ -22,7 +22,7 @@ pub async fn run(s: EchoSettings, printer: Printer) -> ExitStatus {
     let faults = Arc::new(s.faults.clone());
     let handler: Handler = Arc::new(move |session, ctx| Box::pin(echo_one(session, ctx, faults.clone())));
     let mut server =
-        serve::start(listener, opts, s.server.max_connections, None, clock, sink.clone(), handler);
+        serve::start(listener, opts, serve::Limits::of(&s.server), None, clock, sink.clone(), handler);
 
     let deadline = s.server.max_runtime.map(|d| Instant::now() + d);
     let mut reports = Vec::new();

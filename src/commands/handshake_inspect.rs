@@ -65,7 +65,7 @@ pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
         last.error.get_or_insert(Error::BadHandshake { message: e.to_string() });
     }
     report.exit = exit_status(&report);
-    printer.report(&report, s.raw);
+    printer.report(&report, s.raw, s.raw_escaped);
     report.exit
 }
 

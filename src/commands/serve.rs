@@ -109,11 +109,34 @@ pub fn options(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) -> Serve
     }
 }
 
+/// How many connections a server takes at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Upgraded sessions; a connection beyond them is refused at once.
+    pub connections: usize,
+    /// Connections still in their TLS handshake or upgrade; a new one drops the oldest.
+    pub pending: usize,
+}
+
+impl Limits {
+    pub fn of(s: &crate::settings::ServerSettings) -> Self {
+        Limits { connections: s.max_connections, pending: s.max_pending }
+    }
+}
+
+/// Handshakes in progress, oldest first, each with the sender that drops it.
+type Pending =
+    Arc<std::sync::Mutex<std::collections::VecDeque<(u64, Instant, tokio::sync::oneshot::Sender<()>)>>>;
+
+/// A handshake this old may be dropped for a newer connection when `--max-pending` is
+/// reached; a burst of younger ones is an overload, and the newcomer is refused instead.
+const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
+
 /// Starts accepting. `max_accepts` stops accepting after that many connections (`--once`).
 pub fn start(
     listener: TcpListener,
     opts: ServerOptions,
-    max_connections: usize,
+    limits: Limits,
     max_accepts: Option<u64>,
     clock: Clock,
     sink: ChannelSink,
@@ -122,7 +145,8 @@ pub fn start(
     let (stop, stop_rx) = watch::channel(false);
     let (report_tx, reports) = mpsc::unbounded_channel();
     let opts = Arc::new(opts);
-    let limit = Arc::new(Semaphore::new(max_connections));
+    let limit = Arc::new(Semaphore::new(limits.connections));
+    let pending: Pending = Arc::default();
     let mut stop_accepting = stop_rx.clone();
     let accept_task = tokio::spawn(async move {
         let mut conns = JoinSet::new();
@@ -142,17 +166,44 @@ pub fn start(
             };
             next += 1;
             let mut sink = sink.clone();
-            let Ok(permit) = limit.clone().try_acquire_owned() else {
-                let message = format!("refused {peer}: --max-connections {max_connections} reached");
+            if limit.available_permits() == 0 {
+                let message = format!("refused {peer}: --max-connections {} reached", limits.connections);
                 clock.emit_for(&mut sink, next, EventKind::Warning { message });
                 continue;
+            }
+            // A handshake slot: the oldest handshake still waiting makes room if it has had
+            // its chance (a second, or the whole --handshake-timeout if shorter).
+            let (evict, evicted) = tokio::sync::oneshot::channel();
+            let admitted = match pending.lock() {
+                Ok(mut waiting) => {
+                    let old_enough = EVICTABLE_AFTER.min(opts.handshake_timeout);
+                    let full = waiting.len() >= limits.pending;
+                    if full && waiting.front().is_some_and(|(_, since, _)| since.elapsed() >= old_enough) {
+                        if let Some((_, _, oldest)) = waiting.pop_front() {
+                            let _ = oldest.send(());
+                        }
+                    }
+                    let room = waiting.len() < limits.pending;
+                    if room {
+                        waiting.push_back((next, Instant::now(), evict));
+                    }
+                    room
+                }
+                Err(_) => true,
             };
+            if !admitted {
+                let message =
+                    format!("refused {peer}: --max-pending {} handshakes in progress", limits.pending);
+                clock.emit_for(&mut sink, next, EventKind::Warning { message });
+                continue;
+            }
             let ctx = ConnCtx { conn: next, peer, sink, stop: stop_rx.clone() };
             let (opts, handler, report_tx) = (opts.clone(), handler.clone(), report_tx.clone());
+            let (limit, pending) = (limit.clone(), pending.clone());
             conns.spawn(async move {
-                let report = serve_one(tcp, ctx, &opts, clock, handler).await;
+                let admit = Admission { limit, limits, pending, evicted };
+                let report = serve_one(tcp, ctx, &opts, clock, handler, admit).await;
                 let _ = report_tx.send(report.clone());
-                drop(permit);
                 report
             });
             // Reap finished tasks so a long-running server does not accumulate them.
@@ -166,19 +217,55 @@ pub fn start(
     Server { stop, accept_task, reports, started: Instant::now() }
 }
 
+/// What a connection needs to be admitted: a handshake slot it may lose to a newer
+/// connection, then a session permit.
+struct Admission {
+    limit: Arc<Semaphore>,
+    limits: Limits,
+    pending: Pending,
+    evicted: tokio::sync::oneshot::Receiver<()>,
+}
+
 async fn serve_one(
     tcp: tokio::net::TcpStream,
     mut ctx: ConnCtx,
     opts: &ServerOptions,
     clock: Clock,
     handler: Handler,
+    admit: Admission,
 ) -> ConnReport {
     let started = Instant::now();
     clock.emit_for(&mut ctx.sink, ctx.conn, EventKind::Accepted { peer: ctx.peer });
     let (conn, peer, mut sink) = (ctx.conn, ctx.peer, ctx.sink.clone());
-    let (outcome, totals) = match server::accept(tcp, conn, opts, &clock, &mut sink).await {
-        Ok(session) => handler(session, ctx).await,
-        Err(e) => (e.to_string(), SessionTotals::default()),
+    let Admission { limit, limits, pending, evicted } = admit;
+    let accepted = tokio::select! {
+        r = server::accept(tcp, conn, opts, &clock, &mut sink) => Some(r),
+        Ok(()) = evicted => None,
+    };
+    if let Ok(mut waiting) = pending.lock() {
+        waiting.retain(|(c, _, _)| *c != conn);
+    }
+    let (outcome, totals) = match accepted {
+        None => (
+            format!(
+                "handshake dropped: {} newer connections arrived while it was unfinished (--max-pending)",
+                limits.pending
+            ),
+            SessionTotals::default(),
+        ),
+        Some(Err(e)) => (server_side(&e), SessionTotals::default()),
+        Some(Ok(mut session)) => match limit.try_acquire_owned() {
+            Ok(permit) => {
+                let done = handler(session, ctx).await;
+                drop(permit);
+                done
+            }
+            // Others were upgraded meanwhile: say so in the protocol (1013, try again later).
+            Err(_) => {
+                session.close_and_wait(1013, "--max-connections reached", &mut sink).await;
+                (format!("refused: --max-connections {} reached", limits.connections), session.totals())
+            }
+        },
     };
     let report = ConnReport {
         peer,
@@ -190,6 +277,28 @@ async fn serve_one(
     };
     clock.emit_for(&mut sink, conn, EventKind::Disconnected(report.clone()));
     report
+}
+
+/// A failed handshake, said from the server's side: what the client did and what it got.
+fn server_side(e: &crate::core::error::Error) -> String {
+    use crate::core::error::Error;
+    match e {
+        Error::Rejected { status, reason, body, .. } => {
+            let why = String::from_utf8_lossy(body);
+            let why = why.lines().next().unwrap_or("").trim().to_string();
+            let detail = if why.is_empty() { String::new() } else { format!(": {why}") };
+            if matches!(status, 400 | 405 | 426 | 431) {
+                format!("invalid handshake request, answered {status} {reason}{detail}")
+            } else {
+                format!("refused the handshake with {status} {reason}{detail}")
+            }
+        }
+        Error::HandshakeTimeout { after } => format!(
+            "the client did not finish the handshake within {} (--handshake-timeout)",
+            humantime::format_duration(*after)
+        ),
+        other => other.to_string(),
+    }
 }
 
 impl Server {

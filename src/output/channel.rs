@@ -1,23 +1,36 @@
-//! Events from many connections, printed in arrival order by one printer task. Events that
+//! Events from many connections, printed in arrival order by one printer thread. Events that
 //! would not be shown are dropped before they cross the channel, so a busy server pays little.
+//! The channel is bounded in bytes (a [`Backlog`]): when the reader of the output stalls (a
+//! paused terminal, `| less`, a stuck pipe), sessions stop reading from their peers instead of
+//! queueing events without bound, and nothing is dropped.
+
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::core::event::{Event, EventSink};
+use crate::core::event::{Backlog, Event, EventSink};
 use crate::output::{OutputSettings, Printer};
+
+/// Events (by estimated size) that may wait for the printer: 4 MiB.
+pub const BACKLOG_BYTES: usize = 4 << 20;
 
 /// A cloneable sink for connection tasks.
 #[derive(Clone)]
 pub struct ChannelSink {
-    tx: mpsc::UnboundedSender<Event>,
+    tx: mpsc::UnboundedSender<(Event, usize)>,
     settings: OutputSettings,
+    backlog: Arc<Backlog>,
 }
 
 impl EventSink for ChannelSink {
     fn emit(&mut self, event: Event) {
         if self.settings.wants(&event.kind) {
-            let _ = self.tx.send(event);
+            let weight = Backlog::weight(&event.kind);
+            self.backlog.add(weight);
+            if self.tx.send((event, weight)).is_err() {
+                self.backlog.remove(weight);
+            }
         }
     }
 
@@ -28,21 +41,31 @@ impl EventSink for ChannelSink {
     fn closed(&self) -> bool {
         self.tx.is_closed()
     }
+
+    fn backlog(&self) -> Option<Arc<Backlog>> {
+        Some(self.backlog.clone())
+    }
 }
 
-/// Moves the printer into a task; it ends, returning the printer, when every sink is dropped
-/// or stdout is closed.
+/// Moves the printer onto a thread of its own (a blocked stdout blocks only it); it ends,
+/// returning the printer, when every sink is dropped or stdout is closed.
 pub fn spawn_printer(mut printer: Printer) -> (ChannelSink, JoinHandle<Printer>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Event, usize)>();
     let settings = *printer.settings();
-    let task = tokio::spawn(async move {
-        while let Some(event) = rx.recv().await {
-            printer.emit(event);
-            if printer.closed() {
-                break;
+    let backlog = Arc::new(Backlog::new(BACKLOG_BYTES));
+    let task = {
+        let backlog = backlog.clone();
+        tokio::task::spawn_blocking(move || {
+            while let Some((event, weight)) = rx.blocking_recv() {
+                printer.emit(event);
+                backlog.remove(weight);
+                if printer.closed() {
+                    break;
+                }
             }
-        }
-        printer
-    });
-    (ChannelSink { tx, settings }, task)
+            backlog.close();
+            printer
+        })
+    };
+    (ChannelSink { tx, settings, backlog }, task)
 }

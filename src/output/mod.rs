@@ -134,9 +134,20 @@ impl Printer {
     }
 
     /// Prints a handshake-inspect report: raw bytes, one JSON document, or the human report.
-    pub fn report(&mut self, report: &crate::core::wire::inspect::Report, raw: bool) {
+    /// The handshake-inspect report; `raw` prints the bytes as they crossed the wire, escaped
+    /// line by line when `escape` (stdout is a terminal: a hostile reply must not drive it).
+    pub fn report(&mut self, report: &crate::core::wire::inspect::Report, raw: bool, escape: bool) {
         if raw {
-            let bytes = report::raw(report);
+            let mut bytes = report::raw(report);
+            if escape {
+                let mut shown = String::new();
+                for line in bytes.split(|&b| b == b'\n') {
+                    shown.push_str(&sanitize::escape_bytes(line.strip_suffix(b"\r").unwrap_or(line)));
+                    shown.push('\n');
+                }
+                bytes = shown.trim_end_matches('\n').as_bytes().to_vec();
+                bytes.push(b'\n');
+            }
             if self.out.write_all(&bytes).and_then(|_| self.out.flush()).is_err() {
                 self.closed = true;
             }

@@ -149,6 +149,8 @@ pub struct InspectSettings {
     pub proxy: ProxyConfig,
     pub key: Option<String>,
     pub raw: bool,
+    /// `--raw` on a terminal: control characters are escaped.
+    pub raw_escaped: bool,
     pub follow: bool,
     pub close: bool,
     pub output: OutputSettings,
@@ -211,6 +213,7 @@ impl InspectSettings {
             handshake_timeout: args.transport.handshake_timeout,
             key: args.ws_key,
             raw: args.raw,
+            raw_escaped: args.raw && env.stdout_tty,
             follow: args.follow,
             close: !args.no_close,
             output,

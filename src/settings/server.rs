@@ -16,6 +16,8 @@ use crate::output::OutputSettings;
 pub struct ServerSettings {
     pub addr: SocketAddr,
     pub max_connections: usize,
+    /// Connections still in their handshake, at most (the oldest is dropped for a new one).
+    pub max_pending: usize,
     pub max_message: usize,
     pub handshake_timeout: Duration,
     pub subprotocols: Vec<String>,
@@ -62,6 +64,9 @@ fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Er
     if args.max_connections == 0 {
         return Err(Error::usage("--max-connections must be at least 1"));
     }
+    if args.max_pending == 0 {
+        return Err(Error::usage("--max-pending must be at least 1"));
+    }
     if args.max_message == 0 {
         return Err(Error::usage("--max-message must be at least 1"));
     }
@@ -74,6 +79,7 @@ fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Er
     Ok(ServerSettings {
         addr: SocketAddr::new(ip, args.port),
         max_connections: args.max_connections,
+        max_pending: args.max_pending,
         max_message: args.max_message,
         handshake_timeout: args.handshake_timeout,
         subprotocols: args.subprotocols.clone(),

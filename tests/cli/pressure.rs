@@ -146,3 +146,187 @@ async fn an_echo_is_not_overtaken_by_a_close_in_the_same_segment() {
     // Each echo counts as sent: it was written.
     assert!(out.stderr.contains("Sent 100 messages"), "{out}");
 }
+
+/// The resident memory of a process, KiB (from /proc).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_server_whose_stdout_nobody_reads_slows_its_client_and_loses_nothing() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    const MESSAGES: usize = 40_000;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    // Every frame is an event on stdout; stdout is a pipe this test does not read (yet).
+    let mut server = tokio::process::Command::new(crate::support::run::bin())
+        .args(["echo", "--port", &port.to_string(), "--json", "--frames", "--max-runtime", "60s"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start wsdiag echo");
+    let pid = server.id().expect("pid");
+    let mut stdout = server.stdout.take().expect("stdout");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let ws = loop {
+        match crate::support::served::try_client(&format!("ws://127.0.0.1:{port}/"), &[]).await {
+            Ok((ws, _)) => break ws,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(e) => panic!("wsdiag echo did not accept: {e}"),
+        }
+    };
+    let (mut tx, mut rx) = ws.split();
+    let sender = tokio::spawn(async move {
+        for i in 0..MESSAGES {
+            if tx.send(Message::text(format!("{i:0>1000}"))).await.is_err() {
+                break;
+            }
+        }
+        tx
+    });
+    let echoed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = {
+        let echoed = echoed.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(m)) = rx.next().await {
+                if m.is_text() {
+                    echoed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    // Wait until the echoes stop coming (at most 10 s): the server stopped reading.
+    let mut last = usize::MAX;
+    let until = tokio::time::Instant::now() + WAIT;
+    while tokio::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = echoed.load(std::sync::atomic::Ordering::Relaxed);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    let stalled = echoed.load(std::sync::atomic::Ordering::Relaxed);
+    let rss = rss_kib(pid);
+    assert!(stalled < MESSAGES, "the client was not slowed down: all {stalled} echoes came back");
+    assert!(rss < 96 * 1024, "the server grew to {rss} KiB while its output stalled");
+    // Reading stdout again lets everything through: every echo arrives.
+    let drain = tokio::spawn(async move {
+        let mut sink = Vec::new();
+        let _ = stdout.read_to_end(&mut sink).await;
+        sink.len()
+    });
+    let until = tokio::time::Instant::now() + Duration::from_secs(30);
+    while echoed.load(std::sync::atomic::Ordering::Relaxed) < MESSAGES && tokio::time::Instant::now() < until
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        echoed.load(std::sync::atomic::Ordering::Relaxed),
+        MESSAGES,
+        "echoes were lost (stalled at {stalled})"
+    );
+    let _ = sender.await;
+    counter.abort();
+    let _ = server.start_kill();
+    let _ = server.wait().await;
+    let _ = drain.await;
+}
+
+#[tokio::test]
+async fn a_slow_header_flood_does_not_lock_out_a_real_client() {
+    let server =
+        serve(["echo", "--max-runtime", "30s", "--max-connections", "20", "--max-pending", "10"]).await;
+    // 100 clients that start a request head and never finish it.
+    let mut slow = Vec::new();
+    for _ in 0..100 {
+        let mut tcp = TcpStream::connect(("127.0.0.1", server.port)).await.expect("connect");
+        tcp.write_all(b"GET / HTTP/1.1\r\nHost: slow\r\n").await.expect("write");
+        slow.push(tcp);
+    }
+    // A second later (the flood still holding), a real client gets in at once, not after the
+    // 10 s handshake timeout.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let out = connect(&server.url()).args(["-x", "real", "-n", "1", "--timeout", "5s"]).run().await;
+    out.expect_code(0).expect_stdout("real\n");
+    drop(slow);
+    let out = server.interrupt().await;
+    assert!(out.stderr.contains("handshake dropped"), "the oldest handshakes made room\n{out}");
+}
+
+/// A reply whose body and one header try to drive the terminal: a title, a screen clear,
+/// colours, U+202E (right-to-left override) and U+009B (a C1 CSI).
+fn hostile_reply() -> Vec<u8> {
+    let body = "owned\x1b]0;pwned\x07\x1b[2J\x1b[31mred\u{202e}evil\u{9b}31m\n";
+    format!("HTTP/1.1 403 Forbidden\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+#[tokio::test]
+async fn raw_output_on_a_terminal_is_escaped_and_raw_on_a_pipe() {
+    use crate::support::{handshake_inspect, wsdiag, RawServer, Reply};
+    let available = wsdiag(["--version"]).on_pty().run().await;
+    if available.code() != Some(0) || !available.stdout().contains("wsdiag") {
+        crate::support::skip::not_possible_here("util-linux `script` cannot allocate a pseudo-terminal here");
+        return;
+    }
+    let server = RawServer::start(Reply::Canned(hostile_reply())).await;
+    let out = handshake_inspect(&server.url()).arg("--raw").on_pty().run().await;
+    out.expect_code(5);
+    let shown = out.stdout();
+    assert!(!shown.contains('\x1b') && !shown.contains('\u{202e}') && !shown.contains('\u{9b}'), "{out}");
+    assert!(shown.contains("\\x1b]0;pwned") && shown.contains("HTTP/1.1 403 Forbidden"), "{out}");
+    // To a pipe, --raw keeps the bytes as they came.
+    let out = handshake_inspect(&server.url()).arg("--raw").run().await;
+    assert!(out.stdout_bytes.windows(5).any(|w| w == b"\x1b[2J\x1b"), "{out}");
+}
+
+#[tokio::test]
+async fn a_control_byte_in_a_response_header_is_named() {
+    use crate::support::{handshake_inspect, RawServer, Reply};
+    let reply =
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX-Evil: a\x1b[2Jb\r\n\r\n".to_vec();
+    let server = RawServer::start(Reply::Canned(reply)).await;
+    let out = handshake_inspect(&server.url()).run().await;
+    out.expect_code(5).expect_stdout_contains("header X-Evil contains byte \\x1b at column 10");
+    let out = connect(&server.url()).arg("--no-stdin").run().await;
+    out.expect_code(5).expect_stderr_contains("invalid response head: header X-Evil contains byte \\x1b");
+    assert!(!out.stderr.contains('\x1b'), "{out}");
+}
+
+#[tokio::test]
+async fn a_server_logs_from_its_own_side() {
+    let server = serve(["echo", "--max-runtime", "30s", "--handshake-timeout", "300ms"]).await;
+    // An oversized head, a plain GET, a client that never finishes its request.
+    let mut big = TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+    let _ = big.write_all(format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(70_000)).as_bytes()).await;
+    let mut plain = TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+    plain.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut slow = TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    server.wait_for("the slow client's timeout", |_, err| err.contains("did not finish the handshake")).await;
+    let out = server.interrupt().await;
+    for said in [
+        "invalid handshake request, answered 431 Request Header Fields Too Large: the request head is larger than 64 KiB",
+        "invalid handshake request, answered 426 Upgrade Required",
+        "the client did not finish the handshake within 300ms (--handshake-timeout)",
+    ] {
+        assert!(out.stderr.contains(said), "lacks {said:?}\n{out}");
+    }
+    for library in ["Attack attempt", "handshake rejected"] {
+        assert!(!out.stderr.contains(library), "{library:?} leaked\n{out}");
+    }
+    drop((big, plain, slow));
+}

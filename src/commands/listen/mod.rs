@@ -55,7 +55,7 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     };
     let max_accepts = s.once.then_some(1);
     let mut server =
-        serve::start(listener, opts, s.server.max_connections, max_accepts, clock, sink.clone(), handler);
+        serve::start(listener, opts, serve::Limits::of(&s.server), max_accepts, clock, sink.clone(), handler);
     let mut stdin_done = !s.read_stdin;
     // Leaving the REPL (Ctrl-D, /quit) closes every client with 1001, like Ctrl-C.
     let mut going_away = false;
@@ -219,6 +219,8 @@ async fn serve_client(
     }
     let mut pinger = ticker(Duration::ZERO, ping);
     let sink: &mut dyn EventSink = &mut ctx.sink;
+    // Output that stalls (a paused terminal, a pipe nobody reads) stops reading from clients.
+    session.gate_reads(sink.backlog());
     let result = loop {
         tokio::select! {
             _ = stopped(&mut ctx.stop) => {

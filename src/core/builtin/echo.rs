@@ -74,6 +74,8 @@ pub async fn run(
     let mut pushes: Vec<(Instant, String)> = Vec::new();
     // A client that sends faster than it reads its echoes is slowed down, not buffered.
     session.pace_reads(true);
+    // Output that stalls stops reading too.
+    session.gate_reads(sink.backlog());
     loop {
         let due = delayed.front().map(|(at, _)| *at);
         let push_due = pushes.iter().map(|(at, _)| *at).min();

@@ -83,6 +83,8 @@ pub struct Session {
     out: Outbox,
     /// Stop reading while the outbox is over its budget (echoes: back-pressure to the peer).
     pace_reads: bool,
+    /// Stop reading while this backlog of events is full (servers whose output stalls).
+    gate: Option<Arc<crate::core::event::Backlog>>,
     tap: Records,
     tap_cfg: TapConfig,
     clock: Clock,
@@ -122,6 +124,7 @@ impl Session {
             ws: Some(ws),
             out: Outbox::default(),
             pace_reads: false,
+            gate: None,
             tap,
             tap_cfg,
             clock,
@@ -263,6 +266,12 @@ impl Session {
     /// for echoes. Off by default: a client feeding stdin must keep reading meanwhile.
     pub fn pace_reads(&mut self, on: bool) {
         self.pace_reads = on;
+    }
+
+    /// With a backlog, `next` reads nothing more while it is full: a server whose output
+    /// stalls stops reading from its peers (TCP back-pressure) instead of queueing events.
+    pub fn gate_reads(&mut self, backlog: Option<Arc<crate::core::event::Backlog>>) {
+        self.gate = backlog;
     }
 
     /// Writes and flushes what is queued, waiting at most `bound` (a peer that stops reading

@@ -19,8 +19,12 @@ use crate::core::wire::close;
 /// What one poll of the connection produced.
 enum Step {
     Item(Option<Result<Message, WsError>>),
-    WriteFailed,
+    /// A write failed during this poll: poll again, with the grace period running.
+    Again,
 }
+
+/// How long reads go on after a failed write, for what the peer sent before it went away.
+const WRITE_FAILED_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl Session {
     /// Waits for what the peer sends next and reports it. Cancel-safe: the stream's own
@@ -34,20 +38,32 @@ impl Session {
         if self.close_deadline.is_some_and(|d| Instant::now() >= d) {
             return self.close_deadline_passed(sink);
         }
-        let item = {
+        if let Some(gate) = self.gate.clone().filter(|g| g.full()) {
+            tokio::select! {
+                biased;
+                _ = gate.room() => {}
+                _ = until(self.close_deadline) => return self.close_deadline_passed(sink),
+            }
+        }
+        let item = loop {
+            // After a failed write, what the peer sent before may still be on its way up
+            // (the socket's read readiness can trail the write error): read it for a moment.
+            let grace = self.out.failed_at.map(|t| t + WRITE_FAILED_GRACE);
             let Some(ws) = self.ws.as_mut() else {
                 return self.finish(Ending::Local, sink);
             };
             let (out, sent, pace) = (&mut self.out, &mut self.sent, self.pace_reads);
+            let failed_before = out.failure.is_some();
             // Writes first: what was queued goes out before anything that arrives next is
             // processed (the protocol layer answers a close at once and refuses data after it).
             let step = std::future::poll_fn(|cx| {
                 let written = out.poll_write(ws, sent, cx);
                 if out.failure.is_some() {
-                    // What had already arrived comes first; then the failed write ends it.
                     return match Pin::new(&mut *ws).poll_next(cx) {
                         Poll::Ready(item) => Poll::Ready(Step::Item(item)),
-                        Poll::Pending => Poll::Ready(Step::WriteFailed),
+                        // Failed just now: start the grace period.
+                        Poll::Pending if !failed_before => Poll::Ready(Step::Again),
+                        Poll::Pending => Poll::Pending,
                     };
                 }
                 if pace && written.is_pending() && out.queued >= QUEUE_BYTES {
@@ -59,16 +75,22 @@ impl Session {
             tokio::select! {
                 biased;
                 step = step => match step {
-                    Step::Item(item) => item,
-                    Step::WriteFailed => {
-                        let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
-                        return self.finish(ending, sink);
-                    }
+                    Step::Item(item) => break item,
+                    Step::Again => continue,
                 },
+                _ = until(grace), if grace.is_some() => {
+                    let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
+                    return self.finish(ending, sink);
+                }
                 _ = until(self.close_deadline) => return self.close_deadline_passed(sink),
             }
         };
         self.drain_tap(sink);
+        // After a failed write, the read side's end (often a plain EOF: the socket reports a
+        // reset once, to the write) is the write failure's.
+        if let (Some(failure), None | Some(Err(_))) = (self.write_failure(), &item) {
+            return self.finish(failure, sink);
+        }
         match item {
             Some(Ok(Message::Text(t))) => self.received_data(Data::Text(t), sink),
             Some(Ok(Message::Binary(b))) => self.received_data(Data::Binary(b), sink),

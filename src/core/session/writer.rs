@@ -30,8 +30,9 @@ pub(super) struct Outbox {
     unflushed_data: Traffic,
     /// Something was handed over since the last flush.
     unflushed: bool,
-    /// The first write failure.
+    /// The first write failure, and when it happened.
     pub(super) failure: Option<Ending>,
+    pub(super) failed_at: Option<tokio::time::Instant>,
     /// Notified (one permit) whenever the outbox was flushed empty.
     pub(super) drained: Arc<Notify>,
 }
@@ -111,6 +112,7 @@ impl Outbox {
         self.unflushed_data = Traffic::default();
         if let Some(ending) = ending {
             self.failure.get_or_insert(ending);
+            self.failed_at.get_or_insert_with(tokio::time::Instant::now);
         }
         self.drained.notify_one();
         Poll::Ready(())
