@@ -12,6 +12,9 @@ pub mod output;
 pub mod repl;
 pub mod settings;
 
+#[cfg(test)]
+mod props;
+
 use cli::{Cli, Command};
 use exit::ExitStatus;
 use output::Printer;
