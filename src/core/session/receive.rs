@@ -57,20 +57,29 @@ impl Session {
             // Writes first: what was queued goes out before anything that arrives next is
             // processed (the protocol layer answers a close at once and refuses data after it).
             let step = std::future::poll_fn(|cx| {
-                let written = out.poll_write(ws, sent, cx);
-                if out.failure.is_some() {
-                    return match Pin::new(&mut *ws).poll_next(cx) {
-                        Poll::Ready(item) => Poll::Ready(Step::Item(item)),
-                        // Failed just now: start the grace period.
-                        Poll::Pending if !failed_before => Poll::Ready(Step::Again),
-                        Poll::Pending => Poll::Pending,
-                    };
-                }
-                if pace && written.is_pending() && out.queued >= QUEUE_BYTES {
+                // Queued messages are handed over before the read; flushed when input runs dry.
+                let fed = out.poll_feed(ws, cx);
+                if pace && out.queued >= QUEUE_BYTES && out.failure.is_none() {
                     // Back-pressure: read again once the peer has taken some of its echoes.
-                    return Poll::Pending;
+                    if fed.is_pending() || out.poll_flush(ws, sent, cx).is_pending() {
+                        return Poll::Pending;
+                    }
                 }
-                Pin::new(&mut *ws).poll_next(cx).map(Step::Item)
+                let failed = out.failure.is_some();
+                match Pin::new(&mut *ws).poll_next(cx) {
+                    Poll::Ready(item) => Poll::Ready(Step::Item(item)),
+                    Poll::Pending if failed && !failed_before => Poll::Ready(Step::Again),
+                    Poll::Pending if failed => Poll::Pending,
+                    Poll::Pending => {
+                        let _ = out.poll_flush(ws, sent, cx);
+                        // A write that failed just now starts the grace period.
+                        if out.failure.is_some() {
+                            Poll::Ready(Step::Again)
+                        } else {
+                            Poll::Pending
+                        }
+                    }
+                }
             });
             tokio::select! {
                 biased;

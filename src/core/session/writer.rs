@@ -1,6 +1,7 @@
 //! The writing side of a session: messages wait in an outbox and are handed to the protocol
-//! layer, batched, whenever the session is polled (`Session::next`, `Session::flushed`), and
-//! flushed when the outbox runs dry; no flush per message, no task per connection.
+//! layer whenever the session is polled (`Session::next`, `Session::flushed`); `next` flushes
+//! only when there is nothing more to read, so a burst of echoes costs one write, not one per
+//! message, and there is no task per connection.
 //!
 //! Writes are always driven before the next read, so nothing queued is overtaken by what
 //! arrives next: an echo queued just before the peer's close frame, FIN or protocol violation
@@ -54,6 +55,16 @@ impl Outbox {
     /// handshake is over), or there was nothing to do; Pending while the socket is full.
     /// Flushed data messages are added to `sent`.
     pub(super) fn poll_write(&mut self, ws: &mut Ws, sent: &mut Traffic, cx: &mut Context<'_>) -> Poll<()> {
+        match self.poll_feed(ws, cx) {
+            Poll::Ready(()) => self.poll_flush(ws, sent, cx),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Hands queued messages to the protocol layer (which writes when its buffer fills) without
+    /// flushing: Ready once the queue is empty (or a write failed), Pending while the protocol
+    /// layer takes no more.
+    pub(super) fn poll_feed(&mut self, ws: &mut Ws, cx: &mut Context<'_>) -> Poll<()> {
         if self.failure.is_some() {
             return Poll::Ready(());
         }
@@ -74,6 +85,15 @@ impl Outbox {
                 self.unflushed_data.bytes += len as u64;
             }
         }
+        Poll::Ready(())
+    }
+
+    /// Flushes what was handed over; Ready when done (or failed), Pending while the socket is
+    /// full. Flushed data messages are added to `sent`.
+    pub(super) fn poll_flush(&mut self, ws: &mut Ws, sent: &mut Traffic, cx: &mut Context<'_>) -> Poll<()> {
+        if self.failure.is_some() {
+            return Poll::Ready(());
+        }
         if self.unflushed {
             match Pin::new(&mut *ws).poll_flush(cx) {
                 Poll::Ready(Ok(())) => {}
@@ -85,7 +105,7 @@ impl Outbox {
             sent.bytes += self.unflushed_data.bytes;
             self.unflushed_data = Traffic::default();
         }
-        if self.queued > 0 {
+        if self.queued > 0 && self.queue.is_empty() {
             self.queued = 0;
             self.drained.notify_one();
         }
