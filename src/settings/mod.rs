@@ -337,9 +337,18 @@ fn expand_headers(raw: &[String]) -> Result<Vec<String>, Error> {
             message: format!("-H @{}: the header file is not UTF-8", path.escape_debug()),
             hint: None,
         })?;
-        out.extend(
-            text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty()).map(String::from),
-        );
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() {
+                continue;
+            }
+            // A bad line is named by its file and number.
+            parse_header(line).map_err(|e| Error::Usage {
+                message: format!("-H @{} line {}: {e}", path.escape_debug(), n + 1),
+                hint: None,
+            })?;
+            out.push(line.to_string());
+        }
     }
     Ok(out)
 }
@@ -408,7 +417,16 @@ pub fn proxy_config(args: &ProxyArgs, target: &TargetSpec, env: &Env) -> Result<
             Some((user.to_string(), pass.to_string()))
         }
     };
-    let headers = args.proxy_header.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+    let headers = args
+        .proxy_header
+        .iter()
+        .map(|h| {
+            parse_header(h).map_err(|e| Error::Usage {
+                message: format!("--proxy-header: {e}"),
+                hint: Some("write --proxy-header 'Name: value'".into()),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let builtin = matches!(target, TargetSpec::BuiltinEcho(_));
     Ok(ProxyConfig {
         flag,

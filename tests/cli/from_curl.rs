@@ -99,4 +99,12 @@ async fn headers_from_a_file() {
         .await
         .expect_code(2)
         .expect_stderr_contains("cannot read the header file");
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "X-One: 1\nno colon here\n").unwrap();
+    connect(&server.url())
+        .args(["-H", &format!("@{}", bad.display())])
+        .run()
+        .await
+        .expect_code(2)
+        .expect_stderr_contains("line 2: invalid header 'no colon here'");
 }

@@ -486,11 +486,8 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
         return Ok(());
     }
     let reason = reply.reason.unwrap_or("").to_string();
-    let header_lines: Vec<(String, String)> = reply
-        .headers
-        .iter()
-        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
-        .collect();
+    let header_lines: Vec<(String, String)> =
+        reply.headers.iter().map(|h| (h.name.to_string(), lossless(h.value))).collect();
     let length = header_lines
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
@@ -668,6 +665,18 @@ fn socks_error(e: &tokio_socks::Error) -> (String, Option<String>) {
         other => (other.to_string(), None),
     };
     (what, hint.map(str::to_string))
+}
+
+/// Bytes as text, invalid UTF-8 kept visible as `\xNN` (not replaced by U+FFFD).
+fn lossless(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 fn fmt(d: Duration) -> String {

@@ -143,6 +143,16 @@ fn describe(err: &rustls::Error, name: &str) -> Error {
                 format!("certificate verify failed: the certificate is not valid for '{name}'"),
                 Some("use --sni NAME to check the certificate against another name"),
             ),
+            CertificateError::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => (
+                "certificate verify failed: the certificate is a CA certificate, not one for a server".into(),
+                Some("serve a certificate issued by the CA (basicConstraints CA:FALSE), not the CA itself"),
+            ),
+            CertificateError::BadSignature => {
+                ("certificate verify failed: a signature in the chain is invalid".into(), None)
+            }
+            CertificateError::Revoked => {
+                ("certificate verify failed: the certificate was revoked".into(), None)
+            }
             other => (format!("certificate verify failed: {other:?}"), None),
         },
         rustls::Error::AlertReceived(AlertDescription::CertificateRequired) => {
