@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::core::error::Error;
+use crate::core::event::EventSink as _;
 use crate::core::event::{ConnReport, EventKind, Summary, Traffic};
 use crate::core::net::tls_server;
 use crate::core::session::server::{self, ServerOptions};
@@ -152,6 +153,13 @@ pub fn start(
         let mut conns = JoinSet::new();
         let mut next = 0u64;
         loop {
+            // Output that stalls stops accepting too: every connection logs lines of its own.
+            if let Some(backlog) = sink.backlog().filter(|b| b.full()) {
+                tokio::select! {
+                    _ = crate::core::session::wait::stopped(&mut stop_accepting) => break,
+                    _ = backlog.room() => {}
+                }
+            }
             let accepted = tokio::select! {
                 _ = crate::core::session::wait::stopped(&mut stop_accepting) => break,
                 a = listener.accept() => a,
@@ -297,6 +305,12 @@ fn server_side(e: &crate::core::error::Error) -> String {
             "the client did not finish the handshake within {} (--handshake-timeout)",
             humantime::format_duration(*after)
         ),
+        // The client's side of these is the request, not a response.
+        Error::BadHandshake { message } => message.clone(),
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::ConnectionReset => {
+            "the client reset the connection during the handshake".into()
+        }
+        Error::Io { context, source } => format!("{context}: {source}"),
         other => other.to_string(),
     }
 }

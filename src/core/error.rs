@@ -67,6 +67,11 @@ pub enum Error {
     BadHandshake {
         message: String,
     },
+    /// A server's client did not complete the upgrade (`listen --once`): what went wrong, said
+    /// from the server's side.
+    ClientHandshake {
+        message: String,
+    },
     /// The server closed or reset the connection without answering the upgrade request.
     UpgradeUnanswered {
         detail: String,
@@ -130,9 +135,10 @@ impl Error {
             | Error::ConnectTimeout { .. }
             | Error::Proxy { .. } => ExitStatus::Connect,
             Error::Tls { .. } => ExitStatus::Tls,
-            Error::Rejected { .. } | Error::BadHandshake { .. } | Error::UpgradeUnanswered { .. } => {
-                ExitStatus::Handshake
-            }
+            Error::Rejected { .. }
+            | Error::BadHandshake { .. }
+            | Error::ClientHandshake { .. }
+            | Error::UpgradeUnanswered { .. } => ExitStatus::Handshake,
             Error::Ended(end) => match end.ending.exit_status() {
                 // An ending that is no failure by itself still ended the run abnormally.
                 ExitStatus::Success => ExitStatus::Lost,
@@ -263,7 +269,11 @@ impl fmt::Display for Error {
             Error::ConnectTimeout { host, after } => {
                 write!(f, "connecting to {host} timed out after {}", fmt_dur(*after))
             }
-            Error::TlsConfig { message } | Error::Proxy { message, .. } => write!(f, "{message}"),
+            Error::TlsConfig { message }
+            | Error::Proxy { message, .. }
+            | Error::ClientHandshake { message } => {
+                write!(f, "{message}")
+            }
             Error::Tls { message, .. } => write!(f, "TLS failed: {message}"),
             Error::HandshakeTimeout { after } => {
                 write!(f, "handshake timed out after {}", fmt_dur(*after))

@@ -153,6 +153,10 @@ impl Printer {
             }
             let line = format!("verdict: {}", report.verdict());
             self.err_line(&line);
+            // What went wrong is on stderr too: the bytes alone do not say.
+            if let Some(e) = report.last().and_then(|h| h.error.as_ref()) {
+                self.err_line(&format!("error: {}", sanitize::escape(&e.to_string())));
+            }
         } else if self.settings.json {
             let doc = report::json(report, &self.settings);
             self.out_line(&doc);

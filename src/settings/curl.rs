@@ -86,7 +86,12 @@ pub fn parse(command: &str) -> Result<CurlRequest, Error> {
         let mut value = |name: &str| words.next().ok_or_else(|| bad(format!("{name} needs a value")));
         // `-Hvalue` and `-bvalue`: a short option with its value attached.
         let (opt, attached) = match word.as_str() {
-            w if w.len() > 2 && w.starts_with('-') && !w.starts_with("--") && "HbXAeu".contains(&w[1..2]) => {
+            // The option letter is ASCII, so byte 2 is a character boundary.
+            w if w.len() > 2
+                && !w.starts_with("--")
+                && w.as_bytes()[0] == b'-'
+                && b"HbXAeu".contains(&w.as_bytes()[1]) =>
+            {
                 (w[..2].to_string(), Some(w[2..].to_string()))
             }
             w => (w.to_string(), None),
@@ -352,6 +357,12 @@ mod tests {
             [("X-A".into(), "1".into()), ("X-B".into(), "2".into()), ("Cookie".into(), "c=d".into())]
         );
         assert!(r.insecure);
+    }
+
+    #[test]
+    fn a_non_ascii_option_is_an_unknown_option_not_a_crash() {
+        assert!(parse("curl ws://h/ -é").unwrap_err().to_string().contains("unknown curl option"));
+        assert!(parse("curl ws://h/ -\u{e9}x").is_err());
     }
 
     #[test]

@@ -99,14 +99,21 @@ async fn a_server_names_each_violation_with_its_close_code() {
 
 #[tokio::test]
 async fn a_client_names_each_violation_with_its_close_code() {
-    for (what, frame, code) in [
-        ("a reserved opcode", vec![0x83u8, 0x00], 1002),
-        ("a masked server frame", vec![0x81u8, 0x81, 0, 0, 0, 0, b'x'], 1002),
-        ("invalid UTF-8 in a text message", vec![0x81u8, 0x02, 0xff, 0xfe], 1007),
+    for (what, frame, code, rule) in [
+        ("a reserved opcode", vec![0x83u8, 0x00], 1002, "a frame with reserved opcode 0x3 (RFC 6455 §5.2)"),
+        (
+            "a masked server frame",
+            vec![0x81u8, 0x81, 0, 0, 0, 0, b'x'],
+            1002,
+            "a masked frame from the server",
+        ),
+        ("invalid UTF-8 in a text message", vec![0x81u8, 0x02, 0xff, 0xfe], 1007, "invalid UTF-8"),
     ] {
         let server = CraftedServer::start(move |req| [upgrade_head(req, ""), frame.clone()].concat()).await;
         let out = connect(&server.url()).args(["-v", "--no-stdin", "--timeout", "10s"]).run().await;
-        out.expect_code(6).expect_stderr_contains(&format!("* Closed by client: {code}"));
+        out.expect_code(6)
+            .expect_stderr_contains(&format!("* Closed by client: {code}"))
+            .expect_stderr_contains(&format!("the server violated the protocol: {rule}"));
         // The server records the close frame as it reads it, maybe after the client exited.
         let deadline = tokio::time::Instant::now() + WAIT;
         while server.closes().is_empty() && tokio::time::Instant::now() < deadline {
@@ -301,8 +308,13 @@ async fn a_control_byte_in_a_response_header_is_named() {
     let server = RawServer::start(Reply::Canned(reply)).await;
     let out = handshake_inspect(&server.url()).run().await;
     out.expect_code(5).expect_stdout_contains("header X-Evil contains byte \\x1b at column 10");
+    // With --raw the bytes alone do not say what went wrong: stderr does.
+    let out = handshake_inspect(&server.url()).arg("--raw").run().await;
+    out.expect_code(5)
+        .expect_stderr_contains("error: invalid handshake response: header X-Evil contains byte \\x1b");
     let out = connect(&server.url()).arg("--no-stdin").run().await;
-    out.expect_code(5).expect_stderr_contains("invalid response head: header X-Evil contains byte \\x1b");
+    out.expect_code(5)
+        .expect_stderr_contains("invalid handshake response: header X-Evil contains byte \\x1b");
     assert!(!out.stderr.contains('\x1b'), "{out}");
 }
 

@@ -93,7 +93,7 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
                     while let Ok(Note::Ended(conn, r)) = notes.try_recv() {
                         ends.insert(conn, r);
                     }
-                    let end = ends.remove(&1).unwrap_or_else(|| Err(Error::BadHandshake {
+                    let end = ends.remove(&1).unwrap_or_else(|| Err(Error::ClientHandshake {
                         message: format!("the client's upgrade failed: {}", reports[0].outcome),
                     }));
                     break end.map_err(Some).and_then(|()| checks.at_end("the client left"));

@@ -339,7 +339,8 @@ impl Session {
         }
     }
 
-    /// Sends a whole data message; it counts in `sent` once it was written and flushed.
+    /// Sends a whole data message; it counts in `sent` once it was handed to the protocol
+    /// layer (what is still queued when the connection ends is not counted).
     pub fn send(&mut self, data: Data, sink: &mut dyn EventSink) {
         let msg = match &data {
             Data::Text(t) => Message::Text(t.clone()),

@@ -39,10 +39,27 @@ impl Session {
             return self.close_deadline_passed(sink);
         }
         if let Some(gate) = self.gate.clone().filter(|g| g.full()) {
-            tokio::select! {
-                biased;
-                _ = gate.room() => {}
-                _ = until(self.close_deadline) => return self.close_deadline_passed(sink),
+            // Reads wait; writes already queued still go out meanwhile.
+            let deadline = self.close_deadline;
+            let passed = match self.ws.as_mut() {
+                Some(ws) => {
+                    let (out, sent) = (&mut self.out, &mut self.sent);
+                    let room = gate.room();
+                    tokio::pin!(room);
+                    let mut writing = true;
+                    loop {
+                        tokio::select! {
+                            biased;
+                            _ = &mut room => break false,
+                            _ = std::future::poll_fn(|cx| out.poll_write(ws, sent, cx)), if writing => writing = false,
+                            _ = until(deadline) => break true,
+                        }
+                    }
+                }
+                None => false,
+            };
+            if passed {
+                return self.close_deadline_passed(sink);
             }
         }
         let item = loop {
@@ -58,10 +75,10 @@ impl Session {
             // processed (the protocol layer answers a close at once and refuses data after it).
             let step = std::future::poll_fn(|cx| {
                 // Queued messages are handed over before the read; flushed when input runs dry.
-                let fed = out.poll_feed(ws, cx);
+                let fed = out.poll_feed(ws, sent, cx);
                 if pace && out.queued >= QUEUE_BYTES && out.failure.is_none() {
                     // Back-pressure: read again once the peer has taken some of its echoes.
-                    if fed.is_pending() || out.poll_flush(ws, sent, cx).is_pending() {
+                    if fed.is_pending() || out.poll_flush(ws, cx).is_pending() {
                         return Poll::Pending;
                     }
                 }
@@ -71,7 +88,7 @@ impl Session {
                     Poll::Pending if failed && !failed_before => Poll::Ready(Step::Again),
                     Poll::Pending if failed => Poll::Pending,
                     Poll::Pending => {
-                        let _ = out.poll_flush(ws, sent, cx);
+                        let _ = out.poll_flush(ws, cx);
                         // A write that failed just now starts the grace period.
                         if out.failure.is_some() {
                             Poll::Ready(Step::Again)
@@ -238,7 +255,7 @@ impl Session {
             // TLS without close_notify ends like this: after a close handshake, that is its end.
             WsError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => self.stream_ended(),
             WsError::Io(io) => io_ending(&io),
-            WsError::Protocol(p) => Ending::Violation { rule: p.to_string(), bytes: Vec::new() },
+            WsError::Protocol(p) => Ending::Violation { rule: protocol_rule(&p), bytes: Vec::new() },
             WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
                 Ending::LocalLimit(Limit::MessageSize { size, max: max_size })
             }
@@ -277,5 +294,29 @@ impl Session {
             self.emit(sink, EventKind::Message { dir: Dir::In, data: data.clone() });
         }
         Incoming::Message(data)
+    }
+}
+
+/// The rule a protocol error says the peer broke, in wsdiag's words with the RFC 6455 section
+/// (the protocol layer's own text for anything else).
+fn protocol_rule(p: &tokio_tungstenite::tungstenite::error::ProtocolError) -> String {
+    use tokio_tungstenite::tungstenite::error::ProtocolError as P;
+    match p {
+        P::InvalidOpcode(op) | P::UnknownControlFrameType(op) | P::UnknownDataFrameType(op) => {
+            format!("a frame with reserved opcode {op:#x} (RFC 6455 §5.2)")
+        }
+        P::NonZeroReservedBits => "RSV bits set without a negotiated extension (RFC 6455 §5.2)".into(),
+        P::UnmaskedFrameFromClient => "an unmasked frame from the client (RFC 6455 §5.1)".into(),
+        P::MaskedFrameFromServer => "a masked frame from the server (RFC 6455 §5.1)".into(),
+        P::UnexpectedContinueFrame => {
+            "a continuation frame with no message to continue (RFC 6455 §5.4)".into()
+        }
+        P::ExpectedFragment(_) => {
+            "a new data frame while a fragmented message was unfinished (RFC 6455 §5.4)".into()
+        }
+        P::FragmentedControlFrame => "a fragmented control frame (RFC 6455 §5.5)".into(),
+        P::ControlFrameTooBig => "a control frame with more than 125 bytes of payload (RFC 6455 §5.5)".into(),
+        P::ReceivedAfterClosing => "data after its own close frame (RFC 6455 §5.5.1)".into(),
+        other => other.to_string(),
     }
 }

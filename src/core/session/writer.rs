@@ -26,9 +26,6 @@ pub(super) struct Outbox {
     queue: VecDeque<(Message, bool)>,
     /// Bytes queued or handed to the protocol layer and not yet flushed.
     pub(super) queued: usize,
-    /// Data messages and bytes handed over and not yet flushed: they count as sent once the
-    /// flush succeeds.
-    unflushed_data: Traffic,
     /// Something was handed over since the last flush.
     unflushed: bool,
     /// The first write failure, and when it happened.
@@ -53,10 +50,10 @@ impl Outbox {
     /// Hands queued messages to the protocol layer while it takes them, then flushes. Ready
     /// when everything was flushed, nothing more can be written (a failure, or the closing
     /// handshake is over), or there was nothing to do; Pending while the socket is full.
-    /// Flushed data messages are added to `sent`.
+    /// Data messages handed over are added to `sent`.
     pub(super) fn poll_write(&mut self, ws: &mut Ws, sent: &mut Traffic, cx: &mut Context<'_>) -> Poll<()> {
-        match self.poll_feed(ws, cx) {
-            Poll::Ready(()) => self.poll_flush(ws, sent, cx),
+        match self.poll_feed(ws, sent, cx) {
+            Poll::Ready(()) => self.poll_flush(ws, cx),
             Poll::Pending => Poll::Pending,
         }
     }
@@ -64,7 +61,7 @@ impl Outbox {
     /// Hands queued messages to the protocol layer (which writes when its buffer fills) without
     /// flushing: Ready once the queue is empty (or a write failed), Pending while the protocol
     /// layer takes no more.
-    pub(super) fn poll_feed(&mut self, ws: &mut Ws, cx: &mut Context<'_>) -> Poll<()> {
+    pub(super) fn poll_feed(&mut self, ws: &mut Ws, sent: &mut Traffic, cx: &mut Context<'_>) -> Poll<()> {
         if self.failure.is_some() {
             return Poll::Ready(());
         }
@@ -81,16 +78,18 @@ impl Outbox {
             }
             self.unflushed = true;
             if data {
-                self.unflushed_data.messages += 1;
-                self.unflushed_data.bytes += len as u64;
+                // Counted once handed to the protocol layer, which writes as its buffer fills:
+                // what never left the outbox is never counted.
+                sent.messages += 1;
+                sent.bytes += len as u64;
             }
         }
         Poll::Ready(())
     }
 
     /// Flushes what was handed over; Ready when done (or failed), Pending while the socket is
-    /// full. Flushed data messages are added to `sent`.
-    pub(super) fn poll_flush(&mut self, ws: &mut Ws, sent: &mut Traffic, cx: &mut Context<'_>) -> Poll<()> {
+    /// full.
+    pub(super) fn poll_flush(&mut self, ws: &mut Ws, cx: &mut Context<'_>) -> Poll<()> {
         if self.failure.is_some() {
             return Poll::Ready(());
         }
@@ -101,9 +100,6 @@ impl Outbox {
                 Poll::Pending => return Poll::Pending,
             }
             self.unflushed = false;
-            sent.messages += self.unflushed_data.messages;
-            sent.bytes += self.unflushed_data.bytes;
-            self.unflushed_data = Traffic::default();
         }
         if self.queued > 0 && self.queue.is_empty() {
             self.queued = 0;
@@ -129,7 +125,6 @@ impl Outbox {
         self.queue.clear();
         self.queued = 0;
         self.unflushed = false;
-        self.unflushed_data = Traffic::default();
         if let Some(ending) = ending {
             self.failure.get_or_insert(ending);
             self.failed_at.get_or_insert_with(tokio::time::Instant::now);

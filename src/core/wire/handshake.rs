@@ -190,7 +190,7 @@ pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Respo
         Ok(httparse::Status::Complete(_)) => {}
         _ => {
             return Err(match head_defect(&buf) {
-                Some(defect) => Error::BadHandshake { message: format!("invalid response head: {defect}") },
+                Some(defect) => Error::BadHandshake { message: defect },
                 None => not_http(&buf, false),
             })
         }
