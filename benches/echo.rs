@@ -1,9 +1,11 @@
 //! Echo benchmark: `wsdiag echo` next to a raw tokio TCP echo doing the same work.
 //!
-//! Prints two figures for each server, with the project's targets next to them:
+//! Prints three figures for each server, with the project's targets next to them:
 //! 1. echo throughput: 64-byte messages over 50 connections, 16 messages in flight on each,
 //!    every echo checked byte for byte; 3 rounds of a fixed duration, median;
-//! 2. memory per idle connection: VmRSS of the server process before and after 10,000
+//! 2. round trip: one connection, 5,000 sequential exchanges (a ping and its pong; 64 raw bytes
+//!    and their echo), p50 and p99;
+//! 3. memory per idle connection: VmRSS of the server process before and after 10,000
 //!    connections are opened and left idle.
 //!
 //! The servers run as child processes pinned to core 0 (`taskset`), the load generator in this
@@ -59,6 +61,12 @@ const TARGET_RATIO: f64 = 0.7;
 /// …and at most this many KiB per idle connection (the stricter goal is `GOAL_KIB`).
 const TARGET_KIB: f64 = 16.0;
 const GOAL_KIB: f64 = 6.0;
+
+/// Round trips measured one after another on one connection, after `RTT_WARM` unmeasured.
+const RTT_TRIPS: usize = 5_000;
+const RTT_WARM: usize = 500;
+/// Goal: wsdiag's p50 round trip at most this multiple of the raw echo's.
+const GOAL_RTT: f64 = 1.1;
 
 type Res<T> = Result<T, String>;
 
@@ -171,6 +179,28 @@ fn run() -> Res<()> {
          server CPU per message {:.2}x the raw echo's",
         verdict(ratio >= TARGET_RATIO),
         cpu[0] / cpu[1]
+    );
+
+    println!();
+    println!(
+        "Round trip: one connection, {RTT_TRIPS} sequential exchanges of {MSG} bytes (WebSocket: a \
+         ping and its pong; raw: 64 bytes and their echo), after {RTT_WARM} warm-up; p50 and p99"
+    );
+    let mut p50 = [0.0f64; 2];
+    for (i, server) in servers.iter().enumerate() {
+        let mut running = server.start()?;
+        let result = rt.block_on(round_trips(server.kind, running.addr));
+        running.stop();
+        let mut rtts = result.map_err(|e| format!("{}: {e}", server.name))?;
+        rtts.sort_by(f64::total_cmp);
+        let at = |q: f64| rtts[((rtts.len() as f64 * q) as usize).min(rtts.len() - 1)];
+        p50[i] = at(0.5);
+        println!("  {:<13} p50 {:>7.1} µs   p99 {:>7.1} µs", server.name, at(0.5), at(0.99));
+    }
+    println!(
+        "  ratio wsdiag / raw: {:.2}x p50 (goal <= {GOAL_RTT}x: {})",
+        p50[0] / p50[1],
+        verdict(p50[0] / p50[1] <= GOAL_RTT)
     );
 
     println!();
@@ -533,6 +563,60 @@ async fn raw_load(addr: SocketAddr, id: u64, shared: Arc<Shared>) -> Res<()> {
     }
     let _ = tcp.shutdown().await;
     Ok(())
+}
+
+/// Round-trip times, µs: a ping and its pong (WebSocket) or 64 bytes and their echo (raw).
+async fn round_trips(kind: Kind, addr: SocketAddr) -> Res<Vec<f64>> {
+    let tcp = timeout(IO_TIMEOUT, TcpStream::connect(addr))
+        .await
+        .map_err(|_| "connect timed out")?
+        .map_err(|e| format!("connect: {e}"))?;
+    let _ = tcp.set_nodelay(true);
+    let mut rtts = Vec::with_capacity(RTT_TRIPS);
+    match kind {
+        Kind::WebSocket => {
+            let (mut ws, _) =
+                timeout(IO_TIMEOUT, tokio_tungstenite::client_async(format!("ws://{addr}/"), tcp))
+                    .await
+                    .map_err(|_| "handshake timed out")?
+                    .map_err(|e| format!("handshake: {e}"))?;
+            for i in 0..RTT_WARM + RTT_TRIPS {
+                let payload = Bytes::copy_from_slice(&message(0, i as u64));
+                let start = Instant::now();
+                ws.send(Message::Ping(payload.clone())).await.map_err(|e| format!("ping: {e}"))?;
+                loop {
+                    match timeout(IO_TIMEOUT, ws.next()).await.map_err(|_| "no pong")? {
+                        Some(Ok(Message::Pong(p))) if p == payload => break,
+                        Some(Ok(_)) => continue,
+                        other => return Err(format!("no pong: {other:?}")),
+                    }
+                }
+                if i >= RTT_WARM {
+                    rtts.push(start.elapsed().as_secs_f64() * 1e6);
+                }
+            }
+        }
+        Kind::RawTcp => {
+            let mut tcp = tcp;
+            let mut buf = [0u8; MSG];
+            for i in 0..RTT_WARM + RTT_TRIPS {
+                let msg = message(0, i as u64);
+                let start = Instant::now();
+                tcp.write_all(&msg).await.map_err(|e| format!("write: {e}"))?;
+                timeout(IO_TIMEOUT, tcp.read_exact(&mut buf))
+                    .await
+                    .map_err(|_| "no echo")?
+                    .map_err(|e| format!("read: {e}"))?;
+                if buf != msg {
+                    return Err("the echo differs".into());
+                }
+                if i >= RTT_WARM {
+                    rtts.push(start.elapsed().as_secs_f64() * 1e6);
+                }
+            }
+        }
+    }
+    Ok(rtts)
 }
 
 struct Idle {
