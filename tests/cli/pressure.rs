@@ -170,10 +170,7 @@ async fn a_server_whose_stdout_nobody_reads_slows_its_client_and_loses_nothing()
     use tokio_tungstenite::tungstenite::Message;
 
     const MESSAGES: usize = 40_000;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = crate::support::free_port();
     // Every frame is an event on stdout; stdout is a pipe this test does not read (yet).
     let mut server = tokio::process::Command::new(crate::support::run::bin())
         .args(["echo", "--port", &port.to_string(), "--json", "--frames", "--max-runtime", "60s"])

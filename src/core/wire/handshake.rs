@@ -12,6 +12,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use crate::core::error::Error;
 use crate::core::net::target::Target;
+use crate::core::wire::head_check::{escape_hex, head_defect};
 use crate::core::wire::tap::{find_head_end, BODY_MAX, HEAD_MAX};
 
 /// What the user asked to put in the upgrade request.
@@ -275,48 +276,6 @@ pub fn has_upgrade_token(value: &str) -> bool {
 
 fn shown(v: Option<String>) -> String {
     v.map_or_else(|| "missing".to_string(), |v| format!("\"{}\"", v.escape_debug()))
-}
-
-/// Bytes as text for a message: printable ASCII as is (`\\` and `"` escaped), everything else
-/// as `\xNN`, so nothing from the peer reaches a terminal raw.
-pub fn escape_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out
-}
-
-/// What makes an HTTP head that starts like one unparsable: a control byte in the status line
-/// or in a header, named with its place ("header X-Y contains byte \x1b at column 4"). None
-/// when no such byte is found.
-pub fn head_defect(head: &[u8]) -> Option<String> {
-    if !head.starts_with(b"HTTP/") {
-        return None;
-    }
-    for (i, line) in head.split(|&b| b == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let Some(col) = line.iter().position(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) else { continue };
-        let byte = line[col];
-        let place = if i == 0 {
-            "the status line".to_string()
-        } else {
-            match line.iter().position(|&b| b == b':') {
-                Some(colon) if colon < col => format!("header {}", escape_hex(&line[..colon])),
-                _ => format!("line {}", i + 1),
-            }
-        };
-        return Some(format!("{place} contains byte \\x{byte:02x} at column {}", col + 1));
-    }
-    None
 }
 
 /// Explains a response that is not HTTP (or no response at all).

@@ -82,3 +82,10 @@ pub fn json_doc(out: &Output) -> serde_json::Value {
 /// The checks handshake-inspect reports for a clean 101, in report order.
 pub const CHECKS_OF_A_101: [&str; 8] =
     ["status", "http_version", "upgrade", "connection", "accept", "subprotocol", "extensions", "early_data"];
+
+/// A loopback port that was free a moment ago (bound, then released) for a child process that
+/// needs its port on the command line.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("local addr").port()
+}

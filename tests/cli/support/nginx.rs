@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
+use crate::support::free_port;
+
 /// A running nginx; stopped when dropped.
 pub struct Nginx {
     pub port: u16,
@@ -51,11 +53,6 @@ pub fn nginx() -> Option<PathBuf> {
         }
     }
     None
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("local addr").port()
 }
 
 fn config(dir: &Path, port: u16, upstream: u16, read_timeout: &str) -> String {

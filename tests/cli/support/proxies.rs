@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
+use crate::support::free_port;
+
 use crate::support::pki::Pki;
 use crate::support::skip;
 
@@ -40,11 +42,6 @@ pub fn program(name: &str) -> Option<PathBuf> {
         skip::missing_peer(&format!("{name} is not installed (.ci/run installs it)"));
     }
     found
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("local addr").port()
 }
 
 /// tinyproxy on a free loopback port with a 30 s idle `Timeout`; `auth` adds

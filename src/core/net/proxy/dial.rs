@@ -1,0 +1,158 @@
+//! Reaching a server through a proxy: DNS and TCP to the proxy, TLS to an `https://` proxy,
+//! the tunnel, then TLS to the server through it; failures name the proxy hop.
+
+use tokio::time::Instant;
+
+use super::{Proxy, ProxyKind, ProxyStream, TunnelInfo, TunnelSpec};
+use crate::core::error::Error;
+use crate::core::net::socket::SocketHandle;
+use crate::core::net::target::Target;
+use crate::core::net::tls;
+use crate::core::net::transport::{
+    connect_tcp, connect_tls, resolve, tls_handshake, tune, DialSpec, Dialed, NetStream, Phase,
+};
+
+/// Through a proxy: DNS and TCP to the proxy, TLS to it for `https://`, the tunnel (CONNECT or
+/// SOCKS5), all within `--connect-timeout`; then TLS to the server through the tunnel.
+pub(crate) async fn dial_via(
+    proxy: &Proxy,
+    target: &Target,
+    spec: &DialSpec<'_>,
+    recorder: Option<tls::CertRecorder>,
+    deadline: Instant,
+    phase: &mut (dyn FnMut(Phase) + Send),
+) -> Result<Dialed, Error> {
+    let name = proxy.display();
+    let budget = spec.connect_timeout;
+    let hop = |e: Error| match e {
+        Error::Resolve { host, source } => Error::Proxy {
+            cause: Some(source.to_string()),
+            message: format!("could not resolve the proxy host {host}"),
+            hint: Some("check the proxy URL (--proxy or the proxy variable -v names)".into()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        Error::NoAddress { host } => Error::Proxy {
+            cause: None,
+            message: format!("the proxy host {host} has no address"),
+            hint: Some("check the proxy URL (--proxy or the proxy variable -v names)".into()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        Error::Refused { addr, source } => Error::Proxy {
+            cause: Some(source.to_string()),
+            message: format!("could not connect to the proxy {name} at {addr}"),
+            hint: Some("is the proxy running, and on this port?".into()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        Error::ConnectTimeout { after, .. } => Error::Proxy {
+            cause: None,
+            message: format!(
+                "connecting to the proxy {name} timed out after {}",
+                humantime::format_duration(after)
+            ),
+            hint: Some("the proxy did not answer; raise --connect-timeout or check the proxy address".into()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        other => other,
+    };
+    let proxy_host = Target {
+        tls: proxy.kind == ProxyKind::Https,
+        host: proxy.host.clone(),
+        port: proxy.port,
+        resource: "/".into(),
+        userinfo: None,
+    };
+    let (addrs, dns) = resolve(&proxy_host, deadline, budget).await.map_err(hop)?;
+    if let Some(took) = dns {
+        phase(Phase::Resolved { addrs: addrs.clone(), took });
+    }
+    // socks5:// sends an address: wsdiag resolves the server's name (socks5h:// does not).
+    let resolved = if proxy.kind == ProxyKind::Socks5 {
+        let (addrs, dns) = resolve(target, deadline, budget).await?;
+        if let Some(took) = dns {
+            phase(Phase::Resolved { addrs: addrs.clone(), took });
+        }
+        addrs.first().copied()
+    } else {
+        None
+    };
+    let tcp_start = Instant::now();
+    let tcp = connect_tcp(&proxy.host, &addrs, deadline, budget).await.map_err(hop)?;
+    let took = tcp_start.elapsed();
+    tune(&tcp, spec.tcp_keepalive, spec.tcp_user_timeout)?;
+    let socket = SocketHandle::duplicate(&tcp);
+    let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
+    phase(Phase::Connected { addr, took });
+
+    let mut info = TunnelInfo { proxy: name.clone(), target: target.authority(), ..TunnelInfo::default() };
+    let tunnel_start = Instant::now();
+    let stream = if proxy.kind == ProxyKind::Https {
+        let opts = &spec.proxy.tls;
+        match tls_handshake(tcp, &proxy.host, opts, None, deadline, budget).await {
+            Ok((s, tls)) => {
+                info.tls = Some(tls);
+                ProxyStream::Tls(Box::new(s))
+            }
+            Err(e) => {
+                info.took = tunnel_start.elapsed();
+                phase(Phase::Tunnel(info));
+                return Err(match e {
+                    Error::Tls { message, hint } => Error::Tls {
+                        message: format!("to the proxy {name}: {message}"),
+                        hint: hint.map(|h| {
+                            if h.contains("for plain WebSocket use ws://") {
+                                "is this proxy serving TLS? for a plain HTTP proxy use http://".to_string()
+                            } else {
+                                h.replace("--cacert", "--proxy-cacert")
+                                    .replace("--insecure", "--proxy-insecure")
+                                    .replace(" -k", " --proxy-insecure")
+                            }
+                        }),
+                    },
+                    Error::HandshakeTimeout { after } => Error::Proxy {
+                        cause: None,
+                        message: format!(
+                            "the TLS handshake with the proxy {name} did not finish within {}",
+                            humantime::format_duration(after)
+                        ),
+                        hint: Some("raise --connect-timeout, or check that the proxy speaks TLS".into()),
+                        headers: Vec::new(),
+                        body: Vec::new(),
+                    },
+                    other => other,
+                });
+            }
+        }
+    } else {
+        ProxyStream::Tcp(tcp)
+    };
+    let tunnel = TunnelSpec { proxy, headers: &spec.proxy.headers, target, resolved, deadline, budget };
+    let opened = super::open_tunnel(&tunnel, stream, &mut info).await;
+    info.took = tunnel_start.elapsed();
+    phase(Phase::Tunnel(info));
+    let tunnel = opened?;
+
+    let handshake_deadline = Instant::now() + spec.handshake_timeout;
+    let budget = spec.handshake_timeout;
+    let stream = match (tunnel, target.tls) {
+        (ProxyStream::Tcp(tcp), false) => NetStream::Plain(tcp),
+        (ProxyStream::Tls(s), false) => NetStream::Tls(s),
+        (ProxyStream::Tcp(tcp), true) => {
+            let (stream, info) =
+                connect_tls(tcp, target, spec.tls, handshake_deadline, budget, recorder).await?;
+            phase(Phase::Tls(info));
+            stream
+        }
+        (ProxyStream::Tls(s), true) => {
+            let name = spec.tls.sni.clone().unwrap_or_else(|| target.host.clone());
+            let (stream, info) =
+                tls_handshake(*s, &name, spec.tls, recorder, handshake_deadline, budget).await?;
+            phase(Phase::Tls(info));
+            NetStream::Other(Box::new(stream))
+        }
+    };
+    Ok(Dialed { stream, socket, handshake_deadline })
+}

@@ -1,0 +1,313 @@
+//! The tunnel through a proxy: the HTTP CONNECT exchange (RFC 9110 §9.3.6), written and read
+//! here byte for byte so `-v` shows exactly what crossed the wire; SOCKS5 is in `socks`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{timeout_at, Instant};
+
+use super::socks::socks5;
+use super::{Proxy, ProxyKind};
+use crate::core::error::Error;
+use crate::core::event::TlsInfo;
+use crate::core::net::target::Target;
+use crate::core::wire::handshake::basic_auth;
+
+/// What happened at the proxy: the CONNECT exchange byte for byte, or the SOCKS5 steps in
+/// words, and how long it took from the TCP connect to the open tunnel (TLS to an `https://`
+/// proxy included).
+#[derive(Debug, Clone, Default)]
+pub struct TunnelInfo {
+    /// `scheme://host:port` of the proxy.
+    pub proxy: String,
+    /// `host:port` asked for.
+    pub target: String,
+    /// TLS to the proxy (`https://` proxies).
+    pub tls: Option<TlsInfo>,
+    /// The CONNECT request head as sent (HTTP proxies).
+    pub request: Vec<u8>,
+    /// The proxy's reply head as received (HTTP proxies; empty if none came).
+    pub response: Vec<u8>,
+    /// The body of a refusal (at most 64 KiB).
+    pub body: Vec<u8>,
+    /// SOCKS5 steps, in words.
+    pub steps: Vec<String>,
+    /// Whether the tunnel opened.
+    pub open: bool,
+    pub took: Duration,
+}
+
+/// The largest CONNECT reply head read, bytes.
+const MAX_HEAD: usize = 16 << 10;
+/// The largest refusal body kept, bytes.
+const MAX_BODY: usize = 64 << 10;
+
+/// A stream to the proxy: TCP, or TLS over TCP for `https://` proxies.
+pub enum ProxyStream {
+    Tcp(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// What a tunnel is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct TunnelSpec<'a> {
+    pub proxy: &'a Proxy,
+    /// `--proxy-header` lines, for CONNECT.
+    pub headers: &'a [(String, String)],
+    pub target: &'a Target,
+    /// The target's address, resolved by wsdiag (`socks5://`).
+    pub resolved: Option<SocketAddr>,
+    /// Every wait ends here (`--connect-timeout` from the start of the dial).
+    pub deadline: Instant,
+    /// The budget the deadline came from, for messages.
+    pub budget: Duration,
+}
+
+/// Opens the tunnel over `stream` (already connected to the proxy, and TLS'd for an
+/// `https://` proxy); the exchange goes into `info` as it happens, so a failure still shows
+/// what was said.
+pub async fn open_tunnel(
+    spec: &TunnelSpec<'_>,
+    stream: ProxyStream,
+    info: &mut TunnelInfo,
+) -> Result<ProxyStream, Error> {
+    let TunnelSpec { proxy, headers, target, resolved, deadline, budget } = *spec;
+    let start = Instant::now();
+    let result = match (proxy.kind, stream) {
+        (ProxyKind::Http | ProxyKind::Https, ProxyStream::Tcp(mut s)) => {
+            connect(proxy, headers, &mut s, target, deadline, budget, info).await.map(|_| ProxyStream::Tcp(s))
+        }
+        (ProxyKind::Http | ProxyKind::Https, ProxyStream::Tls(mut s)) => {
+            connect(proxy, headers, &mut *s, target, deadline, budget, info)
+                .await
+                .map(|_| ProxyStream::Tls(s))
+        }
+        (ProxyKind::Socks5 | ProxyKind::Socks5h, ProxyStream::Tcp(s)) => {
+            socks5(proxy, s, target, resolved, deadline, budget, info).await.map(ProxyStream::Tcp)
+        }
+        (ProxyKind::Socks5 | ProxyKind::Socks5h, ProxyStream::Tls(_)) => {
+            Err(Error::usage("SOCKS5 over TLS is not supported"))
+        }
+    };
+    info.took = start.elapsed();
+    info.open = result.is_ok();
+    result
+}
+
+/// The CONNECT request head: `CONNECT host:port HTTP/1.1`, Host, Proxy-Authorization (Basic)
+/// when there are credentials, User-Agent, then the `--proxy-header` lines.
+pub fn connect_request(proxy: &Proxy, headers: &[(String, String)], target: &Target) -> Vec<u8> {
+    let authority = target.authority();
+    let mut lines: Vec<(String, String)> = vec![("Host".into(), authority.clone())];
+    if let Some((user, pass)) = &proxy.credentials {
+        lines.push(("Proxy-Authorization".into(), basic_auth(&format!("{user}:{pass}"))));
+    }
+    lines.push(("User-Agent".into(), format!("wsdiag/{}", env!("CARGO_PKG_VERSION"))));
+    // A --proxy-header with the name of one of these replaces it in place; others follow.
+    let standard = lines.len();
+    for (name, value) in headers {
+        match lines[..standard].iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some(line) => *line = (name.clone(), value.clone()),
+            None => lines.push((name.clone(), value.clone())),
+        }
+    }
+    let mut head = format!("CONNECT {authority} HTTP/1.1\r\n");
+    for (name, value) in lines {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
+}
+
+async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
+    proxy: &Proxy,
+    headers: &[(String, String)],
+    stream: &mut S,
+    target: &Target,
+    deadline: Instant,
+    budget: Duration,
+    info: &mut TunnelInfo,
+) -> Result<(), Error> {
+    let timed_out = || Error::Proxy {
+        cause: None,
+        message: format!("the proxy {} did not answer the CONNECT within {}", proxy.display(), fmt(budget)),
+        hint: Some("raise --connect-timeout, or check the proxy".into()),
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    info.request = connect_request(proxy, headers, target);
+    let lost = |e: std::io::Error| Error::Proxy {
+        cause: Some(e.to_string()),
+        message: format!("the proxy {} closed the connection during the CONNECT", proxy.display()),
+        hint: None,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    match timeout_at(deadline, async {
+        stream.write_all(&info.request).await?;
+        stream.flush().await
+    })
+    .await
+    {
+        Err(_) => return Err(timed_out()),
+        Ok(Err(e)) => return Err(lost(e)),
+        Ok(Ok(())) => {}
+    }
+    // One byte at a time: not a byte past the head may be taken from the tunnel.
+    let mut byte = [0u8; 1];
+    loop {
+        match timeout_at(deadline, stream.read(&mut byte)).await {
+            Err(_) => return Err(timed_out()),
+            Ok(Err(e)) => return Err(lost(e)),
+            Ok(Ok(0)) => {
+                return Err(Error::Proxy {
+                    cause: None,
+                    message: if info.response.is_empty() {
+                        format!(
+                            "the proxy {} closed the connection without answering the CONNECT",
+                            proxy.display()
+                        )
+                    } else {
+                        format!(
+                            "the proxy {} closed the connection in the middle of its reply",
+                            proxy.display()
+                        )
+                    },
+                    hint: None,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                })
+            }
+            Ok(Ok(_)) => info.response.push(byte[0]),
+        }
+        if info.response.ends_with(b"\r\n\r\n") || info.response.ends_with(b"\n\n") {
+            let interim =
+                info.response.len() > 10 && info.response.starts_with(b"HTTP/1.") && info.response[9] == b'1';
+            if !interim {
+                break;
+            }
+            // An interim 1xx reply (RFC 9110 §15.2): the real one follows.
+            info.response.clear();
+        }
+        if info.response.len() > MAX_HEAD {
+            return Err(Error::Proxy {
+                cause: None,
+                message: format!("the proxy's reply head is larger than {} KiB", MAX_HEAD >> 10),
+                hint: None,
+                headers: Vec::new(),
+                body: Vec::new(),
+            });
+        }
+    }
+    let mut parsed = [httparse::EMPTY_HEADER; 64];
+    let mut reply = httparse::Response::new(&mut parsed);
+    let status = match reply.parse(&info.response) {
+        Ok(httparse::Status::Complete(_)) => reply.code.unwrap_or(0),
+        _ => {
+            return Err(Error::Proxy {
+                cause: None,
+                message: match crate::core::wire::head_check::head_defect(&info.response) {
+                    Some(defect) => {
+                        format!("the proxy {}'s reply is not valid HTTP: {defect}", proxy.display())
+                    }
+                    None => format!(
+                        "the proxy {} answered the CONNECT with something that is not an HTTP response",
+                        proxy.display()
+                    ),
+                },
+                hint: Some("is this an HTTP proxy? for SOCKS use socks5:// or socks5h://".into()),
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+        }
+    };
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let reason = reply.reason.unwrap_or("").to_string();
+    let header_lines: Vec<(String, String)> =
+        reply.headers.iter().map(|h| (h.name.to_string(), lossless(h.value))).collect();
+    let length = header_lines
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+    // The body explains the refusal: read what is announced (or what comes before the proxy
+    // closes), at most 64 KiB, within the deadline and at most a second more.
+    let body_deadline = deadline.min(Instant::now() + Duration::from_secs(1));
+    let want = length.unwrap_or(MAX_BODY).min(MAX_BODY);
+    let mut chunk = [0u8; 4096];
+    while info.body.len() < want {
+        match timeout_at(body_deadline, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => info.body.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+    }
+    info.body.truncate(want);
+    let hint = match status {
+        401 | 407 if proxy.credentials.is_some() => {
+            "the proxy did not accept the credentials: check --proxy-user (or USER:PASS in the proxy URL)"
+        }
+        407 => "the proxy wants credentials: pass --proxy-user USER:PASS (or put them in the proxy URL)",
+        403 => "the proxy does not allow this destination (its rules may allow only some ports or hosts)",
+        502..=504 => {
+            "the proxy could not reach the server: check the URL's host and port from the proxy's side"
+        }
+        _ => "the proxy refused to open a tunnel; -v shows its reply",
+    };
+    Err(Error::Proxy {
+        cause: None,
+        message: format!(
+            "the proxy {} refused CONNECT {}: HTTP {status} {reason}",
+            proxy.display(),
+            target.authority()
+        ),
+        hint: Some(hint.into()),
+        headers: header_lines,
+        body: info.body.clone(),
+    })
+}
+
+/// Bytes as text, invalid UTF-8 kept visible as `\xNN` (not replaced by U+FFFD).
+fn lossless(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+pub(super) fn fmt(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(url: &str) -> Target {
+        Target::parse(url).unwrap()
+    }
+
+    #[test]
+    fn connect_request_carries_credentials_and_extra_headers() {
+        let mut p = Proxy::parse("http://u:p@proxy:3128", "x").unwrap();
+        let t = target("wss://[::1]:9443/chat");
+        let head = String::from_utf8(connect_request(&p, &[("X-Trace".into(), "1".into())], &t)).unwrap();
+        assert!(head.starts_with("CONNECT [::1]:9443 HTTP/1.1\r\nHost: [::1]:9443\r\n"), "{head}");
+        assert!(head.contains("Proxy-Authorization: Basic dTpw\r\n"), "{head}");
+        assert!(head.ends_with("X-Trace: 1\r\n\r\n"), "{head}");
+        p.credentials = None;
+        let head = String::from_utf8(connect_request(&p, &[], &t)).unwrap();
+        assert!(!head.contains("Proxy-Authorization"), "{head}");
+        // A --proxy-header named like a standard one replaces it in place.
+        let extra =
+            [("host".to_string(), "other:1".to_string()), ("User-Agent".to_string(), "ua".to_string())];
+        let head = String::from_utf8(connect_request(&p, &extra, &t)).unwrap();
+        assert_eq!(head, "CONNECT [::1]:9443 HTTP/1.1\r\nhost: other:1\r\nUser-Agent: ua\r\n\r\n");
+    }
+}

@@ -1,0 +1,44 @@
+//! Bytes from a peer's HTTP head, made safe to quote: escaped as `\xNN`, and the control byte
+//! that makes a head unparsable named with its place.
+
+/// Bytes as text for a message: printable ASCII as is (`\\` and `"` escaped), everything else
+/// as `\xNN`, so nothing from the peer reaches a terminal raw.
+pub fn escape_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
+}
+
+/// What makes an HTTP head that starts like one unparsable: a control byte in the status line
+/// or in a header, named with its place ("header X-Y contains byte \x1b at column 4"). None
+/// when no such byte is found.
+pub fn head_defect(head: &[u8]) -> Option<String> {
+    if !head.starts_with(b"HTTP/") {
+        return None;
+    }
+    for (i, line) in head.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(col) = line.iter().position(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) else { continue };
+        let byte = line[col];
+        let place = if i == 0 {
+            "the status line".to_string()
+        } else {
+            match line.iter().position(|&b| b == b':') {
+                Some(colon) if colon < col => format!("header {}", escape_hex(&line[..colon])),
+                _ => format!("line {}", i + 1),
+            }
+        };
+        return Some(format!("{place} contains byte \\x{byte:02x} at column {}", col + 1));
+    }
+    None
+}

@@ -1,0 +1,63 @@
+//! How a client reaches the server: TLS options and proxies.
+
+use crate::cli::{ProxyArgs, TransportArgs};
+use crate::core::error::Error;
+use crate::core::net::proxy::{Proxy, ProxyConfig};
+use crate::core::net::target::TargetSpec;
+use crate::core::net::tls::TlsOptions;
+
+use super::{parse_header, Env};
+
+/// The proxy settings: the flags, and the environment's proxy variables unless the target is
+/// the built-in echo server (in-process, on loopback: only `--proxy` applies to it).
+pub fn proxy_config(args: &ProxyArgs, target: &TargetSpec, env: &Env) -> Result<ProxyConfig, Error> {
+    let flag = match args.proxy.as_deref() {
+        None => None,
+        Some("") => Some(None),
+        Some(url) => Some(Some(Proxy::parse(url, "--proxy")?)),
+    };
+    let user = match &args.proxy_user {
+        None => None,
+        Some(userpass) => {
+            let (user, pass) = userpass
+                .split_once(':')
+                .ok_or_else(|| Error::Usage { message: "--proxy-user takes USER:PASS".into(), hint: None })?;
+            Some((user.to_string(), pass.to_string()))
+        }
+    };
+    let headers = args
+        .proxy_header
+        .iter()
+        .map(|h| {
+            parse_header(h).map_err(|e| Error::Usage {
+                message: format!("--proxy-header: {e}"),
+                hint: Some("write --proxy-header 'Name: value'".into()),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let builtin = matches!(target, TargetSpec::BuiltinEcho(_));
+    Ok(ProxyConfig {
+        flag,
+        noproxy: args.noproxy.clone(),
+        env: if builtin { Vec::new() } else { env.proxy_vars.clone() },
+        user,
+        headers,
+        tls: TlsOptions {
+            cacert: args.proxy_cacert.clone(),
+            insecure: args.proxy_insecure,
+            keylog: env.keylog,
+            ..TlsOptions::default()
+        },
+    })
+}
+
+pub fn tls_options(args: &TransportArgs, env: &Env) -> TlsOptions {
+    TlsOptions {
+        cacert: args.cacert.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        insecure: args.insecure,
+        sni: args.sni.clone(),
+        keylog: env.keylog,
+    }
+}
