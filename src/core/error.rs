@@ -124,6 +124,17 @@ impl Error {
         Error::Usage { message: message.into(), hint: None }
     }
 
+    /// A proxy failure without a system cause or a refusal's headers and body.
+    pub fn proxy(message: impl Into<String>, hint: Option<&str>) -> Self {
+        Error::Proxy {
+            message: message.into(),
+            cause: None,
+            hint: hint.map(str::to_string),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::RetriesExhausted { last, .. } => last.exit_status(),

@@ -32,13 +32,10 @@ pub(crate) async fn dial_via(
             headers: Vec::new(),
             body: Vec::new(),
         },
-        Error::NoAddress { host } => Error::Proxy {
-            cause: None,
-            message: format!("the proxy host {host} has no address"),
-            hint: Some("check the proxy URL (--proxy or the proxy variable -v names)".into()),
-            headers: Vec::new(),
-            body: Vec::new(),
-        },
+        Error::NoAddress { host } => Error::proxy(
+            format!("the proxy host {host} has no address"),
+            Some("check the proxy URL (--proxy or the proxy variable -v names)"),
+        ),
         Error::Refused { addr, source } => Error::Proxy {
             cause: Some(source.to_string()),
             message: format!("could not connect to the proxy {name} at {addr}"),
@@ -46,16 +43,10 @@ pub(crate) async fn dial_via(
             headers: Vec::new(),
             body: Vec::new(),
         },
-        Error::ConnectTimeout { after, .. } => Error::Proxy {
-            cause: None,
-            message: format!(
-                "connecting to the proxy {name} timed out after {}",
-                humantime::format_duration(after)
-            ),
-            hint: Some("the proxy did not answer; raise --connect-timeout or check the proxy address".into()),
-            headers: Vec::new(),
-            body: Vec::new(),
-        },
+        Error::ConnectTimeout { after, .. } => Error::proxy(
+            format!("connecting to the proxy {name} timed out after {}", humantime::format_duration(after)),
+            Some("the proxy did not answer; raise --connect-timeout or check the proxy address"),
+        ),
         other => other,
     };
     let proxy_host = Target {
@@ -112,16 +103,13 @@ pub(crate) async fn dial_via(
                             }
                         }),
                     },
-                    Error::HandshakeTimeout { after } => Error::Proxy {
-                        cause: None,
-                        message: format!(
+                    Error::HandshakeTimeout { after } => Error::proxy(
+                        format!(
                             "the TLS handshake with the proxy {name} did not finish within {}",
                             humantime::format_duration(after)
                         ),
-                        hint: Some("raise --connect-timeout, or check that the proxy speaks TLS".into()),
-                        headers: Vec::new(),
-                        body: Vec::new(),
-                    },
+                        Some("raise --connect-timeout, or check that the proxy speaks TLS"),
+                    ),
                     other => other,
                 });
             }

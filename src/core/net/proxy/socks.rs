@@ -66,17 +66,10 @@ pub(super) async fn socks5(
     let result = match timeout_at(deadline, handshake).await {
         Err(_) => {
             info.steps.push(format!("no answer within {}", fmt(budget)));
-            return Err(Error::Proxy {
-                cause: None,
-                message: format!(
-                    "the SOCKS5 proxy {} did not answer within {}",
-                    proxy.display(),
-                    fmt(budget)
-                ),
-                hint: Some("raise --connect-timeout, or check the proxy".into()),
-                headers: Vec::new(),
-                body: Vec::new(),
-            });
+            return Err(Error::proxy(
+                format!("the SOCKS5 proxy {} did not answer within {}", proxy.display(), fmt(budget)),
+                Some("raise --connect-timeout, or check the proxy"),
+            ));
         }
         Ok(r) => r,
     };

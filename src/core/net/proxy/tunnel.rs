@@ -130,12 +130,11 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     budget: Duration,
     info: &mut TunnelInfo,
 ) -> Result<(), Error> {
-    let timed_out = || Error::Proxy {
-        cause: None,
-        message: format!("the proxy {} did not answer the CONNECT within {}", proxy.display(), fmt(budget)),
-        hint: Some("raise --connect-timeout, or check the proxy".into()),
-        headers: Vec::new(),
-        body: Vec::new(),
+    let timed_out = || {
+        Error::proxy(
+            format!("the proxy {} did not answer the CONNECT within {}", proxy.display(), fmt(budget)),
+            Some("raise --connect-timeout, or check the proxy"),
+        )
     };
     info.request = connect_request(proxy, headers, target);
     let lost = |e: std::io::Error| Error::Proxy {
@@ -162,9 +161,8 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
             Err(_) => return Err(timed_out()),
             Ok(Err(e)) => return Err(lost(e)),
             Ok(Ok(0)) => {
-                return Err(Error::Proxy {
-                    cause: None,
-                    message: if info.response.is_empty() {
+                return Err(Error::proxy(
+                    if info.response.is_empty() {
                         format!(
                             "the proxy {} closed the connection without answering the CONNECT",
                             proxy.display()
@@ -175,10 +173,8 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
                             proxy.display()
                         )
                     },
-                    hint: None,
-                    headers: Vec::new(),
-                    body: Vec::new(),
-                })
+                    None,
+                ))
             }
             Ok(Ok(_)) => info.response.push(byte[0]),
         }
@@ -192,13 +188,10 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
             info.response.clear();
         }
         if info.response.len() > MAX_HEAD {
-            return Err(Error::Proxy {
-                cause: None,
-                message: format!("the proxy's reply head is larger than {} KiB", MAX_HEAD >> 10),
-                hint: None,
-                headers: Vec::new(),
-                body: Vec::new(),
-            });
+            return Err(Error::proxy(
+                format!("the proxy's reply head is larger than {} KiB", MAX_HEAD >> 10),
+                None,
+            ));
         }
     }
     let mut parsed = [httparse::EMPTY_HEADER; 64];
@@ -206,9 +199,8 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     let status = match reply.parse(&info.response) {
         Ok(httparse::Status::Complete(_)) => reply.code.unwrap_or(0),
         _ => {
-            return Err(Error::Proxy {
-                cause: None,
-                message: match crate::core::wire::head_check::head_defect(&info.response) {
+            return Err(Error::proxy(
+                match crate::core::wire::head_check::head_defect(&info.response) {
                     Some(defect) => {
                         format!("the proxy {}'s reply is not valid HTTP: {defect}", proxy.display())
                     }
@@ -217,10 +209,8 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
                         proxy.display()
                     ),
                 },
-                hint: Some("is this an HTTP proxy? for SOCKS use socks5:// or socks5h://".into()),
-                headers: Vec::new(),
-                body: Vec::new(),
-            })
+                Some("is this an HTTP proxy? for SOCKS use socks5:// or socks5h://"),
+            ))
         }
     };
     if (200..300).contains(&status) {
