@@ -67,8 +67,19 @@ pub(crate) struct Header {
 
 #[derive(Debug)]
 enum State {
-    Header { buf: [u8; 14], have: usize },
-    Payload { head: Header, seen: u64, preview: Vec<u8>, emitted: bool },
+    Header {
+        buf: [u8; 14],
+        have: usize,
+    },
+    /// Inside a frame's payload: `keep` bytes of it go to the preview (0 for a frame that is
+    /// not reported), and `emitted` once its record went out.
+    Payload {
+        head: Header,
+        seen: u64,
+        keep: usize,
+        preview: Vec<u8>,
+        emitted: bool,
+    },
 }
 
 /// Parses one direction of a WebSocket byte stream.
@@ -76,6 +87,8 @@ enum State {
 pub struct FrameParser {
     dir: Dir,
     preview_max: usize,
+    /// Report close frames only: every other payload is skipped without a copy or a record.
+    close_only: bool,
     state: State,
 }
 
@@ -87,8 +100,17 @@ impl FrameParser {
         !matches!(self.state, State::Header { have: 0, .. })
     }
 
+    /// A parser that reports every frame, with up to `preview_max` bytes of each data frame's
+    /// payload (control frames: their whole payload, at most 125 bytes).
     pub fn new(dir: Dir, preview_max: usize) -> Self {
-        FrameParser { dir, preview_max, state: State::Header { buf: [0; 14], have: 0 } }
+        FrameParser { dir, preview_max, close_only: false, state: State::Header { buf: [0; 14], have: 0 } }
+    }
+
+    /// A parser that reports close frames only (with their whole payload) and skips the rest:
+    /// what a session needs when nobody asked for frames (the close code that crossed the wire,
+    /// whether the peer stopped inside a frame), at the cost of a header parse per frame.
+    pub fn close_frames_only(dir: Dir) -> Self {
+        FrameParser { close_only: true, ..FrameParser::new(dir, 0) }
     }
 
     /// Feeds bytes in wire order; calls `out` once per frame, as soon as its preview is known.
@@ -99,6 +121,13 @@ impl FrameParser {
     fn feed_inner(&mut self, mut data: &[u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
         while !data.is_empty() {
             match &mut self.state {
+                State::Header { have: 0, .. } if data.len() >= 2 && data.len() >= header_len(data) => {
+                    // The whole header is in this read (the usual case): parsed in place.
+                    let need = header_len(data);
+                    let head = parse_header(&data[..need]);
+                    data = &data[need..];
+                    self.start_payload(head, at, out);
+                }
                 State::Header { buf, have } => {
                     let need = header_len(&buf[..*have]);
                     let take = (need - *have).min(data.len());
@@ -107,18 +136,23 @@ impl FrameParser {
                     data = &data[take..];
                     if *have == header_len(&buf[..*have]) && *have >= 2 {
                         let head = parse_header(&buf[..*have]);
-                        self.state = State::Payload { head, seen: 0, preview: Vec::new(), emitted: false };
-                        self.progress(at, out);
+                        self.start_payload(head, at, out);
                     }
                 }
-                State::Payload { head, seen, preview, .. } => {
+                State::Payload { head, seen, keep, preview, .. } => {
                     let remaining = head.len - *seen;
                     let take = (remaining.min(data.len() as u64)) as usize;
-                    let limit = preview_limit(head.opcode, self.preview_max);
-                    let room = limit.saturating_sub(preview.len()).min(take);
-                    for (i, &b) in data[..room].iter().enumerate() {
-                        let pos = (*seen as usize + i) % 4;
-                        preview.push(head.mask.map_or(b, |m| b ^ m[pos]));
+                    let room = keep.saturating_sub(preview.len()).min(take);
+                    if room > 0 {
+                        let from = preview.len();
+                        preview.extend_from_slice(&data[..room]);
+                        if let Some(m) = head.mask {
+                            // The mask key cycles over the payload from its first byte.
+                            let start = *seen as usize;
+                            for (i, b) in preview[from..].iter_mut().enumerate() {
+                                *b ^= m[(start + i) % 4];
+                            }
+                        }
                     }
                     *seen += take as u64;
                     data = &data[take..];
@@ -128,14 +162,23 @@ impl FrameParser {
         }
     }
 
+    /// Enters a frame's payload; what a close-frames-only parser does not report is skipped.
+    fn start_payload(&mut self, head: Header, at: Instant, out: &mut impl FnMut(FrameRecord)) {
+        let reported = !self.close_only || head.opcode == 0x8;
+        let keep =
+            if reported { preview_limit(head.opcode, self.preview_max).min(head.len as usize) } else { 0 };
+        let preview = Vec::with_capacity(keep);
+        self.state = State::Payload { head, seen: 0, keep, preview, emitted: !reported };
+        self.progress(at, out);
+    }
+
     /// Emits the current frame once its preview is complete; returns to header state at its end.
     fn progress(&mut self, at: Instant, out: &mut impl FnMut(FrameRecord)) {
-        let State::Payload { head, seen, preview, emitted } = &mut self.state else {
+        let State::Payload { head, seen, keep, preview, emitted } = &mut self.state else {
             return;
         };
-        let limit = preview_limit(head.opcode, self.preview_max) as u64;
         let done = *seen == head.len;
-        if !*emitted && (done || preview.len() as u64 >= limit.min(head.len)) {
+        if !*emitted && (done || preview.len() >= *keep) {
             *emitted = true;
             out(FrameRecord {
                 dir: self.dir,
@@ -268,6 +311,26 @@ mod tests {
         assert_eq!(f[0].rsv, [true, false, false]);
         assert_eq!((f[0].opcode, f[0].len), (1, 0));
         assert_eq!((f[1].opcode, opcode_name(f[1].opcode)), (9, "ping"));
+    }
+
+    #[test]
+    fn close_frames_only_skips_other_frames_but_keeps_the_close_payload_and_the_position() {
+        let mut wire = frame(true, 0x2, Some([1, 2, 3, 4]), &[5u8; 1000]);
+        wire.extend(frame(true, 0x9, None, b"ping"));
+        wire.extend(frame(true, 0x8, Some([7, 7, 7, 7]), &[0x03, 0xE8, b'b', b'y', b'e']));
+        for chunk in [1, 3, 64, wire.len()] {
+            let mut p = FrameParser::close_frames_only(Dir::In);
+            let mut out = Vec::new();
+            for c in wire.chunks(chunk) {
+                p.feed(c, Instant::now(), &mut |f| out.push(f));
+            }
+            assert_eq!(out.len(), 1, "chunk size {chunk}");
+            assert_eq!(out[0].close_payload(), Some((1000, "bye".to_string())));
+            assert!(!p.mid_frame());
+        }
+        let mut p = FrameParser::close_frames_only(Dir::In);
+        p.feed(&wire[..500], Instant::now(), &mut |_| panic!("a data frame was reported"));
+        assert!(p.mid_frame(), "the peer stopped inside a frame");
     }
 
     #[test]

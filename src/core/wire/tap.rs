@@ -124,13 +124,7 @@ impl DirTap {
                     }
                 }
                 Phase::Frames(parser) => {
-                    // Close frames are always kept: what the peer really sent is the truth
-                    // when the protocol layer substitutes an invalid close code.
-                    parser.feed(data, at, &mut |f| {
-                        if cfg.frames || f.opcode == 0x8 {
-                            tx.push(TapRecord::Frame(f));
-                        }
-                    });
+                    parser.feed(data, at, &mut |f| tx.push(TapRecord::Frame(f)));
                     data = &[];
                 }
                 Phase::Body(kept) => {
@@ -163,8 +157,12 @@ fn next_phase(head: &[u8], dir: Dir, cfg: TapConfig) -> Phase {
     let switching = is_response && head.get(9..12) == Some(b"101");
     if is_response && !switching {
         Phase::Body(0)
-    } else if cfg.frames || dir == Dir::In {
+    } else if cfg.frames {
         Phase::Frames(FrameParser::new(dir, cfg.preview))
+    } else if dir == Dir::In {
+        // Close frames are always kept: what the peer really sent is the truth when the
+        // protocol layer substitutes an invalid close code. Nothing else is copied.
+        Phase::Frames(FrameParser::close_frames_only(dir))
     } else {
         Phase::Ignore
     }
