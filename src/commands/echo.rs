@@ -44,7 +44,7 @@ pub async fn run(s: EchoSettings, printer: Printer) -> ExitStatus {
 }
 
 async fn echo_one(
-    session: crate::core::session::Session,
+    session: Box<crate::core::session::Session>,
     mut ctx: ConnCtx,
     faults: Arc<EchoFaults>,
 ) -> serve::Handled {

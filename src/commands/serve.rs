@@ -39,7 +39,7 @@ pub struct ConnCtx {
 /// A handler's account: how the connection ended and its traffic.
 pub type Handled = (String, SessionTotals);
 pub type Handler =
-    Arc<dyn Fn(Session, ConnCtx) -> Pin<Box<dyn Future<Output = Handled> + Send>> + Send + Sync>;
+    Arc<dyn Fn(Box<Session>, ConnCtx) -> Pin<Box<dyn Future<Output = Handled> + Send>> + Send + Sync>;
 
 /// A running server.
 pub struct Server {
@@ -247,7 +247,8 @@ async fn serve_one(
     let (conn, peer, mut sink) = (ctx.conn, ctx.peer, ctx.sink.clone());
     let Admission { limit, limits, pending, evicted } = admit;
     let accepted = tokio::select! {
-        r = server::accept(tcp, conn, opts, &clock, &mut sink) => Some(r),
+        // Boxed: the handshake's state is freed once it is over, not kept for the connection's life.
+        r = Box::pin(server::accept(tcp, conn, opts, &clock, &mut sink)) => Some(r),
         Ok(()) = evicted => None,
     };
     if let Ok(mut waiting) = pending.lock() {
@@ -270,7 +271,8 @@ async fn serve_one(
             }
             // Others were upgraded meanwhile: say so in the protocol (1013, try again later).
             Err(_) => {
-                session.close_and_wait(1013, "--max-connections reached", &mut sink).await;
+                // Boxed, like the handshake: a rare path kept out of every connection's future.
+                Box::pin(session.close_and_wait(1013, "--max-connections reached", &mut sink)).await;
                 (format!("refused: --max-connections {} reached", limits.connections), session.totals())
             }
         },

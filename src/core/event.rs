@@ -358,12 +358,7 @@ impl Backlog {
 
 /// Lowercase hex of `bytes`, two digits a byte (how binary payloads are matched and shown).
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    ::hex::encode(bytes)
 }
 
 /// A sink that discards every event and asks for no data-message events (the built-in echo

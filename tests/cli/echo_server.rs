@@ -32,6 +32,25 @@ async fn text_stays_text_and_binary_stays_binary() {
     server.interrupt().await.expect_code(130);
 }
 
+#[tokio::test]
+async fn a_burst_read_at_once_echoes_every_message_in_order() {
+    use futures_util::SinkExt;
+    // Thousands of small messages in a few writes: the server reads many at once and handles
+    // them in bursts, and none may be lost or reordered at a burst's edge.
+    const N: usize = 5_000;
+    let server = serve(BOUNDED).await;
+    let mut ws = client(&server.url()).await;
+    for i in 0..N {
+        ws.feed(Message::binary(format!("{i:06}").into_bytes())).await.expect("queue a message");
+    }
+    ws.flush().await.expect("write the burst");
+    for i in 0..N {
+        assert_eq!(next_data(&mut ws).await, Message::binary(format!("{i:06}").into_bytes()), "echo {i}");
+    }
+    drop(ws);
+    server.interrupt().await.expect_code(130);
+}
+
 /// A masked client frame: `first` is the FIN bit and opcode byte; the mask key is zero, so
 /// the payload goes as is.
 fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {

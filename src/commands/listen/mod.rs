@@ -206,7 +206,7 @@ fn carry_out(order: Order, session: &mut Session, sink: &mut dyn EventSink) {
 }
 
 async fn serve_client(
-    mut session: Session,
+    mut session: Box<Session>,
     mut ctx: ConnCtx,
     inboxes: Inboxes,
     notes: mpsc::UnboundedSender<Note>,

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use tokio::time::Instant;
 
+use std::task::Poll;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
@@ -13,7 +14,7 @@ pub use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
 use crate::core::event::{Data, EventSink};
 use crate::core::session::server::ServerOptions;
-use crate::core::session::wait::{stopped, tick, ticker, until};
+use crate::core::session::wait::{poll_once, stopped, tick, ticker, until};
 use crate::core::session::{Incoming, Session, SessionTotals, CLOSE_TIMEOUT};
 
 impl EchoFaults {
@@ -54,10 +55,26 @@ impl EchoEnd {
     }
 }
 
+/// Messages handled one after another before the timers and the shutdown signal are looked at
+/// again: a burst of input costs one `select!`, not one per message.
+const BURST: usize = 64;
+
+/// What woke the echo loop.
+enum Wake {
+    Shutdown,
+    /// The earliest of `--close-after`, `--idle-timeout`, a `--delay`ed echo and a companion
+    /// push came due.
+    Timer,
+    Ping,
+    Push,
+    Incoming(Incoming),
+}
+
 /// Echoes until the peer leaves, a fault fires or `shutdown` turns true; returns why, and the
-/// session's traffic.
+/// session's traffic. Rare paths (closing, a reset) are boxed, so the future a server keeps
+/// per idle connection stays small.
 pub async fn run(
-    mut session: Session,
+    mut session: Box<Session>,
     f: &EchoFaults,
     sink: &mut dyn EventSink,
     mut shutdown: watch::Receiver<bool>,
@@ -79,77 +96,120 @@ pub async fn run(
     loop {
         let due = delayed.front().map(|(at, _)| *at);
         let push_due = pushes.iter().map(|(at, _)| *at).min();
-        // What to echo now: a message that arrived, or one whose delay is over.
-        let echo: Option<Data> = tokio::select! {
-            _ = until(due), if due.is_some() => delayed.pop_front().map(|(_, data)| data),
-            _ = stopped(&mut shutdown) => {
-                session.close_and_wait(1001, "server shutting down", sink).await;
+        let wake = [close_at, idle_at, due, push_due].into_iter().flatten().min();
+        let woke = tokio::select! {
+            _ = stopped(&mut shutdown) => Wake::Shutdown,
+            _ = until(wake) => Wake::Timer,
+            _ = tick(&mut pinger) => Wake::Ping,
+            _ = tick(&mut pusher) => Wake::Push,
+            incoming = session.next(sink) => Wake::Incoming(incoming),
+        };
+        let mut incoming = match woke {
+            Wake::Shutdown => {
+                Box::pin(session.close_and_wait(1001, "server shutting down", sink)).await;
                 return (EchoEnd::Shutdown, session.totals());
             }
-            _ = until(close_at) => {
-                session.close_and_wait(f.close_code, &f.close_reason, sink).await;
-                return (EchoEnd::ClosedAfter, session.totals());
-            }
-            _ = until(idle_at) => {
-                let totals = session.totals();
-                session.close_silently(sink);
-                return (EchoEnd::Idle, totals);
-            }
-            _ = until(push_due), if push_due.is_some() => {
+            Wake::Timer => {
                 let now = Instant::now();
+                if close_at.is_some_and(|at| at <= now) {
+                    Box::pin(session.close_and_wait(f.close_code, &f.close_reason, sink)).await;
+                    return (EchoEnd::ClosedAfter, session.totals());
+                }
+                if idle_at.is_some_and(|at| at <= now) {
+                    let totals = session.totals();
+                    (*session).close_silently(sink);
+                    return (EchoEnd::Idle, totals);
+                }
                 let (ready, later): (Vec<_>, Vec<_>) = pushes.drain(..).partition(|(at, _)| *at <= now);
                 pushes = later;
                 for (_, text) in ready {
                     session.send(Data::Text(Utf8Bytes::from(text)), sink);
                 }
-                None
+                while delayed.front().is_some_and(|(at, _)| *at <= now) {
+                    let Some((_, data)) = delayed.pop_front() else { break };
+                    if echo(&mut session, data, f, &mut echoed, sink) {
+                        return Box::pin(drop_connection(session, sink)).await;
+                    }
+                }
+                continue;
             }
-            _ = tick(&mut pinger) => {
+            Wake::Ping => {
                 session.ping(sink);
-                None
+                continue;
             }
-            _ = tick(&mut pusher) => {
+            Wake::Push => {
                 pushed += 1;
                 session.send(Data::Text(Utf8Bytes::from(format!("push {pushed}"))), sink);
-                None
+                continue;
             }
-            incoming = session.next(sink) => {
-                idle_at = f.idle_timeout.map(|d| Instant::now() + d);
-                match incoming {
-                    Incoming::Message(Data::Text(t)) if f.companion && t.starts_with(companion::PREFIX) => {
-                        let answer = match companion::Request::parse(&t) {
-                            Some(Ok(req)) => {
-                                let now = Instant::now();
-                                pushes.extend(req.delays.iter().enumerate().map(|(i, d)| (now + *d, req.push(i + 1))));
-                                req.ok()
-                            }
-                            Some(Err(why)) => format!("{}error {why}", companion::PREFIX),
-                            None => unreachable!("checked by the guard"),
-                        };
-                        session.send(Data::Text(Utf8Bytes::from(answer)), sink);
+            Wake::Incoming(incoming) => incoming,
+        };
+        // What arrived, and whatever else is already readable, up to a burst.
+        let mut handled = 0;
+        loop {
+            idle_at = f.idle_timeout.map(|d| Instant::now() + d);
+            let data = match incoming {
+                Incoming::Message(Data::Text(t)) if f.companion && t.starts_with(companion::PREFIX) => {
+                    let answer = match companion::Request::parse(&t) {
+                        Some(Ok(req)) => {
+                            let now = Instant::now();
+                            pushes.extend(
+                                req.delays.iter().enumerate().map(|(i, d)| (now + *d, req.push(i + 1))),
+                            );
+                            req.ok()
+                        }
+                        Some(Err(why)) => format!("{}error {why}", companion::PREFIX),
+                        None => unreachable!("checked by the guard"),
+                    };
+                    session.send(Data::Text(Utf8Bytes::from(answer)), sink);
+                    None
+                }
+                Incoming::Message(data) => match f.delay {
+                    Some(d) => {
+                        delayed.push_back((Instant::now() + d, data));
                         None
                     }
-                    Incoming::Message(data) => match f.delay {
-                        Some(d) => {
-                            delayed.push_back((Instant::now() + d, data));
-                            None
-                        }
-                        None => Some(data),
-                    },
-                    Incoming::Control | Incoming::Pong(_) => None,
-                    Incoming::Ended(end) => return (EchoEnd::Peer(end.result()), session.totals()),
+                    None => Some(data),
+                },
+                Incoming::Control | Incoming::Pong(_) => None,
+                Incoming::Ended(end) => return (EchoEnd::Peer(end.result()), session.totals()),
+            };
+            if let Some(data) = data {
+                if echo(&mut session, data, f, &mut echoed, sink) {
+                    return Box::pin(drop_connection(session, sink)).await;
                 }
             }
-        };
-        if let Some(data) = echo {
-            session.send(data, sink);
-            echoed += 1;
-            if f.drop_after == Some(echoed) {
-                session.flushed(CLOSE_TIMEOUT).await;
-                let totals = session.totals();
-                session.reset(sink);
-                return (EchoEnd::Dropped, totals);
+            handled += 1;
+            if handled == BURST {
+                break;
+            }
+            // Whatever is readable now; `next` is cancel-safe, and flushes the echoes when input
+            // runs dry.
+            match poll_once(std::pin::pin!(session.next(sink))).await {
+                Poll::Ready(next) => incoming = next,
+                Poll::Pending => break,
             }
         }
     }
+}
+
+/// Queues an echo; true when `--drop-after` says the connection ends now.
+fn echo(
+    session: &mut Session,
+    data: Data,
+    f: &EchoFaults,
+    echoed: &mut u64,
+    sink: &mut dyn EventSink,
+) -> bool {
+    session.send(data, sink);
+    *echoed += 1;
+    f.drop_after == Some(*echoed)
+}
+
+/// `--drop-after`: the echoes so far go out, then a TCP reset.
+async fn drop_connection(mut session: Box<Session>, sink: &mut dyn EventSink) -> (EchoEnd, SessionTotals) {
+    session.flushed(CLOSE_TIMEOUT).await;
+    let totals = session.totals();
+    (*session).reset(sink);
+    (EchoEnd::Dropped, totals)
 }

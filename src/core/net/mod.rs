@@ -2,6 +2,7 @@
 
 pub mod certs;
 pub mod proxy;
+pub mod read_ahead;
 pub mod socket;
 pub mod target;
 pub mod tls;

@@ -1,5 +1,6 @@
 //! Opening a client connection: DNS, TCP, the proxy's tunnel, TLS, upgrade, each phase timed, bounded and reported.
 
+use crate::core::net::read_ahead::ReadAhead;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -156,7 +157,7 @@ pub async fn open(
     timings.upgrade = Some(upgrade_start.elapsed());
     let config = spec.buffers.ws_config();
     let ws = WebSocketStream::from_partially_read(
-        PongFilter::new(tap, false),
+        ReadAhead::new(PongFilter::new(tap, false)),
         upgraded.leftover,
         Role::Client,
         Some(config),

@@ -33,6 +33,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::core::event::{CloseInfo, Data, Dir, EventKind, EventSink, FrameRecord, PingStats, Side, Traffic};
+use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::{AnyStream, NetStream};
 use crate::core::wire::pong_filter::PongFilter;
@@ -44,8 +45,9 @@ pub use ending::{Deadline, End, Ending, Limit};
 pub use outgoing::{Outgoing, RawFrame};
 use writer::Outbox;
 
-/// The protocol stream of a session: tungstenite over the `--no-pong` fault layer over the tap.
-pub type Ws = WebSocketStream<PongFilter<Tap<NetStream>>>;
+/// The protocol stream of a session: tungstenite over the read-ahead layer (no read buffer held
+/// while idle) over the `--no-pong` fault layer over the tap.
+pub type Ws = WebSocketStream<ReadAhead<PongFilter<Tap<NetStream>>>>;
 
 /// Outgoing bytes allowed in the writer's queue before input stops being taken.
 const QUEUE_BYTES: usize = 4 << 20;
@@ -160,7 +162,9 @@ impl Session {
     ) -> Self {
         let (tap, records) = Tap::upgraded(NetStream::Other(Box::new(stream)), tap_cfg);
         let role = if local == Side::Client { Role::Client } else { Role::Server };
-        let ws = WebSocketStream::from_raw_socket(PongFilter::new(tap, false), role, Some(config)).await;
+        let ws =
+            WebSocketStream::from_raw_socket(ReadAhead::new(PongFilter::new(tap, false)), role, Some(config))
+                .await;
         Session::new(ws, records, tap_cfg, clock, conn, local)
     }
 
@@ -342,14 +346,21 @@ impl Session {
     /// Sends a whole data message; it counts in `sent` once it was handed to the protocol
     /// layer (what is still queued when the connection ends is not counted).
     pub fn send(&mut self, data: Data, sink: &mut dyn EventSink) {
-        let msg = match &data {
-            Data::Text(t) => Message::Text(t.clone()),
-            Data::Binary(b) => Message::Binary(b.clone()),
-        };
         if sink.wants_data() {
+            let msg = match &data {
+                Data::Text(t) => Message::Text(t.clone()),
+                Data::Binary(b) => Message::Binary(b.clone()),
+            };
             self.emit(sink, EventKind::Message { dir: Dir::Out, data });
+            self.out.push(msg, true);
+        } else {
+            // No event: the payload moves to the protocol layer without a reference-count copy.
+            let msg = match data {
+                Data::Text(t) => Message::Text(t),
+                Data::Binary(b) => Message::Binary(b),
+            };
+            self.out.push(msg, true);
         }
-        self.out.push(msg, true);
     }
 
     /// Sends a ping whose payload carries a sequence number; its pong yields an RTT.

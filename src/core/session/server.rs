@@ -12,6 +12,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
+use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::NetStream;
 use crate::core::session::upgrade::{self, Policy};
@@ -39,28 +40,34 @@ pub struct ServerOptions {
     pub raw_handle: bool,
 }
 
-/// Small buffers: a server holds many mostly idle connections, and tungstenite zero-fills
-/// its read buffer, so the default 128 KiB would cost that much per connection.
-const BUFFER: usize = 4096;
+/// The protocol layer's read buffer, bytes: a server holds many mostly idle connections, and
+/// tungstenite keeps (and zero-fills) this buffer for a connection's life, so the default
+/// 128 KiB would cost that much per connection. Reads from the socket are larger: the
+/// read-ahead layer below takes up to 64 KiB at once and frees it once passed on.
+const READ_BUFFER: usize = 1024;
+/// Outgoing frames are gathered up to this many bytes before a write (a flush writes the rest).
+const WRITE_BUFFER: usize = 4096;
 
 impl ServerOptions {
     fn ws_config(&self) -> WebSocketConfig {
         WebSocketConfig::default()
-            .read_buffer_size(BUFFER)
-            .write_buffer_size(BUFFER)
+            .read_buffer_size(READ_BUFFER)
+            .write_buffer_size(WRITE_BUFFER)
             .max_message_size(Some(self.max_message))
             .max_frame_size(Some(self.max_message))
     }
 }
 
 /// Runs TLS and the upgrade for one accepted socket, emitting handshake events for `conn`.
+/// The session comes boxed: a server holds thousands of them, each in its own task, and a
+/// pointer keeps every future that carries one small.
 pub async fn accept(
     tcp: TcpStream,
     conn: u64,
     opts: &ServerOptions,
     clock: &Clock,
     sink: &mut dyn EventSink,
-) -> Result<Session, Error> {
+) -> Result<Box<Session>, Error> {
     let _ = tcp.set_nodelay(true);
     let socket = if opts.raw_handle { SocketHandle::duplicate(&tcp) } else { None };
     let start = Instant::now();
@@ -104,14 +111,14 @@ pub async fn accept(
         Err(_) => return Err(Error::HandshakeTimeout { after: opts.handshake_timeout }),
         Ok(r) => r?,
     };
-    let io = PongFilter::new(tap, opts.no_pong);
+    let io = ReadAhead::new(PongFilter::new(tap, opts.no_pong));
     let ws =
         WebSocketStream::from_partially_read(io, accepted.leftover, Role::Server, Some(opts.ws_config()))
             .await;
     let selected = accepted.subprotocol;
     timings.upgrade = Some(upgrade_start.elapsed());
     clock.emit_for(sink, conn, EventKind::Open { subprotocol: selected.clone(), timings });
-    let mut session = Session::new(ws, tap_rx, opts.tap, *clock, conn, Side::Server);
+    let mut session = Box::new(Session::new(ws, tap_rx, opts.tap, *clock, conn, Side::Server));
     session.attach_socket(socket);
     for f in early_frames {
         session.observe_frame(f, sink);

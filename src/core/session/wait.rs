@@ -1,16 +1,20 @@
 //! Waiting helpers for `select!` loops: optional deadlines and tickers that, when absent,
 //! never fire, and a shutdown signal.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::time::Instant;
 
 use tokio::sync::watch;
 use tokio::time::{interval_at, Interval, MissedTickBehavior};
 
-/// Sleeps until the instant, or forever when there is none.
+/// Sleeps until the instant, or forever when there is none. The timer is boxed, so a future
+/// that waits on several optional deadlines (every session's) stays small while none is set.
 pub async fn until(deadline: Option<Instant>) {
     match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
+        Some(d) => Box::pin(tokio::time::sleep_until(d)).await,
         None => std::future::pending().await,
     }
 }
@@ -37,4 +41,11 @@ pub async fn tick(ticker: &mut Option<Interval>) {
 /// Resolves once `shutdown` turns true (or its sender is gone).
 pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// Polls `fut` once with the calling task's context: its output if it is ready now, else
+/// `Pending` (the caller then drops it, so it must be cancel-safe). Unlike polling with a
+/// no-op waker, the task's wake-ups stay registered where the future registered them.
+pub async fn poll_once<F: Future>(mut fut: Pin<&mut F>) -> Poll<F::Output> {
+    std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await
 }
