@@ -38,29 +38,8 @@ impl Session {
         if self.close_deadline.is_some_and(|d| Instant::now() >= d) {
             return self.close_deadline_passed(sink);
         }
-        if let Some(gate) = self.gate.clone().filter(|g| g.full()) {
-            // Reads wait; writes already queued still go out meanwhile.
-            let deadline = self.close_deadline;
-            let passed = match self.ws.as_mut() {
-                Some(ws) => {
-                    let (out, sent) = (&mut self.out, &mut self.sent);
-                    let room = gate.room();
-                    tokio::pin!(room);
-                    let mut writing = true;
-                    loop {
-                        tokio::select! {
-                            biased;
-                            _ = &mut room => break false,
-                            _ = std::future::poll_fn(|cx| out.poll_write(ws, sent, cx)), if writing => writing = false,
-                            _ = until(deadline) => break true,
-                        }
-                    }
-                }
-                None => false,
-            };
-            if passed {
-                return self.close_deadline_passed(sink);
-            }
+        if self.gate.as_ref().is_some_and(|g| g.full()) && Box::pin(self.wait_for_room()).await {
+            return self.close_deadline_passed(sink);
         }
         let item = loop {
             // After a failed write, what the peer sent before may still be on its way up
@@ -98,6 +77,13 @@ impl Session {
                     }
                 }
             });
+            if grace.is_none() && self.close_deadline.is_none() {
+                // The usual case, with no timer to race.
+                match step.await {
+                    Step::Item(item) => break item,
+                    Step::Again => continue,
+                }
+            }
             tokio::select! {
                 biased;
                 step = step => match step {
@@ -176,6 +162,24 @@ impl Session {
                 // A peer that half-closed may still read: what was queued goes out first.
                 self.flushed(CLOSE_TIMEOUT).await;
                 ended
+            }
+        }
+    }
+
+    /// While the output backlog is full: reads wait, writes already queued still go out.
+    /// True when the close deadline passed meanwhile.
+    async fn wait_for_room(&mut self) -> bool {
+        let (Some(gate), Some(ws)) = (self.gate.clone(), self.ws.as_mut()) else { return false };
+        let (out, sent, deadline) = (&mut self.out, &mut self.sent, self.close_deadline);
+        let room = gate.room();
+        tokio::pin!(room);
+        let mut writing = true;
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut room => return false,
+                _ = std::future::poll_fn(|cx| out.poll_write(ws, sent, cx)), if writing => writing = false,
+                _ = until(deadline) => return true,
             }
         }
     }
