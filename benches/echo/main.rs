@@ -2,6 +2,7 @@
 //! run, every figure printed for both with its ratio and the goal:
 //! 1. `throughput`: 64-byte messages over 50 connections, 16 in flight on each, every echo
 //!    checked byte for byte; msgs/s and the server's CPU time per echoed message, 3 rounds;
+//!    a plain tokio-tungstenite echo runs beside them to show what the protocol layer costs;
 //! 2. `rtt`: one connection, 5,000 sequential exchanges (a ping and its pong; 64 raw bytes and
 //!    their echo) with the client on the server's core; p50 and p99, 3 rounds;
 //! 3. `idle`: server memory per idle connection, 10,000 connections held;
@@ -26,7 +27,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use servers::{Kind, Server};
+use servers::{Echo, Kind, Server};
 
 /// Size of every echoed message.
 const MSG: usize = 64;
@@ -74,7 +75,8 @@ type Res<T> = Result<T, String>;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("--raw-server") => return servers::raw_server(),
+        Some("--raw-server") => return servers::echo_server(Echo::Raw),
+        Some("--tungstenite-server") => return servers::echo_server(Echo::Tungstenite),
         Some("--rtt-client") => return rtt::client(&args[1..]),
         Some("--raw-copy") => return large::raw_copy(&args[1..]),
         _ => {}
@@ -158,6 +160,12 @@ fn run(chosen: &[&str]) -> Res<()> {
         Server { name: "wsdiag echo", kind: Kind::WebSocket, cmd: cmd(core, &wsdiag, &ws_args) },
         Server { name: "raw TCP echo", kind: Kind::RawTcp, cmd: cmd(core, &me, &["--raw-server"]) },
     ];
+    // Throughput only: the protocol layer alone, to show what of the ratio is its own.
+    let reference = Server {
+        name: "tokio-tungstenite",
+        kind: Kind::WebSocket,
+        cmd: cmd(core, &me, &["--tungstenite-server"]),
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -167,7 +175,7 @@ fn run(chosen: &[&str]) -> Res<()> {
     for figure in chosen {
         println!();
         match *figure {
-            "throughput" => summary.push(figures::throughput(&rt, &servers)?),
+            "throughput" => summary.push(figures::throughput(&rt, &servers, &reference)?),
             "rtt" => summary.push(figures::rtt(&me, pin, &servers)?),
             "idle" => summary.extend(figures::idle(&rt, &servers)?),
             _ => summary.extend(figures::large(&wsdiag, &me, pin, &servers)?),

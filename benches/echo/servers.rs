@@ -7,9 +7,11 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::{Res, MSG, RAW_BUFFER, START_TIMEOUT};
 
@@ -17,6 +19,17 @@ use crate::{Res, MSG, RAW_BUFFER, START_TIMEOUT};
 pub enum Kind {
     WebSocket,
     RawTcp,
+}
+
+/// Which echo a `--*-server` child runs.
+#[derive(Clone, Copy)]
+pub enum Echo {
+    /// The floor: bytes back as read.
+    Raw,
+    /// tokio-tungstenite alone, as its documentation would have an echo written: 4 KiB
+    /// buffers, messages fed while more are readable and flushed when input runs dry. The
+    /// reference for what the protocol layer itself costs.
+    Tungstenite,
 }
 
 pub struct Server {
@@ -152,9 +165,9 @@ pub fn cpu_time(pid: u32) -> Res<Duration> {
     Ok(Duration::from_millis(ticks * 10))
 }
 
-/// The raw TCP echo, run as a child process (`--raw-server`) so its memory is measured on its
-/// own: fixed 64-byte messages, echoed whole, as many as each read brings, in one write.
-pub fn raw_server() -> ExitCode {
+/// An echo server run as a child process (`--raw-server`, `--tungstenite-server`) so its
+/// memory and CPU time are measured on their own. Prints `* Listening on tcp://ADDR/`.
+pub fn echo_server(echo: Echo) -> ExitCode {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     let Ok(rt) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
         return ExitCode::FAILURE;
@@ -171,9 +184,10 @@ pub fn raw_server() -> ExitCode {
         let _ = timeout(Duration::from_secs(600), async {
             loop {
                 match listener.accept().await {
-                    Ok((tcp, _)) => {
-                        tokio::spawn(raw_echo(tcp));
-                    }
+                    Ok((tcp, _)) => match echo {
+                        Echo::Raw => drop(tokio::spawn(raw_echo(tcp))),
+                        Echo::Tungstenite => drop(tokio::spawn(tungstenite_echo(tcp))),
+                    },
                     Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
                 }
             }
@@ -183,6 +197,7 @@ pub fn raw_server() -> ExitCode {
     })
 }
 
+/// Fixed 64-byte messages, echoed whole, as many as each read brings, in one write.
 async fn raw_echo(mut tcp: TcpStream) {
     let _ = tcp.set_nodelay(true);
     let mut buf = vec![0u8; RAW_BUFFER];
@@ -198,5 +213,30 @@ async fn raw_echo(mut tcp: TcpStream) {
         }
         buf.copy_within(whole..have, 0);
         have -= whole;
+    }
+}
+
+/// Data messages back as they came; the protocol layer answers pings and the close.
+async fn tungstenite_echo(tcp: TcpStream) {
+    let _ = tcp.set_nodelay(true);
+    let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096);
+    let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
+        return;
+    };
+    while let Some(Ok(mut msg)) = ws.next().await {
+        loop {
+            if (msg.is_text() || msg.is_binary()) && ws.feed(msg).await.is_err() {
+                return;
+            }
+            // Whatever else is readable now goes out in the same flush.
+            match ws.next().now_or_never() {
+                Some(Some(Ok(more))) => msg = more,
+                Some(_) => return,
+                None => break,
+            }
+        }
+        if ws.flush().await.is_err() {
+            return;
+        }
     }
 }
