@@ -14,7 +14,8 @@
 //! is bounded.
 //!
 //! Run with `cargo build --release && cargo bench --bench echo`: the server under test is
-//! `target/release/wsdiag`, which `cargo bench` does not build by itself.
+//! `target/release/wsdiag`, which `cargo bench` does not build by itself; `WSDIAG_BIN=PATH`
+//! measures another build instead (an older commit's, for a before and after).
 
 mod figures;
 mod idle;
@@ -23,7 +24,7 @@ mod rtt;
 mod servers;
 mod throughput;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
@@ -115,7 +116,11 @@ struct Figure {
 }
 
 fn run(chosen: &[&str]) -> Res<()> {
-    let wsdiag = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/wsdiag");
+    // WSDIAG_BIN: another build to measure (an older commit, for a before and after).
+    let wsdiag = match std::env::var_os("WSDIAG_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/wsdiag"),
+    };
     if !wsdiag.is_file() {
         eprintln!("{} not found: run `cargo build --release` first", wsdiag.display());
         return Err("no release binary".into());
