@@ -89,39 +89,41 @@ async fn round_trips(kind: Kind, addr: SocketAddr) -> Res<Vec<f64>> {
                 ping.extend_from_slice(&[0x89, 0x80 | MSG as u8]);
                 ping.extend_from_slice(&MASK);
                 ping.extend(payload.iter().enumerate().map(|(k, b)| b ^ MASK[k % 4]));
-                let start = Instant::now();
-                tcp.write_all(&ping).await.map_err(|e| format!("ping: {e}"))?;
-                timeout(IO_TIMEOUT, tcp.read_exact(&mut pong))
-                    .await
-                    .map_err(|_| "no pong")?
-                    .map_err(|e| format!("read: {e}"))?;
+                let rtt = exchange(&mut tcp, &ping, &mut pong).await?;
                 if pong[..2] != [0x8A, MSG as u8] || pong[2..] != payload[..] {
                     return Err("the pong does not carry the ping's payload".into());
                 }
                 if i >= RTT_WARM {
-                    rtts.push(start.elapsed().as_secs_f64() * 1e6);
+                    rtts.push(rtt);
                 }
             }
         }
         Kind::RawTcp => {
             let mut tcp = tcp;
-            let mut buf = [0u8; MSG];
+            let mut echo = [0u8; MSG];
             for i in 0..RTT_WARM + RTT_TRIPS {
                 let msg = message(0, i as u64);
-                let start = Instant::now();
-                tcp.write_all(&msg).await.map_err(|e| format!("write: {e}"))?;
-                timeout(IO_TIMEOUT, tcp.read_exact(&mut buf))
-                    .await
-                    .map_err(|_| "no echo")?
-                    .map_err(|e| format!("read: {e}"))?;
-                if buf != msg {
+                let rtt = exchange(&mut tcp, &msg, &mut echo).await?;
+                if echo != msg {
                     return Err("the echo differs".into());
                 }
                 if i >= RTT_WARM {
-                    rtts.push(start.elapsed().as_secs_f64() * 1e6);
+                    rtts.push(rtt);
                 }
             }
         }
     }
     Ok(rtts)
+}
+
+/// Writes `out`, reads exactly `answer.len()` bytes back (bounded by `IO_TIMEOUT`); the time
+/// between, µs.
+async fn exchange(tcp: &mut TcpStream, out: &[u8], answer: &mut [u8]) -> Res<f64> {
+    let start = Instant::now();
+    tcp.write_all(out).await.map_err(|e| format!("write: {e}"))?;
+    timeout(IO_TIMEOUT, tcp.read_exact(answer))
+        .await
+        .map_err(|_| "no answer")?
+        .map_err(|e| format!("read: {e}"))?;
+    Ok(start.elapsed().as_secs_f64() * 1e6)
 }

@@ -138,6 +138,40 @@ async fn an_echo_before_a_half_close_is_always_delivered() {
 }
 
 #[tokio::test]
+async fn echoes_still_queued_at_a_half_close_are_written_and_counted_before_the_report() {
+    // More echoes than the socket buffers hold, then a half-close, with the client reading
+    // slowly: the server reads the FIN while its echoes still wait for room, and must write
+    // them all before it reports the connection (and count them in the report).
+    const N: usize = 200;
+    const SIZE: usize = 60_000;
+    let server = serve(["echo", "--max-runtime", "60s"]).await;
+    let tcp = upgrade(server.port).await;
+    let (mut rx, mut tx) = tcp.into_split();
+    let writer = tokio::spawn(async move {
+        for i in 0..N {
+            tx.write_all(&masked(0x82, &vec![i as u8; SIZE])).await.expect("send");
+        }
+        tx.shutdown().await.expect("half-close");
+    });
+    // A slow reader: the server's echoes wait for room all along, also when the FIN comes.
+    let read = async {
+        let (mut total, mut chunk) = (0, vec![0u8; 64 << 10]);
+        loop {
+            match rx.read(&mut chunk).await.expect("read") {
+                0 => return total,
+                n => total += n,
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    let total = tokio::time::timeout(WAIT, read).await.expect("the server closes in time");
+    writer.await.expect("the writer");
+    let out = server.interrupt().await;
+    assert_eq!(total, N * (4 + SIZE), "every echo arrives\n{out}");
+    assert!(out.stderr.contains(&format!("out {N} messages")), "{out}");
+}
+
+#[tokio::test]
 async fn an_echo_is_not_overtaken_by_a_close_in_the_same_segment() {
     let server = serve(["echo", "--max-runtime", "60s"]).await;
     for run in 0..100 {

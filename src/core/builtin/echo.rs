@@ -172,7 +172,12 @@ pub async fn run(
                     None => Some(data),
                 },
                 Incoming::Control | Incoming::Pong(_) => None,
-                Incoming::Ended(end) => return (EchoEnd::Peer(end.result()), session.totals()),
+                Incoming::Ended(end) => {
+                    // `next` waits for the echoes still queued, but a burst's single poll may have
+                    // cut that wait short: what was queued goes out before the report.
+                    Box::pin(session.flushed(CLOSE_TIMEOUT)).await;
+                    return (EchoEnd::Peer(end.result()), session.totals());
+                }
             };
             if let Some(data) = data {
                 if echo(&mut session, data, f, &mut echoed, sink) {

@@ -55,9 +55,12 @@ impl Session {
             let step = std::future::poll_fn(|cx| {
                 // Queued messages are handed over before the read; flushed when input runs dry.
                 let fed = out.poll_feed(ws, sent, cx);
-                if pace && out.queued >= QUEUE_BYTES && out.failure.is_none() {
-                    // Back-pressure: read again once the peer has taken some of its echoes.
-                    if fed.is_pending() || out.poll_flush(ws, cx).is_pending() {
+                if pace && out.failure.is_none() {
+                    // Back-pressure: read again once the peer has taken some of its echoes. Not
+                    // while any wait to be handed over: a FIN read now would end the protocol
+                    // layer's writing with them still queued.
+                    if fed.is_pending() || (out.queued >= QUEUE_BYTES && out.poll_flush(ws, cx).is_pending())
+                    {
                         return Poll::Pending;
                     }
                 }
