@@ -38,6 +38,8 @@ pub struct ConnCtx {
 
 /// A handler's account: how the connection ended and its traffic.
 pub type Handled = (String, SessionTotals);
+/// What a server does with each upgraded connection: gets the session (boxed, so an idle
+/// connection's task stays small) and its context, and returns its account.
 pub type Handler =
     Arc<dyn Fn(Box<Session>, ConnCtx) -> Pin<Box<dyn Future<Output = Handled> + Send>> + Send + Sync>;
 

@@ -53,6 +53,26 @@ async fn a_one_byte_close_payload_is_a_violation() {
 }
 
 #[tokio::test]
+async fn invalid_utf8_names_the_close_frames_bytes_only_when_its_reason_is_what_broke_the_rule() {
+    // A text message with invalid UTF-8, then a valid close frame, in one write: the client
+    // reads both at once, and the violation is the message's, not the close frame's.
+    let bad_text = vec![0x81, 0x02, 0xff, 0xfe];
+    let valid_close = close_frame(&[0x03, 0xe8, b'o', b'k']);
+    let bad_reason = close_frame(&[0x03, 0xe8, 0xff]);
+    for (what, frames, bytes) in
+        [("a text message", [bad_text, valid_close].concat(), ""), ("a close reason", bad_reason, "A+j/")]
+    {
+        let server = RawServer::start(Reply::UpgradeThenSend(frames)).await;
+        let out = connect(&server.url()).args(["--no-stdin", "--json", "--timeout", "8s"]).run().await;
+        out.expect_code(6);
+        let lines = json_lines(&out);
+        let end = lines.iter().find(|l| l["type"] == "end").unwrap_or_else(|| panic!("no end event\n{out}"));
+        assert!(end["rule"].as_str().unwrap().contains("invalid UTF-8"), "{what}: {end}");
+        assert_eq!(end["bytes"], bytes, "{what}: {end}");
+    }
+}
+
+#[tokio::test]
 async fn a_server_that_closes_first_and_keeps_tcp_open_does_not_hang_the_client() {
     let server = RawServer::start(Reply::UpgradeThenSend(close_frame(&1000u16.to_be_bytes()))).await;
     // Without a bound on the wait for the TCP close, --timeout would end this with exit 7.

@@ -29,6 +29,7 @@ pub struct ReadAhead<S> {
 }
 
 impl<S> ReadAhead<S> {
+    /// Reads from `inner`; holds no buffer until the first read smaller than 64 KiB.
     pub fn new(inner: S) -> Self {
         ReadAhead { inner, buf: Vec::new(), pos: 0 }
     }

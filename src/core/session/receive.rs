@@ -257,7 +257,7 @@ impl Session {
             }
             WsError::Protocol(ProtocolError::InvalidCloseSequence) => Ending::Violation {
                 rule: "a close frame with a 1-byte payload (RFC 6455 §5.5.1)".into(),
-                bytes: self.wire_close.take().unwrap_or_default(),
+                bytes: self.wire_close.take().filter(|b| b.len() == 1).unwrap_or_default(),
             },
             // TLS without close_notify ends like this: after a close handshake, that is its end.
             WsError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => self.stream_ended(),
@@ -267,9 +267,15 @@ impl Session {
                 Ending::LocalLimit(Limit::MessageSize { size, max: max_size })
             }
             WsError::Capacity(c) => Ending::Violation { rule: c.to_string(), bytes: Vec::new() },
+            // The close frame's bytes only when its reason is what broke the rule (a close
+            // frame read in the same burst may follow a text message that did).
             WsError::Utf8(_) => Ending::Violation {
                 rule: "invalid UTF-8 in a text message or close reason (RFC 6455 §8.1)".into(),
-                bytes: self.wire_close.take().unwrap_or_default(),
+                bytes: self
+                    .wire_close
+                    .take()
+                    .filter(|b| b.get(2..).is_some_and(|r| std::str::from_utf8(r).is_err()))
+                    .unwrap_or_default(),
             },
             other => Ending::Violation { rule: other.to_string(), bytes: Vec::new() },
         }

@@ -113,7 +113,8 @@ impl FrameParser {
         FrameParser { close_only: true, ..FrameParser::new(dir, 0) }
     }
 
-    /// Feeds bytes in wire order; calls `out` once per frame, as soon as its preview is known.
+    /// Feeds bytes in wire order; calls `out` once per frame (once per close frame for a
+    /// [`FrameParser::close_frames_only`] parser), as soon as its preview is known.
     pub fn feed(&mut self, data: &[u8], at: Instant, out: &mut impl FnMut(FrameRecord)) {
         self.feed_inner(data, at, out);
     }
@@ -205,8 +206,8 @@ fn preview_limit(opcode: u8, preview_max: usize) -> usize {
     }
 }
 
-/// Total header length implied by the bytes seen so far (2 until the first two are known).
-/// The length of a frame header whose first bytes are `seen` (2 until two bytes are known).
+/// The length of a frame header whose first bytes are `seen`, bytes (2 until two bytes are
+/// known; RFC 6455 §5.2).
 pub(crate) fn header_len(seen: &[u8]) -> usize {
     if seen.len() < 2 {
         return 2;
