@@ -187,7 +187,10 @@ impl Search {
                         self.phase = if self.plan.confirm > 0 { Phase::Confirm } else { Phase::Done };
                         if self.phase == Phase::Confirm {
                             let mut ages = vec![lower.max(self.plan.min.min(lower)); self.plan.confirm];
-                            ages.extend(vec![upper; self.plan.confirm]);
+                            // A hop's timer starts when the hop sees the connection, a little
+                            // after the trial's clock: trials at exactly the age the first death
+                            // was seen would race it. They speak an eighth of the resolution later.
+                            ages.extend(vec![upper + self.resolution() / 8; self.plan.confirm]);
                             // A lower bound of zero (nothing lived) cannot be confirmed.
                             ages.retain(|a| !a.is_zero());
                             return ages;
@@ -259,7 +262,7 @@ impl Search {
                 self.alive_seen = true;
                 // At the upper bound in the confirm round a few may live (a race with the hop's
                 // timer); most must die, which `verdict` checks.
-                let at_upper = confirming && Some(age) == self.upper;
+                let at_upper = confirming && Some(age) != self.lower;
                 if let Some(u) = self.upper.filter(|u| age >= *u && !at_upper) {
                     self.conflicts.push(format!(
                         "a connection idle for {} lived, one idle for {} died",
@@ -267,7 +270,7 @@ impl Search {
                         s1(u)
                     ));
                 }
-                if confirming && Some(age) == self.upper {
+                if at_upper {
                     self.confirm_upper.0 += 1;
                 } else if !confirming {
                     self.lower = Some(self.lower.map_or(age, |l| l.max(age)));
@@ -454,6 +457,28 @@ mod tests {
         let (lower, upper, _) = bounded(&v);
         assert!(lower < t && upper >= t && upper - lower <= Duration::from_secs(2));
         assert!(rounds > 5, "one trial a round: {rounds}");
+    }
+
+    #[test]
+    fn a_hop_whose_timer_starts_after_the_trials_clock_is_confirmed() {
+        // Each connection's timer starts when the hop sees it, 0-3 ms after the trial's clock:
+        // the first death seen is the earliest, and trials speaking at exactly that age
+        // would mostly outlive their own timers.
+        let t = Duration::from_secs(60);
+        let n = std::cell::Cell::new(0u64);
+        let path = |age: Duration| {
+            n.set(n.get() + 1);
+            let fires = t + Duration::from_millis(n.get() % 4);
+            if age < fires {
+                Outcome::Alive
+            } else {
+                Outcome::Died { age: fires, signature: Signature::Fin }
+            }
+        };
+        let (v, _, _) = run(plan(8), path, Duration::from_millis(50));
+        let (lower, upper, confirmed) = bounded(&v);
+        assert!(confirmed, "{v:?}");
+        assert!(lower < t && t <= upper && upper - lower <= Duration::from_secs(2), "{v:?}");
     }
 
     #[test]
