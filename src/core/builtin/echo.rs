@@ -14,7 +14,7 @@ pub use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
 use crate::core::event::{Data, EventSink};
 use crate::core::session::server::ServerOptions;
-use crate::core::session::wait::{poll_once, stopped, tick, ticker, until};
+use crate::core::session::wait::{stopped, tick, ticker, until};
 use crate::core::session::{Incoming, Session, SessionTotals, CLOSE_TIMEOUT};
 
 impl EchoFaults {
@@ -188,9 +188,9 @@ pub async fn run(
             if handled == BURST {
                 break;
             }
-            // Whatever is readable now; `next` is cancel-safe, and flushes the echoes when input
-            // runs dry.
-            match poll_once(std::pin::pin!(session.next(sink))).await {
+            // Whatever is readable now: one poll with this task's context (its wake-ups stay
+            // registered); `next` is cancel-safe, and flushes the echoes when input runs dry.
+            match futures_util::poll!(std::pin::pin!(session.next(sink))) {
                 Poll::Ready(next) => incoming = next,
                 Poll::Pending => break,
             }

@@ -1,9 +1,6 @@
 //! Waiting helpers for `select!` loops: optional deadlines and tickers that, when absent,
 //! never fire, and a shutdown signal.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -41,11 +38,4 @@ pub async fn tick(ticker: &mut Option<Interval>) {
 /// Resolves once `shutdown` turns true (or its sender is gone).
 pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
-}
-
-/// Polls `fut` once with the calling task's context: its output if it is ready now, else
-/// `Pending` (the caller then drops it, so it must be cancel-safe). Unlike polling with a
-/// no-op waker, the task's wake-ups stay registered where the future registered them.
-pub async fn poll_once<F: Future>(mut fut: Pin<&mut F>) -> Poll<F::Output> {
-    std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await
 }
