@@ -1,5 +1,8 @@
 //! Exit statuses: the one place where outcomes become process exit codes (public API).
 
+use crate::core::error::Error;
+use crate::core::event::{Deadline, Ending};
+
 /// How a run ended, as the shell sees it. Documented in docs/exit-codes.md and `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -27,6 +30,57 @@ impl ExitStatus {
             ExitStatus::Timeout => 7,
             ExitStatus::Interrupted => 130,
         }
+    }
+}
+
+impl ExitStatus {
+    /// The status of a run that failed with `e` (docs/exit-codes.md).
+    pub fn of_error(e: &Error) -> Self {
+        match e {
+            Error::RetriesExhausted { last, .. } => ExitStatus::of_error(last),
+            Error::Usage { .. } | Error::TlsConfig { .. } => ExitStatus::Usage,
+            Error::Resolve { .. }
+            | Error::NoAddress { .. }
+            | Error::Refused { .. }
+            | Error::Bind { .. }
+            | Error::ConnectTimeout { .. }
+            | Error::Proxy { .. } => ExitStatus::Connect,
+            Error::Tls { .. } => ExitStatus::Tls,
+            Error::Rejected { .. }
+            | Error::BadHandshake { .. }
+            | Error::ClientHandshake { .. }
+            | Error::UpgradeUnanswered { .. } => ExitStatus::Handshake,
+            Error::Ended(end) => match ExitStatus::of_ending(&end.ending) {
+                // An ending that is no failure by itself still ended the run abnormally.
+                ExitStatus::Success => ExitStatus::Lost,
+                status => status,
+            },
+            Error::Io { .. } => ExitStatus::Lost,
+            Error::UnexpectedClose { .. } | Error::CountNotMet { .. } | Error::ExpectFailed { .. } => {
+                ExitStatus::CheckFailed
+            }
+            Error::HandshakeTimeout { .. } | Error::RunTimeout { .. } | Error::HeartbeatDead { .. } => {
+                ExitStatus::Timeout
+            }
+        }
+    }
+
+    /// The status when a connection's ending ends a run: 4 for TLS, 6 for every other
+    /// abnormal ending, 0 for a completed close handshake (the close code is judged by the
+    /// command).
+    pub fn of_ending(ending: &Ending) -> Self {
+        match ending {
+            Ending::Closed { .. } | Ending::Local | Ending::TimedOut(Deadline::Close) => ExitStatus::Success,
+            Ending::TlsFailure { .. } => ExitStatus::Tls,
+            _ => ExitStatus::Lost,
+        }
+    }
+}
+
+impl Error {
+    /// This failure's exit status ([`ExitStatus::of_error`]).
+    pub fn exit_status(&self) -> ExitStatus {
+        ExitStatus::of_error(self)
     }
 }
 

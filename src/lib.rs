@@ -2,12 +2,14 @@
 //!
 //! - `cli`: command-line types (clap) · `settings`: validated settings and the environment
 //! - `commands`: one module per subcommand · `core`: connections, tap, sessions, events
-//! - `output`: the printer (human and NDJSON) · `exit`: exit statuses
+//! - `output`: the printer (human and NDJSON) · `exit`: exit statuses · `hints`: the advice
+//!   shown with errors, worded with the CLI's flags
 
 pub mod cli;
 pub mod commands;
 pub mod core;
 pub mod exit;
+pub mod hints;
 pub mod output;
 pub mod repl;
 pub mod settings;

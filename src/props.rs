@@ -169,7 +169,7 @@ proptest! {
         }
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let _ = rt.block_on(crate::core::wire::handshake::read_response(&mut head.as_slice()));
-        let _ = crate::core::wire::head_check::head_defect(&head);
+        let _ = crate::core::net::http::head_defect(&head);
     }
 
     /// Request heads, as a server reads them: always an answer (101 or a refusal).

@@ -50,5 +50,5 @@ async fn echo_one(
 ) -> serve::Handled {
     let (end, totals) =
         echo::run(session, &faults, &mut ctx.sink as &mut dyn EventSink, ctx.stop.clone()).await;
-    (end.describe(), totals)
+    (end.outcome(), totals)
 }

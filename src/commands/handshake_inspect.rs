@@ -3,8 +3,8 @@
 
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
+use crate::core::inspect::{self, InspectSpec, Report};
 use crate::core::wire::handshake;
-use crate::core::wire::inspect::{self, InspectSpec, Report};
 use crate::core::wire::verdict::Level;
 use crate::exit::ExitStatus;
 use crate::output::Printer;
@@ -60,13 +60,14 @@ pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
             }
         }
     }
-    let mut report = Report { hops, exit: ExitStatus::Success };
+    let mut report = Report { hops, exit: 0 };
     if let (Some(e), Some(last)) = (follow_error, report.hops.last_mut()) {
         last.error.get_or_insert(Error::BadHandshake { message: e.to_string() });
     }
-    report.exit = exit_status(&report);
+    let status = exit_status(&report);
+    report.exit = status.code();
     printer.report(&report, s.raw, s.raw_escaped);
-    report.exit
+    status
 }
 
 fn exit_status(report: &Report) -> ExitStatus {

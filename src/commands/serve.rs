@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 
 use crate::core::error::Error;
 use crate::core::event::EventSink as _;
-use crate::core::event::{ConnReport, EventKind, Summary, Traffic};
+use crate::core::event::{ConnOutcome, ConnReport, EventKind, Summary, Traffic};
 use crate::core::net::tls_server;
 use crate::core::session::server::{self, ServerOptions};
 use crate::core::session::{Clock, Session, SessionTotals};
@@ -37,7 +37,7 @@ pub struct ConnCtx {
 }
 
 /// A handler's account: how the connection ended and its traffic.
-pub type Handled = (String, SessionTotals);
+pub type Handled = (ConnOutcome, SessionTotals);
 /// What a server does with each upgraded connection: gets the session (boxed, so an idle
 /// connection's task stays small) and its context, and returns its account.
 pub type Handler =
@@ -257,14 +257,8 @@ async fn serve_one(
         waiting.retain(|(c, _, _)| *c != conn);
     }
     let (outcome, totals) = match accepted {
-        None => (
-            format!(
-                "handshake dropped: {} newer connections arrived while it was unfinished (--max-pending)",
-                limits.pending
-            ),
-            SessionTotals::default(),
-        ),
-        Some(Err(e)) => (server_side(&e), SessionTotals::default()),
+        None => (ConnOutcome::Evicted { newer: limits.pending }, SessionTotals::default()),
+        Some(Err(e)) => (ConnOutcome::HandshakeFailed { message: server_side(&e) }, SessionTotals::default()),
         Some(Ok(mut session)) => match limit.try_acquire_owned() {
             Ok(permit) => {
                 let done = handler(session, ctx).await;
@@ -275,7 +269,7 @@ async fn serve_one(
             Err(_) => {
                 // Boxed, like the handshake: a rare path kept out of every connection's future.
                 Box::pin(session.close_and_wait(1013, "--max-connections reached", &mut sink)).await;
-                (format!("refused: --max-connections {} reached", limits.connections), session.totals())
+                (ConnOutcome::OverLimit { limit: limits.connections }, session.totals())
             }
         },
     };

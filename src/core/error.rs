@@ -1,10 +1,11 @@
-//! Typed failures of the core, each knowing its exit status, cause and hint.
+//! Typed failures of the core, each with its message and cause. Which exit status a failure
+//! means is decided in `exit.rs`, and the advice shown with it (which names CLI flags) is
+//! worded in `hints.rs`: the core names no flag, it says which advice applies ([`Hint`]).
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::core::session::{End, Ending};
-use crate::exit::ExitStatus;
+use crate::core::event::{close, End, Ending};
 
 /// A failure that ends a run. `Display` is the one-line message; `cause` and `hint` add lines.
 #[derive(Debug)]
@@ -12,7 +13,7 @@ pub enum Error {
     /// The command line or an input message could not be used.
     Usage {
         message: String,
-        hint: Option<String>,
+        hint: Option<Hint>,
     },
     Resolve {
         host: String,
@@ -39,7 +40,7 @@ pub enum Error {
         message: String,
         /// The system error underneath, if any (e.g. `Connection refused`).
         cause: Option<String>,
-        hint: Option<String>,
+        hint: Option<Hint>,
         /// The refusal's header lines (HTTP proxies).
         headers: Vec<(String, String)>,
         /// The refusal's body (HTTP proxies; at most 64 KiB).
@@ -50,7 +51,7 @@ pub enum Error {
     },
     Tls {
         message: String,
-        hint: Option<String>,
+        hint: Option<Hint>,
     },
     HandshakeTimeout {
         after: Duration,
@@ -125,44 +126,8 @@ impl Error {
     }
 
     /// A proxy failure without a system cause or a refusal's headers and body.
-    pub fn proxy(message: impl Into<String>, hint: Option<&str>) -> Self {
-        Error::Proxy {
-            message: message.into(),
-            cause: None,
-            hint: hint.map(str::to_string),
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            Error::RetriesExhausted { last, .. } => last.exit_status(),
-            Error::Usage { .. } | Error::TlsConfig { .. } => ExitStatus::Usage,
-            Error::Resolve { .. }
-            | Error::NoAddress { .. }
-            | Error::Refused { .. }
-            | Error::Bind { .. }
-            | Error::ConnectTimeout { .. }
-            | Error::Proxy { .. } => ExitStatus::Connect,
-            Error::Tls { .. } => ExitStatus::Tls,
-            Error::Rejected { .. }
-            | Error::BadHandshake { .. }
-            | Error::ClientHandshake { .. }
-            | Error::UpgradeUnanswered { .. } => ExitStatus::Handshake,
-            Error::Ended(end) => match end.ending.exit_status() {
-                // An ending that is no failure by itself still ended the run abnormally.
-                ExitStatus::Success => ExitStatus::Lost,
-                status => status,
-            },
-            Error::Io { .. } => ExitStatus::Lost,
-            Error::UnexpectedClose { .. } | Error::CountNotMet { .. } | Error::ExpectFailed { .. } => {
-                ExitStatus::CheckFailed
-            }
-            Error::HandshakeTimeout { .. } | Error::RunTimeout { .. } | Error::HeartbeatDead { .. } => {
-                ExitStatus::Timeout
-            }
-        }
+    pub fn proxy(message: impl Into<String>, hint: Option<Hint>) -> Self {
+        Error::Proxy { message: message.into(), cause: None, hint, headers: Vec::new(), body: Vec::new() }
     }
 
     /// The underlying cause, if it adds information to the message.
@@ -178,57 +143,13 @@ impl Error {
         }
     }
 
-    pub fn hint(&self) -> Option<String> {
-        let hint = match self {
-            Error::Usage { hint, .. } | Error::Tls { hint, .. } | Error::Proxy { hint, .. } => {
-                return hint.clone()
-            }
-            // The usual hint for dead heartbeats is --reconnect, which was given and ran out.
-            Error::RetriesExhausted { retries: 0, last } if matches!(**last, Error::HeartbeatDead { .. }) => {
-                "the path or the server stopped answering; --max-retries 0 allows no reconnect"
-            }
-            Error::RetriesExhausted { retries, last } if matches!(**last, Error::HeartbeatDead { .. }) => {
-                let s = if *retries == 1 { "" } else { "s" };
-                return Some(format!(
-                    "the path or the server stopped answering, also after {retries} reconnect{s}; \
-                     raise --max-retries, or check the server and the network path"
-                ));
-            }
-            Error::RetriesExhausted { last, .. } => return last.hint(),
-            Error::Resolve { .. } => "check the host name in the URL",
-            Error::Refused { .. } => "is the server running, and on this port?",
-            Error::Bind { .. } => "another process may hold the port: pick another --port, or --port 0 for a free one",
-            Error::ConnectTimeout { .. } => {
-                "the host did not answer; raise --connect-timeout or check firewalls"
-            }
-            Error::HandshakeTimeout { .. } => {
-                "the server accepted TCP but did not complete the upgrade; is it a WebSocket \
-                 endpoint (and does it speak TLS if you used wss://)?"
-            }
-            Error::Rejected { status: 426, .. } => {
-                "the server wants another protocol version (see Sec-WebSocket-Version above with -v)"
-            }
-            Error::Rejected { status: 301..=308, .. } => "the endpoint moved; see Location with -v",
-            Error::Rejected { status: 401 | 403, .. } => {
-                "the server refused the request; check -H, --auth, --bearer and --origin"
-            }
-            Error::Rejected { status: 404, .. } => "check the path in the URL",
-            Error::Rejected { status: 200, .. } => {
-                "the server answered like a plain HTTP endpoint; is this the WebSocket path?"
-            }
-            Error::RunTimeout { .. } => "raise --timeout, or use --wait or --count to end sooner",
-            Error::UpgradeUnanswered { .. } => {
-                "is this a WebSocket endpoint? if the port expects TLS, try wss://; use handshake-inspect to see more"
-            }
-            Error::Ended(End { ending: Ending::LocalLimit(_), .. }) => {
-                "raise --max-message (0 for no limit) to accept larger messages"
-            }
-            Error::HeartbeatDead { .. } => {
-                "the path or the server stopped answering; --reconnect re-establishes the connection"
-            }
-            _ => return None,
-        };
-        Some(hint.to_string())
+    /// The advice this error carries itself (usage, TLS and proxy failures); `hints.rs` words
+    /// it, and words the advice that follows from the other kinds.
+    pub fn own_hint(&self) -> Option<&Hint> {
+        match self {
+            Error::Usage { hint, .. } | Error::Tls { hint, .. } | Error::Proxy { hint, .. } => hint.as_ref(),
+            _ => None,
+        }
     }
 
     /// Whether line breaks in the message are wsdiag's own (a regex error's diagram of where
@@ -306,7 +227,7 @@ impl fmt::Display for Error {
                 _ => write!(f, "connection lost: {}", end.describe()),
             },
             Error::UnexpectedClose { code, reason, peer } => {
-                let name = crate::core::wire::close::name(*code);
+                let name = close::name(*code);
                 if reason.is_empty() {
                     write!(f, "{peer} closed the connection with {code} ({name})")
                 } else {
@@ -332,4 +253,75 @@ impl fmt::Display for Error {
 
 fn fmt_dur(d: Duration) -> String {
     humantime::format_duration(d).to_string()
+}
+
+impl crate::core::event::ConnOutcome {
+    /// The outcome of a server connection that failed with `e` after the upgrade.
+    pub fn after_upgrade(e: &Error) -> Self {
+        match e {
+            Error::Ended(end) => crate::core::event::ConnOutcome::Ended(end.clone()),
+            e => crate::core::event::ConnOutcome::Failed { message: e.to_string() },
+        }
+    }
+}
+
+impl End {
+    /// `Ok` for an ending a run can succeed with (a completed close handshake), else the
+    /// error that carries it.
+    pub fn result(&self) -> Result<(), Error> {
+        if self.ending.is_failure() {
+            Err(Error::Ended(self.clone()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Advice that goes with an error, as a kind: the core says which applies, `hints.rs` words
+/// it (naming the CLI flags to use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hint {
+    /// Advice worded by a layer above the core.
+    Text(String),
+    /// The proxy accepted TCP but did not finish its part in time.
+    ProxyTimeout,
+    /// The proxy accepted no TCP connection in time.
+    ProxyUnanswered,
+    /// The TLS handshake with an `https://` proxy did not finish in time.
+    ProxyTlsTimeout,
+    /// The proxy URL (from the command line or a variable) is unusable.
+    ProxyUrl,
+    /// An HTTP proxy answered 407 without credentials having been sent.
+    ProxyCredentialsWanted,
+    /// An HTTP proxy refused the credentials sent (407).
+    ProxyCredentialsRejected,
+    /// A SOCKS5 proxy wants a user name and password.
+    SocksCredentialsWanted,
+    /// A SOCKS5 proxy refused the user name and password.
+    SocksCredentialsRejected,
+    /// The certificate's issuer is not trusted: pass a CA, or skip verification.
+    CaCert,
+    /// The certificate does not name the host: check it against another name (SNI).
+    Sni,
+    /// The server asked for a client certificate and none was sent.
+    ClientCert,
+    /// The server rejected the client certificate sent.
+    CheckClientCert,
+    /// The server closed TLS without answering, as servers that require a client certificate
+    /// do.
+    ClientCertMaybeRequired,
+    /// TLS advice about the proxy's certificate rather than the server's.
+    ForProxy(Box<Hint>),
+}
+
+impl From<String> for Hint {
+    fn from(text: String) -> Self {
+        Hint::Text(text)
+    }
+}
+
+impl From<&str> for Hint {
+    fn from(text: &str) -> Self {
+        Hint::Text(text.to_string())
+    }
 }

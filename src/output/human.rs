@@ -18,6 +18,7 @@ use crate::core::wire::frame_log::opcode_name;
 use crate::output::headers;
 use crate::output::payload::{hex, preview};
 use crate::output::sanitize::{escape, escape_bytes};
+use crate::output::words;
 use crate::output::{OutputSettings, Printer};
 
 const PREVIEW_CHARS: usize = 64;
@@ -90,7 +91,7 @@ pub fn render(p: &mut Printer, ev: &Event) {
         EventKind::TcpConnected { addr, took } if v >= 1 => {
             l.err(&info(format!("Connected to {addr} in {}", ms(*took))));
         }
-        EventKind::Proxy(selection) if v >= 1 => l.err(&info(escape(&selection.describe()))),
+        EventKind::Proxy(selection) if v >= 1 => l.err(&info(escape(&words::proxy_selection(selection)))),
         EventKind::Tunnel(t) if v >= 1 => {
             for line in tunnel_lines(t, s.show_secrets) {
                 let painted = match line.as_bytes().first() {
@@ -506,7 +507,7 @@ fn disconnected_line(r: &ConnReport) -> String {
         "Disconnected {} after {:.3} s: {}; in {}, out {}{close}",
         r.peer,
         r.duration.as_secs_f64(),
-        escape(&r.outcome),
+        escape(&words::conn_outcome(&r.outcome)),
         traffic(&r.received),
         traffic(&r.sent),
     )

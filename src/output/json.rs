@@ -17,6 +17,7 @@ use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
 use crate::output::headers;
 use crate::output::payload::json_data;
+use crate::output::words;
 use crate::output::OutputSettings;
 
 fn secs(d: Duration) -> f64 {
@@ -86,8 +87,8 @@ fn timings(t: &Timings) -> Value {
 pub fn selection(sel: &Selection) -> Value {
     json!({
         "proxy": sel.proxy.as_ref().map(|p| p.display()),
-        "source": sel.source,
-        "no_proxy": sel.bypass.as_ref().map(|(list, entry)| json!({ "list": list, "entry": entry })),
+        "source": words::proxy_source(&sel.source),
+        "no_proxy": sel.bypass.as_ref().map(|(list, entry)| json!({ "list": words::no_proxy_source(list), "entry": entry })),
         "ignored": sel.ignored,
     })
 }
@@ -152,7 +153,8 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 "sent": { "messages": r.sent.messages, "bytes": r.sent.bytes },
                 "received": { "messages": r.received.messages, "bytes": r.received.bytes },
                 "close": r.close.as_ref().map(close_json),
-                "outcome": r.outcome,
+                "outcome": r.outcome.name(),
+                "message": words::conn_outcome(&r.outcome),
             })),
         ),
         EventKind::Resolved { host, addrs, took } => {

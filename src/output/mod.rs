@@ -9,6 +9,7 @@ pub mod payload;
 pub mod prometheus;
 pub mod report;
 pub mod sanitize;
+pub mod words;
 
 use std::io::{self, Write};
 
@@ -136,7 +137,7 @@ impl Printer {
     /// Prints a handshake-inspect report: raw bytes, one JSON document, or the human report.
     /// The handshake-inspect report; `raw` prints the bytes as they crossed the wire, escaped
     /// line by line when `escape` (stdout is a terminal: a hostile reply must not drive it).
-    pub fn report(&mut self, report: &crate::core::wire::inspect::Report, raw: bool, escape: bool) {
+    pub fn report(&mut self, report: &crate::core::inspect::Report, raw: bool, escape: bool) {
         if raw {
             let mut bytes = report::raw(report);
             if escape {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::{json, Value};
 
+use crate::core::inspect::{CloseOutcome, Hop, HopTimings, Report, TlsFacts};
 use crate::core::net::certs::EXPIRY_WARN_DAYS;
-use crate::core::wire::inspect::{CloseOutcome, Hop, HopTimings, Report, TlsFacts};
 use crate::core::wire::verdict::Level;
 use crate::output::headers;
 use crate::output::human::ms;
@@ -62,7 +62,7 @@ fn paint(text: &str, color: bool, level: &str) -> String {
 
 fn hop_human(hop: &Hop, s: &OutputSettings, out: &mut String) {
     if let Some(selection) = &hop.proxy {
-        out.push_str(&format!("* {}\n", escape(&selection.describe())));
+        out.push_str(&format!("* {}\n", escape(&crate::output::words::proxy_selection(selection))));
     }
     if let Some(addr) = hop.addr {
         let proxy = if hop.tunnel.is_some() { " (the proxy)" } else { "" };
@@ -207,7 +207,7 @@ pub fn json(report: &Report, s: &OutputSettings) -> String {
     json!({
         "type": "handshake_inspect",
         "verdict": report.verdict(),
-        "exit": report.exit.code(),
+        "exit": report.exit,
         "hops": hops,
     })
     .to_string()

@@ -9,13 +9,12 @@ use super::{
     apply_curl, output_settings, proxy_config, request_spec, tls_options, Env, InputFormat, InputMode,
 };
 use crate::cli::{ConnectArgs, ProbeArgs};
+use crate::core::builtin::target::TargetSpec;
 use crate::core::error::Error;
 use crate::core::event::Data;
 use crate::core::net::proxy::ProxyConfig;
-use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
 use crate::core::session::expect::Expectation;
-use crate::core::wire::close;
 use crate::core::wire::handshake::RequestSpec;
 use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};
 use crate::output::OutputSettings;
@@ -82,7 +81,7 @@ impl ConnectSettings {
             warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
         }
         let tls = tls_options(&args.transport, env);
-        close::check_status(args.close_code, &args.close_reason)?;
+        crate::settings::target::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {
             return Err(Error::usage("--count must be at least 1"));
         }

@@ -8,19 +8,21 @@ use base64::Engine;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::cli::{ColorChoice, InspectArgs, OutputArgs};
+use crate::core::builtin::target::TargetSpec;
 use crate::core::error::Error;
 use crate::core::event::Data;
 use crate::core::net::proxy::{self, ProxyConfig};
-use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
 use crate::core::wire::handshake::RequestSpec;
 use crate::output::OutputSettings;
 
 pub mod connect;
 pub mod curl;
+mod expect;
 pub mod probe;
 mod request;
 pub mod server;
+pub mod target;
 mod transport;
 
 pub use connect::{ConnectSettings, HeartbeatSettings, ProbeSettings, ReconnectSettings};
@@ -199,8 +201,8 @@ impl InspectSettings {
         let mut request = request_spec(args.request, userinfo)?;
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
-        request.extensions = (args.offer_deflate || curl.deflate)
-            .then(|| crate::core::wire::inspect::DEFLATE_OFFER.to_string());
+        request.extensions =
+            (args.offer_deflate || curl.deflate).then(|| crate::core::inspect::DEFLATE_OFFER.to_string());
         let mut warnings = Vec::new();
         if args.transport.insecure {
             warnings.push(

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use super::{apply_curl, output_settings, proxy_config, request_spec, tls_options, Env};
 use crate::cli::{HeartbeatProbeArgs, ProbeKind};
+use crate::core::builtin::target::TargetSpec;
 use crate::core::error::Error;
 use crate::core::net::proxy::ProxyConfig;
-use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
 use crate::core::probe::search::Plan;
 use crate::core::probe::trial::Kind;

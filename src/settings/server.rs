@@ -3,6 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use super::target::refusal;
 use super::{output_settings, parse_header, Env, InputMode};
 use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 use crate::core::builtin::faults::EchoFaults;
@@ -113,7 +114,7 @@ fn faults(f: FaultArgs, server: &ServerSettings) -> Result<EchoFaults, Error> {
         idle_timeout: f.idle_timeout,
         ping_interval: f.ping_interval,
         push_every: f.push_every,
-        reject: f.reject,
+        reject: f.reject.map(refusal),
         subprotocols: server.subprotocols.clone(),
         companion: f.companion,
     };

@@ -1,9 +1,9 @@
 //! How a client reaches the server: TLS options and proxies.
 
 use crate::cli::{ProxyArgs, TransportArgs};
+use crate::core::builtin::target::TargetSpec;
 use crate::core::error::Error;
 use crate::core::net::proxy::{Proxy, ProxyConfig};
-use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
 
 use super::{parse_header, Env};

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::commands::input::{command_error, report_error, Line, Source};
 use crate::commands::serve::{self, ConnCtx, Handler};
 use crate::core::error::Error;
-use crate::core::event::{ConnReport, Data, EventKind, EventSink};
+use crate::core::event::{ConnOutcome, ConnReport, Data, EventKind, EventSink};
 use crate::core::session::expect::Expectations;
 use crate::core::session::wait::{stopped, tick, ticker, until};
 use crate::core::session::{Incoming, Session};
@@ -94,7 +94,7 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
                         ends.insert(conn, r);
                     }
                     let end = ends.remove(&1).unwrap_or_else(|| Err(Error::ClientHandshake {
-                        message: format!("the client's upgrade failed: {}", reports[0].outcome),
+                        message: format!("the client's upgrade failed: {}", crate::output::words::conn_outcome(&reports[0].outcome)),
                     }));
                     break end.map_err(Some).and_then(|()| checks.at_end("the client left"));
                 }
@@ -258,8 +258,8 @@ async fn serve_client(
         _ => Ok(()),
     });
     let outcome = match &result {
-        Ok(()) => "closed".to_string(),
-        Err(e) => e.to_string(),
+        Ok(()) => ConnOutcome::Closed,
+        Err(e) => ConnOutcome::after_upgrade(e),
     };
     let _ = notes.send(Note::Ended(ctx.conn, result));
     (outcome, session.totals())

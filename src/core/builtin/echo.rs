@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use crate::core::builtin::companion;
 pub use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
-use crate::core::event::{Data, EventSink};
+use crate::core::event::{ConnOutcome, Data, EventSink};
 use crate::core::session::server::ServerOptions;
 use crate::core::session::wait::{stopped, tick, ticker, until};
 use crate::core::session::{Incoming, Session, SessionTotals, CLOSE_TIMEOUT};
@@ -21,7 +21,7 @@ impl EchoFaults {
     /// Sets what these faults need from the server side of each connection: refusal, a
     /// second handle on the socket (reset, silent close), ignored pings.
     pub fn apply(&self, opts: &mut ServerOptions) {
-        opts.reject = self.reject;
+        opts.reject = self.reject.clone();
         opts.raw_handle = self.drop_after.is_some() || self.idle_timeout.is_some();
         opts.no_pong = self.no_pong;
     }
@@ -43,14 +43,15 @@ pub enum EchoEnd {
 }
 
 impl EchoEnd {
-    pub fn describe(&self) -> String {
+    /// The connection's outcome, as the `disconnected` event reports it.
+    pub fn outcome(&self) -> ConnOutcome {
         match self {
-            EchoEnd::Peer(Ok(())) => "closed".into(),
-            EchoEnd::Peer(Err(e)) => e.to_string(),
-            EchoEnd::Shutdown => "server shutting down".into(),
-            EchoEnd::ClosedAfter => "closed by --close-after".into(),
-            EchoEnd::Idle => "idle timeout: closed without a close frame".into(),
-            EchoEnd::Dropped => "reset by --drop-after".into(),
+            EchoEnd::Peer(Ok(())) => ConnOutcome::Closed,
+            EchoEnd::Peer(Err(e)) => ConnOutcome::after_upgrade(e),
+            EchoEnd::Shutdown => ConnOutcome::Shutdown,
+            EchoEnd::ClosedAfter => ConnOutcome::ClosedAfter,
+            EchoEnd::Idle => ConnOutcome::IdleTimeout,
+            EchoEnd::Dropped => ConnOutcome::Dropped,
         }
     }
 }

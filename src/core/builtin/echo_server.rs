@@ -10,9 +10,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::core::builtin::echo::{self, EchoFaults};
+use crate::core::builtin::target::TargetSpec;
 use crate::core::error::Error;
 use crate::core::event::Discard;
-use crate::core::net::target::{Target, TargetSpec};
+use crate::core::net::target::Target;
 use crate::core::session::server::{self, ServerOptions};
 use crate::core::session::Clock;
 use crate::core::wire::tap::TapConfig;

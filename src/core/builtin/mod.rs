@@ -4,3 +4,4 @@ pub mod companion;
 pub mod echo;
 pub mod echo_server;
 pub mod faults;
+pub mod target;

@@ -1,6 +1,7 @@
 //! The network path: a parsed target, DNS and TCP, proxies, TLS on either side, certificates.
 
 pub mod certs;
+pub mod http;
 pub mod proxy;
 pub mod read_ahead;
 pub mod socket;

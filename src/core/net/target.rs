@@ -1,6 +1,5 @@
 //! Where to connect: a parsed `ws://` / `wss://` URL or the `builtin:echo` pseudo-target.
 
-use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
 
 /// A connection target with the request-target kept exactly as the user wrote it.
@@ -16,30 +15,6 @@ pub struct Target {
     pub userinfo: Option<String>,
 }
 
-/// What the user asked to connect to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetSpec {
-    Url(Target),
-    /// The in-process echo server, with the faults its query asks for.
-    BuiltinEcho(EchoFaults),
-}
-
-impl TargetSpec {
-    pub fn parse(input: &str) -> Result<Self, Error> {
-        if let Some(rest) = input.strip_prefix("builtin:") {
-            let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
-            return match name {
-                "echo" => Ok(TargetSpec::BuiltinEcho(EchoFaults::from_query(query)?)),
-                other => Err(Error::Usage {
-                    message: format!("unknown built-in target 'builtin:{}'", other.escape_debug()),
-                    hint: Some("the built-in target is builtin:echo".into()),
-                }),
-            };
-        }
-        Target::parse(input).map(TargetSpec::Url)
-    }
-}
-
 impl Target {
     pub fn parse(input: &str) -> Result<Self, Error> {
         let bad = |why: &str| Error::Usage {
@@ -52,7 +27,7 @@ impl Target {
                     "invalid URL '{}': it does not start with ws:// or wss://",
                     input.escape_debug()
                 ),
-                hint: Some(format!("try {} (or wss:// for TLS)", suggestion.escape_debug())),
+                hint: Some(format!("try {} (or wss:// for TLS)", suggestion.escape_debug()).into()),
             });
         }
         let url = url::Url::parse(input).map_err(|e| bad(&e.to_string()))?;
@@ -62,7 +37,7 @@ impl Target {
             "http" | "https" => {
                 return Err(Error::Usage {
                     message: format!("invalid URL '{input}': scheme must be ws or wss"),
-                    hint: Some(format!("try {}", input.replacen("http", "ws", 1).escape_debug())),
+                    hint: Some(format!("try {}", input.replacen("http", "ws", 1).escape_debug()).into()),
                 })
             }
             other => return Err(bad(&format!("unsupported scheme '{other}' (use ws or wss)"))),
@@ -161,10 +136,7 @@ mod tests {
     use super::*;
 
     fn url(s: &str) -> Target {
-        match TargetSpec::parse(s).unwrap() {
-            TargetSpec::Url(t) => t,
-            TargetSpec::BuiltinEcho(_) => panic!("not a URL"),
-        }
+        Target::parse(s).unwrap()
     }
 
     #[test]
@@ -211,22 +183,15 @@ mod tests {
             ("//host/", "ws://host/"),
         ] {
             assert_eq!(missing_scheme(input).as_deref(), Some(suggestion), "{input}");
-            let Err(Error::Usage { hint: Some(hint), .. }) = Target::parse(input) else {
+            let Err(Error::Usage { hint: Some(crate::core::error::Hint::Text(hint)), .. }) =
+                Target::parse(input)
+            else {
                 panic!("{input} is not a usage error with a hint")
             };
             assert!(hint.contains(suggestion), "{input}: {hint}");
         }
         for input in ["ftp://h/", "ws://h/", "mailto:x", "", "a b", "ws://"] {
             assert_eq!(missing_scheme(input), None, "{input}");
-        }
-    }
-
-    #[test]
-    fn builtin_and_errors() {
-        assert_eq!(TargetSpec::parse("builtin:echo").unwrap(), TargetSpec::BuiltinEcho(EchoFaults::none()));
-        for bad in ["builtin:nope", "ftp://h/", "http://h/", "ws://", "nonsense"] {
-            let err = TargetSpec::parse(bad).unwrap_err();
-            assert_eq!(err.exit_status(), crate::exit::ExitStatus::Usage, "{bad}");
         }
     }
 }

@@ -13,7 +13,7 @@ use rustls::{
     AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
-use crate::core::error::Error;
+use crate::core::error::{Error, Hint};
 
 /// TLS settings for a client connection.
 #[derive(Debug, Clone, Default)]
@@ -127,12 +127,11 @@ pub fn classify(err: &std::io::Error, name: &str) -> Option<Error> {
 }
 
 fn describe(err: &rustls::Error, name: &str) -> Error {
-    let (message, hint): (String, Option<&str>) = match err {
+    let (message, hint): (String, Option<Hint>) = match err {
         rustls::Error::InvalidCertificate(cert) => match cert {
-            CertificateError::UnknownIssuer => (
-                "certificate verify failed: unknown issuer".into(),
-                Some("pass the issuing CA with --cacert FILE, or skip verification with -k"),
-            ),
+            CertificateError::UnknownIssuer => {
+                ("certificate verify failed: unknown issuer".into(), Some(Hint::CaCert))
+            }
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
                 ("certificate verify failed: the certificate has expired".into(), None)
             }
@@ -141,11 +140,14 @@ fn describe(err: &rustls::Error, name: &str) -> Error {
             }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => (
                 format!("certificate verify failed: the certificate is not valid for '{name}'"),
-                Some("use --sni NAME to check the certificate against another name"),
+                Some(Hint::Sni),
             ),
             CertificateError::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => (
                 "certificate verify failed: the certificate is a CA certificate, not one for a server".into(),
-                Some("serve a certificate issued by the CA (basicConstraints CA:FALSE), not the CA itself"),
+                Some(
+                    "serve a certificate issued by the CA (basicConstraints CA:FALSE), not the CA itself"
+                        .into(),
+                ),
             ),
             CertificateError::BadSignature => {
                 ("certificate verify failed: a signature in the chain is invalid".into(), None)
@@ -156,23 +158,21 @@ fn describe(err: &rustls::Error, name: &str) -> Error {
             other => (format!("certificate verify failed: {other:?}"), None),
         },
         rustls::Error::AlertReceived(AlertDescription::CertificateRequired) => {
-            ("the server requires a client certificate".into(), Some("pass --cert FILE --key FILE"))
+            ("the server requires a client certificate".into(), Some(Hint::ClientCert))
         }
         rustls::Error::AlertReceived(
             alert @ (AlertDescription::BadCertificate
             | AlertDescription::UnknownCA
             | AlertDescription::CertificateUnknown),
-        ) => (
-            format!("the server rejected the client certificate ({alert:?})"),
-            Some("check --cert and --key, and that the server trusts their issuer"),
-        ),
+        ) => (format!("the server rejected the client certificate ({alert:?})"), Some(Hint::CheckClientCert)),
         rustls::Error::AlertReceived(alert) => (format!("the server sent alert {alert:?}"), None),
-        rustls::Error::InvalidMessage(_) => {
-            ("the server's answer is not TLS".into(), Some("this port may speak plain WebSocket: try ws://"))
-        }
+        rustls::Error::InvalidMessage(_) => (
+            "the server's answer is not TLS".into(),
+            Some("this port may speak plain WebSocket: try ws://".into()),
+        ),
         other => (other.to_string(), None),
     };
-    Error::Tls { message, hint: hint.map(str::to_string) }
+    Error::Tls { message, hint }
 }
 
 /// Verifies with webpki and records the chain and the outcome.

@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+pub use crate::core::event::probe::{Outcome, Signature, Verdict};
+
 /// How the search is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
@@ -22,47 +24,6 @@ pub struct Plan {
     pub parallel: usize,
     /// Trials at each bound in the confirm round.
     pub confirm: usize,
-}
-
-/// What one trial saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// It stayed silent for its age, then its keepalive was answered.
-    Alive,
-    /// The path killed it: while idle at `age` (the hop closed it actively), or when it spoke
-    /// after its idle age (`age` is that age).
-    Died { age: Duration, signature: Signature },
-    /// It tells nothing about the idle timeout (the server sent traffic while it was idle, or
-    /// the server was slow); `why` says which.
-    Inconclusive { why: String },
-}
-
-/// How the path killed a connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signature {
-    /// TCP FIN without a close frame (an L7 proxy's idle timeout).
-    Fin,
-    /// A close frame with this code and reason (a WebSocket-aware gateway or the server).
-    Close { code: Option<u16>, reason: String },
-    /// TCP reset (NAT gateways, L4 balancers), on the next packet.
-    Rst,
-    /// Silence: data sent and never acknowledged (a NAT or firewall that dropped the flow).
-    Blackhole,
-    /// Anything else (a TLS alert, a protocol violation).
-    Other(String),
-}
-
-impl Signature {
-    /// A stable name for JSON and reports.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Signature::Fin => "fin",
-            Signature::Close { .. } => "close",
-            Signature::Rst => "rst",
-            Signature::Blackhole => "blackhole",
-            Signature::Other(_) => "other",
-        }
-    }
 }
 
 /// Which round the search is in.
@@ -83,18 +44,6 @@ impl Phase {
             Phase::Done => "done",
         }
     }
-}
-
-/// What the search concluded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// No trial died up to `max`.
-    NoTimeout { max: Duration },
-    /// Connections idle for `lower` survive; idle for `upper` they die. `confirmed` when the
-    /// confirm round agreed; `signature` is how most of them died.
-    Bounded { lower: Duration, upper: Duration, confirmed: bool, signature: Signature },
-    /// The outcomes contradict each other (a death below a survival) or tell nothing.
-    Inconclusive { why: String },
 }
 
 /// The search state.

@@ -9,8 +9,9 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::core::error::Error;
+pub use crate::core::event::probe::{Classified, Keepalive, TrialReport, VerifyReport};
+use crate::core::event::probe::{Outcome, Signature};
 use crate::core::event::{Data, Discard};
-use crate::core::probe::search::{Outcome, Signature};
 use crate::core::session::client::{self, ClientSpec};
 use crate::core::session::wait::until;
 use crate::core::session::{Clock, End, Ending, Incoming, Session};
@@ -55,21 +56,6 @@ pub struct TrialSpec {
     pub kind: Kind,
     /// How long the answer to the keepalive may take.
     pub pong_timeout: Duration,
-}
-
-/// A finished trial.
-#[derive(Debug, Clone)]
-pub struct TrialReport {
-    pub id: u64,
-    /// The idle age it was planned for.
-    pub age: Duration,
-    pub outcome: Outcome,
-    /// The answer's round trip, when it lived.
-    pub rtt: Option<Duration>,
-    /// When the server broke the silence, the time since the upgrade (its keepalive period).
-    pub server_traffic_after: Option<Duration>,
-    /// How the death was seen, in words.
-    pub detail: String,
 }
 
 /// How the path killed the connection, from its ending.
@@ -316,21 +302,6 @@ pub async fn canary(
     }
 }
 
-/// What `--verify` saw.
-#[derive(Debug, Clone)]
-pub struct VerifyReport {
-    /// The heartbeat interval (each ping within ±10 % of it) and how long it was to hold.
-    pub interval: Duration,
-    pub wanted: Duration,
-    /// How long the connection was held.
-    pub held: Duration,
-    /// It died: how, and in words.
-    pub died: Option<(Signature, String)>,
-    pub pings: u64,
-    /// The pongs' round trips.
-    pub rtts: Vec<Duration>,
-}
-
 /// Holds one connection for `wanted` with a ping every `interval` (±10 % jitter), each
 /// answered within the pong timeout. Errors: it could not connect.
 pub async fn verify(
@@ -381,41 +352,6 @@ pub async fn verify(
     }
     report.held = opened.elapsed().min(wanted);
     Ok(report)
-}
-
-/// A keepalive kind `--classify` tries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keepalive {
-    /// WebSocket pings (opcode 0x9).
-    WsPing,
-    /// Data messages (the trial `--payload`).
-    Data,
-    /// TCP keepalive probes from the kernel, and nothing else.
-    TcpKeepalive,
-    /// Pushes from a companion server, the client silent.
-    ServerPush,
-    /// One push from a companion after the idle timeout (`refreshes`: it was delivered).
-    LatePush,
-}
-
-impl Keepalive {
-    pub fn name(self) -> &'static str {
-        match self {
-            Keepalive::WsPing => "ws-ping",
-            Keepalive::Data => "data",
-            Keepalive::TcpKeepalive => "tcp-keepalive",
-            Keepalive::ServerPush => "server-push",
-            Keepalive::LatePush => "push-after-timeout",
-        }
-    }
-}
-
-/// Whether one keepalive kind kept a connection alive past the idle timeout.
-#[derive(Debug, Clone)]
-pub struct Classified {
-    pub kind: Keepalive,
-    pub refreshes: bool,
-    pub detail: String,
 }
 
 /// Holds a connection for `wanted` (longer than the idle timeout) with keepalives of `kind`

@@ -8,7 +8,7 @@ use tokio::time::timeout_at;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
-use crate::core::error::Error;
+use crate::core::error::{Error, Hint};
 use crate::core::event::{Dir, EventKind, EventSink, FrameRecord, Side, Timings};
 use crate::core::net::proxy::ProxyConfig;
 use crate::core::net::target::Target;
@@ -146,9 +146,7 @@ pub async fn open(
                 } else {
                     format!("the server closed the TLS connection without answering the upgrade ({detail})")
                 },
-                hint: Some(
-                    "servers that require a client certificate do this: pass --cert FILE --key FILE".into(),
-                ),
+                hint: Some(Hint::ClientCertMaybeRequired),
             });
         }
         Ok(Err(e)) => return Err(e),

@@ -15,7 +15,7 @@ pub mod stats;
 pub mod upgrade;
 pub mod wait;
 
-pub mod ending;
+pub use crate::core::event::ending;
 pub mod outgoing;
 
 mod clock;

@@ -15,7 +15,7 @@ use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
 use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::NetStream;
-use crate::core::session::upgrade::{self, Policy};
+use crate::core::session::upgrade::{self, Policy, Rejection};
 use crate::core::session::{Clock, Session};
 use crate::core::wire::pong_filter::PongFilter;
 use crate::core::wire::tap::{drain, Tap, TapConfig, TapRecord};
@@ -30,8 +30,8 @@ pub struct ServerOptions {
     pub subprotocols: Vec<String>,
     /// Extra headers for every 101.
     pub headers: Vec<(String, String)>,
-    /// Refuse every upgrade with this status.
-    pub reject: Option<u16>,
+    /// Refuse every upgrade so.
+    pub reject: Option<Rejection>,
     pub tap: TapConfig,
     /// Do not answer pings (the echo server's `--no-pong`): the pongs the protocol layer
     /// writes are dropped before the tap, so what is recorded is what crossed the wire.
@@ -89,7 +89,8 @@ pub async fn accept(
     };
     let (mut tap, mut tap_rx) = Tap::new(stream, opts.tap);
     let upgrade_start = Instant::now();
-    let policy = Policy { reject: opts.reject, subprotocols: &opts.subprotocols, headers: &opts.headers };
+    let policy =
+        Policy { reject: opts.reject.as_ref(), subprotocols: &opts.subprotocols, headers: &opts.headers };
     let result = timeout_at(deadline, upgrade::answer(&mut tap, policy)).await;
     // Frames that came with the request go to the session, like any later frame.
     let mut early_frames = Vec::new();

@@ -9,11 +9,20 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use crate::core::error::Error;
 use crate::core::wire::tap::{find_head_end, HEAD_MAX};
 
+/// A refusal of every upgrade: the status, and the body sent with it (worded by the layer that
+/// asked for the refusal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// An HTTP status from 300 to 599.
+    pub status: u16,
+    pub body: String,
+}
+
 /// What the server accepts and adds.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy<'a> {
-    /// Refuse every upgrade with this status.
-    pub reject: Option<u16>,
+    /// Refuse every upgrade so.
+    pub reject: Option<&'a Rejection>,
     /// Accepted subprotocols; the first one the client offers is selected.
     pub subprotocols: &'a [String],
     /// Extra headers for the 101, as given.
@@ -138,8 +147,8 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<(String, Option<String>), R
     if !valid_key {
         return Err(refuse(400, "Sec-WebSocket-Key must be one base64-encoded 16-byte value\n"));
     }
-    if let Some(status) = policy.reject {
-        return Err(refuse(status, format!("refused by wsdiag (--reject {status})\n")));
+    if let Some(r) = policy.reject {
+        return Err(refuse(r.status, r.body.clone()));
     }
     let offered: Vec<String> = values("sec-websocket-protocol")
         .iter()

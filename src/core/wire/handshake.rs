@@ -5,14 +5,14 @@
 use std::time::Duration;
 use tokio::time::Instant;
 
-use base64::Engine;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use crate::core::error::Error;
+pub use crate::core::net::http::basic_auth;
+use crate::core::net::http::{escape_hex, head_defect};
 use crate::core::net::target::Target;
-use crate::core::wire::head_check::{escape_hex, head_defect};
 use crate::core::wire::tap::{find_head_end, BODY_MAX, HEAD_MAX};
 
 /// What the user asked to put in the upgrade request.
@@ -106,11 +106,6 @@ pub fn build_request(target: &Target, spec: &RequestSpec, key: &str) -> Vec<u8> 
 /// A random Sec-WebSocket-Key.
 pub fn generate_key() -> String {
     tokio_tungstenite::tungstenite::handshake::client::generate_key()
-}
-
-/// Basic credentials as an Authorization value.
-pub fn basic_auth(userpass: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(userpass))
 }
 
 /// A response head as received, parsed; headers keep their order, case and duplicates.

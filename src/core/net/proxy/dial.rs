@@ -4,7 +4,7 @@
 use tokio::time::Instant;
 
 use super::{Proxy, ProxyKind, ProxyStream, TunnelInfo, TunnelSpec};
-use crate::core::error::Error;
+use crate::core::error::{Error, Hint};
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
 use crate::core::net::tls;
@@ -28,14 +28,13 @@ pub(crate) async fn dial_via(
         Error::Resolve { host, source } => Error::Proxy {
             cause: Some(source.to_string()),
             message: format!("could not resolve the proxy host {host}"),
-            hint: Some("check the proxy URL (--proxy or the proxy variable -v names)".into()),
+            hint: Some(Hint::ProxyUrl),
             headers: Vec::new(),
             body: Vec::new(),
         },
-        Error::NoAddress { host } => Error::proxy(
-            format!("the proxy host {host} has no address"),
-            Some("check the proxy URL (--proxy or the proxy variable -v names)"),
-        ),
+        Error::NoAddress { host } => {
+            Error::proxy(format!("the proxy host {host} has no address"), Some(Hint::ProxyUrl))
+        }
         Error::Refused { addr, source } => Error::Proxy {
             cause: Some(source.to_string()),
             message: format!("could not connect to the proxy {name} at {addr}"),
@@ -45,7 +44,7 @@ pub(crate) async fn dial_via(
         },
         Error::ConnectTimeout { after, .. } => Error::proxy(
             format!("connecting to the proxy {name} timed out after {}", humantime::format_duration(after)),
-            Some("the proxy did not answer; raise --connect-timeout or check the proxy address"),
+            Some(Hint::ProxyUnanswered),
         ),
         other => other,
     };
@@ -93,14 +92,11 @@ pub(crate) async fn dial_via(
                 return Err(match e {
                     Error::Tls { message, hint } => Error::Tls {
                         message: format!("to the proxy {name}: {message}"),
-                        hint: hint.map(|h| {
-                            if h.contains("for plain WebSocket use ws://") {
-                                "is this proxy serving TLS? for a plain HTTP proxy use http://".to_string()
-                            } else {
-                                h.replace("--cacert", "--proxy-cacert")
-                                    .replace("--insecure", "--proxy-insecure")
-                                    .replace(" -k", " --proxy-insecure")
+                        hint: hint.map(|h| match h {
+                            Hint::Text(t) if t.contains("for plain WebSocket use ws://") => {
+                                "is this proxy serving TLS? for a plain HTTP proxy use http://".into()
                             }
+                            h => Hint::ForProxy(Box::new(h)),
                         }),
                     },
                     Error::HandshakeTimeout { after } => Error::proxy(
@@ -108,7 +104,7 @@ pub(crate) async fn dial_via(
                             "the TLS handshake with the proxy {name} did not finish within {}",
                             humantime::format_duration(after)
                         ),
-                        Some("raise --connect-timeout, or check that the proxy speaks TLS"),
+                        Some(Hint::ProxyTlsTimeout),
                     ),
                     other => other,
                 });

@@ -16,7 +16,8 @@ pub(crate) mod dial;
 mod socks;
 mod tunnel;
 
-pub use tunnel::{connect_request, open_tunnel, ProxyStream, TunnelInfo, TunnelSpec};
+pub use crate::core::event::proxy::{NoProxySource, Proxy, ProxyKind, ProxySource, Selection, TunnelInfo};
+pub use tunnel::{connect_request, open_tunnel, ProxyStream, TunnelSpec};
 
 /// The environment variables a proxy may come from, in the order curl reads them.
 pub const ENV_VARS: [&str; 8] = [
@@ -30,19 +31,6 @@ pub const ENV_VARS: [&str; 8] = [
     "NO_PROXY",
 ];
 
-/// How the tunnel is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProxyKind {
-    /// HTTP CONNECT over TCP (`http://`).
-    Http,
-    /// HTTP CONNECT over TLS to the proxy (`https://`).
-    Https,
-    /// SOCKS5; wsdiag resolves the target's name (`socks5://`).
-    Socks5,
-    /// SOCKS5; the proxy resolves the target's name (`socks5h://`).
-    Socks5h,
-}
-
 impl ProxyKind {
     pub fn scheme(self) -> &'static str {
         match self {
@@ -52,18 +40,6 @@ impl ProxyKind {
             ProxyKind::Socks5h => "socks5h",
         }
     }
-}
-
-/// A proxy URL, parsed: `SCHEME://[USER:PASS@]HOST[:PORT]`. Without a scheme it is `http://`,
-/// as in curl; the default port is 1080, or 443 for `https://`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proxy {
-    pub kind: ProxyKind,
-    /// Host name or IP (IPv6 without brackets).
-    pub host: String,
-    pub port: u16,
-    /// User and password, percent-decoded (from the URL or --proxy-user).
-    pub credentials: Option<(String, String)>,
 }
 
 impl Proxy {
@@ -137,37 +113,6 @@ pub struct ProxyConfig {
     pub tls: TlsOptions,
 }
 
-/// Which proxy a connection takes and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    /// None: straight to the server.
-    pub proxy: Option<Proxy>,
-    /// Where the proxy came from: "--proxy" or a variable's name.
-    pub source: String,
-    /// The NO_PROXY entry that sent the connection straight to the server, and the list it is
-    /// from ("--noproxy", "no_proxy" or "NO_PROXY").
-    pub bypass: Option<(String, String)>,
-    /// A variable set but not read, and why (HTTP_PROXY, as in curl).
-    pub ignored: Option<String>,
-}
-
-impl Selection {
-    /// One line for `-v`.
-    pub fn describe(&self) -> String {
-        let mut line = match (&self.proxy, &self.bypass) {
-            (Some(p), _) => format!("Proxy: {} (from {})", p.display(), self.source),
-            (None, Some((list, entry))) => {
-                format!("Proxy: none ({list} entry '{}' matches; from {} otherwise)", entry, self.source)
-            }
-            (None, None) => format!("Proxy: none ({})", self.source),
-        };
-        if let Some(ignored) = &self.ignored {
-            line.push_str(&format!("; {ignored}"));
-        }
-        line
-    }
-}
-
 impl ProxyConfig {
     fn var(&self, name: &str) -> Option<&str> {
         self.env.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
@@ -189,12 +134,12 @@ impl ProxyConfig {
             Some(None) => {
                 return Ok(Some(Selection {
                     proxy: None,
-                    source: "--proxy ''".into(),
+                    source: ProxySource::Disabled,
                     bypass: None,
                     ignored: None,
                 }))
             }
-            Some(Some(p)) => (p.clone(), "--proxy".to_string()),
+            Some(Some(p)) => (p.clone(), ProxySource::Flag),
             None => {
                 let names: &[&str] = if target.tls {
                     &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
@@ -207,25 +152,30 @@ impl ProxyConfig {
                 let Some(name) = names.iter().find(|n| self.var(n).is_some()) else {
                     return Ok(ignored.map(|i| Selection {
                         proxy: None,
-                        source: "none".into(),
+                        source: ProxySource::Nothing,
                         bypass: None,
                         ignored: Some(i),
                     }));
                 };
                 let value = self.var(name).unwrap_or_default();
-                (Proxy::parse(value, &format!("the environment variable {name}"))?, name.to_string())
+                (
+                    Proxy::parse(value, &format!("the environment variable {name}"))?,
+                    ProxySource::Var(name.to_string()),
+                )
             }
         };
         let list = match &self.noproxy {
-            Some(list) => Some(("--noproxy", list.as_str())),
-            None => ["no_proxy", "NO_PROXY"].into_iter().find_map(|n| self.var(n).map(|v| (n, v))),
+            Some(list) => Some((NoProxySource::Flag, list.as_str())),
+            None => ["no_proxy", "NO_PROXY"]
+                .into_iter()
+                .find_map(|n| self.var(n).map(|v| (NoProxySource::Var(n.to_string()), v))),
         };
         if let Some((list_name, list)) = list {
             if let Some(entry) = no_proxy_match(list, &target.host) {
                 return Ok(Some(Selection {
                     proxy: None,
                     source,
-                    bypass: Some((list_name.to_string(), entry)),
+                    bypass: Some((list_name, entry)),
                     ignored,
                 }));
             }
@@ -339,13 +289,13 @@ mod tests {
         let c = config(&[("HTTP_PROXY", "x")]);
         let s = c.select(&ws).unwrap().unwrap();
         assert_eq!(s.proxy, None);
-        assert!(s.describe().contains("HTTP_PROXY is not read"), "{}", s.describe());
+        assert!(s.ignored.as_deref().is_some_and(|i| i.contains("HTTP_PROXY is not read")), "{s:?}");
         // no_proxy before NO_PROXY; --noproxy before both.
         let c = config(&[("http_proxy", "a"), ("no_proxy", "other.example"), ("NO_PROXY", "h.example")]);
         assert_eq!(pick(&c, &ws).as_deref(), Some("a"));
         let c = config(&[("http_proxy", "a"), ("NO_PROXY", "h.example")]);
         let s = c.select(&ws).unwrap().unwrap();
-        assert_eq!(s.bypass, Some(("NO_PROXY".into(), "h.example".into())));
+        assert_eq!(s.bypass, Some((NoProxySource::Var("NO_PROXY".into()), "h.example".into())));
         let mut c = config(&[("http_proxy", "a"), ("NO_PROXY", "h.example")]);
         c.noproxy = Some("".into());
         assert_eq!(pick(&c, &ws).as_deref(), Some("a"));

@@ -7,9 +7,10 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
-use super::tunnel::{fmt, TunnelInfo};
+use super::tunnel::fmt;
+use super::TunnelInfo;
 use super::{Proxy, ProxyKind};
-use crate::core::error::Error;
+use crate::core::error::{Error, Hint};
 use crate::core::net::target::Target;
 
 pub(super) async fn socks5(
@@ -68,7 +69,7 @@ pub(super) async fn socks5(
             info.steps.push(format!("no answer within {}", fmt(budget)));
             return Err(Error::proxy(
                 format!("the SOCKS5 proxy {} did not answer within {}", proxy.display(), fmt(budget)),
-                Some("raise --connect-timeout, or check the proxy"),
+                Some(Hint::ProxyTimeout),
             ));
         }
         Ok(r) => r,
@@ -102,44 +103,46 @@ pub(super) async fn socks5(
 }
 
 /// A SOCKS5 failure by its RFC 1928 reply code and name, or what went wrong before the reply.
-fn socks_error(e: &tokio_socks::Error) -> (String, Option<String>) {
+fn socks_error(e: &tokio_socks::Error) -> (String, Option<Hint>) {
     use tokio_socks::Error as E;
     let reply = |code: u8, name: &str| format!("reply {code}, {name}");
     let (what, hint) = match e {
         E::GeneralSocksServerFailure => (reply(1, "general SOCKS server failure"), None),
         E::ConnectionNotAllowedByRuleset => (
             reply(2, "connection not allowed by ruleset"),
-            Some("the proxy's rules do not allow this destination"),
+            Some(Hint::Text("the proxy's rules do not allow this destination".into())),
         ),
         E::NetworkUnreachable => (reply(3, "network unreachable"), None),
-        E::HostUnreachable => {
-            (reply(4, "host unreachable"), Some("check the URL's host from the proxy's side"))
-        }
-        E::ConnectionRefused => {
-            (reply(5, "connection refused"), Some("nothing listens on the URL's port, seen from the proxy"))
-        }
+        E::HostUnreachable => (
+            reply(4, "host unreachable"),
+            Some(Hint::Text("check the URL's host from the proxy's side".into())),
+        ),
+        E::ConnectionRefused => (
+            reply(5, "connection refused"),
+            Some(Hint::Text("nothing listens on the URL's port, seen from the proxy".into())),
+        ),
         E::TtlExpired => (reply(6, "TTL expired"), None),
         E::CommandNotSupported => (reply(7, "command not supported"), None),
         E::AddressTypeNotSupported => (
             reply(8, "address type not supported"),
-            Some("with socks5h:// the proxy resolves names; with socks5:// wsdiag does"),
+            Some(Hint::Text("with socks5h:// the proxy resolves names; with socks5:// wsdiag does".into())),
         ),
         E::NoAcceptableAuthMethods => (
             "the proxy accepts none of the offered authentication methods".to_string(),
-            Some("pass --proxy-user USER:PASS (or put them in the proxy URL)"),
+            Some(Hint::SocksCredentialsWanted),
         ),
         E::PasswordAuthFailure(code) => (
             format!("username/password authentication failed (status {code})"),
-            Some("check --proxy-user (or USER:PASS in the proxy URL)"),
+            Some(Hint::SocksCredentialsRejected),
         ),
         E::InvalidResponseVersion => (
             "the reply is not SOCKS5".to_string(),
-            Some("is this a SOCKS5 proxy? for HTTP proxies use http://"),
+            Some(Hint::Text("is this a SOCKS5 proxy? for HTTP proxies use http://".into())),
         ),
         E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             ("the proxy closed the connection during the SOCKS5 exchange".to_string(), None)
         }
         other => (other.to_string(), None),
     };
-    (what, hint.map(str::to_string))
+    (what, hint)
 }

@@ -9,35 +9,10 @@ use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
 use super::socks::socks5;
-use super::{Proxy, ProxyKind};
-use crate::core::error::Error;
-use crate::core::event::TlsInfo;
+use super::{Proxy, ProxyKind, TunnelInfo};
+use crate::core::error::{Error, Hint};
+use crate::core::net::http::basic_auth;
 use crate::core::net::target::Target;
-use crate::core::wire::handshake::basic_auth;
-
-/// What happened at the proxy: the CONNECT exchange byte for byte, or the SOCKS5 steps in
-/// words, and how long it took from the TCP connect to the open tunnel (TLS to an `https://`
-/// proxy included).
-#[derive(Debug, Clone, Default)]
-pub struct TunnelInfo {
-    /// `scheme://host:port` of the proxy.
-    pub proxy: String,
-    /// `host:port` asked for.
-    pub target: String,
-    /// TLS to the proxy (`https://` proxies).
-    pub tls: Option<TlsInfo>,
-    /// The CONNECT request head as sent (HTTP proxies).
-    pub request: Vec<u8>,
-    /// The proxy's reply head as received (HTTP proxies; empty if none came).
-    pub response: Vec<u8>,
-    /// The body of a refusal (at most 64 KiB).
-    pub body: Vec<u8>,
-    /// SOCKS5 steps, in words.
-    pub steps: Vec<String>,
-    /// Whether the tunnel opened.
-    pub open: bool,
-    pub took: Duration,
-}
 
 /// The largest CONNECT reply head read, bytes.
 const MAX_HEAD: usize = 16 << 10;
@@ -133,7 +108,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     let timed_out = || {
         Error::proxy(
             format!("the proxy {} did not answer the CONNECT within {}", proxy.display(), fmt(budget)),
-            Some("raise --connect-timeout, or check the proxy"),
+            Some(Hint::ProxyTimeout),
         )
     };
     info.request = connect_request(proxy, headers, target);
@@ -200,7 +175,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(httparse::Status::Complete(_)) => reply.code.unwrap_or(0),
         _ => {
             return Err(Error::proxy(
-                match crate::core::wire::head_check::head_defect(&info.response) {
+                match crate::core::net::http::head_defect(&info.response) {
                     Some(defect) => {
                         format!("the proxy {}'s reply is not valid HTTP: {defect}", proxy.display())
                     }
@@ -209,7 +184,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
                         proxy.display()
                     ),
                 },
-                Some("is this an HTTP proxy? for SOCKS use socks5:// or socks5h://"),
+                Some("is this an HTTP proxy? for SOCKS use socks5:// or socks5h://".into()),
             ))
         }
     };
@@ -236,15 +211,15 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     }
     info.body.truncate(want);
     let hint = match status {
-        401 | 407 if proxy.credentials.is_some() => {
-            "the proxy did not accept the credentials: check --proxy-user (or USER:PASS in the proxy URL)"
+        401 | 407 if proxy.credentials.is_some() => Hint::ProxyCredentialsRejected,
+        407 => Hint::ProxyCredentialsWanted,
+        403 => {
+            "the proxy does not allow this destination (its rules may allow only some ports or hosts)".into()
         }
-        407 => "the proxy wants credentials: pass --proxy-user USER:PASS (or put them in the proxy URL)",
-        403 => "the proxy does not allow this destination (its rules may allow only some ports or hosts)",
         502..=504 => {
-            "the proxy could not reach the server: check the URL's host and port from the proxy's side"
+            "the proxy could not reach the server: check the URL's host and port from the proxy's side".into()
         }
-        _ => "the proxy refused to open a tunnel; -v shows its reply",
+        _ => "the proxy refused to open a tunnel; -v shows its reply".into(),
     };
     Err(Error::Proxy {
         cause: None,
@@ -253,7 +228,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
             proxy.display(),
             target.authority()
         ),
-        hint: Some(hint.into()),
+        hint: Some(hint),
         headers: header_lines,
         body: info.body.clone(),
     })

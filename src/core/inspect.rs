@@ -97,7 +97,8 @@ pub struct Hop {
 #[derive(Debug)]
 pub struct Report {
     pub hops: Vec<Hop>,
-    pub exit: crate::exit::ExitStatus,
+    /// The process exit code the command chose for it (docs/exit-codes.md).
+    pub exit: u8,
 }
 
 impl Report {

@@ -1,13 +1,11 @@
 //! How a connection ends, as a type: a completed close handshake, a FIN or reset without one,
 //! a deadline, a protocol violation by the peer, a local limit, or a local decision. One event
 //! (`EventKind::Ended`) carries it; `Error::Ended` carries it out of a run, and its exit status
-//! is decided in one place (`Ending::exit_status`).
+//! is decided in one place (`exit.rs`).
 
 use std::time::Duration;
 
-use crate::core::event::Side;
-use crate::core::wire::close;
-use crate::exit::ExitStatus;
+use crate::core::event::{close, Side};
 
 /// Which deadline expired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,16 +96,11 @@ impl Ending {
         matches!(self, Ending::Closed { .. })
     }
 
-    /// The exit status when this ending ends a run (docs/exit-codes.md): 4 for TLS, 6 for
-    /// every other abnormal ending, 0 for a completed close handshake (the close code is
-    /// judged by the command).
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            Ending::Closed { .. } | Ending::Local => ExitStatus::Success,
-            Ending::TlsFailure { .. } => ExitStatus::Tls,
-            Ending::TimedOut(Deadline::Close) => ExitStatus::Success,
-            _ => ExitStatus::Lost,
-        }
+    /// Whether this ending fails a run by itself: every abnormal ending does; a completed
+    /// close handshake, a local drop and a peer that did not answer our close in time do not
+    /// (the close code is judged by the command). `exit.rs` maps the failures to codes.
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, Ending::Closed { .. } | Ending::Local | Ending::TimedOut(Deadline::Close))
     }
 }
 
@@ -119,15 +112,6 @@ fn side(s: Side) -> &'static str {
 }
 
 impl End {
-    /// `Ok` for an ending a run can succeed with (a completed close handshake), else the
-    /// error that carries it.
-    pub fn result(&self) -> Result<(), crate::core::error::Error> {
-        match self.ending.exit_status() {
-            ExitStatus::Success => Ok(()),
-            _ => Err(crate::core::error::Error::Ended(self.clone())),
-        }
-    }
-
     /// One sentence, from the point of view of the local end.
     pub fn describe(&self) -> String {
         let who = side(self.party);

@@ -1,4 +1,8 @@
 //! The event stream: the one contract between the core and everything that shows or counts.
+//!
+//! This room is the floor of the core: plain data (events, endings, frames, close codes, proxy
+//! and probe reports) that imports no other room. Behaviour on these types lives in the rooms
+//! that produce them (inherent `impl` blocks there); see `core/mod.rs` for the layer order.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -6,7 +10,14 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
-pub use crate::core::wire::frame_log::{Dir, FrameRecord};
+pub mod close;
+pub mod ending;
+pub mod frame;
+pub mod probe;
+pub mod proxy;
+
+pub use ending::{Deadline, End, Ending, Limit};
+pub use frame::{Dir, FrameRecord};
 
 /// Something that happened on a connection, `t` after the run started.
 #[derive(Debug, Clone)]
@@ -141,8 +152,57 @@ pub struct ConnReport {
     pub sent: Traffic,
     pub received: Traffic,
     pub close: Option<CloseInfo>,
-    /// How it ended, in a few words ("closed", "reset by --drop-after", "rejected: 403", …).
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: ConnOutcome,
+}
+
+/// How a server-side connection ended (JSON `disconnected.outcome`, docs/json.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnOutcome {
+    /// The close handshake completed.
+    Closed,
+    /// The server shut down and closed it with 1001.
+    Shutdown,
+    /// The echo server's close-after fault closed it.
+    ClosedAfter,
+    /// The echo server's idle-timeout fault closed TCP without a close frame.
+    IdleTimeout,
+    /// The echo server's drop-after fault reset it.
+    Dropped,
+    /// It ended abnormally after the upgrade (FIN or reset without a close, a violation, a
+    /// deadline, a local limit).
+    Ended(End),
+    /// It failed a check of the server's after the upgrade (a close code, an expectation);
+    /// `message` is the error's.
+    Failed { message: String },
+    /// The upgrade did not complete; `message` says what the client did and what it got,
+    /// from the server's side.
+    HandshakeFailed { message: String },
+    /// It was upgraded while `limit` others were open, and closed at once with 1013 (the
+    /// limit on connections).
+    OverLimit { limit: usize },
+    /// Its unfinished handshake was dropped because `newer` connections arrived meanwhile
+    /// (the limit on pending handshakes).
+    Evicted { newer: usize },
+}
+
+impl ConnOutcome {
+    /// A stable name for JSON (`closed`, `shutdown`, `closed_after`, `idle_timeout`,
+    /// `dropped`, `ended`, `failed`, `handshake_failed`, `over_limit`, `evicted`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConnOutcome::Closed => "closed",
+            ConnOutcome::Shutdown => "shutdown",
+            ConnOutcome::ClosedAfter => "closed_after",
+            ConnOutcome::IdleTimeout => "idle_timeout",
+            ConnOutcome::Dropped => "dropped",
+            ConnOutcome::Ended(_) => "ended",
+            ConnOutcome::Failed { .. } => "failed",
+            ConnOutcome::HandshakeFailed { .. } => "handshake_failed",
+            ConnOutcome::OverLimit { .. } => "over_limit",
+            ConnOutcome::Evicted { .. } => "evicted",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -169,9 +229,9 @@ pub enum EventKind {
         took: Duration,
     },
     /// A proxy was configured: which one this connection takes, and why (or why none).
-    Proxy(crate::core::net::proxy::Selection),
+    Proxy(proxy::Selection),
     /// The proxy's tunnel: the CONNECT exchange or the SOCKS5 steps; `open` says if it opened.
-    Tunnel(crate::core::net::proxy::TunnelInfo),
+    Tunnel(proxy::TunnelInfo),
     Tls(TlsInfo),
     /// The opening handshake request, exact bytes; `dir` is Out for a client, In for a server.
     HandshakeRequest {
@@ -246,16 +306,16 @@ pub enum EventKind {
         message: String,
     },
     /// The connection ended, and how (one per connection).
-    Ended(crate::core::session::End),
+    Ended(End),
     /// A `heartbeat-probe` trial finished; `phase` is the search round it belonged to.
     Trial {
         phase: &'static str,
-        report: crate::core::probe::trial::TrialReport,
+        report: probe::TrialReport,
     },
     /// `heartbeat-probe`'s conclusion.
-    ProbeResult(crate::core::probe::ProbeResult),
+    ProbeResult(probe::ProbeResult),
     /// `heartbeat-probe --verify`: whether the heartbeat kept the connection alive.
-    Verify(crate::core::probe::trial::VerifyReport),
+    Verify(probe::VerifyReport),
     Summary(Summary),
 }
 

@@ -1,5 +1,8 @@
-//! Bytes from a peer's HTTP head, made safe to quote: escaped as `\xNN`, and the control byte
-//! that makes a head unparsable named with its place.
+//! HTTP/1.1 head helpers shared by the proxy tunnel and the upgrade: bytes from a peer's head
+//! made safe to quote (escaped as `\xNN`), the control byte that makes a head unparsable named
+//! with its place, and Basic credentials.
+
+use base64::Engine;
 
 /// Bytes as text for a message: printable ASCII as is (`\\` and `"` escaped), everything else
 /// as `\xNN`, so nothing from the peer reaches a terminal raw.
@@ -41,4 +44,9 @@ pub fn head_defect(head: &[u8]) -> Option<String> {
         return Some(format!("{place} contains byte \\x{byte:02x} at column {}", col + 1));
     }
     None
+}
+
+/// Basic credentials as an Authorization value.
+pub fn basic_auth(userpass: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(userpass))
 }
