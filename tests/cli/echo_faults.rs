@@ -235,3 +235,18 @@ async fn no_pong_is_a_fault_of_the_server_and_its_tap_records_the_real_ping() {
     assert!(!err.contains("<< pong"), "the tap saw the ping as it crossed the wire, not rewritten:\n{err}");
     assert!(!err.contains(">> pong"), "no pong crossed the wire, so none is recorded:\n{err}");
 }
+
+#[tokio::test]
+async fn json_outcomes_of_server_connections_are_typed() {
+    let server = echo_with(&["--json", "--drop-after", "1"]).await;
+    let out = connect(&server.url()).args(["-x", "a", "-w", "2s"]).run().await;
+    out.expect_code(6);
+    server.wait_for("the reset", |out, _| out.contains("\"type\":\"disconnected\"")).await;
+    let stdout = server.stdout();
+    let line =
+        stdout.lines().find(|l| l.contains("\"type\":\"disconnected\"")).expect("a disconnected event");
+    let event: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(event["outcome"], "dropped", "{line}");
+    assert_eq!(event["message"], "reset by --drop-after", "{line}");
+    server.interrupt().await;
+}
