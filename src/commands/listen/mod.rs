@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::commands::dispatch::Effect;
 use crate::commands::input::{command_error, report_error, Line, Source};
 use crate::commands::serve::{self, ConnCtx, Handler};
 use crate::core::error::Error;
@@ -23,7 +24,7 @@ use crate::exit::ExitStatus;
 use crate::output::Printer;
 use crate::repl::parse::Mode;
 use crate::settings::ListenSettings;
-use clients::{Effect, Inboxes, Order};
+use clients::Inboxes;
 
 /// What connection handlers tell the controller.
 enum Note {
@@ -197,14 +198,6 @@ impl Checks {
     }
 }
 
-fn carry_out(order: Order, session: &mut Session, sink: &mut dyn EventSink) {
-    match order {
-        Order::Send(out) => session.submit(out, sink),
-        Order::Ping(None) => session.ping(sink),
-        Order::Ping(Some(payload)) => session.ping_with(payload, sink),
-    }
-}
-
 async fn serve_client(
     mut session: Box<Session>,
     mut ctx: ConnCtx,
@@ -226,14 +219,14 @@ async fn serve_client(
             _ = stopped(&mut ctx.stop) => {
                 // What was ordered before the stop goes out before the close.
                 while let Ok(order) = inbox.try_recv() {
-                    carry_out(order, &mut session, sink);
+                    session.submit(order, sink);
                 }
                 let code = close_code.load(Ordering::Relaxed);
                 let reason = if code == 1001 { "server shutting down" } else { "" };
                 session.close_and_wait(code, reason, sink).await;
                 break Ok(());
             }
-            Some(order) = inbox.recv() => carry_out(order, &mut session, sink),
+            Some(order) = inbox.recv() => session.submit(order, sink),
             _ = tick(&mut pinger) => session.ping(sink),
             incoming = session.next(sink) => match incoming {
                 Incoming::Message(data) => {
