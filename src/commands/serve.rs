@@ -155,25 +155,7 @@ pub fn start(
         let mut conns = JoinSet::new();
         let mut next = 0u64;
         loop {
-            // Output that stalls stops accepting too: every connection logs lines of its own.
-            if let Some(backlog) = sink.backlog().filter(|b| b.full()) {
-                tokio::select! {
-                    _ = crate::core::session::wait::stopped(&mut stop_accepting) => break,
-                    _ = backlog.room() => {}
-                }
-            }
-            let accepted = tokio::select! {
-                _ = crate::core::session::wait::stopped(&mut stop_accepting) => break,
-                a = listener.accept() => a,
-            };
-            let (tcp, peer) = match accepted {
-                Ok(a) => a,
-                // Out of descriptors or a client gone before accept: keep serving the others.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
+            let Some((tcp, peer)) = accept_next(&listener, &sink, &mut stop_accepting).await else { break };
             next += 1;
             let mut sink = sink.clone();
             if limit.available_permits() == 0 {
@@ -181,26 +163,8 @@ pub fn start(
                 clock.emit_for(&mut sink, next, EventKind::Warning { message });
                 continue;
             }
-            // A handshake slot: the oldest handshake still waiting makes room if it has had
-            // its chance (a second, or the whole --handshake-timeout if shorter).
             let (evict, evicted) = tokio::sync::oneshot::channel();
-            let admitted = match pending.lock() {
-                Ok(mut waiting) => {
-                    let old_enough = EVICTABLE_AFTER.min(opts.handshake_timeout);
-                    let full = waiting.len() >= limits.pending;
-                    if full && waiting.front().is_some_and(|(_, since, _)| since.elapsed() >= old_enough) {
-                        if let Some((_, _, oldest)) = waiting.pop_front() {
-                            let _ = oldest.send(());
-                        }
-                    }
-                    let room = waiting.len() < limits.pending;
-                    if room {
-                        waiting.push_back((next, Instant::now(), evict));
-                    }
-                    room
-                }
-                Err(_) => true,
-            };
+            let admitted = take_slot(&pending, limits, opts.handshake_timeout, next, evict);
             if !admitted {
                 let message =
                     format!("refused {peer}: --max-pending {} handshakes in progress", limits.pending);
@@ -225,6 +189,57 @@ pub fn start(
         conns
     });
     Server { stop, accept_task, reports, started: Instant::now() }
+}
+
+/// The next connection; None once the server stops. Output that stalls stops accepting too:
+/// every connection logs lines of its own.
+async fn accept_next(
+    listener: &TcpListener,
+    sink: &ChannelSink,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<(tokio::net::TcpStream, SocketAddr)> {
+    loop {
+        if let Some(backlog) = sink.backlog().filter(|b| b.full()) {
+            tokio::select! {
+                _ = crate::core::session::wait::stopped(stop) => return None,
+                _ = backlog.room() => {}
+            }
+        }
+        let accepted = tokio::select! {
+            _ = crate::core::session::wait::stopped(stop) => return None,
+            a = listener.accept() => a,
+        };
+        match accepted {
+            Ok(a) => return Some(a),
+            // Out of descriptors or a client gone before accept: keep serving the others.
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
+/// A handshake slot for connection `conn`: the oldest handshake still waiting makes room if
+/// it has had its chance (a second, or the whole --handshake-timeout if shorter). False when
+/// there is no room.
+fn take_slot(
+    pending: &Pending,
+    limits: Limits,
+    handshake_timeout: Duration,
+    conn: u64,
+    evict: tokio::sync::oneshot::Sender<()>,
+) -> bool {
+    let Ok(mut waiting) = pending.lock() else { return true };
+    let old_enough = EVICTABLE_AFTER.min(handshake_timeout);
+    let full = waiting.len() >= limits.pending;
+    if full && waiting.front().is_some_and(|(_, since, _)| since.elapsed() >= old_enough) {
+        if let Some((_, _, oldest)) = waiting.pop_front() {
+            let _ = oldest.send(());
+        }
+    }
+    let room = waiting.len() < limits.pending;
+    if room {
+        waiting.push_back((conn, Instant::now(), evict));
+    }
+    room
 }
 
 /// What a connection needs to be admitted: a handshake slot it may lose to a newer

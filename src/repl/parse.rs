@@ -200,7 +200,38 @@ fn close_status(args: &str, what: &str) -> Result<Option<(u16, String)>, String>
 fn raw(args: &str) -> Result<Vec<Outgoing>, String> {
     let mut words = args.split_whitespace().peekable();
     let op = words.next().ok_or("/raw needs an opcode (0-15 or a name); /help shows the form")?;
-    let opcode = match op {
+    let opcode = opcode(op)?;
+    let mut o = RawOptions { fin: true, rsv: [false; 3], fragments: 1, ping_between: false, payload: None };
+    while let Some(w) = words.peek().copied() {
+        if !o.take(w)? {
+            break;
+        }
+        words.next();
+    }
+    let text: Vec<&str> = words.collect();
+    if !text.is_empty() {
+        if o.payload.is_some() {
+            return Err("/raw: give either size=, hex= or TEXT".into());
+        }
+        o.payload = Some(text.join(" ").into_bytes());
+    }
+    if o.ping_between && o.fragments < 2 {
+        return Err("/raw: ping-between needs fragments=2 or more".into());
+    }
+    let payload = o.payload.take().unwrap_or_default();
+    if o.fragments == 1 {
+        let (fin, rsv) = (o.fin, o.rsv);
+        return Ok(vec![Outgoing::Frame(RawFrame { fin, rsv, opcode, payload: Bytes::from(payload) })]);
+    }
+    if !o.fin {
+        return Err("/raw: fin=0 and fragments= do not go together (the last fragment has FIN)".into());
+    }
+    Ok(fragment(opcode, &o, payload))
+}
+
+/// A `/raw` opcode: a number (0-15, decimal or 0x hex) or a name.
+fn opcode(op: &str) -> Result<u8, String> {
+    Ok(match op {
         "continuation" => 0x0,
         "text" => 0x1,
         "binary" => 0x2,
@@ -216,87 +247,85 @@ fn raw(args: &str) -> Result<Vec<Outgoing>, String> {
                 .filter(|v| *v <= 0xF)
                 .ok_or_else(|| format!("/raw: '{}' is no opcode (0-15 or a name)", n.escape_debug()))?
         }
-    };
-    let mut fin = true;
-    let mut rsv = [false; 3];
-    let mut fragments = 1usize;
-    let mut ping_between = false;
-    let mut payload: Option<Vec<u8>> = None;
-    while let Some(w) = words.peek().copied() {
+    })
+}
+
+/// The `key=value` words of `/raw` between the opcode and the text.
+struct RawOptions {
+    fin: bool,
+    rsv: [bool; 3],
+    /// How many frames the message is split into (1-1000).
+    fragments: usize,
+    /// A ping goes between the first and the second fragment.
+    ping_between: bool,
+    /// From `size=` or `hex=`; the text, when neither was given.
+    payload: Option<Vec<u8>>,
+}
+
+impl RawOptions {
+    /// Takes one word; false when it is no option (the text starts there).
+    fn take(&mut self, w: &str) -> Result<bool, String> {
         let (key, value) = w.split_once('=').unwrap_or((w, ""));
         match key {
-            "fin" if value == "0" || value == "1" => fin = value == "1",
+            "fin" if value == "0" || value == "1" => self.fin = value == "1",
             "rsv" if value.len() == 3 && value.bytes().all(|b| b == b'0' || b == b'1') => {
                 for (i, b) in value.bytes().enumerate() {
-                    rsv[i] = b == b'1';
+                    self.rsv[i] = b == b'1';
                 }
             }
             "fragments" => {
-                fragments = value
+                self.fragments = value
                     .parse()
                     .ok()
                     .filter(|n| (1..=1000).contains(n))
                     .ok_or("/raw: fragments takes a number from 1 to 1000")?
             }
-            "ping-between" if value.is_empty() => ping_between = true,
-            "size" | "hex" if payload.is_some() => return Err("/raw: give either size= or hex=".into()),
+            "ping-between" if value.is_empty() => self.ping_between = true,
+            "size" | "hex" if self.payload.is_some() => return Err("/raw: give either size= or hex=".into()),
             "size" => {
                 let n: usize = value
                     .parse()
                     .ok()
                     .filter(|n| *n <= 16 << 20)
                     .ok_or("/raw: size takes a byte count up to 16 MiB")?;
-                payload = Some(vec![b'x'; n]);
+                self.payload = Some(vec![b'x'; n]);
             }
             "hex" => {
                 let data = InputFormat::Hex
                     .decode(value.as_bytes().to_vec(), "/raw hex")
                     .map_err(|e| e.to_string())?;
-                payload = Some(match data {
+                self.payload = Some(match data {
                     Data::Binary(b) => b.to_vec(),
                     Data::Text(t) => t.as_bytes().to_vec(),
                 });
             }
             "fin" | "rsv" | "ping-between" => return Err(format!("/raw: bad option '{}'", w.escape_debug())),
-            _ => break,
+            _ => return Ok(false),
         }
-        words.next();
+        Ok(true)
     }
-    let text: Vec<&str> = words.collect();
-    if !text.is_empty() {
-        if payload.is_some() {
-            return Err("/raw: give either size=, hex= or TEXT".into());
-        }
-        payload = Some(text.join(" ").into_bytes());
-    }
-    let payload = payload.unwrap_or_default();
-    if ping_between && fragments < 2 {
-        return Err("/raw: ping-between needs fragments=2 or more".into());
-    }
-    if fragments == 1 {
-        return Ok(vec![Outgoing::Frame(RawFrame { fin, rsv, opcode, payload: Bytes::from(payload) })]);
-    }
-    if !fin {
-        return Err("/raw: fin=0 and fragments= do not go together (the last fragment has FIN)".into());
-    }
-    // Split as evenly as the payload allows; later fragments are continuations.
-    let per = payload.len().div_ceil(fragments).max(1);
+}
+
+/// The payload split as evenly as it allows into `o.fragments` frames; later fragments are
+/// continuations, and only the first carries the RSV bits.
+fn fragment(opcode: u8, o: &RawOptions, payload: Vec<u8>) -> Vec<Outgoing> {
+    let per = payload.len().div_ceil(o.fragments).max(1);
     let mut chunks: Vec<Vec<u8>> = payload.chunks(per).map(<[u8]>::to_vec).collect();
-    chunks.resize(fragments, Vec::new());
+    chunks.resize(o.fragments, Vec::new());
     let last = chunks.len() - 1;
     let mut out = Vec::new();
     for (i, chunk) in chunks.into_iter().enumerate() {
         out.push(Outgoing::Frame(RawFrame {
             fin: i == last,
-            rsv: if i == 0 { rsv } else { [false; 3] },
+            rsv: if i == 0 { o.rsv } else { [false; 3] },
             opcode: if i == 0 { opcode } else { 0x0 },
             payload: Bytes::from(chunk),
         }));
-        if i == 0 && ping_between {
+        if i == 0 && o.ping_between {
             out.push(Outgoing::Frame(RawFrame::new(0x9, Bytes::from_static(b"between"))));
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

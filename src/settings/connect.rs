@@ -74,13 +74,7 @@ impl ConnectSettings {
             TargetSpec::BuiltinEcho(_) => None,
         };
         let request = request_spec(args.request, userinfo)?;
-        let mut warnings = Vec::new();
-        if args.transport.insecure {
-            warnings.push("--insecure: the server's certificate is not verified".to_string());
-        }
-        if args.transport.proxy.proxy_insecure {
-            warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
-        }
+        let warnings = super::transport::insecure_warnings(&args.transport);
         let tls = tls_options(&args.transport, env);
         close::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {

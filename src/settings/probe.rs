@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::transport::insecure_warnings;
 use super::{apply_curl, output_settings, proxy_config, request_spec, tls_options, Env};
 use crate::cli::{HeartbeatProbeArgs, ProbeKind};
 use crate::core::error::Error;
@@ -53,57 +54,9 @@ impl HeartbeatProbeSettings {
             TargetSpec::Url(t) => t.userinfo.clone(),
             TargetSpec::BuiltinEcho(_) => None,
         };
-        if args.min.is_zero() {
-            return Err(Error::usage("--min must be greater than zero"));
-        }
-        if args.max < args.min {
-            return Err(Error::usage("--max must not be less than --min"));
-        }
-        if args.pong_timeout < Duration::from_millis(100) {
-            return Err(Error::usage("--pong-timeout must be at least 100ms"));
-        }
-        if args.fail_below.is_some_and(|f| f > args.max) {
-            return Err(Error::usage("--fail-below above --max cannot be tested: raise --max"));
-        }
-        if args.verify.is_some_and(|v| v.is_zero()) {
-            return Err(Error::usage("--verify must be greater than zero"));
-        }
-        if args.resolution.is_some_and(|r| r.is_zero()) {
-            return Err(Error::usage("--resolution must be greater than zero"));
-        }
-        let kind = match args.kind {
-            ProbeKind::WsPing => {
-                if args.expect.is_some() {
-                    return Err(Error::usage("--expect goes with --kind data"));
-                }
-                Kind::WsPing
-            }
-            ProbeKind::TcpKeepalive => {
-                if args.expect.is_some() {
-                    return Err(Error::usage("--expect goes with --kind data"));
-                }
-                if args.pong_timeout < Duration::from_secs(2) {
-                    return Err(Error::usage("--kind tcp-keepalive needs --pong-timeout 2s or more (the first probe leaves after 1 s)"));
-                }
-                Kind::TcpKeepalive
-            }
-            ProbeKind::Data => {
-                let expect = match &args.expect {
-                    Some(p) => Some(regex::Regex::new(p).map_err(|e| {
-                        Error::usage(format!("--expect '{}' is not a valid regex: {e}", p.escape_debug()))
-                    })?),
-                    None => None,
-                };
-                Kind::Data { payload: args.payload.clone(), expect }
-            }
-        };
-        let mut warnings = Vec::new();
-        if args.transport.insecure {
-            warnings.push("--insecure: the server's certificate is not verified".to_string());
-        }
-        if args.transport.proxy.proxy_insecure {
-            warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
-        }
+        check_bounds(&args)?;
+        let kind = kind(&args)?;
+        let warnings = insecure_warnings(&args.transport);
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         Ok(HeartbeatProbeSettings {
             proxy,
@@ -132,4 +85,59 @@ impl HeartbeatProbeSettings {
             notes: curl.notes,
         })
     }
+}
+
+/// The search's bounds and timeouts, checked against each other.
+fn check_bounds(args: &HeartbeatProbeArgs) -> Result<(), Error> {
+    if args.min.is_zero() {
+        return Err(Error::usage("--min must be greater than zero"));
+    }
+    if args.max < args.min {
+        return Err(Error::usage("--max must not be less than --min"));
+    }
+    if args.pong_timeout < Duration::from_millis(100) {
+        return Err(Error::usage("--pong-timeout must be at least 100ms"));
+    }
+    if args.fail_below.is_some_and(|f| f > args.max) {
+        return Err(Error::usage("--fail-below above --max cannot be tested: raise --max"));
+    }
+    if args.verify.is_some_and(|v| v.is_zero()) {
+        return Err(Error::usage("--verify must be greater than zero"));
+    }
+    if args.resolution.is_some_and(|r| r.is_zero()) {
+        return Err(Error::usage("--resolution must be greater than zero"));
+    }
+    Ok(())
+}
+
+/// What the trials keep alive with; `--expect` only goes with data.
+fn kind(args: &HeartbeatProbeArgs) -> Result<Kind, Error> {
+    Ok(match args.kind {
+        ProbeKind::WsPing => {
+            if args.expect.is_some() {
+                return Err(Error::usage("--expect goes with --kind data"));
+            }
+            Kind::WsPing
+        }
+        ProbeKind::TcpKeepalive => {
+            if args.expect.is_some() {
+                return Err(Error::usage("--expect goes with --kind data"));
+            }
+            if args.pong_timeout < Duration::from_secs(2) {
+                return Err(Error::usage(
+                    "--kind tcp-keepalive needs --pong-timeout 2s or more (the first probe leaves after 1 s)",
+                ));
+            }
+            Kind::TcpKeepalive
+        }
+        ProbeKind::Data => {
+            let expect = match &args.expect {
+                Some(p) => Some(regex::Regex::new(p).map_err(|e| {
+                    Error::usage(format!("--expect '{}' is not a valid regex: {e}", p.escape_debug()))
+                })?),
+                None => None,
+            };
+            Kind::Data { payload: args.payload.clone(), expect }
+        }
+    })
 }

@@ -61,3 +61,15 @@ pub fn tls_options(args: &TransportArgs, env: &Env) -> TlsOptions {
         keylog: env.keylog,
     }
 }
+
+/// The loud warnings of unverified certificates (`--insecure`, `--proxy-insecure`).
+pub fn insecure_warnings(args: &TransportArgs) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if args.insecure {
+        warnings.push("--insecure: the server's certificate is not verified".to_string());
+    }
+    if args.proxy.proxy_insecure {
+        warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
+    }
+    warnings
+}
