@@ -5,30 +5,23 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::{
-    apply_curl, output_settings, proxy_config, request_spec, tls_options, Env, InputFormat, InputMode,
-};
+use super::transport::dial_config;
+use super::{apply_curl, output_settings, proxy_config, request_spec, Env, InputFormat, InputMode};
 use crate::cli::{ConnectArgs, ProbeArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
-use crate::core::net::proxy::ProxyConfig;
 use crate::core::net::target::TargetSpec;
-use crate::core::net::tls::TlsOptions;
+use crate::core::session::connection::{Buffers, ConnectionConfig};
 use crate::core::session::expect::Expectation;
 use crate::core::wire::close;
-use crate::core::wire::handshake::RequestSpec;
 use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};
 use crate::output::OutputSettings;
 
 #[derive(Debug, Clone)]
 pub struct ConnectSettings {
     pub target: TargetSpec,
-    pub request: RequestSpec,
-    pub tls: TlsOptions,
-    pub connect_timeout: Duration,
-    pub handshake_timeout: Duration,
-    pub proxy: ProxyConfig,
-    pub tap: TapConfig,
+    /// How to connect: `--max-message` is in its buffers, the TCP options in its dial.
+    pub connection: ConnectionConfig,
     pub messages: Vec<Data>,
     pub read_stdin: bool,
     pub input: InputFormat,
@@ -39,8 +32,6 @@ pub struct ConnectSettings {
     pub timeout: Option<Duration>,
     pub close_code: u16,
     pub close_reason: String,
-    /// `--max-message` in bytes; None for no limit.
-    pub max_message: Option<usize>,
     pub output: OutputSettings,
     /// Printed before connecting (e.g. --insecure).
     pub warnings: Vec<String>,
@@ -69,13 +60,8 @@ impl ConnectSettings {
             .enumerate()
             .map(|(i, m)| input.decode(m.into_bytes(), &format!("--send message {}", i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
-        let userinfo = match &target {
-            TargetSpec::Url(t) => t.userinfo.clone(),
-            TargetSpec::BuiltinEcho(_) => None,
-        };
-        let request = request_spec(args.request, userinfo)?;
+        let request = request_spec(args.request, &target, &curl)?;
         let warnings = super::transport::insecure_warnings(&args.transport);
-        let tls = tls_options(&args.transport, env);
         close::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {
             return Err(Error::usage("--count must be at least 1"));
@@ -96,14 +82,16 @@ impl ConnectSettings {
         }
         let frames = args.output.frames || args.output.verbose >= 2 || repl;
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
+        let (keepalive, user_timeout) = (args.probe.tcp_keepalive, args.probe.tcp_user_timeout);
+        let max_message = (args.max_message > 0).then_some(args.max_message);
         Ok(ConnectSettings {
-            proxy,
             target,
-            request,
-            tls,
-            connect_timeout: args.transport.connect_timeout,
-            handshake_timeout: args.transport.handshake_timeout,
-            tap: TapConfig { frames, preview: FRAME_PREVIEW },
+            connection: ConnectionConfig {
+                request,
+                dial: dial_config(&args.transport, env, proxy, keepalive, user_timeout),
+                tap: TapConfig { frames, preview: FRAME_PREVIEW },
+                buffers: Buffers { max_message, ..Buffers::default() },
+            },
             messages,
             read_stdin,
             input,
@@ -113,7 +101,6 @@ impl ConnectSettings {
             timeout: args.timeout,
             close_code: args.close_code,
             close_reason: args.close_reason,
-            max_message: (args.max_message > 0).then_some(args.max_message),
             output,
             warnings,
             notes: curl.notes,
@@ -148,8 +135,6 @@ pub struct ProbeSettings {
     pub ping_timeout: Duration,
     pub echo_rtt: bool,
     pub heartbeat: Option<HeartbeatSettings>,
-    pub tcp_keepalive: Option<Duration>,
-    pub tcp_user_timeout: Option<Duration>,
     pub reconnect: Option<ReconnectSettings>,
     /// `--expect` patterns and `--expect-json` conditions, each list in its own order.
     pub expectations: Vec<Vec<Expectation>>,
@@ -211,8 +196,6 @@ impl ProbeSettings {
             ping_timeout: a.ping_timeout,
             echo_rtt: a.echo_rtt,
             heartbeat,
-            tcp_keepalive: a.tcp_keepalive,
-            tcp_user_timeout: a.tcp_user_timeout,
             reconnect: a.reconnect.then_some(ReconnectSettings {
                 base: a.backoff_base,
                 max: a.backoff_max,

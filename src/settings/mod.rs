@@ -2,7 +2,6 @@
 //! environment (TTYs, NO_COLOR, SSLKEYLOGFILE) is read here, once.
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
 use base64::Engine;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
@@ -10,10 +9,10 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 use crate::cli::{ColorChoice, InspectArgs, OutputArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
-use crate::core::net::proxy::{self, ProxyConfig};
+use crate::core::net::proxy;
 use crate::core::net::target::TargetSpec;
-use crate::core::net::tls::TlsOptions;
-use crate::core::wire::handshake::RequestSpec;
+use crate::core::session::connection::{Buffers, ConnectionConfig};
+use crate::core::wire::tap::TapConfig;
 use crate::output::OutputSettings;
 
 pub mod connect;
@@ -27,7 +26,7 @@ pub use connect::{ConnectSettings, HeartbeatSettings, ProbeSettings, ReconnectSe
 pub(crate) use request::parse_header;
 pub use request::{apply_curl, request_spec, FromCurl};
 pub use server::{EchoSettings, ListenSettings, ServerSettings};
-pub use transport::{proxy_config, tls_options};
+pub use transport::{dial_config, proxy_config, tls_options};
 
 /// The parts of the process environment that matter, captured once at start-up.
 #[derive(Debug, Clone, Default)]
@@ -147,11 +146,8 @@ impl InputFormat {
 #[derive(Debug, Clone)]
 pub struct InspectSettings {
     pub target: TargetSpec,
-    pub request: RequestSpec,
-    pub tls: TlsOptions,
-    pub connect_timeout: Duration,
-    pub handshake_timeout: Duration,
-    pub proxy: ProxyConfig,
+    /// How to connect (no TCP options; the tap and buffers go unused).
+    pub connection: ConnectionConfig,
     pub key: Option<String>,
     pub raw: bool,
     /// `--raw` on a terminal: control characters are escaped.
@@ -192,11 +188,7 @@ impl InspectSettings {
         if args.ws_version.is_empty() || args.ws_version.contains(['\r', '\n']) {
             return Err(Error::usage("--version must be a single header value"));
         }
-        let userinfo = match &target {
-            TargetSpec::Url(t) => t.userinfo.clone(),
-            TargetSpec::BuiltinEcho(_) => None,
-        };
-        let mut request = request_spec(args.request, userinfo)?;
+        let mut request = request_spec(args.request, &target, &curl)?;
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
         request.extensions = (args.offer_deflate || curl.deflate)
@@ -210,12 +202,13 @@ impl InspectSettings {
         }
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         Ok(InspectSettings {
-            proxy,
             target,
-            request,
-            tls: tls_options(&args.transport, env),
-            connect_timeout: args.transport.connect_timeout,
-            handshake_timeout: args.transport.handshake_timeout,
+            connection: ConnectionConfig {
+                request,
+                dial: dial_config(&args.transport, env, proxy, None, None),
+                tap: TapConfig { frames: false, preview: 0 },
+                buffers: Buffers::default(),
+            },
             key: args.ws_key,
             raw: args.raw,
             raw_escaped: args.raw && env.stdout_tty,

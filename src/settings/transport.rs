@@ -1,10 +1,13 @@
-//! How a client reaches the server: TLS options and proxies.
+//! How a client reaches the server: TLS options, timeouts, TCP options and proxies.
+
+use std::time::Duration;
 
 use crate::cli::{ProxyArgs, TransportArgs};
 use crate::core::error::Error;
 use crate::core::net::proxy::{Proxy, ProxyConfig};
 use crate::core::net::target::TargetSpec;
 use crate::core::net::tls::TlsOptions;
+use crate::core::net::transport::DialConfig;
 
 use super::{parse_header, Env};
 
@@ -49,6 +52,25 @@ pub fn proxy_config(args: &ProxyArgs, target: &TargetSpec, env: &Env) -> Result<
             ..TlsOptions::default()
         },
     })
+}
+
+/// The dial: TLS, the timeouts and proxies from the flags, and the TCP options the
+/// subcommand chose.
+pub fn dial_config(
+    args: &TransportArgs,
+    env: &Env,
+    proxy: ProxyConfig,
+    tcp_keepalive: Option<Duration>,
+    tcp_user_timeout: Option<Duration>,
+) -> DialConfig {
+    DialConfig {
+        tls: tls_options(args, env),
+        connect_timeout: args.connect_timeout,
+        handshake_timeout: args.handshake_timeout,
+        tcp_keepalive,
+        tcp_user_timeout,
+        proxy,
+    }
 }
 
 pub fn tls_options(args: &TransportArgs, env: &Env) -> TlsOptions {

@@ -15,7 +15,7 @@ use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Dir, Event, EventKind, EventSink, Side, Summary, Traffic};
 use crate::core::session::backoff::Backoff;
-use crate::core::session::client::{self, Buffers, ClientSpec};
+use crate::core::session::client;
 use crate::core::session::expect::Expectations;
 use crate::core::session::stats::{EchoTracker, PingTracker};
 use crate::core::session::wait::until;
@@ -66,7 +66,13 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         received: 0,
         expect: Expectations::new(s.probe.expectations.clone(), s.probe.expect_timeout),
         echo: EchoTracker::default(),
-        source: Source::open(&s.input_mode, s.read_stdin, Mode::Connect, s.request.secrets(), printer),
+        source: Source::open(
+            &s.input_mode,
+            s.read_stdin,
+            Mode::Connect,
+            s.connection.request.secrets(),
+            printer,
+        ),
         stdin_done: !s.read_stdin,
         pings_sent: 0,
     };
@@ -308,20 +314,7 @@ async fn conclude(
 
 async fn open(s: &ConnectSettings, clock: &Clock, printer: &mut Printer) -> Result<Session, Error> {
     let target = echo_server::start(&s.target).await?;
-    let spec = ClientSpec {
-        target,
-        request: s.request.clone(),
-        tls: s.tls.clone(),
-        connect_timeout: s.connect_timeout,
-        handshake_timeout: s.handshake_timeout,
-        tap: s.tap,
-        key: None,
-        tcp_keepalive: s.probe.tcp_keepalive,
-        tcp_user_timeout: s.probe.tcp_user_timeout,
-        buffers: Buffers { max_message: s.max_message, ..Buffers::default() },
-        proxy: s.proxy.clone(),
-    };
-    client::open(&spec, 0, clock, printer).await
+    client::open(&target, &s.connection, 0, clock, printer).await
 }
 
 /// Closes and waits for the peer's answer; `show` false hides data messages still arriving

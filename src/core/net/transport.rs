@@ -46,10 +46,11 @@ impl std::fmt::Debug for NetStream {
     }
 }
 
-/// How to reach a target: the transport half of opening a connection.
-#[derive(Debug, Clone, Copy)]
-pub struct DialSpec<'a> {
-    pub tls: &'a TlsOptions,
+/// How to reach a target: the transport half of `session::ConnectionConfig`, which the dial
+/// takes by reference.
+#[derive(Debug, Clone)]
+pub struct DialConfig {
+    pub tls: TlsOptions,
     /// Bound on DNS plus TCP connect.
     pub connect_timeout: Duration,
     /// Bound on the TLS handshake plus the upgrade, counted from the TCP connect.
@@ -59,7 +60,7 @@ pub struct DialSpec<'a> {
     /// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged.
     pub tcp_user_timeout: Option<Duration>,
     /// Which proxy, if any (`--proxy`, the environment, NO_PROXY).
-    pub proxy: &'a ProxyConfig,
+    pub proxy: ProxyConfig,
 }
 
 /// A phase of dialing, reported as it completes.
@@ -92,7 +93,7 @@ pub struct Dialed {
 /// fails. The one way `connect` and `handshake-inspect` reach a server.
 pub async fn dial(
     target: &Target,
-    spec: &DialSpec<'_>,
+    spec: &DialConfig,
     recorder: Option<tls::CertRecorder>,
     phase: &mut (dyn FnMut(Phase) + Send),
 ) -> Result<Dialed, Error> {
@@ -119,7 +120,7 @@ pub async fn dial(
     let handshake_deadline = Instant::now() + spec.handshake_timeout;
     let stream = if target.tls {
         let (stream, info) =
-            connect_tls(tcp, target, spec.tls, handshake_deadline, spec.handshake_timeout, recorder).await?;
+            connect_tls(tcp, target, &spec.tls, handshake_deadline, spec.handshake_timeout, recorder).await?;
         phase(Phase::Tls(info));
         stream
     } else {

@@ -10,8 +10,10 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::core::error::Error;
 use crate::core::event::{Data, Discard};
+use crate::core::net::target::Target;
 use crate::core::probe::search::{Outcome, Signature};
-use crate::core::session::client::{self, ClientSpec};
+use crate::core::session::client;
+use crate::core::session::connection::ConnectionConfig;
 use crate::core::session::wait::until;
 use crate::core::session::{Clock, End, Ending, Incoming, Session};
 
@@ -50,8 +52,9 @@ impl Kind {
 /// How every trial connects and what it sends.
 #[derive(Debug, Clone)]
 pub struct TrialSpec {
-    /// The connection: small buffers, no keepalive, TCP_USER_TIMEOUT near the pong timeout.
-    pub client: ClientSpec,
+    pub target: Target,
+    /// How to connect: small buffers, no keepalive, TCP_USER_TIMEOUT near the pong timeout.
+    pub connection: ConnectionConfig,
     pub kind: Kind,
     /// How long the answer to the keepalive may take.
     pub pong_timeout: Duration,
@@ -87,7 +90,7 @@ pub fn signature(end: &End) -> Signature {
 /// command's exit status says why).
 pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Result<TrialReport, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, id, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
     let opened = Instant::now();
     let report = |outcome, rtt, server_traffic_after, detail: String| TrialReport {
         id,
@@ -270,7 +273,7 @@ pub async fn canary(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
     let opened = Instant::now();
     let mut next_ping = Instant::now();
     let mut waiting: Option<Instant> = None;
@@ -340,7 +343,7 @@ pub async fn verify(
     clock: &Clock,
 ) -> Result<VerifyReport, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 1, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 1, clock, &mut sink).await?;
     let opened = Instant::now();
     let jittered = || interval.mul_f64(0.9 + 0.2 * rand::random::<f64>());
     let mut next_ping = opened + jittered();
@@ -429,7 +432,7 @@ pub async fn classify(
     clock: &Clock,
 ) -> Result<Classified, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
     let opened = Instant::now();
     if kind == Keepalive::TcpKeepalive {
         if let Some(s) = session.socket() {
@@ -522,7 +525,7 @@ pub async fn server_push(
 ) -> Result<Option<Classified>, Error> {
     use crate::core::builtin::companion::Request;
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
     let opened = Instant::now();
     let count = (wanted.as_secs_f64() / every.as_secs_f64()).ceil() as u32;
     let kind = Keepalive::ServerPush;
@@ -585,7 +588,7 @@ pub async fn late_push(
 ) -> Result<Option<Classified>, Error> {
     use crate::core::builtin::companion::Request;
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
     let kind = Keepalive::LatePush;
     match ask_companion(&mut session, Request::push_after(after, "late"), spec.pong_timeout).await {
         Ok(true) => {}
