@@ -12,7 +12,7 @@ use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::EventKind;
 use crate::core::probe::search::{Outcome, Search, Verdict};
-use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialSpec};
+use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialConfig};
 use crate::core::probe::ProbeResult;
 use crate::core::session::Clock;
 use crate::exit::ExitStatus;
@@ -34,7 +34,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         Ok(t) => t,
         Err(e) => return fail(printer, &clock, &e),
     };
-    let spec = TrialSpec {
+    let spec = TrialConfig {
         target,
         connection: s.connection.clone(),
         kind: s.kind.clone(),
@@ -208,7 +208,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
 
 /// `--classify`: a connection per keepalive kind, each held past the timeout, at once.
 async fn classify(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     every: Duration,
     wanted: Duration,
     clock: &Clock,
@@ -244,7 +244,7 @@ async fn classify(
 /// `--verify`: one connection with the heartbeat, held for `wanted`.
 async fn verify(
     s: &HeartbeatProbeSettings,
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     interval: Duration,
     wanted: Duration,
     clock: &Clock,

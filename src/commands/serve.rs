@@ -17,7 +17,7 @@ use crate::core::error::Error;
 use crate::core::event::EventSink as _;
 use crate::core::event::{ConnReport, EventKind, Summary, Traffic};
 use crate::core::net::tls_server;
-use crate::core::session::server::{self, ServerOptions};
+use crate::core::session::server::{self, ServerConfig};
 use crate::core::session::{Clock, Session, SessionTotals};
 use crate::exit::ExitStatus;
 use crate::output::channel::{spawn_printer, ChannelSink};
@@ -55,7 +55,7 @@ pub struct Server {
 /// A bound server whose `listening` event is out, with its printer running in a task.
 pub struct Bound {
     pub listener: TcpListener,
-    pub opts: ServerOptions,
+    pub opts: ServerConfig,
     pub sink: ChannelSink,
     pub printer: tokio::task::JoinHandle<Printer>,
     pub clock: Clock,
@@ -73,7 +73,7 @@ pub async fn open(s: &ServerSettings, mut printer: Printer) -> Result<Bound, Exi
         }
     };
     let (mut sink, printer) = spawn_printer(printer);
-    let opts = options(s, tls.as_ref());
+    let opts = server_config(s, tls.as_ref());
     let addr = listener.local_addr().unwrap_or(s.addr);
     let fingerprint = tls.as_ref().map(|t| t.fingerprint.clone());
     clock.emit(&mut sink, EventKind::Listening { addr, tls: tls.is_some(), fingerprint });
@@ -98,8 +98,8 @@ fn raise_fd_limit() {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
 }
 
-pub fn options(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) -> ServerOptions {
-    ServerOptions {
+pub fn server_config(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) -> ServerConfig {
+    ServerConfig {
         tls: tls.map(|t| t.config.clone()),
         max_message: s.max_message,
         handshake_timeout: s.handshake_timeout,
@@ -138,7 +138,7 @@ const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 /// Starts accepting. `max_accepts` stops accepting after that many connections (`--once`).
 pub fn start(
     listener: TcpListener,
-    opts: ServerOptions,
+    opts: ServerConfig,
     limits: Limits,
     max_accepts: Option<u64>,
     clock: Clock,
@@ -254,7 +254,7 @@ struct Admission {
 async fn serve_one(
     tcp: tokio::net::TcpStream,
     mut ctx: ConnCtx,
-    opts: &ServerOptions,
+    opts: &ServerConfig,
     clock: Clock,
     handler: Handler,
     admit: Admission,

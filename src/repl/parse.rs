@@ -201,7 +201,7 @@ fn raw(args: &str) -> Result<Vec<Outgoing>, String> {
     let mut words = args.split_whitespace().peekable();
     let op = words.next().ok_or("/raw needs an opcode (0-15 or a name); /help shows the form")?;
     let opcode = opcode(op)?;
-    let mut o = RawOptions { fin: true, rsv: [false; 3], fragments: 1, ping_between: false, payload: None };
+    let mut o = RawFlags { fin: true, rsv: [false; 3], fragments: 1, ping_between: false, payload: None };
     while let Some(w) = words.peek().copied() {
         if !o.take(w)? {
             break;
@@ -251,7 +251,7 @@ fn opcode(op: &str) -> Result<u8, String> {
 }
 
 /// The `key=value` words of `/raw` between the opcode and the text.
-struct RawOptions {
+struct RawFlags {
     fin: bool,
     rsv: [bool; 3],
     /// How many frames the message is split into (1-1000).
@@ -262,7 +262,7 @@ struct RawOptions {
     payload: Option<Vec<u8>>,
 }
 
-impl RawOptions {
+impl RawFlags {
     /// Takes one word; false when it is no option (the text starts there).
     fn take(&mut self, w: &str) -> Result<bool, String> {
         let (key, value) = w.split_once('=').unwrap_or((w, ""));
@@ -308,7 +308,7 @@ impl RawOptions {
 
 /// The payload split as evenly as it allows into `o.fragments` frames; later fragments are
 /// continuations, and only the first carries the RSV bits.
-fn fragment(opcode: u8, o: &RawOptions, payload: Vec<u8>) -> Vec<Outgoing> {
+fn fragment(opcode: u8, o: &RawFlags, payload: Vec<u8>) -> Vec<Outgoing> {
     let per = payload.len().div_ceil(o.fragments).max(1);
     let mut chunks: Vec<Vec<u8>> = payload.chunks(per).map(<[u8]>::to_vec).collect();
     chunks.resize(o.fragments, Vec::new());

@@ -1,16 +1,16 @@
-//! `connect` settings: what to send, when to stop, and the probe options (pings, heartbeats,
-//! reconnect, assertions), validated.
+//! `connect` settings: what to send, when to stop, and the liveness options (pings,
+//! heartbeats, reconnect, assertions), validated.
 
 use std::time::Duration;
 
 use regex::Regex;
 
 use super::transport::dial_config;
-use super::{apply_curl, output_settings, proxy_config, request_spec, Env, InputFormat, InputMode};
-use crate::cli::{ConnectArgs, ProbeArgs};
+use super::{apply_curl, output_settings, proxy_config, request_config, Env, InputFormat, InputMode};
+use crate::cli::{ConnectArgs, LivenessArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
-use crate::core::net::target::TargetSpec;
+use crate::core::net::target::TargetChoice;
 use crate::core::session::connection::{Buffers, ConnectionConfig};
 use crate::core::session::expect::Expectation;
 use crate::core::wire::close;
@@ -19,7 +19,7 @@ use crate::output::OutputSettings;
 
 #[derive(Debug, Clone)]
 pub struct ConnectSettings {
-    pub target: TargetSpec,
+    pub target: TargetChoice,
     /// How to connect: `--max-message` is in its buffers, the TCP options in its dial.
     pub connection: ConnectionConfig,
     pub messages: Vec<Data>,
@@ -39,15 +39,16 @@ pub struct ConnectSettings {
     pub notes: Vec<String>,
     /// `--echo`: send every data message received back unchanged.
     pub echo: bool,
-    pub probe: ProbeSettings,
+    pub liveness: LivenessSettings,
 }
 
 impl ConnectSettings {
     pub fn from_args(mut args: ConnectArgs, env: &Env) -> Result<Self, Error> {
         let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
-        let target = TargetSpec::parse(&url)?;
-        let probe = ProbeSettings::from_args(&args.probe)?;
-        let output = output_settings(&args.output, env, probe.ping_interval.is_some() || probe.echo_rtt);
+        let target = TargetChoice::parse(&url)?;
+        let liveness = LivenessSettings::from_args(&args.liveness)?;
+        let output =
+            output_settings(&args.output, env, liveness.ping_interval.is_some() || liveness.echo_rtt);
         let input = match (args.hex, args.base64, args.binary) {
             (true, _, _) => InputFormat::Hex,
             (_, true, _) => InputFormat::Base64,
@@ -60,7 +61,7 @@ impl ConnectSettings {
             .enumerate()
             .map(|(i, m)| input.decode(m.into_bytes(), &format!("--send message {}", i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
-        let request = request_spec(args.request, &target, &curl)?;
+        let request = request_config(args.request, &target, &curl)?;
         let warnings = super::transport::insecure_warnings(&args.transport);
         close::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {
@@ -82,7 +83,7 @@ impl ConnectSettings {
         }
         let frames = args.output.frames || args.output.verbose >= 2 || repl;
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
-        let (keepalive, user_timeout) = (args.probe.tcp_keepalive, args.probe.tcp_user_timeout);
+        let (keepalive, user_timeout) = (args.liveness.tcp_keepalive, args.liveness.tcp_user_timeout);
         let max_message = (args.max_message > 0).then_some(args.max_message);
         Ok(ConnectSettings {
             target,
@@ -105,7 +106,7 @@ impl ConnectSettings {
             warnings,
             notes: curl.notes,
             echo: args.echo,
-            probe,
+            liveness,
         })
     }
 }
@@ -128,8 +129,11 @@ pub struct ReconnectSettings {
     pub max_retries: Option<u32>,
 }
 
+/// `connect`'s liveness options: pings and round trips, heartbeats, reconnect, and the
+/// assertions a CI run checks (`--expect…`, `--max-rtt`, `--max-loss`). ("Probe" is
+/// `heartbeat-probe` only.)
 #[derive(Debug, Clone, Default)]
-pub struct ProbeSettings {
+pub struct LivenessSettings {
     pub ping_interval: Option<Duration>,
     pub ping_count: Option<u64>,
     pub ping_timeout: Duration,
@@ -144,8 +148,8 @@ pub struct ProbeSettings {
     pub max_loss: Option<f64>,
 }
 
-impl ProbeSettings {
-    pub fn from_args(a: &ProbeArgs) -> Result<Self, Error> {
+impl LivenessSettings {
+    pub fn from_args(a: &LivenessArgs) -> Result<Self, Error> {
         let positive = |name: &str, d: Option<Duration>| match d {
             Some(d) if d.is_zero() => Err(Error::usage(format!("--{name} must be greater than zero"))),
             _ => Ok(()),
@@ -190,7 +194,7 @@ impl ProbeSettings {
         let expectations = vec![patterns, json];
         // ping(8) pings every second when only a count is given.
         let ping_interval = a.ping_interval.or(a.ping_count.map(|_| Duration::from_secs(1)));
-        Ok(ProbeSettings {
+        Ok(LivenessSettings {
             ping_interval,
             ping_count: a.ping_count,
             ping_timeout: a.ping_timeout,

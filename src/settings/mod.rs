@@ -1,5 +1,12 @@
 //! From command-line types to validated settings: every flag is checked and every piece of the
 //! environment (TTYs, NO_COLOR, SSLKEYLOGFILE) is read here, once.
+//!
+//! Naming: a `*Settings` type is validated input to a run, made here from the command line;
+//! every other type that says how something is set up is a `*Config` when it is a bag of
+//! choices the core (or the REPL) is given (`ConnectionConfig`, `DialConfig`, `TlsConfig`,
+//! `RequestConfig`, `TapConfig`) and a plain noun otherwise (`Buffers`, `TargetChoice`);
+//! `Spec` and `Options` are not used. "Probe" means `heartbeat-probe` only; `connect`'s
+//! pings, heartbeats, reconnect and assertions are its liveness settings.
 
 use std::io::IsTerminal;
 
@@ -10,7 +17,7 @@ use crate::cli::{ColorChoice, InspectArgs, OutputArgs};
 use crate::core::error::Error;
 use crate::core::event::Data;
 use crate::core::net::proxy;
-use crate::core::net::target::TargetSpec;
+use crate::core::net::target::TargetChoice;
 use crate::core::session::connection::{Buffers, ConnectionConfig};
 use crate::core::wire::tap::TapConfig;
 use crate::output::OutputSettings;
@@ -22,11 +29,11 @@ mod request;
 pub mod server;
 mod transport;
 
-pub use connect::{ConnectSettings, HeartbeatSettings, ProbeSettings, ReconnectSettings};
+pub use connect::{ConnectSettings, HeartbeatSettings, LivenessSettings, ReconnectSettings};
 pub(crate) use request::parse_header;
-pub use request::{apply_curl, request_spec, FromCurl};
+pub use request::{apply_curl, request_config, FromCurl};
 pub use server::{EchoSettings, ListenSettings, ServerSettings};
-pub use transport::{dial_config, proxy_config, tls_options};
+pub use transport::{dial_config, proxy_config, tls_config};
 
 /// The parts of the process environment that matter, captured once at start-up.
 #[derive(Debug, Clone, Default)]
@@ -145,7 +152,7 @@ impl InputFormat {
 
 #[derive(Debug, Clone)]
 pub struct InspectSettings {
-    pub target: TargetSpec,
+    pub target: TargetChoice,
     /// How to connect (no TCP options; the tap and buffers go unused).
     pub connection: ConnectionConfig,
     pub key: Option<String>,
@@ -166,7 +173,7 @@ pub const MAX_REDIRECTS: usize = 10;
 impl InspectSettings {
     pub fn from_args(mut args: InspectArgs, env: &Env) -> Result<Self, Error> {
         let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
-        let target = TargetSpec::parse(&url)?;
+        let target = TargetChoice::parse(&url)?;
         let output = inspect_output(&args, env);
         if let Some(key) = &args.ws_key {
             let decoded = base64::engine::general_purpose::STANDARD.decode(key);
@@ -188,7 +195,7 @@ impl InspectSettings {
         if args.ws_version.is_empty() || args.ws_version.contains(['\r', '\n']) {
             return Err(Error::usage("--version must be a single header value"));
         }
-        let mut request = request_spec(args.request, &target, &curl)?;
+        let mut request = request_config(args.request, &target, &curl)?;
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
         request.extensions = (args.offer_deflate || curl.deflate)

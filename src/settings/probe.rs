@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use super::transport::{dial_config, insecure_warnings};
-use super::{apply_curl, output_settings, proxy_config, request_spec, Env};
+use super::{apply_curl, output_settings, proxy_config, request_config, Env};
 use crate::cli::{HeartbeatProbeArgs, ProbeKind};
 use crate::core::error::Error;
-use crate::core::net::target::TargetSpec;
+use crate::core::net::target::TargetChoice;
 use crate::core::probe::search::Plan;
 use crate::core::probe::trial::Kind;
 use crate::core::session::connection::{Buffers, ConnectionConfig};
@@ -16,7 +16,7 @@ use crate::output::OutputSettings;
 /// Validated `heartbeat-probe` settings.
 #[derive(Debug, Clone)]
 pub struct HeartbeatProbeSettings {
-    pub target: TargetSpec,
+    pub target: TargetChoice,
     /// How every trial connects: no tap records, 4 KiB buffers and 1 MiB messages at most, no
     /// TCP keepalive, TCP_USER_TIMEOUT at the pong timeout. Proxies are hops with idle
     /// timeouts of their own.
@@ -43,12 +43,12 @@ pub struct HeartbeatProbeSettings {
 impl HeartbeatProbeSettings {
     pub fn from_args(mut args: HeartbeatProbeArgs, env: &Env) -> Result<Self, Error> {
         let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
-        let target = TargetSpec::parse(&url)?;
+        let target = TargetChoice::parse(&url)?;
         check_bounds(&args)?;
         let kind = kind(&args)?;
         let warnings = insecure_warnings(&args.transport);
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
-        let request = request_spec(args.request, &target, &curl)?;
+        let request = request_config(args.request, &target, &curl)?;
         // Trials send nothing while idle: no keepalive; a black hole fails fast.
         let dial = dial_config(&args.transport, env, proxy, None, Some(args.pong_timeout));
         Ok(HeartbeatProbeSettings {

@@ -3,8 +3,8 @@
 
 use crate::cli::{RequestArgs, TransportArgs};
 use crate::core::error::Error;
-use crate::core::net::target::TargetSpec;
-use crate::core::wire::handshake::{basic_auth, RequestSpec};
+use crate::core::net::target::TargetChoice;
+use crate::core::wire::handshake::{basic_auth, RequestConfig};
 
 use super::curl;
 
@@ -111,10 +111,14 @@ fn expand_headers(raw: &[String]) -> Result<Vec<Given<'_>>, Error> {
 
 /// The upgrade request: the copy's headers (`--from-curl`), then `-H`, as (name, value)
 /// pairs; `--origin`, `--auth`/`--bearer` or the URL's userinfo, and the subprotocols.
-pub fn request_spec(args: RequestArgs, target: &TargetSpec, curl: &FromCurl) -> Result<RequestSpec, Error> {
+pub fn request_config(
+    args: RequestArgs,
+    target: &TargetChoice,
+    curl: &FromCurl,
+) -> Result<RequestConfig, Error> {
     let userinfo = match target {
-        TargetSpec::Url(t) => t.userinfo.clone(),
-        TargetSpec::BuiltinEcho(_) => None,
+        TargetChoice::Url(t) => t.userinfo.clone(),
+        TargetChoice::BuiltinEcho(_) => None,
     };
     let given = expand_headers(&args.headers)?;
     let mut headers = curl.headers.iter().map(|(n, v)| checked_pair(n, v)).collect::<Result<Vec<_>, _>>()?;
@@ -142,12 +146,12 @@ pub fn request_spec(args: RequestArgs, target: &TargetSpec, curl: &FromCurl) -> 
         (None, Some(token)) => Some(format!("Bearer {token}")),
         (None, None) => userinfo.map(|u| basic_auth(&u)),
     };
-    Ok(RequestSpec {
+    Ok(RequestConfig {
         headers,
         origin: args.origin,
         subprotocols: args.subprotocols,
         authorization,
-        ..RequestSpec::default()
+        ..RequestConfig::default()
     })
 }
 
@@ -204,9 +208,9 @@ mod tests {
 
     #[test]
     fn the_copys_headers_go_first_as_pairs_then_each_h() {
-        let target = TargetSpec::parse("ws://example.com/").unwrap();
+        let target = TargetChoice::parse("ws://example.com/").unwrap();
         let curl = FromCurl { headers: vec![pair("Origin", "https://a.example")], ..FromCurl::default() };
-        let request = request_spec(args(&["X-One:  1 ", "X-Two: 2"]), &target, &curl).unwrap();
+        let request = request_config(args(&["X-One:  1 ", "X-Two: 2"]), &target, &curl).unwrap();
         assert_eq!(
             request.headers,
             [pair("Origin", "https://a.example"), pair("X-One", "1"), pair("X-Two", "2")]
@@ -215,9 +219,9 @@ mod tests {
 
     #[test]
     fn a_copied_header_is_checked_as_h_checks_one() {
-        let target = TargetSpec::parse("ws://example.com/").unwrap();
+        let target = TargetChoice::parse("ws://example.com/").unwrap();
         let curl = FromCurl { headers: vec![pair("Cookie", "a=b\r\nX-Evil: 1")], ..FromCurl::default() };
-        let e = request_spec(args(&[]), &target, &curl).unwrap_err().to_string();
+        let e = request_config(args(&[]), &target, &curl).unwrap_err().to_string();
         assert!(e.contains("invalid header 'Cookie: a=b\\r\\nX-Evil: 1'"), "{e}");
         assert!(e.contains("line break"), "{e}");
     }

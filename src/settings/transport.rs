@@ -5,15 +5,15 @@ use std::time::Duration;
 use crate::cli::{ProxyArgs, TransportArgs};
 use crate::core::error::Error;
 use crate::core::net::proxy::{Proxy, ProxyConfig};
-use crate::core::net::target::TargetSpec;
-use crate::core::net::tls::TlsOptions;
+use crate::core::net::target::TargetChoice;
+use crate::core::net::tls::TlsConfig;
 use crate::core::net::transport::DialConfig;
 
 use super::{parse_header, Env};
 
 /// The proxy settings: the flags, and the environment's proxy variables unless the target is
 /// the built-in echo server (in-process, on loopback: only `--proxy` applies to it).
-pub fn proxy_config(args: &ProxyArgs, target: &TargetSpec, env: &Env) -> Result<ProxyConfig, Error> {
+pub fn proxy_config(args: &ProxyArgs, target: &TargetChoice, env: &Env) -> Result<ProxyConfig, Error> {
     let flag = match args.proxy.as_deref() {
         None => None,
         Some("") => Some(None),
@@ -38,18 +38,18 @@ pub fn proxy_config(args: &ProxyArgs, target: &TargetSpec, env: &Env) -> Result<
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let builtin = matches!(target, TargetSpec::BuiltinEcho(_));
+    let builtin = matches!(target, TargetChoice::BuiltinEcho(_));
     Ok(ProxyConfig {
         flag,
         noproxy: args.noproxy.clone(),
         env: if builtin { Vec::new() } else { env.proxy_vars.clone() },
         user,
         headers,
-        tls: TlsOptions {
+        tls: TlsConfig {
             cacert: args.proxy_cacert.clone(),
             insecure: args.proxy_insecure,
             keylog: env.keylog,
-            ..TlsOptions::default()
+            ..TlsConfig::default()
         },
     })
 }
@@ -64,7 +64,7 @@ pub fn dial_config(
     tcp_user_timeout: Option<Duration>,
 ) -> DialConfig {
     DialConfig {
-        tls: tls_options(args, env),
+        tls: tls_config(args, env),
         connect_timeout: args.connect_timeout,
         handshake_timeout: args.handshake_timeout,
         tcp_keepalive,
@@ -73,8 +73,8 @@ pub fn dial_config(
     }
 }
 
-pub fn tls_options(args: &TransportArgs, env: &Env) -> TlsOptions {
-    TlsOptions {
+pub fn tls_config(args: &TransportArgs, env: &Env) -> TlsConfig {
+    TlsConfig {
         cacert: args.cacert.clone(),
         cert: args.cert.clone(),
         key: args.key.clone(),

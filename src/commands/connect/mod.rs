@@ -64,7 +64,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
     let run_deadline = s.timeout.map(|t| Instant::now() + t);
     let mut carry = Carry {
         received: 0,
-        expect: Expectations::new(s.probe.expectations.clone(), s.probe.expect_timeout),
+        expect: Expectations::new(s.liveness.expectations.clone(), s.liveness.expect_timeout),
         echo: EchoTracker::default(),
         source: Source::open(
             &s.input_mode,
@@ -117,7 +117,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         }
     };
     carry.source.leave(printer);
-    finish(printer, &clock, &totals, s.probe.echo_rtt.then(|| carry.echo.stats()), outcome)
+    finish(printer, &clock, &totals, s.liveness.echo_rtt.then(|| carry.echo.stats()), outcome)
 }
 
 /// What one run lends each of its connections and the pauses between them.
@@ -173,7 +173,7 @@ impl Run<'_> {
                     return Some(Ok(Err(Error::RunTimeout { after: self.s.timeout.unwrap_or_default() })))
                 }
                 Some(_) = recv(sig_quit) => {
-                    let echo = self.s.probe.echo_rtt.then(|| self.carry.echo.stats());
+                    let echo = self.s.liveness.echo_rtt.then(|| self.carry.echo.stats());
                     self.clock.emit(self.printer, EventKind::Stats { pings: totals.pings.stats(), echo });
                 }
             }
@@ -191,11 +191,11 @@ struct Retry {
 
 impl Retry {
     fn new(s: &ConnectSettings) -> Self {
-        let reconnect = s.probe.reconnect;
+        let reconnect = s.liveness.reconnect;
         Retry {
             backoff: reconnect.map(|r| Backoff::new(r.base, r.max)),
             max_retries: reconnect.and_then(|r| r.max_retries),
-            healthy_after: s.probe.heartbeat.as_ref().map_or(HEALTHY_WITHOUT_HEARTBEAT, |h| h.every),
+            healthy_after: s.liveness.heartbeat.as_ref().map_or(HEALTHY_WITHOUT_HEARTBEAT, |h| h.every),
             retries: 0,
         }
     }
@@ -263,7 +263,7 @@ async fn conclude(
             expect: &carry.expect,
             close: session.close.as_ref(),
             pings: session.ping_stats(),
-            echo: s.probe.echo_rtt.then(|| carry.echo.stats()),
+            echo: s.liveness.echo_rtt.then(|| carry.echo.stats()),
         };
         verdict::check(s, &seen, why)
     };
@@ -277,9 +277,9 @@ async fn conclude(
         Stop::Ended(Ok(())) => {
             let server_close = session.close.clone().filter(|c| c.by == Side::Server);
             match server_close.and_then(|c| c.code.map(|code| (code, c.reason))) {
-                Some((code, reason)) if code != 1000 && s.probe.expect_close.is_none() => {
+                Some((code, reason)) if code != 1000 && s.liveness.expect_close.is_none() => {
                     let error = Error::UnexpectedClose { code, reason, peer: "server" };
-                    if s.probe.reconnect.is_some() && retryable(&error) {
+                    if s.liveness.reconnect.is_some() && retryable(&error) {
                         Attempt::Failed { error, lived }
                     } else {
                         Attempt::Finished(Err(error))

@@ -18,25 +18,25 @@ pub struct Target {
 
 /// What the user asked to connect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetSpec {
+pub enum TargetChoice {
     Url(Target),
     /// The in-process echo server, with the faults its query asks for.
     BuiltinEcho(EchoFaults),
 }
 
-impl TargetSpec {
+impl TargetChoice {
     pub fn parse(input: &str) -> Result<Self, Error> {
         if let Some(rest) = input.strip_prefix("builtin:") {
             let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
             return match name {
-                "echo" => Ok(TargetSpec::BuiltinEcho(EchoFaults::from_query(query)?)),
+                "echo" => Ok(TargetChoice::BuiltinEcho(EchoFaults::from_query(query)?)),
                 other => Err(Error::Usage {
                     message: format!("unknown built-in target 'builtin:{}'", other.escape_debug()),
                     hint: Some("the built-in target is builtin:echo".into()),
                 }),
             };
         }
-        Target::parse(input).map(TargetSpec::Url)
+        Target::parse(input).map(TargetChoice::Url)
     }
 }
 
@@ -161,9 +161,9 @@ mod tests {
     use super::*;
 
     fn url(s: &str) -> Target {
-        match TargetSpec::parse(s).unwrap() {
-            TargetSpec::Url(t) => t,
-            TargetSpec::BuiltinEcho(_) => panic!("not a URL"),
+        match TargetChoice::parse(s).unwrap() {
+            TargetChoice::Url(t) => t,
+            TargetChoice::BuiltinEcho(_) => panic!("not a URL"),
         }
     }
 
@@ -223,9 +223,12 @@ mod tests {
 
     #[test]
     fn builtin_and_errors() {
-        assert_eq!(TargetSpec::parse("builtin:echo").unwrap(), TargetSpec::BuiltinEcho(EchoFaults::none()));
+        assert_eq!(
+            TargetChoice::parse("builtin:echo").unwrap(),
+            TargetChoice::BuiltinEcho(EchoFaults::none())
+        );
         for bad in ["builtin:nope", "ftp://h/", "http://h/", "ws://", "nonsense"] {
-            let err = TargetSpec::parse(bad).unwrap_err();
+            let err = TargetChoice::parse(bad).unwrap_err();
             assert_eq!(err.exit_status(), crate::exit::ExitStatus::Usage, "{bad}");
         }
     }

@@ -17,7 +17,7 @@ use crate::core::event::TlsInfo;
 use crate::core::net::proxy::{self, ProxyConfig, Selection, TunnelInfo};
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
-use crate::core::net::tls::{self, TlsOptions};
+use crate::core::net::tls::{self, TlsConfig};
 
 /// Any byte stream a session can run over besides TCP and TLS (for example
 /// `tokio::io::duplex`, for in-process tests of the core).
@@ -50,7 +50,7 @@ impl std::fmt::Debug for NetStream {
 /// takes by reference.
 #[derive(Debug, Clone)]
 pub struct DialConfig {
-    pub tls: TlsOptions,
+    pub tls: TlsConfig,
     /// Bound on DNS plus TCP connect.
     pub connect_timeout: Duration,
     /// Bound on the TLS handshake plus the upgrade, counted from the TCP connect.
@@ -197,7 +197,7 @@ pub fn tune(
 pub async fn connect_tls(
     tcp: TcpStream,
     target: &Target,
-    opts: &TlsOptions,
+    opts: &TlsConfig,
     deadline: Instant,
     budget: Duration,
     recorder: Option<tls::CertRecorder>,
@@ -212,7 +212,7 @@ pub async fn connect_tls(
 pub async fn tls_handshake<S: AnyStream>(
     io: S,
     name: &str,
-    opts: &TlsOptions,
+    opts: &TlsConfig,
     recorder: Option<tls::CertRecorder>,
     deadline: Instant,
     budget: Duration,

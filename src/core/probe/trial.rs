@@ -51,7 +51,7 @@ impl Kind {
 
 /// How every trial connects and what it sends.
 #[derive(Debug, Clone)]
-pub struct TrialSpec {
+pub struct TrialConfig {
     pub target: Target,
     /// How to connect: small buffers, no keepalive, TCP_USER_TIMEOUT near the pong timeout.
     pub connection: ConnectionConfig,
@@ -88,7 +88,7 @@ pub fn signature(end: &End) -> Signature {
 
 /// Runs one trial of idle age `age`. Errors: the connection could not be opened (the
 /// command's exit status says why).
-pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Result<TrialReport, Error> {
+pub async fn run(spec: &TrialConfig, id: u64, age: Duration, clock: &Clock) -> Result<TrialReport, Error> {
     let mut sink = Discard;
     let mut session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
     let opened = Instant::now();
@@ -266,7 +266,7 @@ pub struct CanaryReport {
 /// Runs the canary until `stop` resolves: a ping every `every`, each answered within
 /// `pong_timeout`. Errors: it could not connect.
 pub async fn canary(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     every: Duration,
     clock: &Clock,
     report: tokio::sync::watch::Sender<CanaryReport>,
@@ -337,7 +337,7 @@ pub struct VerifyReport {
 /// Holds one connection for `wanted` with a ping every `interval` (±10 % jitter), each
 /// answered within the pong timeout. Errors: it could not connect.
 pub async fn verify(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     interval: Duration,
     wanted: Duration,
     clock: &Clock,
@@ -425,7 +425,7 @@ pub struct Classified {
 /// every `every`, then checks with a ping that it is still alive. Errors: it could not
 /// connect.
 pub async fn classify(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     kind: Keepalive,
     every: Duration,
     wanted: Duration,
@@ -518,7 +518,7 @@ async fn ask_companion(session: &mut Session, request: String, timeout: Duration
 /// Server-to-client traffic alone: the companion pushes every `every` while the client stays
 /// silent for `wanted`; then a ping checks the path. `None`: no companion.
 pub async fn server_push(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     every: Duration,
     wanted: Duration,
     clock: &Clock,
@@ -582,7 +582,7 @@ pub async fn server_push(
 /// closed first (the client knows), or lost (the client is left blind). `refreshes` means
 /// delivered. `None`: no companion.
 pub async fn late_push(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     after: Duration,
     clock: &Clock,
 ) -> Result<Option<Classified>, Error> {

@@ -6,14 +6,14 @@
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::core::net::transport::DialConfig;
-use crate::core::wire::handshake::RequestSpec;
+use crate::core::wire::handshake::RequestConfig;
 use crate::core::wire::tap::TapConfig;
 
 /// Everything needed to open a client connection to a target, except the target.
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
     /// What the upgrade request carries besides the handshake's own headers.
-    pub request: RequestSpec,
+    pub request: RequestConfig,
     /// TLS, timeouts, TCP options and proxies: what the dial takes.
     pub dial: DialConfig,
     /// What the wire tap records.

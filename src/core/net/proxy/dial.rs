@@ -3,7 +3,7 @@
 
 use tokio::time::Instant;
 
-use super::{Proxy, ProxyKind, ProxyStream, TunnelInfo, TunnelSpec};
+use super::{Proxy, ProxyKind, ProxyStream, TunnelConfig, TunnelInfo};
 use crate::core::error::Error;
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
@@ -117,7 +117,7 @@ pub(crate) async fn dial_via(
     } else {
         ProxyStream::Tcp(tcp)
     };
-    let tunnel = TunnelSpec { proxy, headers: &spec.proxy.headers, target, resolved, deadline, budget };
+    let tunnel = TunnelConfig { proxy, headers: &spec.proxy.headers, target, resolved, deadline, budget };
     let opened = super::open_tunnel(&tunnel, stream, &mut info).await;
     info.took = tunnel_start.elapsed();
     phase(Phase::Tunnel(info));

@@ -10,13 +10,13 @@ use std::net::IpAddr;
 
 use crate::core::error::Error;
 use crate::core::net::target::Target;
-use crate::core::net::tls::TlsOptions;
+use crate::core::net::tls::TlsConfig;
 
 pub(crate) mod dial;
 mod socks;
 mod tunnel;
 
-pub use tunnel::{connect_request, open_tunnel, ProxyStream, TunnelInfo, TunnelSpec};
+pub use tunnel::{connect_request, open_tunnel, ProxyStream, TunnelConfig, TunnelInfo};
 
 /// The environment variables a proxy may come from, in the order curl reads them.
 pub const ENV_VARS: [&str; 8] = [
@@ -134,7 +134,7 @@ pub struct ProxyConfig {
     /// `--proxy-header` lines, sent with CONNECT.
     pub headers: Vec<(String, String)>,
     /// TLS to an `https://` proxy (`--proxy-cacert`, `--proxy-insecure`).
-    pub tls: TlsOptions,
+    pub tls: TlsConfig,
 }
 
 /// Which proxy a connection takes and why.
