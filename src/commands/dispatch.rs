@@ -54,3 +54,70 @@ pub async fn dispatch(c: Control, peers: &mut impl Peers) -> Result<Effect, Stri
     }
     Ok(Effect::None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_tungstenite::tungstenite::Bytes;
+
+    /// Records what the dispatcher asks of it.
+    #[derive(Default)]
+    struct Fake {
+        sent: Vec<Outgoing>,
+        notes: Vec<String>,
+        own: Vec<Control>,
+    }
+
+    impl Peers for Fake {
+        fn mode(&self) -> Mode {
+            Mode::Listen
+        }
+        fn send(&mut self, out: Outgoing) -> Result<(), String> {
+            self.sent.push(out);
+            Ok(())
+        }
+        fn message(&mut self, text: String) -> Result<(), String> {
+            self.notes.push(format!("message {text}"));
+            Ok(())
+        }
+        fn stats(&mut self) {
+            self.notes.push("stats".into());
+        }
+        fn note(&mut self, line: &str) {
+            self.notes.push(line.into());
+        }
+        fn own(&mut self, c: Control) -> Result<(), String> {
+            self.own.push(c);
+            Ok(())
+        }
+    }
+
+    async fn run(line: &str, peers: &mut Fake) -> Effect {
+        let c = parse::parse(line, Mode::Listen).unwrap();
+        dispatch(c, peers).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn pings_are_timed_outgoing_and_the_rest_goes_where_it_belongs() {
+        let mut peers = Fake::default();
+        run("/ping", &mut peers).await;
+        run("/ping hi", &mut peers).await;
+        run("/pong", &mut peers).await;
+        assert_eq!(
+            peers.sent,
+            [
+                Outgoing::TimedPing(None),
+                Outgoing::TimedPing(Some(Bytes::from_static(b"hi"))),
+                Outgoing::Pong(Bytes::new())
+            ]
+        );
+        run("hello", &mut peers).await;
+        run("/stats", &mut peers).await;
+        assert_eq!(peers.notes, ["message hello", "stats"]);
+        run("/kick 2", &mut peers).await;
+        assert_eq!(peers.own, [Control::Kick(2, Some((1000, String::new())))]);
+        run("/help", &mut peers).await;
+        assert_eq!(peers.notes.len(), 2 + parse::help(Mode::Listen).len());
+        assert!(matches!(run("/quit", &mut peers).await, Effect::Quit));
+    }
+}
