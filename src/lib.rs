@@ -5,6 +5,8 @@
 //! - `output`: the printer (human and NDJSON) · `exit`: exit statuses · `hints`: the advice
 //!   shown with errors, worded with the CLI's flags
 
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod cli;
 pub mod commands;
 pub mod core;

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-mod probe;
+mod liveness;
 mod proxy;
 mod server;
 
-pub use probe::ProbeArgs;
+pub use liveness::LivenessArgs;
 pub use proxy::ProxyArgs;
 pub use server::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 
@@ -295,7 +295,7 @@ pub struct ConnectArgs {
     pub max_message: usize,
 
     #[command(flatten)]
-    pub probe: ProbeArgs,
+    pub liveness: LivenessArgs,
 
     #[command(flatten)]
     pub request: RequestArgs,

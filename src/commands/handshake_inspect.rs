@@ -3,7 +3,7 @@
 
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
-use crate::core::inspect::{self, InspectSpec, Report};
+use crate::core::inspect::{self, Inspect, Report};
 use crate::core::wire::handshake;
 use crate::core::wire::verdict::Level;
 use crate::exit::ExitStatus;
@@ -26,19 +26,12 @@ pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
             return e.exit_status();
         }
     };
-    let spec = InspectSpec {
-        request: s.request.clone(),
-        tls: s.tls.clone(),
-        connect_timeout: s.connect_timeout,
-        handshake_timeout: s.handshake_timeout,
-        key: s.key.clone().unwrap_or_else(handshake::generate_key),
-        close: s.close,
-        proxy: s.proxy.clone(),
-    };
+    let key = s.key.clone().unwrap_or_else(handshake::generate_key);
+    let how = Inspect { key: &key, close: s.close };
     let mut hops = Vec::new();
     let mut follow_error = None;
     loop {
-        let hop = inspect::inspect(&target, &spec).await;
+        let hop = inspect::inspect(&target, &s.connection, how).await;
         let location = hop
             .response
             .as_ref()

@@ -12,11 +12,9 @@ use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::EventKind;
 use crate::core::probe::search::{Outcome, Search, Verdict};
-use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialSpec};
+use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialConfig};
 use crate::core::probe::ProbeResult;
-use crate::core::session::client::ClientSpec;
 use crate::core::session::Clock;
-use crate::core::wire::tap::TapConfig;
 use crate::exit::ExitStatus;
 use crate::output::{prometheus, Printer};
 use crate::settings::probe::HeartbeatProbeSettings;
@@ -36,25 +34,13 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         Ok(t) => t,
         Err(e) => return fail(printer, &clock, &e),
     };
-    let spec = TrialSpec {
-        client: ClientSpec {
-            target,
-            request: s.request.clone(),
-            tls: s.tls.clone(),
-            connect_timeout: s.connect_timeout,
-            handshake_timeout: s.handshake_timeout,
-            tap: TapConfig { frames: false, preview: 0 },
-            key: None,
-            // Trials send nothing while idle: no keepalive; a black hole fails fast.
-            tcp_keepalive: None,
-            tcp_user_timeout: Some(s.pong_timeout),
-            buffers: s.buffers,
-            proxy: s.proxy.clone(),
-        },
+    let spec = TrialConfig {
+        target,
+        connection: s.connection.clone(),
         kind: s.kind.clone(),
         pong_timeout: s.pong_timeout,
     };
-    let target = spec.client.target.display();
+    let target = spec.target.display();
     if let Some((interval, wanted)) = s.verify {
         return verify(&s, &spec, interval, wanted, &clock, printer, &target).await;
     }
@@ -222,7 +208,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
 
 /// `--classify`: a connection per keepalive kind, each held past the timeout, at once.
 async fn classify(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     every: Duration,
     wanted: Duration,
     clock: &Clock,
@@ -258,7 +244,7 @@ async fn classify(
 /// `--verify`: one connection with the heartbeat, held for `wanted`.
 async fn verify(
     s: &HeartbeatProbeSettings,
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     interval: Duration,
     wanted: Duration,
     clock: &Clock,

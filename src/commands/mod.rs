@@ -2,6 +2,7 @@
 //! status. Commands see settings, never clap types or the environment.
 
 pub mod connect;
+pub mod dispatch;
 pub mod echo;
 pub mod handshake_inspect;
 pub mod heartbeat_probe;

@@ -17,7 +17,7 @@ use crate::core::error::Error;
 use crate::core::event::EventSink as _;
 use crate::core::event::{ConnOutcome, ConnReport, EventKind, Summary, Traffic};
 use crate::core::net::tls_server;
-use crate::core::session::server::{self, ServerOptions};
+use crate::core::session::server::{self, ServerConfig};
 use crate::core::session::{Clock, Session, SessionTotals};
 use crate::exit::ExitStatus;
 use crate::output::channel::{spawn_printer, ChannelSink};
@@ -55,7 +55,7 @@ pub struct Server {
 /// A bound server whose `listening` event is out, with its printer running in a task.
 pub struct Bound {
     pub listener: TcpListener,
-    pub opts: ServerOptions,
+    pub opts: ServerConfig,
     pub sink: ChannelSink,
     pub printer: tokio::task::JoinHandle<Printer>,
     pub clock: Clock,
@@ -73,7 +73,7 @@ pub async fn open(s: &ServerSettings, mut printer: Printer) -> Result<Bound, Exi
         }
     };
     let (mut sink, printer) = spawn_printer(printer);
-    let opts = options(s, tls.as_ref());
+    let opts = server_config(s, tls.as_ref());
     let addr = listener.local_addr().unwrap_or(s.addr);
     let fingerprint = tls.as_ref().map(|t| t.fingerprint.clone());
     clock.emit(&mut sink, EventKind::Listening { addr, tls: tls.is_some(), fingerprint });
@@ -98,8 +98,8 @@ fn raise_fd_limit() {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
 }
 
-pub fn options(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) -> ServerOptions {
-    ServerOptions {
+pub fn server_config(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) -> ServerConfig {
+    ServerConfig {
         tls: tls.map(|t| t.config.clone()),
         max_message: s.max_message,
         handshake_timeout: s.handshake_timeout,
@@ -138,7 +138,7 @@ const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 /// Starts accepting. `max_accepts` stops accepting after that many connections (`--once`).
 pub fn start(
     listener: TcpListener,
-    opts: ServerOptions,
+    opts: ServerConfig,
     limits: Limits,
     max_accepts: Option<u64>,
     clock: Clock,
@@ -155,25 +155,7 @@ pub fn start(
         let mut conns = JoinSet::new();
         let mut next = 0u64;
         loop {
-            // Output that stalls stops accepting too: every connection logs lines of its own.
-            if let Some(backlog) = sink.backlog().filter(|b| b.full()) {
-                tokio::select! {
-                    _ = crate::core::session::wait::stopped(&mut stop_accepting) => break,
-                    _ = backlog.room() => {}
-                }
-            }
-            let accepted = tokio::select! {
-                _ = crate::core::session::wait::stopped(&mut stop_accepting) => break,
-                a = listener.accept() => a,
-            };
-            let (tcp, peer) = match accepted {
-                Ok(a) => a,
-                // Out of descriptors or a client gone before accept: keep serving the others.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
+            let Some((tcp, peer)) = accept_next(&listener, &sink, &mut stop_accepting).await else { break };
             next += 1;
             let mut sink = sink.clone();
             if limit.available_permits() == 0 {
@@ -181,26 +163,8 @@ pub fn start(
                 clock.emit_for(&mut sink, next, EventKind::Warning { message });
                 continue;
             }
-            // A handshake slot: the oldest handshake still waiting makes room if it has had
-            // its chance (a second, or the whole --handshake-timeout if shorter).
             let (evict, evicted) = tokio::sync::oneshot::channel();
-            let admitted = match pending.lock() {
-                Ok(mut waiting) => {
-                    let old_enough = EVICTABLE_AFTER.min(opts.handshake_timeout);
-                    let full = waiting.len() >= limits.pending;
-                    if full && waiting.front().is_some_and(|(_, since, _)| since.elapsed() >= old_enough) {
-                        if let Some((_, _, oldest)) = waiting.pop_front() {
-                            let _ = oldest.send(());
-                        }
-                    }
-                    let room = waiting.len() < limits.pending;
-                    if room {
-                        waiting.push_back((next, Instant::now(), evict));
-                    }
-                    room
-                }
-                Err(_) => true,
-            };
+            let admitted = take_slot(&pending, limits, opts.handshake_timeout, next, evict);
             if !admitted {
                 let message =
                     format!("refused {peer}: --max-pending {} handshakes in progress", limits.pending);
@@ -227,6 +191,57 @@ pub fn start(
     Server { stop, accept_task, reports, started: Instant::now() }
 }
 
+/// The next connection; None once the server stops. Output that stalls stops accepting too:
+/// every connection logs lines of its own.
+async fn accept_next(
+    listener: &TcpListener,
+    sink: &ChannelSink,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<(tokio::net::TcpStream, SocketAddr)> {
+    loop {
+        if let Some(backlog) = sink.backlog().filter(|b| b.full()) {
+            tokio::select! {
+                _ = crate::core::session::wait::stopped(stop) => return None,
+                _ = backlog.room() => {}
+            }
+        }
+        let accepted = tokio::select! {
+            _ = crate::core::session::wait::stopped(stop) => return None,
+            a = listener.accept() => a,
+        };
+        match accepted {
+            Ok(a) => return Some(a),
+            // Out of descriptors or a client gone before accept: keep serving the others.
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
+/// A handshake slot for connection `conn`: the oldest handshake still waiting makes room if
+/// it has had its chance (a second, or the whole --handshake-timeout if shorter). False when
+/// there is no room.
+fn take_slot(
+    pending: &Pending,
+    limits: Limits,
+    handshake_timeout: Duration,
+    conn: u64,
+    evict: tokio::sync::oneshot::Sender<()>,
+) -> bool {
+    let Ok(mut waiting) = pending.lock() else { return true };
+    let old_enough = EVICTABLE_AFTER.min(handshake_timeout);
+    let full = waiting.len() >= limits.pending;
+    if full && waiting.front().is_some_and(|(_, since, _)| since.elapsed() >= old_enough) {
+        if let Some((_, _, oldest)) = waiting.pop_front() {
+            let _ = oldest.send(());
+        }
+    }
+    let room = waiting.len() < limits.pending;
+    if room {
+        waiting.push_back((conn, Instant::now(), evict));
+    }
+    room
+}
+
 /// What a connection needs to be admitted: a handshake slot it may lose to a newer
 /// connection, then a session permit.
 struct Admission {
@@ -239,7 +254,7 @@ struct Admission {
 async fn serve_one(
     tcp: tokio::net::TcpStream,
     mut ctx: ConnCtx,
-    opts: &ServerOptions,
+    opts: &ServerConfig,
     clock: Clock,
     handler: Handler,
     admit: Admission,

@@ -17,27 +17,25 @@ use tokio_tungstenite::WebSocketStream;
 use crate::core::error::Error;
 use crate::core::event::TlsInfo;
 use crate::core::net::certs::{self, CertFacts};
-use crate::core::net::proxy::{ProxyConfig, Selection, TunnelInfo};
+use crate::core::net::proxy::{Selection, TunnelInfo};
 use crate::core::net::target::Target;
-use crate::core::net::tls::{CertRecorder, TlsOptions};
-use crate::core::net::transport::{self, DialSpec, NetStream, Phase};
+use crate::core::net::tls::CertRecorder;
+use crate::core::net::transport::{self, NetStream, Phase};
+use crate::core::session::connection::ConnectionConfig;
 use crate::core::session::CLOSE_TIMEOUT;
-use crate::core::wire::handshake::{self, RequestSpec, Response};
+use crate::core::wire::handshake::{self, Response};
 use crate::core::wire::verdict::{self, Check, Offer};
 
 /// The permessage-deflate offer sent by `--offer-deflate`.
 pub const DEFLATE_OFFER: &str = "permessage-deflate; client_max_window_bits";
 
-#[derive(Debug, Clone)]
-pub struct InspectSpec {
-    pub request: RequestSpec,
-    pub tls: TlsOptions,
-    pub connect_timeout: Duration,
-    pub handshake_timeout: Duration,
-    pub key: String,
+/// One inspection's choices beyond how to connect.
+#[derive(Debug, Clone, Copy)]
+pub struct Inspect<'a> {
+    /// The Sec-WebSocket-Key, the same for every hop.
+    pub key: &'a str,
+    /// Close cleanly after the upgrade (false: `--no-close`, drop the connection).
     pub close: bool,
-    /// Proxies: `--proxy`, the environment, NO_PROXY.
-    pub proxy: ProxyConfig,
 }
 
 /// Cumulative times from the start of the hop, like curl's -w variables.
@@ -127,8 +125,9 @@ impl Report {
     }
 }
 
-/// Inspects one URL.
-pub async fn inspect(target: &Target, spec: &InspectSpec) -> Hop {
+/// Inspects one URL, connecting as `config` says (its tap and buffers do not apply: the
+/// upgrade is read here, not by a session).
+pub async fn inspect(target: &Target, config: &ConnectionConfig, how: Inspect<'_>) -> Hop {
     let mut hop = Hop {
         url: target.display(),
         proxy: None,
@@ -142,26 +141,24 @@ pub async fn inspect(target: &Target, spec: &InspectSpec) -> Hop {
         close: None,
         error: None,
     };
-    if let Err(e) = run(target, spec, &mut hop).await {
+    if let Err(e) = run(target, config, how, &mut hop).await {
         hop.error = Some(e);
     }
     hop
 }
 
-async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), Error> {
+async fn run(
+    target: &Target,
+    config: &ConnectionConfig,
+    how: Inspect<'_>,
+    hop: &mut Hop,
+) -> Result<(), Error> {
     let start = Instant::now();
     let recorder: CertRecorder = Arc::new(Mutex::new(Default::default()));
-    let dial = DialSpec {
-        tls: &spec.tls,
-        connect_timeout: spec.connect_timeout,
-        handshake_timeout: spec.handshake_timeout,
-        tcp_keepalive: None,
-        tcp_user_timeout: None,
-        proxy: &spec.proxy,
-    };
+    let dial = &config.dial;
     let mut tls_info = None;
     let dialed =
-        transport::dial(target, &dial, target.tls.then(|| recorder.clone()), &mut |phase| match phase {
+        transport::dial(target, dial, target.tls.then(|| recorder.clone()), &mut |phase| match phase {
             Phase::ProxySelected(selection) => hop.proxy = Some(selection),
             Phase::Tunnel(info) => {
                 hop.timings.proxy = Some(start.elapsed());
@@ -188,35 +185,35 @@ async fn run(target: &Target, spec: &InspectSpec, hop: &mut Hop) -> Result<(), E
             certs: certs::facts(&record.chain),
             verify_failure: record.failure,
             verified: record.checked,
-            insecure: spec.tls.insecure,
+            insecure: dial.tls.insecure,
         });
     }
     let dialed = dialed?;
     let (mut stream, deadline) = (dialed.stream, dialed.handshake_deadline);
 
-    hop.request = handshake::build_request(target, &spec.request, &spec.key);
+    hop.request = handshake::build_request(target, &config.request, how.key);
     let exchange = async {
         handshake::send_request(&mut stream, &hop.request).await?;
         hop.timings.sent = Some(start.elapsed());
         handshake::read_response(&mut stream).await
     };
     let response = match timeout_at(deadline, exchange).await {
-        Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
+        Err(_) => return Err(Error::HandshakeTimeout { after: dial.handshake_timeout }),
         Ok(r) => r?,
     };
     hop.timings.first_byte = response.first_byte.map(|t| t.saturating_duration_since(start));
     hop.timings.headers = Some(response.head_done.saturating_duration_since(start));
     let offer = Offer {
-        key: spec.key.clone(),
-        subprotocols: spec.request.subprotocols.clone(),
-        deflate: spec.request.extensions.is_some(),
+        key: how.key.to_string(),
+        subprotocols: config.request.subprotocols.clone(),
+        deflate: config.request.extensions.is_some(),
     };
     hop.checks = verdict::judge(&offer, &response);
     let upgraded = response.status == 101;
     let rest = response.rest.clone();
     hop.response = Some(response);
     if upgraded {
-        hop.close = Some(if spec.close { close(stream, rest).await } else { CloseOutcome::Skipped });
+        hop.close = Some(if how.close { close(stream, rest).await } else { CloseOutcome::Skipped });
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! REPL commands: one line in, one `Command` out, or a one-line error. Pure: no I/O, no
-//! session; the same parser serves the terminal REPL and `--commands` on a pipe.
+//! REPL commands: one line in, one `Control` out, or a one-line error. Pure: no I/O, no
+//! session; the same parser serves the terminal REPL and `--commands` on a pipe, for `connect`
+//! and `listen` alike (`commands::dispatch` carries the result out).
 
 use std::path::PathBuf;
 
@@ -16,17 +17,16 @@ pub enum Mode {
     Listen,
 }
 
-/// What a line asks for.
+/// What a line asks for: the one control type of `connect` and `listen`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub enum Control {
     /// A plain line (or one starting with `//`, one slash removed): a message, decoded as the
     /// subcommand's input format says (text by default).
     Message(String),
     /// Frames or messages to send as they are (`/pong`, `/close`, `/binary`, `/base64`,
-    /// `/json`, `/raw`); `/ping TEXT` is `Ping(Some(..))`.
+    /// `/json`, `/raw`), to the server or to every client; `/ping [TEXT]` is a
+    /// `TimedPing` (its pong shows the RTT; sequence-numbered without TEXT).
     Send(Vec<Outgoing>),
-    /// `/ping [text]`: a ping whose pong shows the RTT; `None` for a sequence-numbered one.
-    Ping(Option<Bytes>),
     /// `/file [--text] PATH`: the file as one message, binary unless `text`.
     File {
         path: PathBuf,
@@ -94,24 +94,27 @@ pub fn help(mode: Mode) -> Vec<&'static str> {
 }
 
 /// Parses one line. Errors are one line, for the user.
-pub fn parse(line: &str, mode: Mode) -> Result<Command, String> {
+pub fn parse(line: &str, mode: Mode) -> Result<Control, String> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line);
     if let Some(rest) = line.strip_prefix("//") {
-        return Ok(Command::Message(format!("/{rest}")));
+        return Ok(Control::Message(format!("/{rest}")));
     }
     let Some(cmd) = line.strip_prefix('/') else {
-        return Ok(Command::Message(line.to_string()));
+        return Ok(Control::Message(line.to_string()));
     };
     let (name, args) = match cmd.split_once(char::is_whitespace) {
         Some((n, a)) => (n, a.trim_start()),
         None => (cmd, ""),
     };
-    let none = |c: Command| if args.is_empty() { Ok(c) } else { Err(format!("/{name} takes no arguments")) };
+    let none = |c: Control| if args.is_empty() { Ok(c) } else { Err(format!("/{name} takes no arguments")) };
     match (name, mode) {
-        ("ping", _) => Ok(Command::Ping((!args.is_empty()).then(|| Bytes::from(args.to_string())))),
-        ("pong", _) => Ok(Command::Send(vec![Outgoing::Pong(Bytes::from(args.to_string()))])),
-        ("close", _) => Ok(Command::Send(vec![Outgoing::Close(close_status(args, "/close")?)])),
+        ("ping", _) => {
+            let payload = (!args.is_empty()).then(|| Bytes::from(args.to_string()));
+            Ok(Control::Send(vec![Outgoing::TimedPing(payload)]))
+        }
+        ("pong", _) => Ok(Control::Send(vec![Outgoing::Pong(Bytes::from(args.to_string()))])),
+        ("close", _) => Ok(Control::Send(vec![Outgoing::Close(close_status(args, "/close")?)])),
         ("binary", _) => decode(InputFormat::Hex, args, "/binary"),
         ("base64", _) => decode(InputFormat::Base64, args, "/base64"),
         ("file", _) => {
@@ -122,50 +125,50 @@ pub fn parse(line: &str, mode: Mode) -> Result<Command, String> {
             if path.is_empty() {
                 return Err("/file needs a PATH".into());
             }
-            Ok(Command::File { path: PathBuf::from(path), text })
+            Ok(Control::File { path: PathBuf::from(path), text })
         }
         ("json", _) => {
             serde_json::from_str::<serde_json::Value>(args).map_err(|e| format!("/json: not JSON: {e}"))?;
-            Ok(Command::Send(vec![Outgoing::Data(Data::Text(args.to_string().into()))]))
+            Ok(Control::Send(vec![Outgoing::Data(Data::Text(args.to_string().into()))]))
         }
         ("pretty", Mode::Connect) => match args {
-            "on" => Ok(Command::Pretty(true)),
-            "off" => Ok(Command::Pretty(false)),
+            "on" => Ok(Control::Pretty(true)),
+            "off" => Ok(Control::Pretty(false)),
             _ => Err("/pretty takes on or off".into()),
         },
-        ("raw", _) => raw(args).map(Command::Send),
-        ("stats", _) => none(Command::Stats),
-        ("headers", Mode::Connect) => none(Command::Headers),
+        ("raw", _) => raw(args).map(Control::Send),
+        ("stats", _) => none(Control::Stats),
+        ("headers", Mode::Connect) => none(Control::Headers),
         ("verbose", Mode::Connect) => match args {
-            "0" | "1" | "2" => Ok(Command::Verbose(args.as_bytes()[0] - b'0')),
+            "0" | "1" | "2" => Ok(Control::Verbose(args.as_bytes()[0] - b'0')),
             _ => Err("/verbose takes 0, 1 or 2".into()),
         },
-        ("help", _) => none(Command::Help),
-        ("quit", _) => none(Command::Quit),
-        ("clients", Mode::Listen) => none(Command::Clients),
+        ("help", _) => none(Control::Help),
+        ("quit", _) => none(Control::Quit),
+        ("clients", Mode::Listen) => none(Control::Clients),
         ("to", Mode::Listen) => {
             let (id, text) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
             let id = client_id(id, "/to")?;
             if text.is_empty() {
                 return Err("/to needs a message after the client id".into());
             }
-            Ok(Command::To(id, text.to_string()))
+            Ok(Control::To(id, text.to_string()))
         }
         ("kick", Mode::Listen) => {
             let (id, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
             let id = client_id(id, "/kick")?;
-            Ok(Command::Kick(id, close_status(rest.trim_start(), "/kick")?))
+            Ok(Control::Kick(id, close_status(rest.trim_start(), "/kick")?))
         }
         _ => Err(format!("unknown command /{}; /help lists the commands", name.escape_debug())),
     }
 }
 
-fn decode(format: InputFormat, args: &str, what: &str) -> Result<Command, String> {
+fn decode(format: InputFormat, args: &str, what: &str) -> Result<Control, String> {
     if args.is_empty() {
         return Err(format!("{what} needs data"));
     }
     let data = format.decode(args.as_bytes().to_vec(), what).map_err(|e| e.to_string())?;
-    Ok(Command::Send(vec![Outgoing::Data(data)]))
+    Ok(Control::Send(vec![Outgoing::Data(data)]))
 }
 
 fn client_id(s: &str, what: &str) -> Result<u64, String> {
@@ -197,7 +200,38 @@ fn close_status(args: &str, what: &str) -> Result<Option<(u16, String)>, String>
 fn raw(args: &str) -> Result<Vec<Outgoing>, String> {
     let mut words = args.split_whitespace().peekable();
     let op = words.next().ok_or("/raw needs an opcode (0-15 or a name); /help shows the form")?;
-    let opcode = match op {
+    let opcode = opcode(op)?;
+    let mut o = RawFlags { fin: true, rsv: [false; 3], fragments: 1, ping_between: false, payload: None };
+    while let Some(w) = words.peek().copied() {
+        if !o.take(w)? {
+            break;
+        }
+        words.next();
+    }
+    let text: Vec<&str> = words.collect();
+    if !text.is_empty() {
+        if o.payload.is_some() {
+            return Err("/raw: give either size=, hex= or TEXT".into());
+        }
+        o.payload = Some(text.join(" ").into_bytes());
+    }
+    if o.ping_between && o.fragments < 2 {
+        return Err("/raw: ping-between needs fragments=2 or more".into());
+    }
+    let payload = o.payload.take().unwrap_or_default();
+    if o.fragments == 1 {
+        let (fin, rsv) = (o.fin, o.rsv);
+        return Ok(vec![Outgoing::Frame(RawFrame { fin, rsv, opcode, payload: Bytes::from(payload) })]);
+    }
+    if !o.fin {
+        return Err("/raw: fin=0 and fragments= do not go together (the last fragment has FIN)".into());
+    }
+    Ok(fragment(opcode, &o, payload))
+}
+
+/// A `/raw` opcode: a number (0-15, decimal or 0x hex) or a name.
+fn opcode(op: &str) -> Result<u8, String> {
+    Ok(match op {
         "continuation" => 0x0,
         "text" => 0x1,
         "binary" => 0x2,
@@ -213,94 +247,92 @@ fn raw(args: &str) -> Result<Vec<Outgoing>, String> {
                 .filter(|v| *v <= 0xF)
                 .ok_or_else(|| format!("/raw: '{}' is no opcode (0-15 or a name)", n.escape_debug()))?
         }
-    };
-    let mut fin = true;
-    let mut rsv = [false; 3];
-    let mut fragments = 1usize;
-    let mut ping_between = false;
-    let mut payload: Option<Vec<u8>> = None;
-    while let Some(w) = words.peek().copied() {
+    })
+}
+
+/// The `key=value` words of `/raw` between the opcode and the text.
+struct RawFlags {
+    fin: bool,
+    rsv: [bool; 3],
+    /// How many frames the message is split into (1-1000).
+    fragments: usize,
+    /// A ping goes between the first and the second fragment.
+    ping_between: bool,
+    /// From `size=` or `hex=`; the text, when neither was given.
+    payload: Option<Vec<u8>>,
+}
+
+impl RawFlags {
+    /// Takes one word; false when it is no option (the text starts there).
+    fn take(&mut self, w: &str) -> Result<bool, String> {
         let (key, value) = w.split_once('=').unwrap_or((w, ""));
         match key {
-            "fin" if value == "0" || value == "1" => fin = value == "1",
+            "fin" if value == "0" || value == "1" => self.fin = value == "1",
             "rsv" if value.len() == 3 && value.bytes().all(|b| b == b'0' || b == b'1') => {
                 for (i, b) in value.bytes().enumerate() {
-                    rsv[i] = b == b'1';
+                    self.rsv[i] = b == b'1';
                 }
             }
             "fragments" => {
-                fragments = value
+                self.fragments = value
                     .parse()
                     .ok()
                     .filter(|n| (1..=1000).contains(n))
                     .ok_or("/raw: fragments takes a number from 1 to 1000")?
             }
-            "ping-between" if value.is_empty() => ping_between = true,
-            "size" | "hex" if payload.is_some() => return Err("/raw: give either size= or hex=".into()),
+            "ping-between" if value.is_empty() => self.ping_between = true,
+            "size" | "hex" if self.payload.is_some() => return Err("/raw: give either size= or hex=".into()),
             "size" => {
                 let n: usize = value
                     .parse()
                     .ok()
                     .filter(|n| *n <= 16 << 20)
                     .ok_or("/raw: size takes a byte count up to 16 MiB")?;
-                payload = Some(vec![b'x'; n]);
+                self.payload = Some(vec![b'x'; n]);
             }
             "hex" => {
                 let data = InputFormat::Hex
                     .decode(value.as_bytes().to_vec(), "/raw hex")
                     .map_err(|e| e.to_string())?;
-                payload = Some(match data {
+                self.payload = Some(match data {
                     Data::Binary(b) => b.to_vec(),
                     Data::Text(t) => t.as_bytes().to_vec(),
                 });
             }
             "fin" | "rsv" | "ping-between" => return Err(format!("/raw: bad option '{}'", w.escape_debug())),
-            _ => break,
+            _ => return Ok(false),
         }
-        words.next();
+        Ok(true)
     }
-    let text: Vec<&str> = words.collect();
-    if !text.is_empty() {
-        if payload.is_some() {
-            return Err("/raw: give either size=, hex= or TEXT".into());
-        }
-        payload = Some(text.join(" ").into_bytes());
-    }
-    let payload = payload.unwrap_or_default();
-    if ping_between && fragments < 2 {
-        return Err("/raw: ping-between needs fragments=2 or more".into());
-    }
-    if fragments == 1 {
-        return Ok(vec![Outgoing::Frame(RawFrame { fin, rsv, opcode, payload: Bytes::from(payload) })]);
-    }
-    if !fin {
-        return Err("/raw: fin=0 and fragments= do not go together (the last fragment has FIN)".into());
-    }
-    // Split as evenly as the payload allows; later fragments are continuations.
-    let per = payload.len().div_ceil(fragments).max(1);
+}
+
+/// The payload split as evenly as it allows into `o.fragments` frames; later fragments are
+/// continuations, and only the first carries the RSV bits.
+fn fragment(opcode: u8, o: &RawFlags, payload: Vec<u8>) -> Vec<Outgoing> {
+    let per = payload.len().div_ceil(o.fragments).max(1);
     let mut chunks: Vec<Vec<u8>> = payload.chunks(per).map(<[u8]>::to_vec).collect();
-    chunks.resize(fragments, Vec::new());
+    chunks.resize(o.fragments, Vec::new());
     let last = chunks.len() - 1;
     let mut out = Vec::new();
     for (i, chunk) in chunks.into_iter().enumerate() {
         out.push(Outgoing::Frame(RawFrame {
             fin: i == last,
-            rsv: if i == 0 { rsv } else { [false; 3] },
+            rsv: if i == 0 { o.rsv } else { [false; 3] },
             opcode: if i == 0 { opcode } else { 0x0 },
             payload: Bytes::from(chunk),
         }));
-        if i == 0 && ping_between {
+        if i == 0 && o.ping_between {
             out.push(Outgoing::Frame(RawFrame::new(0x9, Bytes::from_static(b"between"))));
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ok(line: &str) -> Command {
+    fn ok(line: &str) -> Control {
         parse(line, Mode::Connect).unwrap_or_else(|e| panic!("{line}: {e}"))
     }
 
@@ -313,7 +345,7 @@ mod tests {
 
     fn frames(line: &str) -> Vec<RawFrame> {
         match ok(line) {
-            Command::Send(v) => v
+            Control::Send(v) => v
                 .into_iter()
                 .map(|o| match o {
                     Outgoing::Frame(f) => f,
@@ -326,51 +358,54 @@ mod tests {
 
     #[test]
     fn messages_and_the_escaped_slash() {
-        assert_eq!(ok("hello world"), Command::Message("hello world".into()));
-        assert_eq!(ok("//etc/passwd"), Command::Message("/etc/passwd".into()));
-        assert_eq!(ok(""), Command::Message(String::new()));
-        assert_eq!(ok("hi\r\n"), Command::Message("hi".into()));
+        assert_eq!(ok("hello world"), Control::Message("hello world".into()));
+        assert_eq!(ok("//etc/passwd"), Control::Message("/etc/passwd".into()));
+        assert_eq!(ok(""), Control::Message(String::new()));
+        assert_eq!(ok("hi\r\n"), Control::Message("hi".into()));
     }
 
     #[test]
     fn every_command() {
-        assert_eq!(ok("/ping"), Command::Ping(None));
-        assert_eq!(ok("/ping are you there"), Command::Ping(Some(Bytes::from_static(b"are you there"))));
-        assert_eq!(ok("/pong beat"), Command::Send(vec![Outgoing::Pong(Bytes::from_static(b"beat"))]));
-        assert_eq!(ok("/close"), Command::Send(vec![Outgoing::Close(Some((1000, String::new())))]));
-        assert_eq!(ok("/close none"), Command::Send(vec![Outgoing::Close(None)]));
+        assert_eq!(ok("/ping"), Control::Send(vec![Outgoing::TimedPing(None)]));
+        assert_eq!(
+            ok("/ping are you there"),
+            Control::Send(vec![Outgoing::TimedPing(Some(Bytes::from_static(b"are you there")))])
+        );
+        assert_eq!(ok("/pong beat"), Control::Send(vec![Outgoing::Pong(Bytes::from_static(b"beat"))]));
+        assert_eq!(ok("/close"), Control::Send(vec![Outgoing::Close(Some((1000, String::new())))]));
+        assert_eq!(ok("/close none"), Control::Send(vec![Outgoing::Close(None)]));
         assert_eq!(
             ok("/close 4001 bye now"),
-            Command::Send(vec![Outgoing::Close(Some((4001, "bye now".into())))])
+            Control::Send(vec![Outgoing::Close(Some((4001, "bye now".into())))])
         );
-        assert_eq!(ok("/close 999"), Command::Send(vec![Outgoing::Close(Some((999, String::new())))]));
+        assert_eq!(ok("/close 999"), Control::Send(vec![Outgoing::Close(Some((999, String::new())))]));
         assert_eq!(
             ok("/binary 00ff"),
-            Command::Send(vec![Outgoing::Data(Data::Binary(Bytes::from_static(&[0, 255])))])
+            Control::Send(vec![Outgoing::Data(Data::Binary(Bytes::from_static(&[0, 255])))])
         );
         assert_eq!(
             ok("/base64 AP8="),
-            Command::Send(vec![Outgoing::Data(Data::Binary(Bytes::from_static(&[0, 255])))])
+            Control::Send(vec![Outgoing::Data(Data::Binary(Bytes::from_static(&[0, 255])))])
         );
-        assert_eq!(ok("/file a b.bin"), Command::File { path: "a b.bin".into(), text: false });
-        assert_eq!(ok("/file --text x.txt"), Command::File { path: "x.txt".into(), text: true });
+        assert_eq!(ok("/file a b.bin"), Control::File { path: "a b.bin".into(), text: false });
+        assert_eq!(ok("/file --text x.txt"), Control::File { path: "x.txt".into(), text: true });
         assert_eq!(
             ok(r#"/json {"op": 1}"#),
-            Command::Send(vec![Outgoing::Data(Data::Text(r#"{"op": 1}"#.into()))])
+            Control::Send(vec![Outgoing::Data(Data::Text(r#"{"op": 1}"#.into()))])
         );
-        assert_eq!(ok("/pretty on"), Command::Pretty(true));
-        assert_eq!(ok("/pretty off"), Command::Pretty(false));
-        assert_eq!(ok("/stats"), Command::Stats);
-        assert_eq!(ok("/headers"), Command::Headers);
-        assert_eq!(ok("/verbose 2"), Command::Verbose(2));
-        assert_eq!(ok("/help"), Command::Help);
-        assert_eq!(ok("/quit"), Command::Quit);
+        assert_eq!(ok("/pretty on"), Control::Pretty(true));
+        assert_eq!(ok("/pretty off"), Control::Pretty(false));
+        assert_eq!(ok("/stats"), Control::Stats);
+        assert_eq!(ok("/headers"), Control::Headers);
+        assert_eq!(ok("/verbose 2"), Control::Verbose(2));
+        assert_eq!(ok("/help"), Control::Help);
+        assert_eq!(ok("/quit"), Control::Quit);
         let l = |s| parse(s, Mode::Listen).unwrap();
-        assert_eq!(l("/clients"), Command::Clients);
-        assert_eq!(l("/to 3 hi there"), Command::To(3, "hi there".into()));
-        assert_eq!(l("/kick 2"), Command::Kick(2, Some((1000, String::new()))));
-        assert_eq!(l("/kick 2 4000 go"), Command::Kick(2, Some((4000, "go".into()))));
-        assert_eq!(l("/kick 2 none"), Command::Kick(2, None));
+        assert_eq!(l("/clients"), Control::Clients);
+        assert_eq!(l("/to 3 hi there"), Control::To(3, "hi there".into()));
+        assert_eq!(l("/kick 2"), Control::Kick(2, Some((1000, String::new()))));
+        assert_eq!(l("/kick 2 4000 go"), Control::Kick(2, Some((4000, "go".into()))));
+        assert_eq!(l("/kick 2 none"), Control::Kick(2, None));
     }
 
     #[test]

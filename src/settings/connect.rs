@@ -1,33 +1,26 @@
-//! `connect` settings: what to send, when to stop, and the probe options (pings, heartbeats,
-//! reconnect, assertions), validated.
+//! `connect` settings: what to send, when to stop, and the liveness options (pings,
+//! heartbeats, reconnect, assertions), validated.
 
 use std::time::Duration;
 
 use regex::Regex;
 
-use super::{
-    apply_curl, output_settings, proxy_config, request_spec, tls_options, Env, InputFormat, InputMode,
-};
-use crate::cli::{ConnectArgs, ProbeArgs};
-use crate::core::builtin::target::TargetSpec;
+use super::transport::dial_config;
+use super::{apply_curl, output_settings, proxy_config, request_config, Env, InputFormat, InputMode};
+use crate::cli::{ConnectArgs, LivenessArgs};
+use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
 use crate::core::event::Data;
-use crate::core::net::proxy::ProxyConfig;
-use crate::core::net::tls::TlsOptions;
+use crate::core::session::connection::{Buffers, ConnectionConfig};
 use crate::core::session::expect::Expectation;
-use crate::core::wire::handshake::RequestSpec;
 use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};
 use crate::output::OutputSettings;
 
 #[derive(Debug, Clone)]
 pub struct ConnectSettings {
-    pub target: TargetSpec,
-    pub request: RequestSpec,
-    pub tls: TlsOptions,
-    pub connect_timeout: Duration,
-    pub handshake_timeout: Duration,
-    pub proxy: ProxyConfig,
-    pub tap: TapConfig,
+    pub target: TargetChoice,
+    /// How to connect: `--max-message` is in its buffers, the TCP options in its dial.
+    pub connection: ConnectionConfig,
     pub messages: Vec<Data>,
     pub read_stdin: bool,
     pub input: InputFormat,
@@ -38,8 +31,6 @@ pub struct ConnectSettings {
     pub timeout: Option<Duration>,
     pub close_code: u16,
     pub close_reason: String,
-    /// `--max-message` in bytes; None for no limit.
-    pub max_message: Option<usize>,
     pub output: OutputSettings,
     /// Printed before connecting (e.g. --insecure).
     pub warnings: Vec<String>,
@@ -47,15 +38,16 @@ pub struct ConnectSettings {
     pub notes: Vec<String>,
     /// `--echo`: send every data message received back unchanged.
     pub echo: bool,
-    pub probe: ProbeSettings,
+    pub liveness: LivenessSettings,
 }
 
 impl ConnectSettings {
     pub fn from_args(mut args: ConnectArgs, env: &Env) -> Result<Self, Error> {
         let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
-        let target = TargetSpec::parse(&url)?;
-        let probe = ProbeSettings::from_args(&args.probe)?;
-        let output = output_settings(&args.output, env, probe.ping_interval.is_some() || probe.echo_rtt);
+        let target = TargetChoice::parse(&url)?;
+        let liveness = LivenessSettings::from_args(&args.liveness)?;
+        let output =
+            output_settings(&args.output, env, liveness.ping_interval.is_some() || liveness.echo_rtt);
         let input = match (args.hex, args.base64, args.binary) {
             (true, _, _) => InputFormat::Hex,
             (_, true, _) => InputFormat::Base64,
@@ -68,19 +60,8 @@ impl ConnectSettings {
             .enumerate()
             .map(|(i, m)| input.decode(m.into_bytes(), &format!("--send message {}", i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
-        let userinfo = match &target {
-            TargetSpec::Url(t) => t.userinfo.clone(),
-            TargetSpec::BuiltinEcho(_) => None,
-        };
-        let request = request_spec(args.request, userinfo)?;
-        let mut warnings = Vec::new();
-        if args.transport.insecure {
-            warnings.push("--insecure: the server's certificate is not verified".to_string());
-        }
-        if args.transport.proxy.proxy_insecure {
-            warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
-        }
-        let tls = tls_options(&args.transport, env);
+        let request = request_config(args.request, &target, &curl)?;
+        let warnings = super::transport::insecure_warnings(&args.transport);
         crate::settings::target::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {
             return Err(Error::usage("--count must be at least 1"));
@@ -101,14 +82,16 @@ impl ConnectSettings {
         }
         let frames = args.output.frames || args.output.verbose >= 2 || repl;
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
+        let (keepalive, user_timeout) = (args.liveness.tcp_keepalive, args.liveness.tcp_user_timeout);
+        let max_message = (args.max_message > 0).then_some(args.max_message);
         Ok(ConnectSettings {
-            proxy,
             target,
-            request,
-            tls,
-            connect_timeout: args.transport.connect_timeout,
-            handshake_timeout: args.transport.handshake_timeout,
-            tap: TapConfig { frames, preview: FRAME_PREVIEW },
+            connection: ConnectionConfig {
+                request,
+                dial: dial_config(&args.transport, env, proxy, keepalive, user_timeout),
+                tap: TapConfig { frames, preview: FRAME_PREVIEW },
+                buffers: Buffers { max_message, ..Buffers::default() },
+            },
             messages,
             read_stdin,
             input,
@@ -118,12 +101,11 @@ impl ConnectSettings {
             timeout: args.timeout,
             close_code: args.close_code,
             close_reason: args.close_reason,
-            max_message: (args.max_message > 0).then_some(args.max_message),
             output,
             warnings,
             notes: curl.notes,
             echo: args.echo,
-            probe,
+            liveness,
         })
     }
 }
@@ -146,15 +128,16 @@ pub struct ReconnectSettings {
     pub max_retries: Option<u32>,
 }
 
+/// `connect`'s liveness options: pings and round trips, heartbeats, reconnect, and the
+/// assertions a CI run checks (`--expect…`, `--max-rtt`, `--max-loss`). ("Probe" is
+/// `heartbeat-probe` only.)
 #[derive(Debug, Clone, Default)]
-pub struct ProbeSettings {
+pub struct LivenessSettings {
     pub ping_interval: Option<Duration>,
     pub ping_count: Option<u64>,
     pub ping_timeout: Duration,
     pub echo_rtt: bool,
     pub heartbeat: Option<HeartbeatSettings>,
-    pub tcp_keepalive: Option<Duration>,
-    pub tcp_user_timeout: Option<Duration>,
     pub reconnect: Option<ReconnectSettings>,
     /// `--expect` patterns and `--expect-json` conditions, each list in its own order.
     pub expectations: Vec<Vec<Expectation>>,
@@ -164,8 +147,8 @@ pub struct ProbeSettings {
     pub max_loss: Option<f64>,
 }
 
-impl ProbeSettings {
-    pub fn from_args(a: &ProbeArgs) -> Result<Self, Error> {
+impl LivenessSettings {
+    pub fn from_args(a: &LivenessArgs) -> Result<Self, Error> {
         let positive = |name: &str, d: Option<Duration>| match d {
             Some(d) if d.is_zero() => Err(Error::usage(format!("--{name} must be greater than zero"))),
             _ => Ok(()),
@@ -210,14 +193,12 @@ impl ProbeSettings {
         let expectations = vec![patterns, json];
         // ping(8) pings every second when only a count is given.
         let ping_interval = a.ping_interval.or(a.ping_count.map(|_| Duration::from_secs(1)));
-        Ok(ProbeSettings {
+        Ok(LivenessSettings {
             ping_interval,
             ping_count: a.ping_count,
             ping_timeout: a.ping_timeout,
             echo_rtt: a.echo_rtt,
             heartbeat,
-            tcp_keepalive: a.tcp_keepalive,
-            tcp_user_timeout: a.tcp_user_timeout,
             reconnect: a.reconnect.then_some(ReconnectSettings {
                 base: a.backoff_base,
                 max: a.backoff_max,

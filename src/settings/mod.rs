@@ -1,19 +1,25 @@
 //! From command-line types to validated settings: every flag is checked and every piece of the
 //! environment (TTYs, NO_COLOR, SSLKEYLOGFILE) is read here, once.
+//!
+//! Naming: a `*Settings` type is validated input to a run, made here from the command line;
+//! every other type that says how something is set up is a `*Config` when it is a bag of
+//! choices the core (or the REPL) is given (`ConnectionConfig`, `DialConfig`, `TlsConfig`,
+//! `RequestConfig`, `TapConfig`) and a plain noun otherwise (`Buffers`, `TargetChoice`);
+//! `Spec` and `Options` are not used. "Probe" means `heartbeat-probe` only; `connect`'s
+//! pings, heartbeats, reconnect and assertions are its liveness settings.
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
 use base64::Engine;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::cli::{ColorChoice, InspectArgs, OutputArgs};
-use crate::core::builtin::target::TargetSpec;
+use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
 use crate::core::event::Data;
-use crate::core::net::proxy::{self, ProxyConfig};
-use crate::core::net::tls::TlsOptions;
-use crate::core::wire::handshake::RequestSpec;
+use crate::core::net::proxy;
+use crate::core::session::connection::{Buffers, ConnectionConfig};
+use crate::core::wire::tap::TapConfig;
 use crate::output::OutputSettings;
 
 pub mod connect;
@@ -25,11 +31,11 @@ pub mod server;
 pub mod target;
 mod transport;
 
-pub use connect::{ConnectSettings, HeartbeatSettings, ProbeSettings, ReconnectSettings};
+pub use connect::{ConnectSettings, HeartbeatSettings, LivenessSettings, ReconnectSettings};
 pub(crate) use request::parse_header;
-pub use request::{apply_curl, request_spec, FromCurl};
+pub use request::{apply_curl, request_config, FromCurl};
 pub use server::{EchoSettings, ListenSettings, ServerSettings};
-pub use transport::{proxy_config, tls_options};
+pub use transport::{dial_config, proxy_config, tls_config};
 
 /// The parts of the process environment that matter, captured once at start-up.
 #[derive(Debug, Clone, Default)]
@@ -148,12 +154,9 @@ impl InputFormat {
 
 #[derive(Debug, Clone)]
 pub struct InspectSettings {
-    pub target: TargetSpec,
-    pub request: RequestSpec,
-    pub tls: TlsOptions,
-    pub connect_timeout: Duration,
-    pub handshake_timeout: Duration,
-    pub proxy: ProxyConfig,
+    pub target: TargetChoice,
+    /// How to connect (no TCP options; the tap and buffers go unused).
+    pub connection: ConnectionConfig,
     pub key: Option<String>,
     pub raw: bool,
     /// `--raw` on a terminal: control characters are escaped.
@@ -172,7 +175,7 @@ pub const MAX_REDIRECTS: usize = 10;
 impl InspectSettings {
     pub fn from_args(mut args: InspectArgs, env: &Env) -> Result<Self, Error> {
         let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
-        let target = TargetSpec::parse(&url)?;
+        let target = TargetChoice::parse(&url)?;
         let output = inspect_output(&args, env);
         if let Some(key) = &args.ws_key {
             let decoded = base64::engine::general_purpose::STANDARD.decode(key);
@@ -194,11 +197,7 @@ impl InspectSettings {
         if args.ws_version.is_empty() || args.ws_version.contains(['\r', '\n']) {
             return Err(Error::usage("--version must be a single header value"));
         }
-        let userinfo = match &target {
-            TargetSpec::Url(t) => t.userinfo.clone(),
-            TargetSpec::BuiltinEcho(_) => None,
-        };
-        let mut request = request_spec(args.request, userinfo)?;
+        let mut request = request_config(args.request, &target, &curl)?;
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
         request.extensions =
@@ -212,12 +211,13 @@ impl InspectSettings {
         }
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         Ok(InspectSettings {
-            proxy,
             target,
-            request,
-            tls: tls_options(&args.transport, env),
-            connect_timeout: args.transport.connect_timeout,
-            handshake_timeout: args.transport.handshake_timeout,
+            connection: ConnectionConfig {
+                request,
+                dial: dial_config(&args.transport, env, proxy, None, None),
+                tap: TapConfig { frames: false, preview: 0 },
+                buffers: Buffers::default(),
+            },
             key: args.ws_key,
             raw: args.raw,
             raw_escaped: args.raw && env.stdout_tty,

@@ -2,28 +2,25 @@
 
 use std::time::Duration;
 
-use super::{apply_curl, output_settings, proxy_config, request_spec, tls_options, Env};
+use super::transport::{dial_config, insecure_warnings};
+use super::{apply_curl, output_settings, proxy_config, request_config, Env};
 use crate::cli::{HeartbeatProbeArgs, ProbeKind};
-use crate::core::builtin::target::TargetSpec;
+use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
-use crate::core::net::proxy::ProxyConfig;
-use crate::core::net::tls::TlsOptions;
 use crate::core::probe::search::Plan;
 use crate::core::probe::trial::Kind;
-use crate::core::session::client::Buffers;
-use crate::core::wire::handshake::RequestSpec;
+use crate::core::session::connection::{Buffers, ConnectionConfig};
+use crate::core::wire::tap::TapConfig;
 use crate::output::OutputSettings;
 
 /// Validated `heartbeat-probe` settings.
 #[derive(Debug, Clone)]
 pub struct HeartbeatProbeSettings {
-    pub target: TargetSpec,
-    pub request: RequestSpec,
-    pub tls: TlsOptions,
-    /// Proxies: a proxy is a hop with its own idle timeout.
-    pub proxy: ProxyConfig,
-    pub connect_timeout: Duration,
-    pub handshake_timeout: Duration,
+    pub target: TargetChoice,
+    /// How every trial connects: no tap records, 4 KiB buffers and 1 MiB messages at most, no
+    /// TCP keepalive, TCP_USER_TIMEOUT at the pong timeout. Proxies are hops with idle
+    /// timeouts of their own.
+    pub connection: ConnectionConfig,
     pub plan: Plan,
     pub kind: Kind,
     pub pong_timeout: Duration,
@@ -34,8 +31,6 @@ pub struct HeartbeatProbeSettings {
     pub classify: bool,
     /// `--prometheus FILE`.
     pub prometheus: Option<std::path::PathBuf>,
-    /// Trials hold few bytes: 4 KiB buffers, 1 MiB messages at most.
-    pub buffers: Buffers,
     pub output: OutputSettings,
     /// A live progress line on stderr instead of a line per trial (stderr is a terminal,
     /// human output, no `-v`).
@@ -48,70 +43,23 @@ pub struct HeartbeatProbeSettings {
 impl HeartbeatProbeSettings {
     pub fn from_args(mut args: HeartbeatProbeArgs, env: &Env) -> Result<Self, Error> {
         let (url, curl) = apply_curl(args.url.take(), &mut args.request, &mut args.transport)?;
-        let target = TargetSpec::parse(&url)?;
-        let userinfo = match &target {
-            TargetSpec::Url(t) => t.userinfo.clone(),
-            TargetSpec::BuiltinEcho(_) => None,
-        };
-        if args.min.is_zero() {
-            return Err(Error::usage("--min must be greater than zero"));
-        }
-        if args.max < args.min {
-            return Err(Error::usage("--max must not be less than --min"));
-        }
-        if args.pong_timeout < Duration::from_millis(100) {
-            return Err(Error::usage("--pong-timeout must be at least 100ms"));
-        }
-        if args.fail_below.is_some_and(|f| f > args.max) {
-            return Err(Error::usage("--fail-below above --max cannot be tested: raise --max"));
-        }
-        if args.verify.is_some_and(|v| v.is_zero()) {
-            return Err(Error::usage("--verify must be greater than zero"));
-        }
-        if args.resolution.is_some_and(|r| r.is_zero()) {
-            return Err(Error::usage("--resolution must be greater than zero"));
-        }
-        let kind = match args.kind {
-            ProbeKind::WsPing => {
-                if args.expect.is_some() {
-                    return Err(Error::usage("--expect goes with --kind data"));
-                }
-                Kind::WsPing
-            }
-            ProbeKind::TcpKeepalive => {
-                if args.expect.is_some() {
-                    return Err(Error::usage("--expect goes with --kind data"));
-                }
-                if args.pong_timeout < Duration::from_secs(2) {
-                    return Err(Error::usage("--kind tcp-keepalive needs --pong-timeout 2s or more (the first probe leaves after 1 s)"));
-                }
-                Kind::TcpKeepalive
-            }
-            ProbeKind::Data => {
-                let expect = match &args.expect {
-                    Some(p) => Some(regex::Regex::new(p).map_err(|e| {
-                        Error::usage(format!("--expect '{}' is not a valid regex: {e}", p.escape_debug()))
-                    })?),
-                    None => None,
-                };
-                Kind::Data { payload: args.payload.clone(), expect }
-            }
-        };
-        let mut warnings = Vec::new();
-        if args.transport.insecure {
-            warnings.push("--insecure: the server's certificate is not verified".to_string());
-        }
-        if args.transport.proxy.proxy_insecure {
-            warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
-        }
+        let target = TargetChoice::parse(&url)?;
+        check_bounds(&args)?;
+        let kind = kind(&args)?;
+        let warnings = insecure_warnings(&args.transport);
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
+        let request = request_config(args.request, &target, &curl)?;
+        // Trials send nothing while idle: no keepalive; a black hole fails fast.
+        let dial = dial_config(&args.transport, env, proxy, None, Some(args.pong_timeout));
         Ok(HeartbeatProbeSettings {
-            proxy,
             target,
-            request: request_spec(args.request, userinfo)?,
-            tls: tls_options(&args.transport, env),
-            connect_timeout: args.transport.connect_timeout,
-            handshake_timeout: args.transport.handshake_timeout,
+            connection: ConnectionConfig {
+                request,
+                dial,
+                tap: TapConfig { frames: false, preview: 0 },
+                // Trials hold few bytes.
+                buffers: Buffers::small(Some(1 << 20)),
+            },
             plan: Plan {
                 min: args.min,
                 max: args.max,
@@ -125,11 +73,65 @@ impl HeartbeatProbeSettings {
             verify: args.verify.zip(args.verify_for),
             prometheus: args.prometheus,
             classify: args.classify,
-            buffers: Buffers::small(Some(1 << 20)),
             progress: env.stderr_tty && !args.output.json && args.output.verbose == 0,
             output: output_settings(&args.output, env, false),
             warnings,
             notes: curl.notes,
         })
     }
+}
+
+/// The search's bounds and timeouts, checked against each other.
+fn check_bounds(args: &HeartbeatProbeArgs) -> Result<(), Error> {
+    if args.min.is_zero() {
+        return Err(Error::usage("--min must be greater than zero"));
+    }
+    if args.max < args.min {
+        return Err(Error::usage("--max must not be less than --min"));
+    }
+    if args.pong_timeout < Duration::from_millis(100) {
+        return Err(Error::usage("--pong-timeout must be at least 100ms"));
+    }
+    if args.fail_below.is_some_and(|f| f > args.max) {
+        return Err(Error::usage("--fail-below above --max cannot be tested: raise --max"));
+    }
+    if args.verify.is_some_and(|v| v.is_zero()) {
+        return Err(Error::usage("--verify must be greater than zero"));
+    }
+    if args.resolution.is_some_and(|r| r.is_zero()) {
+        return Err(Error::usage("--resolution must be greater than zero"));
+    }
+    Ok(())
+}
+
+/// What the trials keep alive with; `--expect` only goes with data.
+fn kind(args: &HeartbeatProbeArgs) -> Result<Kind, Error> {
+    Ok(match args.kind {
+        ProbeKind::WsPing => {
+            if args.expect.is_some() {
+                return Err(Error::usage("--expect goes with --kind data"));
+            }
+            Kind::WsPing
+        }
+        ProbeKind::TcpKeepalive => {
+            if args.expect.is_some() {
+                return Err(Error::usage("--expect goes with --kind data"));
+            }
+            if args.pong_timeout < Duration::from_secs(2) {
+                return Err(Error::usage(
+                    "--kind tcp-keepalive needs --pong-timeout 2s or more (the first probe leaves after 1 s)",
+                ));
+            }
+            Kind::TcpKeepalive
+        }
+        ProbeKind::Data => {
+            let expect = match &args.expect {
+                Some(p) => Some(regex::Regex::new(p).map_err(|e| {
+                    Error::usage(format!("--expect '{}' is not a valid regex: {e}", p.escape_debug()))
+                })?),
+                None => None,
+            };
+            Kind::Data { payload: args.payload.clone(), expect }
+        }
+    })
 }

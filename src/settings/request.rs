@@ -2,17 +2,20 @@
 //! what `--from-curl` brings in.
 
 use crate::cli::{RequestArgs, TransportArgs};
+use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
-use crate::core::wire::handshake::{basic_auth, RequestSpec};
+use crate::core::wire::handshake::{basic_auth, RequestConfig};
 
 use super::curl;
 
-/// What `--from-curl` adds to a run: notes for `-v`, and whether the copy offered
-/// permessage-deflate.
+/// What `--from-curl` adds to a run: notes for `-v`, whether the copy offered
+/// permessage-deflate, and the copy's headers.
 #[derive(Debug, Clone, Default)]
 pub struct FromCurl {
     pub notes: Vec<String>,
     pub deflate: bool,
+    /// The copy's headers, (name, value), in order: they go before any -H.
+    pub headers: Vec<(String, String)>,
 }
 
 /// The URL to use, with `--from-curl` merged into the request and transport options: the
@@ -59,23 +62,27 @@ pub fn apply_curl(
             overridden.join(", ")
         ));
     }
-    let mut headers: Vec<String> = copy.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
-    headers.append(&mut request.headers);
-    request.headers = headers;
     let mut subprotocols = copy.subprotocols;
     subprotocols.append(&mut request.subprotocols);
     request.subprotocols = subprotocols;
     transport.insecure |= copy.insecure;
-    Ok((copy.url, FromCurl { notes: copy.notes, deflate: copy.deflate }))
+    Ok((copy.url, FromCurl { notes: copy.notes, deflate: copy.deflate, headers: copy.headers }))
+}
+
+/// A `-H` value, or a header read from an `@FILE` (checked as it was read).
+enum Given<'a> {
+    Line(&'a str),
+    Pair((String, String)),
 }
 
 /// `-H` values with each `@FILE` replaced by the headers in FILE, one per line (blank lines
-/// skipped, CR LF accepted), as in curl.
-fn expand_headers(raw: &[String]) -> Result<Vec<String>, Error> {
+/// skipped, CR LF accepted), as in curl. Every file is read before any `-H` value is
+/// checked.
+fn expand_headers(raw: &[String]) -> Result<Vec<Given<'_>>, Error> {
     let mut out = Vec::new();
     for h in raw {
         let Some(path) = h.strip_prefix('@') else {
-            out.push(h.clone());
+            out.push(Given::Line(h));
             continue;
         };
         let text = std::fs::read(path).map_err(|e| Error::Usage {
@@ -92,19 +99,35 @@ fn expand_headers(raw: &[String]) -> Result<Vec<String>, Error> {
                 continue;
             }
             // A bad line is named by its file and number.
-            parse_header(line).map_err(|e| Error::Usage {
+            let pair = parse_header(line).map_err(|e| Error::Usage {
                 message: format!("-H @{} line {}: {e}", path.escape_debug(), n + 1),
                 hint: None,
             })?;
-            out.push(line.to_string());
+            out.push(Given::Pair(pair));
         }
     }
     Ok(out)
 }
 
-pub fn request_spec(args: RequestArgs, userinfo: Option<String>) -> Result<RequestSpec, Error> {
-    let headers =
-        expand_headers(&args.headers)?.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+/// The upgrade request: the copy's headers (`--from-curl`), then `-H`, as (name, value)
+/// pairs; `--origin`, `--auth`/`--bearer` or the URL's userinfo, and the subprotocols.
+pub fn request_config(
+    args: RequestArgs,
+    target: &TargetChoice,
+    curl: &FromCurl,
+) -> Result<RequestConfig, Error> {
+    let userinfo = match target {
+        TargetChoice::Url(t) => t.userinfo.clone(),
+        TargetChoice::BuiltinEcho(_) => None,
+    };
+    let given = expand_headers(&args.headers)?;
+    let mut headers = curl.headers.iter().map(|(n, v)| checked_pair(n, v)).collect::<Result<Vec<_>, _>>()?;
+    for g in given {
+        headers.push(match g {
+            Given::Line(h) => parse_header(h)?,
+            Given::Pair(pair) => pair,
+        });
+    }
     for (what, value) in [("--origin", &args.origin), ("--bearer", &args.bearer), ("--auth", &args.auth)] {
         if value.as_deref().is_some_and(|v| v.contains(['\r', '\n'])) {
             return Err(Error::usage(format!("{what} must not contain line breaks")));
@@ -123,28 +146,83 @@ pub fn request_spec(args: RequestArgs, userinfo: Option<String>) -> Result<Reque
         (None, Some(token)) => Some(format!("Bearer {token}")),
         (None, None) => userinfo.map(|u| basic_auth(&u)),
     };
-    Ok(RequestSpec {
+    Ok(RequestConfig {
         headers,
         origin: args.origin,
         subprotocols: args.subprotocols,
         authorization,
-        ..RequestSpec::default()
+        ..RequestConfig::default()
     })
 }
 
+/// A `Name: value` header as a (name, value) pair, both trimmed. Errors: no `:`, a name that
+/// is not an HTTP token, a line break in the value.
 pub(crate) fn parse_header(h: &str) -> Result<(String, String), Error> {
-    let bad = |why: &str| Error::Usage {
-        message: format!("invalid header '{}': {why}", h.escape_debug()),
-        hint: Some("write -H 'Name: value'".into()),
-    };
-    let (name, value) = h.split_once(':').ok_or_else(|| bad("no ':'"))?;
+    let (name, value) = h.split_once(':').ok_or_else(|| bad_header(h, "no ':'"))?;
+    header(name, value, || h.to_string())
+}
+
+/// A header given as a pair (a `--from-curl` copy's), checked as `-H` checks one.
+fn checked_pair(name: &str, value: &str) -> Result<(String, String), Error> {
+    header(name, value, || format!("{name}: {value}"))
+}
+
+/// Checks and trims a header; `shown` is how the user wrote it, for the error.
+fn header(name: &str, value: &str, shown: impl Fn() -> String) -> Result<(String, String), Error> {
     let name = name.trim();
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
     {
-        return Err(bad("the name is not an HTTP token"));
+        return Err(bad_header(&shown(), "the name is not an HTTP token"));
     }
     if value.contains(['\r', '\n']) {
-        return Err(bad("the value contains a line break"));
+        return Err(bad_header(&shown(), "the value contains a line break"));
     }
     Ok((name.to_string(), value.trim().to_string()))
+}
+
+fn bad_header(h: &str, why: &str) -> Error {
+    Error::Usage {
+        message: format!("invalid header '{}': {why}", h.escape_debug()),
+        hint: Some("write -H 'Name: value'".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(headers: &[&str]) -> RequestArgs {
+        RequestArgs {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            from_curl: None,
+            origin: None,
+            subprotocols: Vec::new(),
+            auth: None,
+            bearer: None,
+        }
+    }
+
+    fn pair(n: &str, v: &str) -> (String, String) {
+        (n.to_string(), v.to_string())
+    }
+
+    #[test]
+    fn the_copys_headers_go_first_as_pairs_then_each_h() {
+        let target = TargetChoice::parse("ws://example.com/").unwrap();
+        let curl = FromCurl { headers: vec![pair("Origin", "https://a.example")], ..FromCurl::default() };
+        let request = request_config(args(&["X-One:  1 ", "X-Two: 2"]), &target, &curl).unwrap();
+        assert_eq!(
+            request.headers,
+            [pair("Origin", "https://a.example"), pair("X-One", "1"), pair("X-Two", "2")]
+        );
+    }
+
+    #[test]
+    fn a_copied_header_is_checked_as_h_checks_one() {
+        let target = TargetChoice::parse("ws://example.com/").unwrap();
+        let curl = FromCurl { headers: vec![pair("Cookie", "a=b\r\nX-Evil: 1")], ..FromCurl::default() };
+        let e = request_config(args(&[]), &target, &curl).unwrap_err().to_string();
+        assert!(e.contains("invalid header 'Cookie: a=b\\r\\nX-Evil: 1'"), "{e}");
+        assert!(e.contains("line break"), "{e}");
+    }
 }

@@ -3,25 +3,25 @@
 //! status wsdiag is asked to send.
 
 use crate::core::builtin::faults::EchoFaults;
-use crate::core::builtin::target::TargetSpec;
+use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
 use crate::core::net::target::Target;
 use crate::core::session::upgrade::Rejection;
 use crate::core::wire::close::{name, sendable};
 
-impl TargetSpec {
+impl TargetChoice {
     pub fn parse(input: &str) -> Result<Self, Error> {
         if let Some(rest) = input.strip_prefix("builtin:") {
             let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
             return match name {
-                "echo" => Ok(TargetSpec::BuiltinEcho(EchoFaults::from_query(query)?)),
+                "echo" => Ok(TargetChoice::BuiltinEcho(EchoFaults::from_query(query)?)),
                 other => Err(Error::Usage {
                     message: format!("unknown built-in target 'builtin:{}'", other.escape_debug()),
                     hint: Some("the built-in target is builtin:echo".into()),
                 }),
             };
         }
-        Target::parse(input).map(TargetSpec::Url)
+        Target::parse(input).map(TargetChoice::Url)
     }
 }
 
@@ -138,9 +138,12 @@ mod tests {
 
     #[test]
     fn builtin_and_errors() {
-        assert_eq!(TargetSpec::parse("builtin:echo").unwrap(), TargetSpec::BuiltinEcho(EchoFaults::none()));
+        assert_eq!(
+            TargetChoice::parse("builtin:echo").unwrap(),
+            TargetChoice::BuiltinEcho(EchoFaults::none())
+        );
         for bad in ["builtin:nope", "ftp://h/", "http://h/", "ws://", "nonsense"] {
-            let err = TargetSpec::parse(bad).unwrap_err();
+            let err = TargetChoice::parse(bad).unwrap_err();
             assert!(matches!(err, Error::Usage { .. }), "{bad}");
         }
     }

@@ -1,16 +1,19 @@
-//! How a client reaches the server: TLS options and proxies.
+//! How a client reaches the server: TLS options, timeouts, TCP options and proxies.
+
+use std::time::Duration;
 
 use crate::cli::{ProxyArgs, TransportArgs};
-use crate::core::builtin::target::TargetSpec;
+use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
 use crate::core::net::proxy::{Proxy, ProxyConfig};
-use crate::core::net::tls::TlsOptions;
+use crate::core::net::tls::TlsConfig;
+use crate::core::net::transport::DialConfig;
 
 use super::{parse_header, Env};
 
 /// The proxy settings: the flags, and the environment's proxy variables unless the target is
 /// the built-in echo server (in-process, on loopback: only `--proxy` applies to it).
-pub fn proxy_config(args: &ProxyArgs, target: &TargetSpec, env: &Env) -> Result<ProxyConfig, Error> {
+pub fn proxy_config(args: &ProxyArgs, target: &TargetChoice, env: &Env) -> Result<ProxyConfig, Error> {
     let flag = match args.proxy.as_deref() {
         None => None,
         Some("") => Some(None),
@@ -35,24 +38,43 @@ pub fn proxy_config(args: &ProxyArgs, target: &TargetSpec, env: &Env) -> Result<
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let builtin = matches!(target, TargetSpec::BuiltinEcho(_));
+    let builtin = matches!(target, TargetChoice::BuiltinEcho(_));
     Ok(ProxyConfig {
         flag,
         noproxy: args.noproxy.clone(),
         env: if builtin { Vec::new() } else { env.proxy_vars.clone() },
         user,
         headers,
-        tls: TlsOptions {
+        tls: TlsConfig {
             cacert: args.proxy_cacert.clone(),
             insecure: args.proxy_insecure,
             keylog: env.keylog,
-            ..TlsOptions::default()
+            ..TlsConfig::default()
         },
     })
 }
 
-pub fn tls_options(args: &TransportArgs, env: &Env) -> TlsOptions {
-    TlsOptions {
+/// The dial: TLS, the timeouts and proxies from the flags, and the TCP options the
+/// subcommand chose.
+pub fn dial_config(
+    args: &TransportArgs,
+    env: &Env,
+    proxy: ProxyConfig,
+    tcp_keepalive: Option<Duration>,
+    tcp_user_timeout: Option<Duration>,
+) -> DialConfig {
+    DialConfig {
+        tls: tls_config(args, env),
+        connect_timeout: args.connect_timeout,
+        handshake_timeout: args.handshake_timeout,
+        tcp_keepalive,
+        tcp_user_timeout,
+        proxy,
+    }
+}
+
+pub fn tls_config(args: &TransportArgs, env: &Env) -> TlsConfig {
+    TlsConfig {
         cacert: args.cacert.clone(),
         cert: args.cert.clone(),
         key: args.key.clone(),
@@ -60,4 +82,16 @@ pub fn tls_options(args: &TransportArgs, env: &Env) -> TlsOptions {
         sni: args.sni.clone(),
         keylog: env.keylog,
     }
+}
+
+/// The loud warnings of unverified certificates (`--insecure`, `--proxy-insecure`).
+pub fn insecure_warnings(args: &TransportArgs) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if args.insecure {
+        warnings.push("--insecure: the server's certificate is not verified".to_string());
+    }
+    if args.proxy.proxy_insecure {
+        warnings.push("--proxy-insecure: the proxy's certificate is not verified".to_string());
+    }
+    warnings
 }

@@ -65,7 +65,7 @@ pub async fn drive(
     run_deadline: Option<Instant>,
 ) -> Stop {
     let (sig_int, sig_term, sig_quit) = signals.parts();
-    let p = &s.probe;
+    let p = &s.liveness;
     let mut preamble: VecDeque<Outgoing> = s.messages.iter().cloned().map(Outgoing::Data).collect();
     let drained = session.drained_handle();
     // --echo: no more is read while echoes wait to be written (back-pressure to the server).

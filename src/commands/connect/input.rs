@@ -3,18 +3,20 @@
 
 use std::collections::VecDeque;
 
-use crate::commands::input::{command_error, read_file, Line, Source};
+pub use crate::commands::dispatch::Effect;
+use crate::commands::dispatch::{dispatch, Peers};
+use crate::commands::input::{command_error, Line, Source};
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind};
 use crate::core::session::{Clock, Outgoing, Session};
 use crate::output::Printer;
-use crate::repl::parse::{self, Command, Mode};
+use crate::repl::parse::{self, Control, Mode};
 use crate::settings::InputFormat;
 
 /// One thing the input asks for.
 pub enum Input {
     Send(Outgoing),
-    Command(Command, u64),
+    Command(Control, u64),
     /// A malformed command: reported, then the run goes on (REPL, `--keep-going`) or ends
     /// with exit 2.
     Bad(String),
@@ -37,7 +39,7 @@ pub async fn next(
             format.decode(line, &format!("stdin line {n}")).map(|d| Input::Send(Outgoing::Data(d)))
         }
         Line::Command(line, n) => Ok(match parse::parse(&line, Mode::Connect) {
-            Ok(Command::Message(text)) => match format.decode(text.into_bytes(), "the message") {
+            Ok(Control::Message(text)) => match format.decode(text.into_bytes(), "the message") {
                 Ok(data) => Input::Send(Outgoing::Data(data)),
                 Err(e) => Input::Bad(command_error(&e.to_string(), n)),
             },
@@ -48,67 +50,76 @@ pub async fn next(
     })
 }
 
-/// What a command asks of the run beyond the session.
-pub enum Effect {
-    None,
-    Quit,
-}
-
 /// Carries out a REPL command on the session and the printer. Errors: one line.
 pub async fn run_command(
-    c: Command,
+    c: Control,
     session: &mut Session,
     printer: &mut Printer,
     clock: &Clock,
 ) -> Result<Effect, String> {
-    match c {
-        Command::Message(_) | Command::Clients | Command::To(..) | Command::Kick(..) => {
-            return Err("not a connect command; /help lists them".into())
-        }
-        Command::Send(outs) => {
-            for out in outs {
-                session.submit(out, printer);
-            }
-        }
-        Command::Ping(None) => session.ping(printer),
-        Command::Ping(Some(payload)) => session.ping_with(payload, printer),
-        Command::File { path, text } => {
-            let data = read_file(&path, text).await?;
-            session.submit(Outgoing::Data(data), printer);
-        }
-        Command::Pretty(on) => printer.settings_mut().pretty_json = on,
-        Command::Verbose(v) => printer.settings_mut().verbosity = v,
-        Command::Stats => {
-            clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo: None });
-            let (sent, received) = (session.sent, session.received);
-            printer.note(&format!(
-                "* Sent {} messages ({} bytes), received {} messages ({} bytes); connected for {:.1} s",
-                sent.messages,
-                sent.bytes,
-                received.messages,
-                received.bytes,
-                session.age().as_secs_f64()
-            ));
-        }
-        Command::Headers => {
-            let Some((request, response)) = session.handshake() else {
-                return Err("no handshake recorded".into());
-            };
-            let verbosity = printer.settings().verbosity;
-            printer.settings_mut().verbosity = verbosity.max(1);
-            clock.emit(printer, EventKind::HandshakeRequest { dir: Dir::Out, raw: request });
-            clock.emit(
-                printer,
-                EventKind::HandshakeResponse { dir: Dir::In, raw: response, body: Vec::new() },
-            );
-            printer.settings_mut().verbosity = verbosity;
-        }
-        Command::Help => {
-            for line in parse::help(Mode::Connect) {
-                printer.note(line);
-            }
-        }
-        Command::Quit => return Ok(Effect::Quit),
+    dispatch(c, &mut Server { session, printer, clock }).await
+}
+
+/// `connect`'s peer: the server at the other end of its one session.
+struct Server<'a> {
+    session: &'a mut Session,
+    printer: &'a mut Printer,
+    clock: &'a Clock,
+}
+
+impl Peers for Server<'_> {
+    fn mode(&self) -> Mode {
+        Mode::Connect
     }
-    Ok(Effect::None)
+
+    fn send(&mut self, out: Outgoing) -> Result<(), String> {
+        self.session.submit(out, self.printer);
+        Ok(())
+    }
+
+    /// Plain lines are sent by `next`, as every other message is.
+    fn message(&mut self, _: String) -> Result<(), String> {
+        Err("not a connect command; /help lists them".into())
+    }
+
+    fn stats(&mut self) {
+        let (session, printer) = (&*self.session, &mut *self.printer);
+        self.clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo: None });
+        let (sent, received) = (session.sent, session.received);
+        printer.note(&format!(
+            "* Sent {} messages ({} bytes), received {} messages ({} bytes); connected for {:.1} s",
+            sent.messages,
+            sent.bytes,
+            received.messages,
+            received.bytes,
+            session.age().as_secs_f64()
+        ));
+    }
+
+    fn note(&mut self, line: &str) {
+        self.printer.note(line);
+    }
+
+    fn own(&mut self, c: Control) -> Result<(), String> {
+        let printer = &mut *self.printer;
+        match c {
+            Control::Pretty(on) => printer.settings_mut().pretty_json = on,
+            Control::Verbose(v) => printer.settings_mut().verbosity = v,
+            Control::Headers => {
+                let Some((request, response)) = self.session.handshake() else {
+                    return Err("no handshake recorded".into());
+                };
+                let verbosity = printer.settings().verbosity;
+                printer.settings_mut().verbosity = verbosity.max(1);
+                self.clock.emit(printer, EventKind::HandshakeRequest { dir: Dir::Out, raw: request });
+                self.clock.emit(
+                    printer,
+                    EventKind::HandshakeResponse { dir: Dir::In, raw: response, body: Vec::new() },
+                );
+                printer.settings_mut().verbosity = verbosity;
+            }
+            _ => return Err("not a connect command; /help lists them".into()),
+        }
+        Ok(())
+    }
 }

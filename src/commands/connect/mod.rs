@@ -15,7 +15,7 @@ use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Dir, Event, EventKind, EventSink, Side, Summary, Traffic};
 use crate::core::session::backoff::Backoff;
-use crate::core::session::client::{self, Buffers, ClientSpec};
+use crate::core::session::client;
 use crate::core::session::expect::Expectations;
 use crate::core::session::stats::{EchoTracker, PingTracker};
 use crate::core::session::wait::until;
@@ -64,9 +64,15 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
     let run_deadline = s.timeout.map(|t| Instant::now() + t);
     let mut carry = Carry {
         received: 0,
-        expect: Expectations::new(s.probe.expectations.clone(), s.probe.expect_timeout),
+        expect: Expectations::new(s.liveness.expectations.clone(), s.liveness.expect_timeout),
         echo: EchoTracker::default(),
-        source: Source::open(&s.input_mode, s.read_stdin, Mode::Connect, s.request.secrets(), printer),
+        source: Source::open(
+            &s.input_mode,
+            s.read_stdin,
+            Mode::Connect,
+            s.connection.request.secrets(),
+            printer,
+        ),
         stdin_done: !s.read_stdin,
         pings_sent: 0,
     };
@@ -76,11 +82,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         close: None,
         pings: PingTracker::default(),
     };
-    let reconnect = s.probe.reconnect;
-    let mut backoff = reconnect.map(|r| Backoff::new(r.base, r.max));
-    let healthy_after = s.probe.heartbeat.as_ref().map_or(HEALTHY_WITHOUT_HEARTBEAT, |h| h.every);
-    let mut retries = 0u32;
-
+    let mut retry = Retry::new(&s);
     let outcome: Result<Result<(), Error>, Interrupted> = loop {
         let (sig_int, sig_term, _) = signals.parts();
         let opened = tokio::select! {
@@ -92,72 +94,135 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
             Err(e @ Error::RunTimeout { .. }) => Attempt::Finished(Err(e)),
             Err(error) => Attempt::Failed { error, lived: Duration::ZERO },
             Ok(mut session) => {
-                let opened_at = Instant::now();
-                session.set_pings(std::mem::take(&mut totals.pings));
-                let stop =
-                    attempt::drive(&mut session, &s, &mut carry, printer, &clock, &mut signals, run_deadline)
-                        .await;
-                let result = conclude(stop, &mut session, &s, &carry, printer, opened_at.elapsed()).await;
-                let mut pings = session.take_pings();
-                pings.abandon();
-                totals.pings = pings;
-                add(&mut totals.sent, session.sent);
-                add(&mut totals.received, session.received);
-                if totals.close.is_none() || session.close.is_some() {
-                    totals.close = session.close.clone();
-                }
-                result
+                let mut run = Run { s: &s, carry: &mut carry, printer, clock: &clock, signals: &mut signals };
+                run.connection(&mut session, &mut totals, run_deadline).await
             }
         };
         match result {
             Attempt::Finished(r) => break Ok(r),
             Attempt::Interrupted => break Err(Interrupted),
             Attempt::Failed { error, lived } => {
-                let Some(b) = backoff.as_mut().filter(|_| retryable(&error)) else { break Ok(Err(error)) };
-                // Healthy means answering for a heartbeat period, not merely lasting that long.
-                let alive_for = match &error {
-                    Error::HeartbeatDead { silent_for, .. } => lived.saturating_sub(*silent_for),
-                    _ => lived,
-                };
-                if alive_for >= healthy_after {
-                    b.reset();
-                    retries = 0;
-                }
-                if reconnect.and_then(|r| r.max_retries).is_some_and(|max| retries >= max) {
-                    break Ok(Err(Error::RetriesExhausted { retries, last: Box::new(error) }));
-                }
-                retries += 1;
-                let delay = match &error {
-                    Error::Rejected { status: 429 | 503, retry_after: Some(after), .. } => *after,
-                    _ => b.next_delay(),
-                };
-                clock.emit(
-                    printer,
-                    EventKind::Reconnecting { attempt: retries, delay, reason: error.to_string() },
-                );
-                let (sig_int, sig_term, sig_quit) = signals.parts();
-                let wake = Instant::now() + delay;
-                let interrupted = loop {
-                    tokio::select! {
-                        _ = until(Some(wake)) => break None,
-                        _ = Signals::interrupted(sig_int, sig_term) => break Some(Err(Interrupted)),
-                        _ = until(run_deadline) => {
-                            break Some(Ok(Err(Error::RunTimeout { after: s.timeout.unwrap_or_default() })))
-                        }
-                        Some(_) = recv(sig_quit) => {
-                            let echo = s.probe.echo_rtt.then(|| carry.echo.stats());
-                            clock.emit(printer, EventKind::Stats { pings: totals.pings.stats(), echo });
-                        }
+                let delay = match retry.next(error, lived) {
+                    Ok((delay, reconnecting)) => {
+                        clock.emit(printer, reconnecting);
+                        delay
                     }
+                    Err(error) => break Ok(Err(error)),
                 };
-                if let Some(end) = interrupted {
+                let mut run = Run { s: &s, carry: &mut carry, printer, clock: &clock, signals: &mut signals };
+                if let Some(end) = run.pause(delay, &totals, run_deadline).await {
                     break end;
                 }
             }
         }
     };
     carry.source.leave(printer);
-    finish(printer, &clock, &totals, s.probe.echo_rtt.then(|| carry.echo.stats()), outcome)
+    finish(printer, &clock, &totals, s.liveness.echo_rtt.then(|| carry.echo.stats()), outcome)
+}
+
+/// What one run lends each of its connections and the pauses between them.
+struct Run<'a> {
+    s: &'a ConnectSettings,
+    carry: &'a mut Carry,
+    printer: &'a mut Printer,
+    clock: &'a Clock,
+    signals: &'a mut Signals,
+}
+
+impl Run<'_> {
+    /// Drives one opened session to its end and adds its traffic, close and pings to the
+    /// totals.
+    async fn connection(
+        &mut self,
+        session: &mut Session,
+        totals: &mut Totals,
+        run_deadline: Option<Instant>,
+    ) -> Attempt {
+        let (s, clock) = (self.s, self.clock);
+        let opened_at = Instant::now();
+        session.set_pings(std::mem::take(&mut totals.pings));
+        let stop =
+            attempt::drive(session, s, self.carry, self.printer, clock, self.signals, run_deadline).await;
+        let result = conclude(stop, session, s, self.carry, self.printer, opened_at.elapsed()).await;
+        let mut pings = session.take_pings();
+        pings.abandon();
+        totals.pings = pings;
+        add(&mut totals.sent, session.sent);
+        add(&mut totals.received, session.received);
+        if totals.close.is_none() || session.close.is_some() {
+            totals.close = session.close.clone();
+        }
+        result
+    }
+
+    /// Waits `delay` before the next attempt; SIGQUIT prints the statistics meanwhile. Some
+    /// when the run ends instead (Ctrl-C, --timeout).
+    async fn pause(
+        &mut self,
+        delay: Duration,
+        totals: &Totals,
+        run_deadline: Option<Instant>,
+    ) -> Option<Result<Result<(), Error>, Interrupted>> {
+        let (sig_int, sig_term, sig_quit) = self.signals.parts();
+        let wake = Instant::now() + delay;
+        loop {
+            tokio::select! {
+                _ = until(Some(wake)) => return None,
+                _ = Signals::interrupted(sig_int, sig_term) => return Some(Err(Interrupted)),
+                _ = until(run_deadline) => {
+                    return Some(Ok(Err(Error::RunTimeout { after: self.s.timeout.unwrap_or_default() })))
+                }
+                Some(_) = recv(sig_quit) => {
+                    let echo = self.s.liveness.echo_rtt.then(|| self.carry.echo.stats());
+                    self.clock.emit(self.printer, EventKind::Stats { pings: totals.pings.stats(), echo });
+                }
+            }
+        }
+    }
+}
+
+/// --reconnect: the backoff and the retries counted since the connection was last healthy.
+struct Retry {
+    backoff: Option<Backoff>,
+    max_retries: Option<u32>,
+    healthy_after: Duration,
+    retries: u32,
+}
+
+impl Retry {
+    fn new(s: &ConnectSettings) -> Self {
+        let reconnect = s.liveness.reconnect;
+        Retry {
+            backoff: reconnect.map(|r| Backoff::new(r.base, r.max)),
+            max_retries: reconnect.and_then(|r| r.max_retries),
+            healthy_after: s.liveness.heartbeat.as_ref().map_or(HEALTHY_WITHOUT_HEARTBEAT, |h| h.every),
+            retries: 0,
+        }
+    }
+
+    /// After a failed attempt: the delay before the next and its `Reconnecting` event, or the
+    /// error that ends the run (no --reconnect, not retryable, retries exhausted).
+    fn next(&mut self, error: Error, lived: Duration) -> Result<(Duration, EventKind), Error> {
+        let Some(b) = self.backoff.as_mut().filter(|_| retryable(&error)) else { return Err(error) };
+        // Healthy means answering for a heartbeat period, not merely lasting that long.
+        let alive_for = match &error {
+            Error::HeartbeatDead { silent_for, .. } => lived.saturating_sub(*silent_for),
+            _ => lived,
+        };
+        if alive_for >= self.healthy_after {
+            b.reset();
+            self.retries = 0;
+        }
+        if self.max_retries.is_some_and(|max| self.retries >= max) {
+            return Err(Error::RetriesExhausted { retries: self.retries, last: Box::new(error) });
+        }
+        self.retries += 1;
+        let delay = match &error {
+            Error::Rejected { status: 429 | 503, retry_after: Some(after), .. } => *after,
+            _ => b.next_delay(),
+        };
+        Ok((delay, EventKind::Reconnecting { attempt: self.retries, delay, reason: error.to_string() }))
+    }
 }
 
 fn add(total: &mut Traffic, t: Traffic) {
@@ -198,7 +263,7 @@ async fn conclude(
             expect: &carry.expect,
             close: session.close.as_ref(),
             pings: session.ping_stats(),
-            echo: s.probe.echo_rtt.then(|| carry.echo.stats()),
+            echo: s.liveness.echo_rtt.then(|| carry.echo.stats()),
         };
         verdict::check(s, &seen, why)
     };
@@ -212,9 +277,9 @@ async fn conclude(
         Stop::Ended(Ok(())) => {
             let server_close = session.close.clone().filter(|c| c.by == Side::Server);
             match server_close.and_then(|c| c.code.map(|code| (code, c.reason))) {
-                Some((code, reason)) if code != 1000 && s.probe.expect_close.is_none() => {
+                Some((code, reason)) if code != 1000 && s.liveness.expect_close.is_none() => {
                     let error = Error::UnexpectedClose { code, reason, peer: "server" };
-                    if s.probe.reconnect.is_some() && retryable(&error) {
+                    if s.liveness.reconnect.is_some() && retryable(&error) {
                         Attempt::Failed { error, lived }
                     } else {
                         Attempt::Finished(Err(error))
@@ -249,20 +314,7 @@ async fn conclude(
 
 async fn open(s: &ConnectSettings, clock: &Clock, printer: &mut Printer) -> Result<Session, Error> {
     let target = echo_server::start(&s.target).await?;
-    let spec = ClientSpec {
-        target,
-        request: s.request.clone(),
-        tls: s.tls.clone(),
-        connect_timeout: s.connect_timeout,
-        handshake_timeout: s.handshake_timeout,
-        tap: s.tap,
-        key: None,
-        tcp_keepalive: s.probe.tcp_keepalive,
-        tcp_user_timeout: s.probe.tcp_user_timeout,
-        buffers: Buffers { max_message: s.max_message, ..Buffers::default() },
-        proxy: s.proxy.clone(),
-    };
-    client::open(&spec, 0, clock, printer).await
+    client::open(&target, &s.connection, 0, clock, printer).await
 }
 
 /// Closes and waits for the peer's answer; `show` false hides data messages still arriving

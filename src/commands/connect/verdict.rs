@@ -28,7 +28,7 @@ pub fn check(s: &ConnectSettings, seen: &Observed<'_>, why: &str) -> Result<(), 
     if !seen.expect.done() {
         return Err(seen.expect.failure(why));
     }
-    if let Some(code) = s.probe.expect_close {
+    if let Some(code) = s.liveness.expect_close {
         let got = seen.close.filter(|c| c.by == Side::Server).map(|c| c.code);
         match got {
             Some(Some(c)) if c == code => {}
@@ -47,7 +47,7 @@ pub fn check(s: &ConnectSettings, seen: &Observed<'_>, why: &str) -> Result<(), 
             }
         }
     }
-    if let Some(max) = s.probe.max_loss {
+    if let Some(max) = s.liveness.max_loss {
         let loss = seen.pings.loss_pct();
         if seen.pings.sent == 0 {
             return Err(expect_failed(
@@ -60,7 +60,7 @@ pub fn check(s: &ConnectSettings, seen: &Observed<'_>, why: &str) -> Result<(), 
     }
     let rtt =
         if seen.pings.received > 0 { Some(("ping", seen.pings)) } else { seen.echo.map(|e| ("echo", e)) };
-    if let (Some(max), Some((kind, stats))) = (s.probe.max_rtt, rtt) {
+    if let (Some(max), Some((kind, stats))) = (s.liveness.max_rtt, rtt) {
         if let Some(p99) = stats.p99.filter(|p| *p > max) {
             return Err(expect_failed(format!(
                 "{kind} p99 round-trip time {:.3} ms is above --max-rtt {:.3} ms",
@@ -69,7 +69,7 @@ pub fn check(s: &ConnectSettings, seen: &Observed<'_>, why: &str) -> Result<(), 
             )));
         }
     }
-    if s.probe.max_rtt.is_some() && rtt.is_none() {
+    if s.liveness.max_rtt.is_some() && rtt.is_none() {
         let why = if seen.pings.sent > 0 {
             format!("--max-rtt: all {} pings were lost, so no round trip was measured", seen.pings.sent)
         } else {

@@ -9,27 +9,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
-use crate::commands::input::read_file;
+use crate::commands::dispatch::{dispatch, Effect, Peers};
 use crate::core::event::{Data, EventKind, EventSink};
 use crate::core::session::{Clock, Outgoing};
-use crate::repl::parse::{self, Command, Mode};
+use crate::repl::parse::{self, Control, Mode};
 
-/// What a connection handler is asked to do.
-#[derive(Debug, Clone)]
-pub enum Order {
-    Send(Outgoing),
-    /// A ping: sequence-numbered (RTT in the statistics) or with a chosen payload.
-    Ping(Option<Bytes>),
-}
-
-/// Each connected client's address and inbox, by connection id.
-pub type Inboxes = Arc<Mutex<BTreeMap<u64, (SocketAddr, mpsc::UnboundedSender<Order>)>>>;
-
-/// What a command asks of the run.
-pub enum Effect {
-    None,
-    Quit,
-}
+/// Each connected client's address and inbox (what its handler is to send), by connection
+/// id.
+pub type Inboxes = Arc<Mutex<BTreeMap<u64, (SocketAddr, mpsc::UnboundedSender<Outgoing>)>>>;
 
 /// A stdin line as a message: binary with `--binary`, else text (invalid UTF-8 replaced).
 pub fn message(line: Vec<u8>, binary: bool) -> Data {
@@ -51,15 +38,15 @@ pub fn route(line: Data, inboxes: &Inboxes, clock: &Clock, sink: &mut dyn EventS
         Data::Binary(_) => None,
     };
     let result = match target {
-        Some((id, msg)) => to(inboxes, id, Order::Send(Outgoing::Data(Data::Text(Utf8Bytes::from(msg))))),
-        None => everyone(inboxes, Order::Send(Outgoing::Data(line))),
+        Some((id, msg)) => to(inboxes, id, Outgoing::Data(Data::Text(Utf8Bytes::from(msg)))),
+        None => everyone(inboxes, Outgoing::Data(line)),
     };
     if let Err(e) = result {
         clock.emit(sink, EventKind::Warning { message: format!("{e}; the line was not sent") });
     }
 }
 
-fn everyone(inboxes: &Inboxes, order: Order) -> Result<(), String> {
+fn everyone(inboxes: &Inboxes, order: Outgoing) -> Result<(), String> {
     let map = inboxes.lock().map_err(|_| "the client list is unavailable".to_string())?;
     if map.is_empty() {
         return Err("no client is connected".into());
@@ -70,7 +57,7 @@ fn everyone(inboxes: &Inboxes, order: Order) -> Result<(), String> {
     Ok(())
 }
 
-fn to(inboxes: &Inboxes, id: u64, order: Order) -> Result<(), String> {
+fn to(inboxes: &Inboxes, id: u64, order: Outgoing) -> Result<(), String> {
     let map = inboxes.lock().map_err(|_| "the client list is unavailable".to_string())?;
     let (_, tx) = map.get(&id).ok_or_else(|| format!("no client {id} is connected"))?;
     let _ = tx.send(order);
@@ -86,47 +73,64 @@ pub async fn run_command(
     sink: &mut dyn EventSink,
     notes: &mut dyn Write,
 ) -> Result<Effect, String> {
-    match parse::parse(line, Mode::Listen)? {
-        Command::Message(text) => route(message(text.into_bytes(), binary), inboxes, clock, sink),
-        Command::Send(outs) => {
-            for out in outs {
-                everyone(inboxes, Order::Send(out))?;
-            }
-        }
-        Command::Ping(payload) => everyone(inboxes, Order::Ping(payload))?,
-        Command::File { path, text } => {
-            everyone(inboxes, Order::Send(Outgoing::Data(read_file(&path, text).await?)))?
-        }
-        Command::Clients => {
-            let map = inboxes.lock().map_err(|_| "the client list is unavailable".to_string())?;
-            let _ = writeln!(notes, "* {} connected", count(map.len()));
-            for (id, (peer, _)) in map.iter() {
-                let _ = writeln!(notes, "*   [{id}] {peer}");
-            }
-        }
-        Command::Stats => {
-            let n = inboxes.lock().map(|m| m.len()).unwrap_or(0);
-            let _ = writeln!(
-                notes,
-                "* {} connected; the summary at the end counts every client served",
-                count(n)
-            );
-        }
-        Command::To(id, text) => {
-            to(inboxes, id, Order::Send(Outgoing::Data(message(text.into_bytes(), binary))))?
-        }
-        Command::Kick(id, status) => to(inboxes, id, Order::Send(Outgoing::Close(status)))?,
-        Command::Help => {
-            for line in parse::help(Mode::Listen) {
-                let _ = writeln!(notes, "{line}");
-            }
-        }
-        Command::Quit => return Ok(Effect::Quit),
-        Command::Headers | Command::Pretty(_) | Command::Verbose(_) => {
-            return Err("not available in listen; /help lists the commands".into())
-        }
+    let c = parse::parse(line, Mode::Listen)?;
+    dispatch(c, &mut Clients { inboxes, binary, clock, sink, notes }).await
+}
+
+/// `listen`'s peers: every connected client, or one by its id.
+struct Clients<'a> {
+    inboxes: &'a Inboxes,
+    /// `--binary`: lines are binary messages.
+    binary: bool,
+    clock: &'a Clock,
+    sink: &'a mut dyn EventSink,
+    notes: &'a mut dyn Write,
+}
+
+impl Peers for Clients<'_> {
+    fn mode(&self) -> Mode {
+        Mode::Listen
     }
-    Ok(Effect::None)
+
+    fn send(&mut self, out: Outgoing) -> Result<(), String> {
+        everyone(self.inboxes, out)
+    }
+
+    fn message(&mut self, text: String) -> Result<(), String> {
+        route(message(text.into_bytes(), self.binary), self.inboxes, self.clock, self.sink);
+        Ok(())
+    }
+
+    fn stats(&mut self) {
+        let n = self.inboxes.lock().map(|m| m.len()).unwrap_or(0);
+        let _ = writeln!(
+            self.notes,
+            "* {} connected; the summary at the end counts every client served",
+            count(n)
+        );
+    }
+
+    fn note(&mut self, line: &str) {
+        let _ = writeln!(self.notes, "{line}");
+    }
+
+    fn own(&mut self, c: Control) -> Result<(), String> {
+        match c {
+            Control::Clients => {
+                let map = self.inboxes.lock().map_err(|_| "the client list is unavailable".to_string())?;
+                let _ = writeln!(self.notes, "* {} connected", count(map.len()));
+                for (id, (peer, _)) in map.iter() {
+                    let _ = writeln!(self.notes, "*   [{id}] {peer}");
+                }
+            }
+            Control::To(id, text) => {
+                to(self.inboxes, id, Outgoing::Data(message(text.into_bytes(), self.binary)))?
+            }
+            Control::Kick(id, status) => to(self.inboxes, id, Outgoing::Close(status))?,
+            _ => return Err("not available in listen; /help lists the commands".into()),
+        }
+        Ok(())
+    }
 }
 
 fn count(n: usize) -> String {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::commands::dispatch::Effect;
 use crate::commands::input::{command_error, report_error, Line, Source};
 use crate::commands::serve::{self, ConnCtx, Handler};
 use crate::core::error::Error;
@@ -23,7 +24,7 @@ use crate::exit::ExitStatus;
 use crate::output::Printer;
 use crate::repl::parse::Mode;
 use crate::settings::ListenSettings;
-use clients::{Effect, Inboxes, Order};
+use clients::Inboxes;
 
 /// What connection handlers tell the controller.
 enum Note {
@@ -45,14 +46,7 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     // Set once a client completed its upgrade: `--once` with nobody at all is a failure.
     let client_came = Arc::new(AtomicBool::new(false));
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
-    let handler: Handler = {
-        let (inboxes, close_code, ping) = (inboxes.clone(), close_code.clone(), s.ping_interval);
-        let client_came = client_came.clone();
-        Arc::new(move |session, ctx| {
-            client_came.store(true, Ordering::Relaxed);
-            Box::pin(serve_client(session, ctx, inboxes.clone(), notes_tx.clone(), close_code.clone(), ping))
-        })
-    };
+    let handler = handler(&inboxes, &close_code, &client_came, notes_tx, s.ping_interval);
     let max_accepts = s.once.then_some(1);
     let mut server =
         serve::start(listener, opts, serve::Limits::of(&s.server), max_accepts, clock, sink.clone(), handler);
@@ -69,64 +63,37 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     let outcome: Result<(), Option<Error>> = loop {
         tokio::select! {
             _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break Err(None),
-            _ = until(run_deadline) => {
-                if s.once && !client_came.load(Ordering::Relaxed) {
-                    break Err(Some(no_client(s.server.max_runtime.unwrap_or_default())));
-                }
-                break checks.at_end("--max-runtime expired");
-            }
+            _ = until(run_deadline) => break at_max_runtime(&s, &client_came, &checks),
             _ = until(checks.expect.deadline()), if checks.expect.deadline().is_some() => break Err(Some(checks.timed_out())),
-            Some(note) = notes.recv() => match note {
-                Note::Received(data) => {
-                    if checks.received(&data) {
-                        break Ok(());
-                    }
+            Some(note) = notes.recv() => {
+                if checks.take(note, &mut ends) {
+                    break Ok(());
                 }
-                Note::Ended(conn, result) => {
-                    ends.insert(conn, result);
-                }
-            },
+            }
             Some(report) = server.reports.recv() => {
                 reports.push(report);
                 if s.once {
-                    // The handler's account arrives before its report; a failed upgrade has none.
-                    while let Ok(Note::Ended(conn, r)) = notes.try_recv() {
-                        ends.insert(conn, r);
-                    }
-                    let end = ends.remove(&1).unwrap_or_else(|| Err(Error::ClientHandshake {
-                        message: format!("the client's upgrade failed: {}", crate::output::words::conn_outcome(&reports[0].outcome)),
-                    }));
-                    break end.map_err(Some).and_then(|()| checks.at_end("the client left"));
+                    break once_over(&reports, &mut ends, &mut notes, &checks);
                 }
             },
-            line = source.next(), if !stdin_done => match line {
-                Some(Line::Message(line, _)) => clients::route(clients::message(line, s.binary), &inboxes, &clock, &mut sink),
-                Some(Line::Command(line, n)) => {
-                    match clients::run_command(&line, s.binary, &inboxes, &clock, &mut sink, notes_out.as_mut()).await {
-                        Ok(Effect::None) => {}
-                        Ok(Effect::Quit) => {
-                            going_away = true;
-                            break Ok(());
-                        }
-                        Err(message) if source.stops_on_errors() => {
-                            break Err(Some(Error::usage(command_error(&message, n))));
-                        }
-                        Err(message) => report_error(notes_out.as_mut(), &command_error(&message, n)),
+            line = source.next(), if !stdin_done => {
+                let Some(line) = line else {
+                    stdin_done = true;
+                    continue;
+                };
+                let stdin = Stdin { binary: s.binary, inboxes: &inboxes, clock: &clock, notes: notes_out.as_mut() };
+                match stdin.take(line, &source, &mut sink).await {
+                    Flow::Go => {}
+                    Flow::Leave => {
+                        going_away = true;
+                        break Ok(());
                     }
+                    Flow::Fail(e) => break Err(Some(e)),
                 }
-                Some(Line::End) => {
-                    going_away = true;
-                    break Ok(());
-                }
-                None => stdin_done = true,
-            },
+            }
         }
     };
-    let status = match &outcome {
-        Ok(()) => ExitStatus::Success,
-        Err(None) => ExitStatus::Interrupted,
-        Err(Some(e)) => e.exit_status(),
-    };
+    let status = status_of(&outcome);
     if status != ExitStatus::Interrupted && !going_away {
         close_code.store(1000, Ordering::Relaxed);
     }
@@ -141,6 +108,106 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
         }
     }
     status
+}
+
+/// The exit status: `Err(None)` is Ctrl-C.
+fn status_of(outcome: &Result<(), Option<Error>>) -> ExitStatus {
+    match outcome {
+        Ok(()) => ExitStatus::Success,
+        Err(None) => ExitStatus::Interrupted,
+        Err(Some(e)) => e.exit_status(),
+    }
+}
+
+/// Each upgraded client is served by `serve_client`, and counts as having come.
+fn handler(
+    inboxes: &Inboxes,
+    close_code: &Arc<AtomicU16>,
+    client_came: &Arc<AtomicBool>,
+    notes_tx: mpsc::UnboundedSender<Note>,
+    ping: Option<Duration>,
+) -> Handler {
+    let (inboxes, close_code, client_came) = (inboxes.clone(), close_code.clone(), client_came.clone());
+    Arc::new(move |session, ctx| {
+        client_came.store(true, Ordering::Relaxed);
+        Box::pin(serve_client(session, ctx, inboxes.clone(), notes_tx.clone(), close_code.clone(), ping))
+    })
+}
+
+/// `--once`: the client's report is in, and the run's verdict is its ending's and the checks'.
+fn once_over(
+    reports: &[ConnReport],
+    ends: &mut HashMap<u64, Result<(), Error>>,
+    notes: &mut mpsc::UnboundedReceiver<Note>,
+    checks: &Checks,
+) -> Result<(), Option<Error>> {
+    // The handler's account arrives before its report; a failed upgrade has none.
+    while let Ok(Note::Ended(conn, r)) = notes.try_recv() {
+        ends.insert(conn, r);
+    }
+    let end = ends.remove(&1).unwrap_or_else(|| {
+        Err(Error::ClientHandshake {
+            message: format!(
+                "the client's upgrade failed: {}",
+                crate::output::words::conn_outcome(&reports[0].outcome)
+            ),
+        })
+    });
+    end.map_err(Some).and_then(|()| checks.at_end("the client left"))
+}
+
+/// What a stdin line means for the run.
+enum Flow {
+    Go,
+    /// Ctrl-D or /quit: close every client with 1001 and leave.
+    Leave,
+    /// A command that cannot be carried out, with `--commands` but not `--keep-going`.
+    Fail(Error),
+}
+
+/// Where stdin lines go: the clients, and notes above the prompt or on stderr.
+struct Stdin<'a> {
+    /// `--binary`: lines are binary messages.
+    binary: bool,
+    inboxes: &'a Inboxes,
+    clock: &'a crate::core::session::Clock,
+    notes: &'a mut dyn std::io::Write,
+}
+
+impl Stdin<'_> {
+    async fn take(self, line: Line, source: &Source, sink: &mut dyn EventSink) -> Flow {
+        match line {
+            Line::Message(line, _) => {
+                clients::route(clients::message(line, self.binary), self.inboxes, self.clock, sink)
+            }
+            Line::Command(line, n) => {
+                match clients::run_command(&line, self.binary, self.inboxes, self.clock, sink, self.notes)
+                    .await
+                {
+                    Ok(Effect::None) => {}
+                    Ok(Effect::Quit) => return Flow::Leave,
+                    Err(message) if source.stops_on_errors() => {
+                        return Flow::Fail(Error::usage(command_error(&message, n)))
+                    }
+                    Err(message) => report_error(self.notes, &command_error(&message, n)),
+                }
+            }
+            Line::End => return Flow::Leave,
+        }
+        Flow::Go
+    }
+}
+
+/// The verdict when `--max-runtime` expires.
+fn at_max_runtime(
+    s: &ListenSettings,
+    client_came: &AtomicBool,
+    checks: &Checks,
+) -> Result<(), Option<Error>> {
+    if s.once && !client_came.load(Ordering::Relaxed) {
+        return Err(Some(no_client(s.server.max_runtime.unwrap_or_default())));
+    }
+    checks.at_end("--max-runtime expired")
 }
 
 /// `--once` waited out `--max-runtime` without a client: a step waiting for one must fail.
@@ -173,6 +240,18 @@ impl Checks {
         self.expect.done() && self.count.is_none_or(|n| self.got >= n)
     }
 
+    /// Takes a handler's note: a message counts, an ending is kept for `--once`; true once
+    /// every check is met.
+    fn take(&mut self, note: Note, ends: &mut HashMap<u64, Result<(), Error>>) -> bool {
+        match note {
+            Note::Received(data) => self.received(&data),
+            Note::Ended(conn, result) => {
+                ends.insert(conn, result);
+                false
+            }
+        }
+    }
+
     /// Counts a message; true once every check is met.
     fn received(&mut self, data: &Data) -> bool {
         self.got += 1;
@@ -197,14 +276,6 @@ impl Checks {
     }
 }
 
-fn carry_out(order: Order, session: &mut Session, sink: &mut dyn EventSink) {
-    match order {
-        Order::Send(out) => session.submit(out, sink),
-        Order::Ping(None) => session.ping(sink),
-        Order::Ping(Some(payload)) => session.ping_with(payload, sink),
-    }
-}
-
 async fn serve_client(
     mut session: Box<Session>,
     mut ctx: ConnCtx,
@@ -226,14 +297,14 @@ async fn serve_client(
             _ = stopped(&mut ctx.stop) => {
                 // What was ordered before the stop goes out before the close.
                 while let Ok(order) = inbox.try_recv() {
-                    carry_out(order, &mut session, sink);
+                    session.submit(order, sink);
                 }
                 let code = close_code.load(Ordering::Relaxed);
                 let reason = if code == 1001 { "server shutting down" } else { "" };
                 session.close_and_wait(code, reason, sink).await;
                 break Ok(());
             }
-            Some(order) = inbox.recv() => carry_out(order, &mut session, sink),
+            Some(order) = inbox.recv() => session.submit(order, sink),
             _ = tick(&mut pinger) => session.ping(sink),
             incoming = session.next(sink) => match incoming {
                 Incoming::Message(data) => {

@@ -13,14 +13,14 @@ use crate::core::builtin::companion;
 pub use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
 use crate::core::event::{ConnOutcome, Data, EventSink};
-use crate::core::session::server::ServerOptions;
+use crate::core::session::server::ServerConfig;
 use crate::core::session::wait::{stopped, tick, ticker, until};
 use crate::core::session::{Incoming, Session, SessionTotals, CLOSE_TIMEOUT};
 
 impl EchoFaults {
     /// Sets what these faults need from the server side of each connection: refusal, a
     /// second handle on the socket (reset, silent close), ignored pings.
-    pub fn apply(&self, opts: &mut ServerOptions) {
+    pub fn apply(&self, opts: &mut ServerConfig) {
         opts.reject = self.reject.clone();
         opts.raw_handle = self.drop_after.is_some() || self.idle_timeout.is_some();
         opts.no_pong = self.no_pong;

@@ -10,17 +10,17 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::core::builtin::echo::{self, EchoFaults};
-use crate::core::builtin::target::TargetSpec;
+use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
 use crate::core::event::Discard;
 use crate::core::net::target::Target;
-use crate::core::session::server::{self, ServerOptions};
+use crate::core::session::server::{self, ServerConfig};
 use crate::core::session::Clock;
 use crate::core::wire::tap::TapConfig;
 
 /// Server options for the built-in echo server with these faults.
-fn options(faults: &EchoFaults) -> ServerOptions {
-    let mut opts = ServerOptions {
+fn options(faults: &EchoFaults) -> ServerConfig {
+    let mut opts = ServerConfig {
         tls: None,
         max_message: 64 << 20,
         handshake_timeout: Duration::from_secs(10),
@@ -36,10 +36,10 @@ fn options(faults: &EchoFaults) -> ServerOptions {
 }
 
 /// The target to connect to: the URL itself, or a freshly started built-in echo server.
-pub async fn start(spec: &TargetSpec) -> Result<Target, Error> {
+pub async fn start(spec: &TargetChoice) -> Result<Target, Error> {
     match spec {
-        TargetSpec::Url(t) => Ok(t.clone()),
-        TargetSpec::BuiltinEcho(faults) => {
+        TargetChoice::Url(t) => Ok(t.clone()),
+        TargetChoice::BuiltinEcho(faults) => {
             let addr = spawn_loopback(faults.clone()).await?;
             Ok(Target {
                 tls: false,

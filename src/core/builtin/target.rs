@@ -6,7 +6,7 @@ use crate::core::net::target::Target;
 
 /// What the user asked to connect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetSpec {
+pub enum TargetChoice {
     Url(Target),
     /// The in-process echo server, with the faults its query asks for.
     BuiltinEcho(EchoFaults),

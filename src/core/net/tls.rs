@@ -17,7 +17,7 @@ use crate::core::error::{Error, Hint};
 
 /// TLS settings for a client connection.
 #[derive(Debug, Clone, Default)]
-pub struct TlsOptions {
+pub struct TlsConfig {
     /// Trust only these CAs (PEM) instead of the built-in and system roots.
     pub cacert: Option<PathBuf>,
     pub cert: Option<PathBuf>,
@@ -46,7 +46,7 @@ pub type CertRecorder = Arc<Mutex<CertReport>>;
 /// Builds the client configuration; file problems are usage errors (exit 2). With a recorder,
 /// the chain and the verification result are kept even when verification fails (or is
 /// skipped by --insecure, in which case it still runs, for the report).
-pub fn client_config(opts: &TlsOptions, recorder: Option<CertRecorder>) -> Result<Arc<ClientConfig>, Error> {
+pub fn client_config(opts: &TlsConfig, recorder: Option<CertRecorder>) -> Result<Arc<ClientConfig>, Error> {
     let provider = provider();
     let setup = |e: rustls::Error| Error::TlsConfig { message: format!("TLS setup failed: {e}") };
     let builder = ClientConfig::builder_with_provider(provider.clone())

@@ -17,7 +17,7 @@ use crate::core::event::TlsInfo;
 use crate::core::net::proxy::{self, ProxyConfig, Selection, TunnelInfo};
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
-use crate::core::net::tls::{self, TlsOptions};
+use crate::core::net::tls::{self, TlsConfig};
 
 /// Any byte stream a session can run over besides TCP and TLS (for example
 /// `tokio::io::duplex`, for in-process tests of the core).
@@ -46,10 +46,11 @@ impl std::fmt::Debug for NetStream {
     }
 }
 
-/// How to reach a target: the transport half of opening a connection.
-#[derive(Debug, Clone, Copy)]
-pub struct DialSpec<'a> {
-    pub tls: &'a TlsOptions,
+/// How to reach a target: the transport half of `session::ConnectionConfig`, which the dial
+/// takes by reference.
+#[derive(Debug, Clone)]
+pub struct DialConfig {
+    pub tls: TlsConfig,
     /// Bound on DNS plus TCP connect.
     pub connect_timeout: Duration,
     /// Bound on the TLS handshake plus the upgrade, counted from the TCP connect.
@@ -59,7 +60,7 @@ pub struct DialSpec<'a> {
     /// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged.
     pub tcp_user_timeout: Option<Duration>,
     /// Which proxy, if any (`--proxy`, the environment, NO_PROXY).
-    pub proxy: &'a ProxyConfig,
+    pub proxy: ProxyConfig,
 }
 
 /// A phase of dialing, reported as it completes.
@@ -92,7 +93,7 @@ pub struct Dialed {
 /// fails. The one way `connect` and `handshake-inspect` reach a server.
 pub async fn dial(
     target: &Target,
-    spec: &DialSpec<'_>,
+    spec: &DialConfig,
     recorder: Option<tls::CertRecorder>,
     phase: &mut (dyn FnMut(Phase) + Send),
 ) -> Result<Dialed, Error> {
@@ -119,7 +120,7 @@ pub async fn dial(
     let handshake_deadline = Instant::now() + spec.handshake_timeout;
     let stream = if target.tls {
         let (stream, info) =
-            connect_tls(tcp, target, spec.tls, handshake_deadline, spec.handshake_timeout, recorder).await?;
+            connect_tls(tcp, target, &spec.tls, handshake_deadline, spec.handshake_timeout, recorder).await?;
         phase(Phase::Tls(info));
         stream
     } else {
@@ -196,7 +197,7 @@ pub fn tune(
 pub async fn connect_tls(
     tcp: TcpStream,
     target: &Target,
-    opts: &TlsOptions,
+    opts: &TlsConfig,
     deadline: Instant,
     budget: Duration,
     recorder: Option<tls::CertRecorder>,
@@ -211,7 +212,7 @@ pub async fn connect_tls(
 pub async fn tls_handshake<S: AnyStream>(
     io: S,
     name: &str,
-    opts: &TlsOptions,
+    opts: &TlsConfig,
     recorder: Option<tls::CertRecorder>,
     deadline: Instant,
     budget: Duration,

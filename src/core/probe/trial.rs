@@ -12,7 +12,9 @@ use crate::core::error::Error;
 pub use crate::core::event::probe::{Classified, Keepalive, TrialReport, VerifyReport};
 use crate::core::event::probe::{Outcome, Signature};
 use crate::core::event::{Data, Discard};
-use crate::core::session::client::{self, ClientSpec};
+use crate::core::net::target::Target;
+use crate::core::session::client;
+use crate::core::session::connection::ConnectionConfig;
 use crate::core::session::wait::until;
 use crate::core::session::{Clock, End, Ending, Incoming, Session};
 
@@ -50,9 +52,10 @@ impl Kind {
 
 /// How every trial connects and what it sends.
 #[derive(Debug, Clone)]
-pub struct TrialSpec {
-    /// The connection: small buffers, no keepalive, TCP_USER_TIMEOUT near the pong timeout.
-    pub client: ClientSpec,
+pub struct TrialConfig {
+    pub target: Target,
+    /// How to connect: small buffers, no keepalive, TCP_USER_TIMEOUT near the pong timeout.
+    pub connection: ConnectionConfig,
     pub kind: Kind,
     /// How long the answer to the keepalive may take.
     pub pong_timeout: Duration,
@@ -71,9 +74,9 @@ pub fn signature(end: &End) -> Signature {
 
 /// Runs one trial of idle age `age`. Errors: the connection could not be opened (the
 /// command's exit status says why).
-pub async fn run(spec: &TrialSpec, id: u64, age: Duration, clock: &Clock) -> Result<TrialReport, Error> {
+pub async fn run(spec: &TrialConfig, id: u64, age: Duration, clock: &Clock) -> Result<TrialReport, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, id, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
     let opened = Instant::now();
     let report = |outcome, rtt, server_traffic_after, detail: String| TrialReport {
         id,
@@ -249,14 +252,14 @@ pub struct CanaryReport {
 /// Runs the canary until `stop` resolves: a ping every `every`, each answered within
 /// `pong_timeout`. Errors: it could not connect.
 pub async fn canary(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     every: Duration,
     clock: &Clock,
     report: tokio::sync::watch::Sender<CanaryReport>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
     let opened = Instant::now();
     let mut next_ping = Instant::now();
     let mut waiting: Option<Instant> = None;
@@ -305,13 +308,13 @@ pub async fn canary(
 /// Holds one connection for `wanted` with a ping every `interval` (±10 % jitter), each
 /// answered within the pong timeout. Errors: it could not connect.
 pub async fn verify(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     interval: Duration,
     wanted: Duration,
     clock: &Clock,
 ) -> Result<VerifyReport, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 1, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 1, clock, &mut sink).await?;
     let opened = Instant::now();
     let jittered = || interval.mul_f64(0.9 + 0.2 * rand::random::<f64>());
     let mut next_ping = opened + jittered();
@@ -358,14 +361,14 @@ pub async fn verify(
 /// every `every`, then checks with a ping that it is still alive. Errors: it could not
 /// connect.
 pub async fn classify(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     kind: Keepalive,
     every: Duration,
     wanted: Duration,
     clock: &Clock,
 ) -> Result<Classified, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
     let opened = Instant::now();
     if kind == Keepalive::TcpKeepalive {
         if let Some(s) = session.socket() {
@@ -451,14 +454,14 @@ async fn ask_companion(session: &mut Session, request: String, timeout: Duration
 /// Server-to-client traffic alone: the companion pushes every `every` while the client stays
 /// silent for `wanted`; then a ping checks the path. `None`: no companion.
 pub async fn server_push(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     every: Duration,
     wanted: Duration,
     clock: &Clock,
 ) -> Result<Option<Classified>, Error> {
     use crate::core::builtin::companion::Request;
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
     let opened = Instant::now();
     let count = (wanted.as_secs_f64() / every.as_secs_f64()).ceil() as u32;
     let kind = Keepalive::ServerPush;
@@ -515,13 +518,13 @@ pub async fn server_push(
 /// closed first (the client knows), or lost (the client is left blind). `refreshes` means
 /// delivered. `None`: no companion.
 pub async fn late_push(
-    spec: &TrialSpec,
+    spec: &TrialConfig,
     after: Duration,
     clock: &Clock,
 ) -> Result<Option<Classified>, Error> {
     use crate::core::builtin::companion::Request;
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
     let kind = Keepalive::LatePush;
     match ask_companion(&mut session, Request::push_after(after, "late"), spec.pong_timeout).await {
         Ok(true) => {}

@@ -1,104 +1,34 @@
 //! Opening a client connection: DNS, TCP, the proxy's tunnel, TLS, upgrade, each phase timed, bounded and reported.
 
 use crate::core::net::read_ahead::ReadAhead;
-use std::time::Duration;
 use tokio::time::Instant;
 
 use tokio::time::timeout_at;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::{Error, Hint};
 use crate::core::event::{Dir, EventKind, EventSink, FrameRecord, Side, Timings};
-use crate::core::net::proxy::ProxyConfig;
 use crate::core::net::target::Target;
-use crate::core::net::tls::TlsOptions;
-use crate::core::net::transport::{self, DialSpec, Phase};
+use crate::core::net::transport::{self, Phase};
+use crate::core::session::connection::ConnectionConfig;
 use crate::core::session::{Clock, Session};
-use crate::core::wire::handshake::{self, RequestSpec};
+use crate::core::wire::handshake;
 use crate::core::wire::pong_filter::PongFilter;
-use crate::core::wire::tap::{drain, Records, Tap, TapConfig, TapRecord};
-
-/// Everything needed to open one client connection.
-#[derive(Debug, Clone)]
-pub struct ClientSpec {
-    pub target: Target,
-    pub request: RequestSpec,
-    pub tls: TlsOptions,
-    pub connect_timeout: Duration,
-    pub handshake_timeout: Duration,
-    pub tap: TapConfig,
-    /// Fixed Sec-WebSocket-Key (reproducible output); random when None.
-    pub key: Option<String>,
-    /// TCP keepalive probes after this much idle time.
-    pub tcp_keepalive: Option<Duration>,
-    /// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged.
-    pub tcp_user_timeout: Option<Duration>,
-    /// Buffer sizes and the message size limit.
-    pub buffers: Buffers,
-    /// Proxies: `--proxy`, the environment, NO_PROXY.
-    pub proxy: ProxyConfig,
-}
-
-/// A client's buffers and limits. Many idle sessions (probe trials) want small buffers: the
-/// protocol layer zero-fills its read buffer, so each costs that much memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Buffers {
-    /// Read buffer, bytes (grows only as one read needs).
-    pub read: usize,
-    /// Write buffer, bytes: frames are batched up to this size before a write.
-    pub write: usize,
-    /// The largest message or frame accepted, bytes (`None`: no limit). A larger one ends
-    /// the session with `Ending::LocalLimit` and close code 1009.
-    pub max_message: Option<usize>,
-}
-
-/// The default largest message for clients: 64 MiB.
-pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
-
-impl Default for Buffers {
-    /// 128 KiB read and write buffers (fast for large messages), a 64 MiB message limit.
-    fn default() -> Self {
-        Buffers { read: 128 << 10, write: 128 << 10, max_message: Some(DEFAULT_MAX_MESSAGE) }
-    }
-}
-
-impl Buffers {
-    /// 4 KiB buffers, for many mostly idle connections.
-    pub fn small(max_message: Option<usize>) -> Self {
-        Buffers { read: 4 << 10, write: 4 << 10, max_message }
-    }
-
-    pub fn ws_config(&self) -> WebSocketConfig {
-        WebSocketConfig::default()
-            .read_buffer_size(self.read)
-            .write_buffer_size(self.write)
-            .max_write_buffer_size(usize::MAX)
-            .max_message_size(self.max_message)
-            .max_frame_size(self.max_message)
-    }
-}
+use crate::core::wire::tap::{drain, Records, Tap, TapRecord};
 
 /// Opens connection `conn` (the id its events carry), emitting an event per phase; the
 /// handshake bytes are always emitted, even when the upgrade fails. The session keeps a
 /// second handle on the TCP socket (`Session::socket`).
 pub async fn open(
-    spec: &ClientSpec,
+    target: &Target,
+    spec: &ConnectionConfig,
     conn: u64,
     clock: &Clock,
     sink: &mut dyn EventSink,
 ) -> Result<Session, Error> {
     let mut timings = Timings::default();
-    let target = &spec.target;
-    let dial = DialSpec {
-        tls: &spec.tls,
-        connect_timeout: spec.connect_timeout,
-        handshake_timeout: spec.handshake_timeout,
-        tcp_keepalive: spec.tcp_keepalive,
-        tcp_user_timeout: spec.tcp_user_timeout,
-        proxy: &spec.proxy,
-    };
-    let dialed = transport::dial(target, &dial, None, &mut |phase| {
+    let dialed = transport::dial(target, &spec.dial, None, &mut |phase| {
         let kind = match phase {
             Phase::ProxySelected(selection) => EventKind::Proxy(selection),
             Phase::Tunnel(info) => {
@@ -124,7 +54,7 @@ pub async fn open(
     let (stream, socket, handshake_deadline) = (dialed.stream, dialed.socket, dialed.handshake_deadline);
 
     let (mut tap, mut tap_rx) = Tap::new(stream, spec.tap);
-    let key = spec.key.clone().unwrap_or_else(handshake::generate_key);
+    let key = handshake::generate_key();
     let request = handshake::build_request(target, &spec.request, &key);
     let upgrade_start = Instant::now();
     let result = timeout_at(
@@ -135,9 +65,9 @@ pub async fn open(
     tap.flush_partial();
     let (request, response, early_frames) = emit_heads(&mut tap_rx, conn, clock, sink, &result);
     let upgraded = match result {
-        Err(_) => return Err(Error::HandshakeTimeout { after: spec.handshake_timeout }),
+        Err(_) => return Err(Error::HandshakeTimeout { after: spec.dial.handshake_timeout }),
         // TLS 1.3 servers check a client certificate after the handshake and then just close.
-        Ok(Err(Error::UpgradeUnanswered { detail })) if target.tls && spec.tls.cert.is_none() => {
+        Ok(Err(Error::UpgradeUnanswered { detail })) if target.tls && spec.dial.tls.cert.is_none() => {
             // rustls appends a documentation link to its messages; the hint says more.
             let detail = detail.split(": https://").next().unwrap_or_default().to_string();
             return Err(Error::Tls {

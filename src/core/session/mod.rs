@@ -8,6 +8,7 @@
 
 pub mod backoff;
 pub mod client;
+pub mod connection;
 pub mod expect;
 pub mod heartbeat;
 pub mod server;

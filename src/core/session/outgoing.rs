@@ -1,5 +1,5 @@
 //! What a driver asks a session to send: the one input type that `connect`'s messages,
-//! listen's inboxes, heartbeats and crafted test frames all feed a `Session` with.
+//! listen's inboxes, REPL commands, heartbeats and crafted test frames all feed a `Session` with.
 
 use tokio_tungstenite::tungstenite::protocol::frame::coding::OpCode;
 use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
@@ -13,7 +13,11 @@ pub enum Outgoing {
     /// A whole text or binary message, in one frame.
     Data(Data),
     /// A ping with this payload (at most 125 bytes for a conformant peer; not checked here).
+    /// Its pong is not timed; `TimedPing` is.
     Ping(Bytes),
+    /// A ping whose pong is timed: `None` carries a sequence number and counts in the ping
+    /// statistics; a chosen payload reports its RTT on the matching `Pong` event only.
+    TimedPing(Option<Bytes>),
     /// An unsolicited pong with this payload (RFC 6455 §5.5.3 allows it as a heartbeat).
     Pong(Bytes),
     /// Starts the closing handshake: a status code and reason, or `None` for a close frame

@@ -19,6 +19,8 @@ impl Session {
                 self.emit(sink, EventKind::Ping { dir: Dir::Out, payload: payload.clone(), seq });
                 self.queue(Message::Ping(payload));
             }
+            Outgoing::TimedPing(None) => self.ping(sink),
+            Outgoing::TimedPing(Some(payload)) => self.ping_with(payload, sink),
             Outgoing::Pong(payload) => {
                 let pong = EventKind::Pong {
                     dir: Dir::Out,

@@ -22,7 +22,7 @@ use crate::core::wire::tap::{drain, Tap, TapConfig, TapRecord};
 
 /// How a server treats each connection.
 #[derive(Clone)]
-pub struct ServerOptions {
+pub struct ServerConfig {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub max_message: usize,
     pub handshake_timeout: Duration,
@@ -48,7 +48,7 @@ const READ_BUFFER: usize = 1024;
 /// Outgoing frames are gathered up to this many bytes before a write (a flush writes the rest).
 const WRITE_BUFFER: usize = 4096;
 
-impl ServerOptions {
+impl ServerConfig {
     fn ws_config(&self) -> WebSocketConfig {
         WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
@@ -64,7 +64,7 @@ impl ServerOptions {
 pub async fn accept(
     tcp: TcpStream,
     conn: u64,
-    opts: &ServerOptions,
+    opts: &ServerConfig,
     clock: &Clock,
     sink: &mut dyn EventSink,
 ) -> Result<Box<Session>, Error> {

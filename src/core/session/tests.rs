@@ -314,3 +314,31 @@ async fn a_violation_is_stamped_when_it_was_seen_not_when_tcp_closed() {
     assert!(matches!(end.ending, Ending::Violation { .. }), "{end:?}");
     assert!(end.t < CLOSE_TIMEOUT, "seen at once, reported after the TCP close wait: {:?}", end.t);
 }
+
+#[tokio::test(start_paused = true)]
+async fn timed_pings_are_timed_a_sequence_numbered_one_in_the_statistics() {
+    let (mut client, mut server) = pair().await;
+    let mut cs = Collect::default();
+    client.submit(Outgoing::TimedPing(None), &mut cs);
+    client.submit(Outgoing::TimedPing(Some(Bytes::from_static(b"mine"))), &mut cs);
+    let server_task = tokio::spawn(async move {
+        let mut ss = Collect::default();
+        while !matches!(server.next(&mut ss).await, Incoming::Ended(_)) {}
+    });
+    let mut pongs = Vec::new();
+    while pongs.len() < 2 {
+        if let Incoming::Pong(m) = client.next(&mut cs).await {
+            pongs.push(m);
+        }
+    }
+    client.close_and_wait(1000, "", &mut cs).await;
+    server_task.await.unwrap();
+    assert!(matches!(pongs[0], PongMatch::Matched { .. }), "{pongs:?}");
+    let stats = client.ping_stats();
+    assert_eq!((stats.sent, stats.received), (1, 1), "only the sequence-numbered ping counts");
+    let chosen_rtt = cs.events.iter().find_map(|e| match &e.kind {
+        EventKind::Pong { dir: Dir::In, payload, rtt, .. } if payload.as_ref() == b"mine" => Some(*rtt),
+        _ => None,
+    });
+    assert!(matches!(chosen_rtt, Some(Some(_))), "the chosen payload's pong carries its RTT: {chosen_rtt:?}");
+}

@@ -17,7 +17,7 @@ use crate::core::wire::tap::{find_head_end, BODY_MAX, HEAD_MAX};
 
 /// What the user asked to put in the upgrade request.
 #[derive(Debug, Clone, Default)]
-pub struct RequestSpec {
+pub struct RequestConfig {
     /// Extra headers in order, as written (a name that matches a default header replaces it).
     pub headers: Vec<(String, String)>,
     pub origin: Option<String>,
@@ -32,7 +32,7 @@ pub struct RequestSpec {
     pub extensions: Option<String>,
 }
 
-impl RequestSpec {
+impl RequestConfig {
     /// Credentials this request carries (the Authorization value, whole and without its
     /// scheme, and the values of secret headers), for keeping them out of history.
     pub fn secrets(&self) -> Vec<String> {
@@ -68,7 +68,7 @@ pub struct Upgraded {
 }
 
 /// Builds the exact request bytes.
-pub fn build_request(target: &Target, spec: &RequestSpec, key: &str) -> Vec<u8> {
+pub fn build_request(target: &Target, spec: &RequestConfig, key: &str) -> Vec<u8> {
     let mut headers: Vec<(String, String)> = vec![
         ("Host".into(), target.host_header()),
         ("Upgrade".into(), "websocket".into()),
@@ -314,12 +314,12 @@ mod tests {
     #[test]
     fn request_keeps_order_and_case_and_user_headers_replace_defaults() {
         let target = Target::parse("ws://h:8080/p?q=1").unwrap();
-        let spec = RequestSpec {
+        let spec = RequestConfig {
             headers: vec![("X-Trace".into(), "a".into()), ("host".into(), "other".into())],
             origin: Some("https://o".into()),
             subprotocols: vec!["a".into(), "b".into()],
             authorization: Some(basic_auth("u:p")),
-            ..RequestSpec::default()
+            ..RequestConfig::default()
         };
         let req = String::from_utf8(build_request(&target, &spec, "KEY==")).unwrap();
         assert_eq!(

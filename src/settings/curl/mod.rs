@@ -67,138 +67,11 @@ fn bad(message: String) -> Error {
 /// continuations). Errors: not a curl command, no URL or two, an option wsdiag does not know,
 /// a body, a cookie file, a method other than GET.
 pub fn parse(command: &str) -> Result<CurlRequest, Error> {
-    // Windows line ends in a pasted command; bash's $'…' quoting (Chrome uses it for values
-    // with a quote or non-ASCII characters), rewritten as plain single quotes.
-    let command = ansi_c_quotes(&command.replace("\r\n", "\n"))?;
-    let words = shell_words::split(&command).map_err(|e| bad(format!("cannot split the command: {e}")))?;
-    let mut words = words.into_iter().flat_map(split_flag_group).collect::<Vec<_>>().into_iter();
-    match words.next() {
-        Some(first) if first == "curl" || first.ends_with("/curl") || first == "curl.exe" => {}
-        Some(first) => {
-            return Err(bad(format!("the command starts with '{}', not curl", first.escape_debug())))
-        }
-        None => return Err(bad("the command is empty".into())),
-    }
-    let mut out = CurlRequest::default();
-    let mut urls = Vec::new();
-    let mut cookies = Vec::new();
-    let mut ignored = Vec::new();
-    let mut headers = Vec::new();
-    // Where -u put its Authorization header.
-    let mut basic: Option<usize> = None;
-    while let Some(word) = words.next() {
-        let mut value = |name: &str| words.next().ok_or_else(|| bad(format!("{name} needs a value")));
-        // `-Hvalue` and `-bvalue`: a short option with its value attached.
-        let (opt, attached) = match word.as_str() {
-            // The option letter is ASCII, so byte 2 is a character boundary.
-            w if w.len() > 2
-                && !w.starts_with("--")
-                && w.as_bytes()[0] == b'-'
-                && b"HbXAeu".contains(&w.as_bytes()[1]) =>
-            {
-                (w[..2].to_string(), Some(w[2..].to_string()))
-            }
-            w => (w.to_string(), None),
-        };
-        let mut take = |name: &str| match attached.clone() {
-            Some(v) => Ok(v),
-            None => value(name),
-        };
-        match opt.as_str() {
-            "-H" | "--header" => headers.push(take(&opt)?),
-            "-b" | "--cookie" => {
-                let c = take(&opt)?;
-                if !c.contains('=') {
-                    return Err(bad(format!(
-                        "{opt} '{}' names a cookie file, which is not read",
-                        c.escape_debug()
-                    )));
-                }
-                cookies.push(c);
-            }
-            "-A" | "--user-agent" => headers.push(format!("User-Agent: {}", take(&opt)?)),
-            "-e" | "--referer" => headers.push(format!("Referer: {}", take(&opt)?)),
-            "-u" | "--user" => {
-                let userpass = take(&opt)?;
-                if !userpass.contains(':') {
-                    return Err(bad(format!("{opt} needs USER:PASS")));
-                }
-                basic = Some(headers.len());
-                headers
-                    .push(format!("Authorization: {}", crate::core::wire::handshake::basic_auth(&userpass)));
-            }
-            "-X" | "--request" => {
-                let method = take(&opt)?;
-                if method != "GET" {
-                    return Err(bad(format!(
-                        "a WebSocket upgrade is a GET request, not {}",
-                        method.escape_debug()
-                    )));
-                }
-            }
-            "-k" | "--insecure" => out.insecure = true,
-            "--url" => urls.push(take(&opt)?),
-            o if IGNORED.contains(&o) => ignored.push(o.to_string()),
-            o if o.starts_with("--data") || o == "-d" || o == "-F" || o == "--form" || o == "-T" => {
-                return Err(bad(format!("{o}: a WebSocket upgrade request has no body")));
-            }
-            o if o.starts_with('-') && o.len() > 1 => {
-                return Err(bad(format!("unknown curl option '{}'", o.escape_debug())));
-            }
-            _ => urls.push(word),
-        }
-    }
-    let url = match urls.as_slice() {
-        [url] => url.clone(),
-        [] => return Err(bad("the command has no URL".into())),
-        _ => return Err(bad(format!("the command has {} URLs; give one", urls.len()))),
-    };
-    out.url = match url.split_once("://") {
-        Some(("http", rest)) => format!("ws://{rest}"),
-        Some(("https", rest)) => format!("wss://{rest}"),
-        _ => url,
-    };
-    // As curl: a -H Cookie or Authorization header wins over -b and -u.
-    let named = |i: usize, name: &str| {
-        Some(i) != basic && headers[i].split(':').next().is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
-    };
-    let has = |name: &str| (0..headers.len()).any(|i| named(i, name));
-    if has("Cookie") && !cookies.is_empty() {
-        out.notes.push(
-            "--from-curl: the copy's -b cookies are not sent: its Cookie header wins, as in curl".into(),
-        );
-        cookies.clear();
-    }
-    let other_authorization = has("Authorization");
-    if let Some(i) = basic.filter(|_| other_authorization) {
-        headers.remove(i);
-        out.notes
-            .push("--from-curl: the copy's -u is not sent: its Authorization header wins, as in curl".into());
-    }
-    let mut dropped = Vec::new();
-    for h in headers {
-        let (name, value) = super::parse_header(&h)?;
-        let lower = name.to_ascii_lowercase();
-        if lower == "sec-websocket-protocol" {
-            out.subprotocols
-                .extend(value.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from));
-        } else if REGENERATED.contains(&lower.as_str()) {
-            if lower == "sec-websocket-extensions"
-                && value.to_ascii_lowercase().contains("permessage-deflate")
-            {
-                out.deflate = true;
-            }
-            dropped.push(name);
-        } else {
-            out.headers.push((name, value));
-        }
-    }
-    if !cookies.is_empty() {
-        out.headers.push(("Cookie".into(), cookies.join("; ")));
-    }
-    if !dropped.is_empty() {
-        out.notes.push(format!("--from-curl: dropped {} (wsdiag makes its own)", dropped.join(", ")));
-    }
+    let mut copy = Copy::read(curl_words(command)?)?;
+    let mut out = CurlRequest { url: ws_url(&copy.urls)?, insecure: copy.insecure, ..CurlRequest::default() };
+    copy.settle_credentials(&mut out.notes);
+    let ignored = std::mem::take(&mut copy.ignored);
+    copy.sort_headers(&mut out)?;
     if !out.subprotocols.is_empty() {
         out.notes
             .push(format!("--from-curl: offering the copied subprotocols {}", out.subprotocols.join(", ")));
@@ -208,6 +81,182 @@ pub fn parse(command: &str) -> Result<CurlRequest, Error> {
             .push(format!("--from-curl: ignored {} (no meaning for a WebSocket request)", ignored.join(" ")));
     }
     Ok(out)
+}
+
+/// The command's words after `curl`, flag groups (`-sSk`) split.
+fn curl_words(command: &str) -> Result<std::vec::IntoIter<String>, Error> {
+    // Windows line ends in a pasted command; bash's $'…' quoting (Chrome uses it for values
+    // with a quote or non-ASCII characters), rewritten as plain single quotes.
+    let command = ansi_c_quotes(&command.replace("\r\n", "\n"))?;
+    let words = shell_words::split(&command).map_err(|e| bad(format!("cannot split the command: {e}")))?;
+    let mut words = words.into_iter().flat_map(split_flag_group).collect::<Vec<_>>().into_iter();
+    match words.next() {
+        Some(first) if first == "curl" || first.ends_with("/curl") || first == "curl.exe" => Ok(words),
+        Some(first) => Err(bad(format!("the command starts with '{}', not curl", first.escape_debug()))),
+        None => Err(bad("the command is empty".into())),
+    }
+}
+
+/// The URL as a WebSocket one: exactly one, `http(s)://` turned into `ws(s)://`.
+fn ws_url(urls: &[String]) -> Result<String, Error> {
+    let url = match urls {
+        [url] => url.clone(),
+        [] => return Err(bad("the command has no URL".into())),
+        _ => return Err(bad(format!("the command has {} URLs; give one", urls.len()))),
+    };
+    Ok(match url.split_once("://") {
+        Some(("http", rest)) => format!("ws://{rest}"),
+        Some(("https", rest)) => format!("wss://{rest}"),
+        _ => url,
+    })
+}
+
+/// The options of a copied command, as given.
+#[derive(Default)]
+struct Copy {
+    urls: Vec<String>,
+    /// `-b` values, `name=value` pairs.
+    cookies: Vec<String>,
+    /// Options accepted without meaning.
+    ignored: Vec<String>,
+    /// `Name: value` lines, in order (`-H`, `-A`, `-e`, `-u`).
+    headers: Vec<String>,
+    /// Where -u put its Authorization header.
+    basic: Option<usize>,
+    insecure: bool,
+}
+
+impl Copy {
+    fn read(mut words: std::vec::IntoIter<String>) -> Result<Copy, Error> {
+        let mut copy = Copy::default();
+        while let Some(word) = words.next() {
+            let mut value = |name: &str| words.next().ok_or_else(|| bad(format!("{name} needs a value")));
+            // `-Hvalue` and `-bvalue`: a short option with its value attached.
+            let (opt, attached) = match word.as_str() {
+                // The option letter is ASCII, so byte 2 is a character boundary.
+                w if w.len() > 2
+                    && !w.starts_with("--")
+                    && w.as_bytes()[0] == b'-'
+                    && b"HbXAeu".contains(&w.as_bytes()[1]) =>
+                {
+                    (w[..2].to_string(), Some(w[2..].to_string()))
+                }
+                w => (w.to_string(), None),
+            };
+            let mut take = |name: &str| match attached.clone() {
+                Some(v) => Ok(v),
+                None => value(name),
+            };
+            copy.option(&opt, word, &mut take)?;
+        }
+        Ok(copy)
+    }
+
+    /// Takes one option (its value from `take`), or a URL.
+    fn option(
+        &mut self,
+        opt: &str,
+        word: String,
+        take: &mut dyn FnMut(&str) -> Result<String, Error>,
+    ) -> Result<(), Error> {
+        match opt {
+            "-H" | "--header" => self.headers.push(take(opt)?),
+            "-b" | "--cookie" => {
+                let c = take(opt)?;
+                if !c.contains('=') {
+                    return Err(bad(format!(
+                        "{opt} '{}' names a cookie file, which is not read",
+                        c.escape_debug()
+                    )));
+                }
+                self.cookies.push(c);
+            }
+            "-A" | "--user-agent" => self.headers.push(format!("User-Agent: {}", take(opt)?)),
+            "-e" | "--referer" => self.headers.push(format!("Referer: {}", take(opt)?)),
+            "-u" | "--user" => {
+                let userpass = take(opt)?;
+                if !userpass.contains(':') {
+                    return Err(bad(format!("{opt} needs USER:PASS")));
+                }
+                self.basic = Some(self.headers.len());
+                self.headers
+                    .push(format!("Authorization: {}", crate::core::wire::handshake::basic_auth(&userpass)));
+            }
+            "-X" | "--request" => {
+                let method = take(opt)?;
+                if method != "GET" {
+                    return Err(bad(format!(
+                        "a WebSocket upgrade is a GET request, not {}",
+                        method.escape_debug()
+                    )));
+                }
+            }
+            "-k" | "--insecure" => self.insecure = true,
+            "--url" => self.urls.push(take(opt)?),
+            o if IGNORED.contains(&o) => self.ignored.push(o.to_string()),
+            o if o.starts_with("--data") || o == "-d" || o == "-F" || o == "--form" || o == "-T" => {
+                return Err(bad(format!("{o}: a WebSocket upgrade request has no body")));
+            }
+            o if o.starts_with('-') && o.len() > 1 => {
+                return Err(bad(format!("unknown curl option '{}'", o.escape_debug())));
+            }
+            _ => self.urls.push(word),
+        }
+        Ok(())
+    }
+
+    /// As curl: a -H Cookie or Authorization header wins over -b and -u.
+    fn settle_credentials(&mut self, notes: &mut Vec<String>) {
+        let (headers, basic) = (&self.headers, self.basic);
+        let named = |i: usize, name: &str| {
+            Some(i) != basic
+                && headers[i].split(':').next().is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
+        };
+        let has = |name: &str| (0..headers.len()).any(|i| named(i, name));
+        let (cookie, authorization) = (has("Cookie"), has("Authorization"));
+        if cookie && !self.cookies.is_empty() {
+            notes.push(
+                "--from-curl: the copy's -b cookies are not sent: its Cookie header wins, as in curl".into(),
+            );
+            self.cookies.clear();
+        }
+        if let Some(i) = self.basic.filter(|_| authorization) {
+            self.headers.remove(i);
+            notes.push(
+                "--from-curl: the copy's -u is not sent: its Authorization header wins, as in curl".into(),
+            );
+        }
+    }
+
+    /// The headers to send, the subprotocol offer and whether deflate was offered; the
+    /// browser's own handshake headers are dropped (with a note).
+    fn sort_headers(self, out: &mut CurlRequest) -> Result<(), Error> {
+        let mut dropped = Vec::new();
+        for h in self.headers {
+            let (name, value) = super::parse_header(&h)?;
+            let lower = name.to_ascii_lowercase();
+            if lower == "sec-websocket-protocol" {
+                out.subprotocols
+                    .extend(value.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from));
+            } else if REGENERATED.contains(&lower.as_str()) {
+                if lower == "sec-websocket-extensions"
+                    && value.to_ascii_lowercase().contains("permessage-deflate")
+                {
+                    out.deflate = true;
+                }
+                dropped.push(name);
+            } else {
+                out.headers.push((name, value));
+            }
+        }
+        if !self.cookies.is_empty() {
+            out.headers.push(("Cookie".into(), self.cookies.join("; ")));
+        }
+        if !dropped.is_empty() {
+            out.notes.push(format!("--from-curl: dropped {} (wsdiag makes its own)", dropped.join(", ")));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -3,13 +3,13 @@
 
 use tokio::time::Instant;
 
-use super::{Proxy, ProxyKind, ProxyStream, TunnelInfo, TunnelSpec};
+use super::{Proxy, ProxyKind, ProxyStream, TunnelConfig, TunnelInfo};
 use crate::core::error::{Error, Hint};
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
 use crate::core::net::tls;
 use crate::core::net::transport::{
-    connect_tcp, connect_tls, resolve, tls_handshake, tune, DialSpec, Dialed, NetStream, Phase,
+    connect_tcp, connect_tls, resolve, tls_handshake, tune, DialConfig, Dialed, NetStream, Phase,
 };
 
 /// Through a proxy: DNS and TCP to the proxy, TLS to it for `https://`, the tunnel (CONNECT or
@@ -17,7 +17,7 @@ use crate::core::net::transport::{
 pub(crate) async fn dial_via(
     proxy: &Proxy,
     target: &Target,
-    spec: &DialSpec<'_>,
+    spec: &DialConfig,
     recorder: Option<tls::CertRecorder>,
     deadline: Instant,
     phase: &mut (dyn FnMut(Phase) + Send),
@@ -113,7 +113,7 @@ pub(crate) async fn dial_via(
     } else {
         ProxyStream::Tcp(tcp)
     };
-    let tunnel = TunnelSpec { proxy, headers: &spec.proxy.headers, target, resolved, deadline, budget };
+    let tunnel = TunnelConfig { proxy, headers: &spec.proxy.headers, target, resolved, deadline, budget };
     let opened = super::open_tunnel(&tunnel, stream, &mut info).await;
     info.took = tunnel_start.elapsed();
     phase(Phase::Tunnel(info));
@@ -126,14 +126,14 @@ pub(crate) async fn dial_via(
         (ProxyStream::Tls(s), false) => NetStream::Tls(s),
         (ProxyStream::Tcp(tcp), true) => {
             let (stream, info) =
-                connect_tls(tcp, target, spec.tls, handshake_deadline, budget, recorder).await?;
+                connect_tls(tcp, target, &spec.tls, handshake_deadline, budget, recorder).await?;
             phase(Phase::Tls(info));
             stream
         }
         (ProxyStream::Tls(s), true) => {
             let name = spec.tls.sni.clone().unwrap_or_else(|| target.host.clone());
             let (stream, info) =
-                tls_handshake(*s, &name, spec.tls, recorder, handshake_deadline, budget).await?;
+                tls_handshake(*s, &name, &spec.tls, recorder, handshake_deadline, budget).await?;
             phase(Phase::Tls(info));
             NetStream::Other(Box::new(stream))
         }

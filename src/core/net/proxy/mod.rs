@@ -10,14 +10,14 @@ use std::net::IpAddr;
 
 use crate::core::error::Error;
 use crate::core::net::target::Target;
-use crate::core::net::tls::TlsOptions;
+use crate::core::net::tls::TlsConfig;
 
 pub(crate) mod dial;
 mod socks;
 mod tunnel;
 
 pub use crate::core::event::proxy::{NoProxySource, Proxy, ProxyKind, ProxySource, Selection, TunnelInfo};
-pub use tunnel::{connect_request, open_tunnel, ProxyStream, TunnelSpec};
+pub use tunnel::{connect_request, open_tunnel, ProxyStream, TunnelConfig};
 
 /// The environment variables a proxy may come from, in the order curl reads them.
 pub const ENV_VARS: [&str; 8] = [
@@ -110,7 +110,7 @@ pub struct ProxyConfig {
     /// `--proxy-header` lines, sent with CONNECT.
     pub headers: Vec<(String, String)>,
     /// TLS to an `https://` proxy (`--proxy-cacert`, `--proxy-insecure`).
-    pub tls: TlsOptions,
+    pub tls: TlsConfig,
 }
 
 impl ProxyConfig {

@@ -27,7 +27,7 @@ pub enum ProxyStream {
 
 /// What a tunnel is asked for.
 #[derive(Debug, Clone, Copy)]
-pub struct TunnelSpec<'a> {
+pub struct TunnelConfig<'a> {
     pub proxy: &'a Proxy,
     /// `--proxy-header` lines, for CONNECT.
     pub headers: &'a [(String, String)],
@@ -44,11 +44,11 @@ pub struct TunnelSpec<'a> {
 /// `https://` proxy); the exchange goes into `info` as it happens, so a failure still shows
 /// what was said.
 pub async fn open_tunnel(
-    spec: &TunnelSpec<'_>,
+    spec: &TunnelConfig<'_>,
     stream: ProxyStream,
     info: &mut TunnelInfo,
 ) -> Result<ProxyStream, Error> {
-    let TunnelSpec { proxy, headers, target, resolved, deadline, budget } = *spec;
+    let TunnelConfig { proxy, headers, target, resolved, deadline, budget } = *spec;
     let start = Instant::now();
     let result = match (proxy.kind, stream) {
         (ProxyKind::Http | ProxyKind::Https, ProxyStream::Tcp(mut s)) => {

@@ -6,9 +6,10 @@ use clap::Args;
 
 use super::parse_duration;
 
+/// `connect`'s liveness flags (the settings turn them into `LivenessSettings`).
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Pings and round trips")]
-pub struct ProbeArgs {
+pub struct LivenessArgs {
     /// Send a ping every DUR and print each round-trip time
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub ping_interval: Option<Duration>,
