@@ -168,9 +168,9 @@ pub fn render(p: &mut Printer, ev: &Event) {
         EventKind::HeartbeatMissed { misses, limit } => {
             l.err(&warning_line(&format!("heartbeat unanswered ({misses} in a row; dead at {limit})"), &s));
         }
-        EventKind::Reconnecting { attempt, delay, reason } => {
+        EventKind::Reconnecting { attempt, delay, message, .. } => {
             let wait = format!("{:.3} s", delay.as_secs_f64());
-            l.err(&info(format!("Reconnecting in {wait} (attempt {attempt}): {}", escape(reason))));
+            l.err(&info(format!("Reconnecting in {wait} (attempt {attempt}): {}", escape(message))));
         }
         EventKind::Stats { pings, echo } => {
             for line in stats_lines("ping", pings) {

@@ -238,9 +238,12 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
         EventKind::HeartbeatMissed { misses, limit } => {
             ("heartbeat_missed", obj(json!({ "misses": misses, "limit": limit })))
         }
-        EventKind::Reconnecting { attempt, delay, reason } => {
-            ("reconnecting", obj(json!({ "attempt": attempt, "delay_ms": millis(*delay), "reason": reason })))
-        }
+        EventKind::Reconnecting { attempt, delay, reason, message } => (
+            "reconnecting",
+            obj(
+                json!({ "attempt": attempt, "delay_ms": millis(*delay), "reason": reason.name(), "message": message }),
+            ),
+        ),
         EventKind::Stats { pings, echo } => {
             ("stats", obj(json!({ "pings": stats_json(pings), "echo": echo.as_ref().map(stats_json) })))
         }

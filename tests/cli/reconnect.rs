@@ -11,12 +11,12 @@ use crate::support::{closed_port_url, connect, http_response, json_lines, Script
 
 const FAST: [&str; 5] = ["--reconnect", "--backoff-base", "50ms", "--backoff-max", "100ms"];
 
-/// (attempt, delay_ms, reason) of each `reconnecting` event.
+/// (attempt, delay_ms, message) of each `reconnecting` event.
 fn reconnects(all: &[Value]) -> Vec<(u64, f64, String)> {
     events(all, "reconnecting")
         .iter()
         .map(|e| {
-            let reason = e["reason"].as_str().expect("reason").to_owned();
+            let reason = e["message"].as_str().expect("message").to_owned();
             (e["attempt"].as_u64().expect("attempt"), e["delay_ms"].as_f64().expect("delay_ms"), reason)
         })
         .collect()
@@ -46,6 +46,9 @@ async fn service_restart_closes_are_retried_with_growing_backoff_until_max_retri
     for ((_, delay, reason), window) in tries.iter().zip([100.0, 200.0, 400.0]) {
         assert!((0.0..=window).contains(delay), "delay {delay} ms outside 0..{window} ms\n{out}");
         assert!(reason.contains("1012"), "{reason}");
+    }
+    for e in events(&all, "reconnecting") {
+        assert_eq!(e["reason"], "closed", "a close with 1012 is a reason of its own\n{e}");
     }
     assert_eq!(received_texts(&all), ["hello"; 4], "the preamble is sent again on every connection\n{out}");
     assert_eq!(events(&all, "open").len(), 4, "{out}");

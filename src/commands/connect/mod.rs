@@ -13,7 +13,9 @@ use crate::commands::input::Source;
 use crate::commands::signals::{recv, Signals};
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
-use crate::core::event::{CloseInfo, Dir, Event, EventKind, EventSink, Side, Summary, Traffic};
+use crate::core::event::{
+    CloseInfo, Dir, Event, EventKind, EventSink, ReconnectReason, Side, Summary, Traffic,
+};
 use crate::core::session::backoff::Backoff;
 use crate::core::session::client;
 use crate::core::session::expect::Expectations;
@@ -221,13 +223,30 @@ impl Retry {
             Error::Rejected { status: 429 | 503, retry_after: Some(after), .. } => *after,
             _ => b.next_delay(),
         };
-        Ok((delay, EventKind::Reconnecting { attempt: self.retries, delay, reason: error.to_string() }))
+        let reason = reconnect_reason(&error);
+        Ok((
+            delay,
+            EventKind::Reconnecting { attempt: self.retries, delay, reason, message: error.to_string() },
+        ))
     }
 }
 
 fn add(total: &mut Traffic, t: Traffic) {
     total.messages += t.messages;
     total.bytes += t.bytes;
+}
+
+/// Why a retryable failure leads to a reconnect, as the event says it.
+fn reconnect_reason(e: &Error) -> ReconnectReason {
+    match e {
+        Error::HandshakeTimeout { .. } => ReconnectReason::HandshakeTimeout,
+        Error::Rejected { status, .. } => ReconnectReason::Rejected { status: *status },
+        Error::UnexpectedClose { code, .. } => ReconnectReason::Closed { code: *code },
+        Error::Ended(end) => ReconnectReason::Lost(end.clone()),
+        Error::HeartbeatDead { .. } => ReconnectReason::HeartbeatDead,
+        Error::Io { .. } => ReconnectReason::Io,
+        _ => ReconnectReason::ConnectFailed,
+    }
 }
 
 /// Failures worth another attempt: the network, timeouts, server trouble, dead heartbeats.

@@ -156,6 +156,42 @@ pub struct ConnReport {
     pub outcome: ConnOutcome,
 }
 
+/// Why a client reconnects (JSON `reconnecting.reason`, docs/json.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReconnectReason {
+    /// The connection could not be opened: the name did not resolve, TCP was refused or timed
+    /// out.
+    ConnectFailed,
+    /// The server accepted TCP but did not finish the upgrade in time.
+    HandshakeTimeout,
+    /// The server refused the upgrade with this status (408, 429 or 5xx).
+    Rejected { status: u16 },
+    /// The server closed with this code (1001, 1006, 1011 to 1014).
+    Closed { code: u16 },
+    /// The connection ended abnormally after the upgrade.
+    Lost(End),
+    /// Heartbeats went unanswered.
+    HeartbeatDead,
+    /// Another I/O failure of the connection.
+    Io,
+}
+
+impl ReconnectReason {
+    /// A stable name for JSON (`connect_failed`, `handshake_timeout`, `rejected`, `closed`,
+    /// `lost`, `heartbeat_dead`, `io`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReconnectReason::ConnectFailed => "connect_failed",
+            ReconnectReason::HandshakeTimeout => "handshake_timeout",
+            ReconnectReason::Rejected { .. } => "rejected",
+            ReconnectReason::Closed { .. } => "closed",
+            ReconnectReason::Lost(_) => "lost",
+            ReconnectReason::HeartbeatDead => "heartbeat_dead",
+            ReconnectReason::Io => "io",
+        }
+    }
+}
+
 /// How a server-side connection ended (JSON `disconnected.outcome`, docs/json.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnOutcome {
@@ -282,11 +318,13 @@ pub enum EventKind {
         misses: u32,
         limit: u32,
     },
-    /// Waiting before reconnecting.
+    /// Waiting before reconnecting: after which attempt, for how long, why, and the failure's
+    /// message.
     Reconnecting {
         attempt: u32,
         delay: Duration,
-        reason: String,
+        reason: ReconnectReason,
+        message: String,
     },
     /// Statistics so far (on SIGQUIT).
     Stats {
