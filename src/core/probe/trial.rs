@@ -339,10 +339,24 @@ pub async fn canary(
     every: Duration,
     clock: &Clock,
     report: tokio::sync::watch::Sender<CanaryReport>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    let session = client::open(&spec.client, 0, clock, &mut sink).await?;
+    keep_talking(session, every, spec.pong_timeout, report, stop).await;
+    Ok(())
+}
+
+/// The canary over an opened connection: pings every `every` until `stop` resolves, each
+/// answered within `pong_timeout`; how it went in `report`.
+async fn keep_talking(
+    mut session: Session,
+    every: Duration,
+    pong_timeout: Duration,
+    report: tokio::sync::watch::Sender<CanaryReport>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut sink = Discard;
     let opened = Instant::now();
     let mut next_ping = Instant::now();
     let mut waiting: Option<Instant> = None;
@@ -350,24 +364,24 @@ pub async fn canary(
         tokio::select! {
             _ = crate::core::session::wait::stopped(&mut stop) => {
                 close_normally(&mut session, &mut sink).await;
-                return Ok(());
+                return;
             }
             _ = until(Some(next_ping)), if waiting.is_none() => {
                 session.ping(&mut sink);
                 waiting = Some(Instant::now());
                 next_ping = Instant::now() + every;
             }
-            _ = until(waiting.map(|w| w + spec.pong_timeout)), if waiting.is_some() => {
+            _ = until(waiting.map(|w| w + pong_timeout)), if waiting.is_some() => {
                 let acked = session.socket().and_then(|s| s.tcp_info().ok()).is_some_and(|i| i.unacked == 0);
                 let (sig, why) = if acked {
                     let why = "the server takes pings but answers none (try --kind data)".to_string();
                     (Signature::Other(why.clone()), why)
                 } else {
-                    let why = format!("the canary's ping stayed unacknowledged for {:.1} s", spec.pong_timeout.as_secs_f64());
+                    let why = format!("the canary's ping stayed unacknowledged for {:.1} s", pong_timeout.as_secs_f64());
                     (Signature::Blackhole, why)
                 };
                 report.send_modify(|r| r.died = Some((opened.elapsed(), sig, why)));
-                return Ok(());
+                return;
             }
             incoming = session.next(&mut sink) => match incoming {
                 Incoming::Pong(_) => {
@@ -379,7 +393,7 @@ pub async fn canary(
                 Incoming::Ended(end) => {
                     let why = end.describe();
                     report.send_modify(|r| r.died = Some((opened.elapsed(), signature(&end), why)));
-                    return Ok(());
+                    return;
                 }
                 _ => {}
             },
@@ -411,7 +425,18 @@ pub async fn verify(
     clock: &Clock,
 ) -> Result<VerifyReport, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.client, 1, clock, &mut sink).await?;
+    let session = client::open(&spec.client, 1, clock, &mut sink).await?;
+    Ok(hold(session, interval, wanted, spec.pong_timeout).await)
+}
+
+/// `verify` over an opened connection.
+async fn hold(
+    mut session: Session,
+    interval: Duration,
+    wanted: Duration,
+    pong_timeout: Duration,
+) -> VerifyReport {
+    let mut sink = Discard;
     let opened = Instant::now();
     let jittered = || interval.mul_f64(0.9 + 0.2 * rand::random::<f64>());
     let mut next_ping = opened + jittered();
@@ -430,8 +455,8 @@ pub async fn verify(
                 waiting = Some(Instant::now());
                 next_ping = Instant::now() + jittered();
             }
-            _ = until(waiting.map(|w| w + spec.pong_timeout)), if waiting.is_some() => {
-                let why = format!("a ping went unanswered for {:.1} s", spec.pong_timeout.as_secs_f64());
+            _ = until(waiting.map(|w| w + pong_timeout)), if waiting.is_some() => {
+                let why = format!("a ping went unanswered for {:.1} s", pong_timeout.as_secs_f64());
                 report.died = Some((Signature::Blackhole, why));
                 break;
             }
@@ -450,7 +475,7 @@ pub async fn verify(
         }
     }
     report.held = opened.elapsed().min(wanted);
-    Ok(report)
+    report
 }
 
 /// A keepalive kind `--classify` tries.

@@ -1,5 +1,6 @@
-//! Trials over `tokio::io::duplex` on the paused clock: a peer that answers, one that goes
-//! silent, one that closes, one that talks first; and how an unanswered keepalive is judged.
+//! Trials, the canary and `--verify` over `tokio::io::duplex` on the paused clock: a peer that
+//! answers, one that goes silent, one that closes, one that talks first; and how an unanswered
+//! keepalive is judged.
 
 use tokio::io::{AsyncReadExt, DuplexStream};
 use tokio::task::JoinHandle;
@@ -133,6 +134,64 @@ async fn a_data_keepalive_is_answered_by_a_message_that_expect_matches() {
     let (report, _) = trial(&kind("^ok$"), client).await;
     let why = r#"the server answered "hb", which --expect does not match"#;
     assert_eq!(report.outcome, Outcome::Inconclusive { why: why.into() });
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_canary_whose_pings_are_answered_lives_and_times_each_one() {
+    let (client, server) = answering().await;
+    let (report_tx, report_rx) = tokio::sync::watch::channel(CanaryReport::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(4500)).await;
+        let _ = stop_tx.send(true);
+    });
+    keep_talking(client, Duration::from_secs(1), PONG_TIMEOUT, report_tx, stop_rx).await;
+    let report = report_rx.borrow().clone();
+    assert!(report.died.is_none(), "{:?}", report.died);
+    // Pings at 0, 1, 2, 3 and 4 s, each answered.
+    assert_eq!(report.rtts.len(), 5, "{:?}", report.rtts);
+    let code = tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap();
+    assert_eq!(code, Some(1000), "a stopped canary closes normally");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_canary_whose_ping_goes_unanswered_dies_a_black_hole_after_the_pong_timeout() {
+    let (client, _peer) = raw().await;
+    let (report_tx, report_rx) = tokio::sync::watch::channel(CanaryReport::default());
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    keep_talking(client, Duration::from_secs(1), PONG_TIMEOUT, report_tx, stop_rx).await;
+    let (after, signature, why) = report_rx.borrow().died.clone().expect("the canary must die");
+    assert_eq!((after, signature), (PONG_TIMEOUT, Signature::Blackhole));
+    assert_eq!(why, "the canary's ping stayed unacknowledged for 5.0 s");
+}
+
+#[tokio::test(start_paused = true)]
+async fn verify_holds_an_answering_connection_for_as_long_as_asked() {
+    let (client, _server) = answering().await;
+    let (interval, wanted) = (Duration::from_secs(10), Duration::from_secs(60));
+    let report = hold(client, interval, wanted, PONG_TIMEOUT).await;
+    assert!(report.died.is_none(), "{:?}", report.died);
+    assert_eq!(report.held, wanted);
+    // A ping every 9 to 11 s: 5 or 6 within the minute, each answered.
+    assert!((5..=6).contains(&report.pings), "{} pings", report.pings);
+    assert_eq!(report.rtts.len() as u64, report.pings);
+}
+
+#[tokio::test(start_paused = true)]
+async fn verify_fails_when_a_ping_goes_unanswered_and_says_how_long_it_held() {
+    let (client, _peer) = raw().await;
+    let (interval, wanted) = (Duration::from_secs(10), Duration::from_secs(60));
+    let report = hold(client, interval, wanted, PONG_TIMEOUT).await;
+    let (signature, why) = report.died.clone().expect("the connection must be reported dead");
+    assert_eq!(signature, Signature::Blackhole);
+    assert_eq!(why, "a ping went unanswered for 5.0 s");
+    assert_eq!(report.pings, 1);
+    // The first ping at 9 to 11 s, then the pong timeout.
+    assert!(
+        report.held >= Duration::from_secs(14) && report.held <= Duration::from_secs(16),
+        "{:?}",
+        report.held
+    );
 }
 
 fn end(ending: Ending) -> End {
