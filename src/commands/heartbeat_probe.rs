@@ -4,15 +4,16 @@
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::commands::signals::Signals;
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::EventKind;
+use crate::core::net::target::Target;
 use crate::core::probe::search::{Outcome, Search, Verdict};
-use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialConfig};
+use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialConfig, TrialReport};
 use crate::core::probe::ProbeResult;
 use crate::core::session::Clock;
 use crate::exit::ExitStatus;
@@ -34,12 +35,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         Ok(t) => t,
         Err(e) => return fail(printer, &clock, &e),
     };
-    let spec = TrialConfig {
-        target,
-        connection: s.connection.clone(),
-        kind: s.kind.clone(),
-        pong_timeout: s.pong_timeout,
-    };
+    let spec = trial_spec(&s, target);
     let target = spec.target.display();
     if let Some((interval, wanted)) = s.verify {
         return verify(&s, &spec, interval, wanted, &clock, printer, &target).await;
@@ -52,141 +48,33 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     };
 
     let mut signals = Signals::install();
-    let (sig_int, sig_term, _) = signals.parts();
     let started = Instant::now();
     let mut search = Search::new(s.plan);
-    let bar = s.progress.then(progress_bar);
-    let (mut next_id, mut trials, mut server_keepalive) = (1u64, 0usize, None::<Duration>);
-    let mut interrupted = false;
-    'rounds: loop {
-        if canary_rx.borrow().died.is_some() {
-            break;
+    let progress = Progress { bar: s.progress.then(progress_bar) };
+    let rounds = Rounds::run(&spec, &mut search, &canary_rx, &progress, &mut signals, &clock, printer).await;
+    let rounds = match rounds {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = stop_tx.send(true);
+            return fail(printer, &clock, &e);
         }
-        let phase = search.phase();
-        let ages = search.next_round();
-        if ages.is_empty() {
-            break;
-        }
-        let phase = if search.phase() == phase { phase.name() } else { search.phase().name() };
-        let mut set = JoinSet::new();
-        let (mut running, longest) = (ages.len(), ages.iter().max().copied().unwrap_or_default());
-        let show = |bar: &Option<indicatif::ProgressBar>, running: usize, search: &Search| {
-            if let Some(bar) = bar {
-                let (lower, upper) = search.bounds();
-                let bound =
-                    |d: Option<Duration>| d.map_or("?".to_string(), |d| format!("{:.1} s", d.as_secs_f64()));
-                bar.set_message(format!(
-                    "{phase}: {running} trials running (up to {:.1} s idle), bounds {} to {}",
-                    longest.as_secs_f64(),
-                    bound(lower),
-                    bound(upper)
-                ));
-            }
-        };
-        show(&bar, running, &search);
-        let mut handles = Vec::new();
-        for age in ages {
-            let (spec, id) = (spec.clone(), next_id);
-            next_id += 1;
-            handles.push((age, set.spawn(async move { (age, trial::run(&spec, id, age, &clock).await) })));
-        }
-        loop {
-            let joined = tokio::select! {
-                j = set.join_next() => j,
-                _ = Signals::interrupted(sig_int, sig_term) => {
-                    interrupted = true;
-                    break 'rounds;
-                }
-            };
-            let Some(joined) = joined else { break };
-            let Ok((age, result)) = joined else { continue };
-            match result {
-                Ok(report) => {
-                    trials += 1;
-                    if let Some(after) = report.server_traffic_after {
-                        server_keepalive = Some(server_keepalive.map_or(after, |k| k.min(after)));
-                    }
-                    search.record(age, &report.outcome);
-                    running = running.saturating_sub(1);
-                    // A connection that died after an idle age answers for every longer one:
-                    // those trials are stopped instead of waited for (a silent path shows a
-                    // death only when a trial speaks, at its full age).
-                    if let Outcome::Died { .. } = report.outcome {
-                        for (_, handle) in handles.iter().filter(|(a, _)| *a > age) {
-                            if !handle.is_finished() {
-                                handle.abort();
-                                running = running.saturating_sub(1);
-                            }
-                        }
-                        handles.retain(|(a, _)| *a <= age);
-                    }
-                    show(&bar, running, &search);
-                    // With the live line, trials are in it and in --json, not a line each.
-                    if bar.is_none() {
-                        clock.emit(printer, EventKind::Trial { phase, report });
-                    }
-                }
-                Err(e) => {
-                    let _ = stop_tx.send(true);
-                    return fail(printer, &clock, &e);
-                }
-            }
-        }
-    }
-    if let Some(bar) = &bar {
+    };
+    if let Some(bar) = &progress.bar {
         bar.finish_and_clear();
     }
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(3), &mut canary).await;
     let report = canary_rx.borrow().clone();
 
-    // A canary that dies despite its pings says nothing about idle time: a lifetime cap, or a
-    // server that went away.
-    let verdict = match &report.died {
-        Some((after, _, _)) => Verdict::Inconclusive {
-            why: format!(
-                "the canary died after {:.1} s despite its pings: a lifetime cap (or a server gone), not an idle timeout",
-                after.as_secs_f64()
-            ),
-        },
-        None => search.verdict(),
-    };
-    let (lower, upper) = match &verdict {
-        Verdict::Bounded { lower, upper, .. } => (*lower, *upper),
-        _ => (Duration::ZERO, Duration::ZERO),
-    };
-    let status = if interrupted {
-        ExitStatus::Interrupted
-    } else if report.died.is_some() || matches!(verdict, Verdict::Inconclusive { .. }) {
-        ExitStatus::Timeout
-    } else if matches!(verdict, Verdict::Bounded { .. }) && s.fail_below.is_some_and(|f| lower < f) {
-        ExitStatus::CheckFailed
-    } else {
-        ExitStatus::Success
-    };
-    let classified = match (&verdict, s.classify && !interrupted) {
+    let (verdict, status) = conclude(&s, &search, &report, rounds.interrupted);
+    let classified = match (&verdict, s.classify && !rounds.interrupted) {
         (Verdict::Bounded { lower, upper, .. }, true) if !lower.is_zero() => {
             classify(&spec, *lower / 2, (*upper + *upper / 2).max(*upper + Duration::from_secs(1)), &clock)
                 .await
         }
         _ => Vec::new(),
     };
-    let (recommended, aggressive, pong_timeout) = ProbeResult::advise(lower, &report.rtts);
-    let mut rtts = report.rtts.clone();
-    rtts.sort();
-    let result = ProbeResult {
-        verdict,
-        lifetime_cap: report.died,
-        server_keepalive,
-        recommended,
-        aggressive,
-        pong_timeout,
-        rtt: rtts.get(rtts.len() / 2).copied(),
-        trials,
-        duration: started.elapsed(),
-        exit: status.code(),
-        classified,
-    };
+    let result = probe_result(verdict, report, &rounds, started, status, classified);
     if let Some(path) = &s.prometheus {
         if let Err(e) = write_metrics(path, &prometheus::probe(&target, &result)) {
             clock.emit(printer, EventKind::ProbeResult(result));
@@ -194,6 +82,7 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         }
     }
     if status == ExitStatus::CheckFailed {
+        let upper = bounds(&result.verdict).1;
         let message = format!(
             "connections idle for {:.1} s or more die, below --fail-below {:.1} s",
             upper.as_secs_f64(),
@@ -204,6 +93,217 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     // The result is the last line, also after an error.
     clock.emit(printer, EventKind::ProbeResult(result));
     status
+}
+
+/// How every trial connects and what it sends.
+fn trial_spec(s: &HeartbeatProbeSettings, target: Target) -> TrialConfig {
+    TrialConfig {
+        target,
+        connection: s.connection.clone(),
+        kind: s.kind.clone(),
+        pong_timeout: s.pong_timeout,
+    }
+}
+
+/// What the search's rounds left behind.
+#[derive(Debug, Default)]
+struct Rounds {
+    /// Trials that finished.
+    trials: usize,
+    /// The shortest silence after which the server spoke by itself.
+    server_keepalive: Option<Duration>,
+    /// A signal stopped them.
+    interrupted: bool,
+}
+
+impl Rounds {
+    /// Runs the search's rounds of trials until it is done, the canary dies or a signal comes,
+    /// reporting each trial as it ends. Errors: a trial could not connect.
+    async fn run(
+        spec: &TrialConfig,
+        search: &mut Search,
+        canary: &watch::Receiver<CanaryReport>,
+        progress: &Progress,
+        signals: &mut Signals,
+        clock: &Clock,
+        printer: &mut Printer,
+    ) -> Result<Rounds, Error> {
+        let (sig_int, sig_term, _) = signals.parts();
+        let (mut done, mut next_id) = (Rounds::default(), 1u64);
+        loop {
+            if canary.borrow().died.is_some() {
+                return Ok(done);
+            }
+            let phase = search.phase();
+            let ages = search.next_round();
+            if ages.is_empty() {
+                return Ok(done);
+            }
+            let phase = if search.phase() == phase { phase.name() } else { search.phase().name() };
+            let mut round = Round::start(spec, ages, phase, &mut next_id, clock);
+            progress.show(&round, search);
+            loop {
+                let joined = tokio::select! {
+                    j = round.set.join_next() => j,
+                    _ = Signals::interrupted(sig_int, sig_term) => {
+                        done.interrupted = true;
+                        return Ok(done);
+                    }
+                };
+                let Some(joined) = joined else { break };
+                let Ok((age, result)) = joined else { continue };
+                let report = result?;
+                done.trials += 1;
+                if let Some(after) = report.server_traffic_after {
+                    done.server_keepalive = Some(done.server_keepalive.map_or(after, |k| k.min(after)));
+                }
+                search.record(age, &report.outcome);
+                round.finished(age, &report.outcome);
+                progress.show(&round, search);
+                // With the live line, trials are in it and in --json, not a line each.
+                if progress.bar.is_none() {
+                    clock.emit(printer, EventKind::Trial { phase, report });
+                }
+            }
+        }
+    }
+}
+
+/// One round of trials in flight.
+struct Round {
+    set: JoinSet<(Duration, Result<TrialReport, Error>)>,
+    /// Each trial's age and handle, to stop those a death answers for.
+    handles: Vec<(Duration, AbortHandle)>,
+    /// Trials still running.
+    running: usize,
+    /// The longest age in the round.
+    longest: Duration,
+    /// The search's phase, by name.
+    phase: &'static str,
+}
+
+impl Round {
+    /// Starts a trial per age, numbered from `next_id` on.
+    fn start(
+        spec: &TrialConfig,
+        ages: Vec<Duration>,
+        phase: &'static str,
+        next_id: &mut u64,
+        clock: &Clock,
+    ) -> Self {
+        let mut set = JoinSet::new();
+        let (running, longest) = (ages.len(), ages.iter().max().copied().unwrap_or_default());
+        let mut handles = Vec::new();
+        for age in ages {
+            let (spec, id, clock) = (spec.clone(), *next_id, *clock);
+            *next_id += 1;
+            handles.push((age, set.spawn(async move { (age, trial::run(&spec, id, age, &clock).await) })));
+        }
+        Round { set, handles, running, longest, phase }
+    }
+
+    /// The trial of `age` ended with `outcome`. A connection that died after an idle age
+    /// answers for every longer one: those trials are stopped instead of waited for (a silent
+    /// path shows a death only when a trial speaks, at its full age).
+    fn finished(&mut self, age: Duration, outcome: &Outcome) {
+        self.running = self.running.saturating_sub(1);
+        if let Outcome::Died { .. } = outcome {
+            for (_, handle) in self.handles.iter().filter(|(a, _)| *a > age) {
+                if !handle.is_finished() {
+                    handle.abort();
+                    self.running = self.running.saturating_sub(1);
+                }
+            }
+            self.handles.retain(|(a, _)| *a <= age);
+        }
+    }
+}
+
+/// The live progress line on stderr (`None`: no line, a trial event each instead).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// Shows the round's state and the search's bounds.
+    fn show(&self, round: &Round, search: &Search) {
+        let Some(bar) = &self.bar else { return };
+        let (phase, running, longest) = (round.phase, round.running, round.longest);
+        let (lower, upper) = search.bounds();
+        let bound = |d: Option<Duration>| d.map_or("?".to_string(), |d| format!("{:.1} s", d.as_secs_f64()));
+        bar.set_message(format!(
+            "{phase}: {running} trials running (up to {:.1} s idle), bounds {} to {}",
+            longest.as_secs_f64(),
+            bound(lower),
+            bound(upper)
+        ));
+    }
+}
+
+/// The verdict and the exit status, from the search and the canary.
+fn conclude(
+    s: &HeartbeatProbeSettings,
+    search: &Search,
+    canary: &CanaryReport,
+    interrupted: bool,
+) -> (Verdict, ExitStatus) {
+    // A canary that dies despite its pings says nothing about idle time: a lifetime cap, or a
+    // server that went away.
+    let verdict = match &canary.died {
+        Some((after, _, _)) => Verdict::Inconclusive {
+            why: format!(
+                "the canary died after {:.1} s despite its pings: a lifetime cap (or a server gone), not an idle timeout",
+                after.as_secs_f64()
+            ),
+        },
+        None => search.verdict(),
+    };
+    let (lower, _) = bounds(&verdict);
+    let status = if interrupted {
+        ExitStatus::Interrupted
+    } else if canary.died.is_some() || matches!(verdict, Verdict::Inconclusive { .. }) {
+        ExitStatus::Timeout
+    } else if matches!(verdict, Verdict::Bounded { .. }) && s.fail_below.is_some_and(|f| lower < f) {
+        ExitStatus::CheckFailed
+    } else {
+        ExitStatus::Success
+    };
+    (verdict, status)
+}
+
+/// A bounded verdict's (lower, upper) bounds; zero for any other.
+fn bounds(verdict: &Verdict) -> (Duration, Duration) {
+    match verdict {
+        Verdict::Bounded { lower, upper, .. } => (*lower, *upper),
+        _ => (Duration::ZERO, Duration::ZERO),
+    }
+}
+
+/// The account of the whole probe, with the advice that follows from its bounds.
+fn probe_result(
+    verdict: Verdict,
+    canary: CanaryReport,
+    rounds: &Rounds,
+    started: Instant,
+    status: ExitStatus,
+    classified: Vec<trial::Classified>,
+) -> ProbeResult {
+    let (recommended, aggressive, pong_timeout) = ProbeResult::advise(bounds(&verdict).0, &canary.rtts);
+    let mut rtts = canary.rtts.clone();
+    rtts.sort();
+    ProbeResult {
+        verdict,
+        lifetime_cap: canary.died,
+        server_keepalive: rounds.server_keepalive,
+        recommended,
+        aggressive,
+        pong_timeout,
+        rtt: rtts.get(rtts.len() / 2).copied(),
+        trials: rounds.trials,
+        duration: started.elapsed(),
+        exit: status.code(),
+        classified,
+    }
 }
 
 /// `--classify`: a connection per keepalive kind, each held past the timeout, at once.

@@ -19,7 +19,7 @@ use crate::core::session::stats::{EchoTracker, PongMatch};
 use crate::core::session::wait::{tick, ticker, until};
 use crate::core::session::{Clock, Deadline, Ending, Incoming, Outgoing, Session};
 use crate::output::Printer;
-use crate::settings::ConnectSettings;
+use crate::settings::{ConnectSettings, HeartbeatSettings};
 
 /// Reports a command error on the printer's stderr (above the prompt in the REPL).
 fn report_error(printer: &mut Printer, message: &str) {
@@ -55,6 +55,8 @@ pub struct Carry {
     pub pings_sent: u64,
 }
 
+/// Drives one connection until the first reason to stop: sends the preamble and stdin, pings
+/// and beats, shows and checks what arrives.
 pub async fn drive(
     session: &mut Session,
     s: &ConnectSettings,
@@ -65,155 +67,234 @@ pub async fn drive(
     run_deadline: Option<Instant>,
 ) -> Stop {
     let (sig_int, sig_term, sig_quit) = signals.parts();
-    let p = &s.liveness;
-    let mut preamble: VecDeque<Outgoing> = s.messages.iter().cloned().map(Outgoing::Data).collect();
     let drained = session.drained_handle();
     // --echo: no more is read while echoes wait to be written (back-pressure to the server).
     session.pace_reads(s.echo);
-    let mut wait_deadline: Option<Instant> = None;
-    let mut wait_started = false;
-    // The first ping goes out at once: its RTT is the first thing a user wants to see.
-    let mut pinger = ticker(Duration::ZERO, p.ping_interval);
-    let mut expiry: Option<Interval> = p.ping_interval.map(|_| {
-        let mut i =
-            interval((p.ping_timeout / 4).clamp(Duration::from_millis(10), Duration::from_millis(250)));
-        i.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        i
-    });
-    let mut beat = p
-        .heartbeat
-        .as_ref()
-        .map(|cfg| (cfg, Heartbeat::new(cfg.every, cfg.misses, Instant::now(), rand::random())));
-    // --ping-count counts the pings it asked for, not heartbeats.
-    let pings_done = |sent: u64, session: &Session| {
-        p.ping_count.is_some_and(|n| sent >= n) && session.pings_outstanding() == 0
-    };
-
+    let mut a = Attempt::new(s, carry, clock);
     let gone = crate::output::stdout_gone();
     tokio::pin!(gone);
     loop {
         if printer.closed() {
             return Stop::OutputClosed;
         }
-        let input_done = preamble.is_empty() && carry.stdin_done;
-        if input_done && !wait_started {
-            // "After the last send": the preamble and stdin are both through.
-            wait_started = true;
-            wait_deadline = s.wait.map(|w| Instant::now() + w);
-        }
-        let beat_at = beat.as_ref().map(|(_, b)| b.next_at());
-        tokio::select! {
+        let input_done = a.input_done();
+        let beat_at = a.beat.as_ref().map(|(_, b)| b.next_at());
+        let stop = tokio::select! {
             biased;
-            _ = Signals::interrupted(sig_int, sig_term) => return Stop::Interrupted,
-            _ = until(run_deadline) => return Stop::Timeout,
-            _ = &mut gone => return Stop::OutputClosed,
+            _ = Signals::interrupted(sig_int, sig_term) => Some(Stop::Interrupted),
+            _ = until(run_deadline) => Some(Stop::Timeout),
+            _ = &mut gone => Some(Stop::OutputClosed),
             Some(_) = recv(sig_quit) => {
-                let echo = p.echo_rtt.then(|| carry.echo.stats());
-                clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo });
+                a.stats(session, printer);
+                None
             }
-            _ = until(carry.expect.deadline()), if carry.expect.deadline().is_some() => {
-                return Stop::Failed(carry.expect.timed_out());
+            _ = until(a.carry.expect.deadline()), if a.carry.expect.deadline().is_some() => {
+                Some(Stop::Failed(a.carry.expect.timed_out()))
             }
-            incoming = session.next(printer) => match incoming {
-                Incoming::Message(data) => {
-                    if s.echo {
-                        session.submit(Outgoing::Data(data.clone()), printer);
-                    }
-                    if p.echo_rtt {
-                        if let Some(rtt) = carry.echo.received(&data, Instant::now()) {
-                            clock.emit(printer, EventKind::Rtt { seq: None, rtt });
-                        }
-                    }
-                    if let Some((cfg, b)) = beat.as_mut().filter(|(cfg, _)| cfg.message.is_some()) {
-                        if cfg.expect.as_ref().is_none_or(|re| matches!(&data, Data::Text(t) if re.is_match(t))) {
-                            b.alive(Instant::now());
-                        }
-                    }
-                    carry.received += 1;
-                    let matched = carry.expect.received(&data);
-                    if let Some(n) = s.count {
-                        if carry.received >= n && carry.expect.done() {
-                            return Stop::CountMet;
-                        }
-                    } else if matched && carry.expect.done() {
-                        return Stop::Done("every expectation was met");
-                    }
-                }
-                Incoming::Pong(m) => {
-                    if !matches!(m, PongMatch::Unmatched) {
-                        if let Some((_, b)) = beat.as_mut().filter(|(cfg, _)| cfg.message.is_none()) {
-                            b.alive(Instant::now());
-                        }
-                    }
-                    if pings_done(carry.pings_sent, session) {
-                        return Stop::Done("the last ping was answered");
-                    }
-                }
-                Incoming::Control => {}
-                Incoming::Ended(end) => return Stop::Ended(end.result()),
-            },
-            item = input::next(&mut preamble, &mut carry.source, s.input), if !input_done && session.can_queue() => match item {
-                Some(Ok(Input::Send(out))) => {
-                    if let (true, Outgoing::Data(data)) = (p.echo_rtt, &out) {
-                        carry.echo.sent(data, Instant::now());
-                    }
-                    session.submit(out, printer);
-                }
-                Some(Ok(Input::Command(c, n))) => match input::run_command(c, session, printer, clock).await {
-                    Ok(Effect::None) => {}
-                    Ok(Effect::Quit) => return Stop::Done("/quit"),
-                    Err(message) => {
-                        let message = command_error(&message, n);
-                        if carry.source.stops_on_errors() {
-                            return Stop::Failed(Error::usage(message));
-                        }
-                        report_error(printer, &message);
-                    }
-                },
-                Some(Ok(Input::Bad(message))) if carry.source.stops_on_errors() => {
-                    return Stop::Failed(Error::usage(message))
-                }
-                Some(Ok(Input::Bad(message))) => report_error(printer, &message),
-                Some(Ok(Input::End)) => return Stop::Done("the REPL ended"),
-                Some(Err(e)) => return Stop::Failed(e),
-                None => carry.stdin_done = true,
-            },
-            _ = drained.notified(), if !input_done && !session.can_queue() => {}
-            _ = until(wait_deadline), if wait_deadline.is_some() => return Stop::Done("--wait expired"),
-            _ = tick(&mut pinger), if pinger.is_some() => {
-                session.ping(printer);
-                carry.pings_sent += 1;
-                if p.ping_count.is_some_and(|n| carry.pings_sent >= n) {
-                    pinger = None;
-                }
+            incoming = session.next(printer) => a.incoming(incoming, session, printer),
+            item = input::next(&mut a.preamble, &mut a.carry.source, s.input), if !input_done && session.can_queue() => {
+                a.input(item, session, printer).await
             }
-            _ = tick(&mut expiry), if expiry.is_some() => {
-                session.expire_pings(p.ping_timeout, printer);
-                if pings_done(carry.pings_sent, session) {
-                    return Stop::Done("the last ping was answered or timed out");
-                }
+            _ = drained.notified(), if !input_done && !session.can_queue() => None,
+            _ = until(a.wait_deadline), if a.wait_deadline.is_some() => Some(Stop::Done("--wait expired")),
+            _ = tick(&mut a.pinger), if a.pinger.is_some() => {
+                a.ping(session, printer);
+                None
             }
-            _ = until(beat_at), if beat_at.is_some() => {
-                if let Some((cfg, b)) = beat.as_mut() {
-                    match b.beat(Instant::now(), rand::random()) {
-                        Err(dead) => {
-                            let missed = EventKind::HeartbeatMissed { misses: dead.misses, limit: b.limit() };
-                            clock.emit(printer, missed);
-                            session.abandon(Ending::TimedOut(Deadline::Pong), printer);
-                            let error = Error::HeartbeatDead { misses: dead.misses, silent_for: dead.silent_for };
-                            return Stop::Failed(error);
-                        }
-                        Ok(0) => {}
-                        Ok(misses) => {
-                            clock.emit(printer, EventKind::HeartbeatMissed { misses, limit: b.limit() });
-                        }
-                    }
-                    match &cfg.message {
-                        Some(text) => session.submit(Outgoing::Data(Data::Text(Utf8Bytes::from(text.clone()))), printer),
-                        None => session.ping(printer),
+            _ = tick(&mut a.expiry), if a.expiry.is_some() => a.expire(session, printer),
+            _ = until(beat_at), if beat_at.is_some() => a.beat(session, printer),
+        };
+        if let Some(stop) = stop {
+            return stop;
+        }
+    }
+}
+
+/// One attempt's state between wake-ups: what is left to send, the timers, the heartbeat.
+/// Each handler returns why the attempt stops, or `None` to go on.
+struct Attempt<'a> {
+    s: &'a ConnectSettings,
+    carry: &'a mut Carry,
+    clock: &'a Clock,
+    preamble: VecDeque<Outgoing>,
+    /// `--wait`: when it expires, once the input is through.
+    wait_deadline: Option<Instant>,
+    wait_started: bool,
+    pinger: Option<Interval>,
+    /// Checks for pings past their timeout.
+    expiry: Option<Interval>,
+    beat: Option<(&'a HeartbeatSettings, Heartbeat)>,
+}
+
+impl<'a> Attempt<'a> {
+    fn new(s: &'a ConnectSettings, carry: &'a mut Carry, clock: &'a Clock) -> Self {
+        let p = &s.liveness;
+        // The first ping goes out at once: its RTT is the first thing a user wants to see.
+        let pinger = ticker(Duration::ZERO, p.ping_interval);
+        let expiry: Option<Interval> = p.ping_interval.map(|_| {
+            let mut i =
+                interval((p.ping_timeout / 4).clamp(Duration::from_millis(10), Duration::from_millis(250)));
+            i.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            i
+        });
+        let beat = p
+            .heartbeat
+            .as_ref()
+            .map(|cfg| (cfg, Heartbeat::new(cfg.every, cfg.misses, Instant::now(), rand::random())));
+        Attempt {
+            s,
+            carry,
+            clock,
+            preamble: s.messages.iter().cloned().map(Outgoing::Data).collect(),
+            wait_deadline: None,
+            wait_started: false,
+            pinger,
+            expiry,
+            beat,
+        }
+    }
+
+    /// Whether the preamble and stdin are both through; `--wait` starts counting then.
+    fn input_done(&mut self) -> bool {
+        let input_done = self.preamble.is_empty() && self.carry.stdin_done;
+        if input_done && !self.wait_started {
+            // "After the last send": the preamble and stdin are both through.
+            self.wait_started = true;
+            self.wait_deadline = self.s.wait.map(|w| Instant::now() + w);
+        }
+        input_done
+    }
+
+    /// --ping-count counts the pings it asked for, not heartbeats.
+    fn pings_done(&self, session: &Session) -> bool {
+        self.s.liveness.ping_count.is_some_and(|n| self.carry.pings_sent >= n)
+            && session.pings_outstanding() == 0
+    }
+
+    /// SIGQUIT: the statistics so far.
+    fn stats(&mut self, session: &Session, printer: &mut Printer) {
+        let echo = self.s.liveness.echo_rtt.then(|| self.carry.echo.stats());
+        self.clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo });
+    }
+
+    /// What the peer sent.
+    fn incoming(&mut self, incoming: Incoming, session: &mut Session, printer: &mut Printer) -> Option<Stop> {
+        match incoming {
+            Incoming::Message(data) => self.message(data, session, printer),
+            Incoming::Pong(m) => {
+                if !matches!(m, PongMatch::Unmatched) {
+                    if let Some((_, b)) = self.beat.as_mut().filter(|(cfg, _)| cfg.message.is_none()) {
+                        b.alive(Instant::now());
                     }
                 }
+                self.pings_done(session).then_some(Stop::Done("the last ping was answered"))
+            }
+            Incoming::Control => None,
+            Incoming::Ended(end) => Some(Stop::Ended(end.result())),
+        }
+    }
+
+    /// A message: echoed, timed, counted and checked against the expectations.
+    fn message(&mut self, data: Data, session: &mut Session, printer: &mut Printer) -> Option<Stop> {
+        let (s, p) = (self.s, &self.s.liveness);
+        if s.echo {
+            session.submit(Outgoing::Data(data.clone()), printer);
+        }
+        if p.echo_rtt {
+            if let Some(rtt) = self.carry.echo.received(&data, Instant::now()) {
+                self.clock.emit(printer, EventKind::Rtt { seq: None, rtt });
             }
         }
+        if let Some((cfg, b)) = self.beat.as_mut().filter(|(cfg, _)| cfg.message.is_some()) {
+            if cfg.expect.as_ref().is_none_or(|re| matches!(&data, Data::Text(t) if re.is_match(t))) {
+                b.alive(Instant::now());
+            }
+        }
+        self.carry.received += 1;
+        let matched = self.carry.expect.received(&data);
+        if let Some(n) = s.count {
+            if self.carry.received >= n && self.carry.expect.done() {
+                return Some(Stop::CountMet);
+            }
+        } else if matched && self.carry.expect.done() {
+            return Some(Stop::Done("every expectation was met"));
+        }
+        None
+    }
+
+    /// A line of input (preamble, stdin or the REPL): sent, run as a command, or refused.
+    async fn input(
+        &mut self,
+        item: Option<Result<Input, Error>>,
+        session: &mut Session,
+        printer: &mut Printer,
+    ) -> Option<Stop> {
+        match item {
+            Some(Ok(Input::Send(out))) => {
+                if let (true, Outgoing::Data(data)) = (self.s.liveness.echo_rtt, &out) {
+                    self.carry.echo.sent(data, Instant::now());
+                }
+                session.submit(out, printer);
+            }
+            Some(Ok(Input::Command(c, n))) => match input::run_command(c, session, printer, self.clock).await
+            {
+                Ok(Effect::None) => {}
+                Ok(Effect::Quit) => return Some(Stop::Done("/quit")),
+                Err(message) => {
+                    let message = command_error(&message, n);
+                    if self.carry.source.stops_on_errors() {
+                        return Some(Stop::Failed(Error::usage(message)));
+                    }
+                    report_error(printer, &message);
+                }
+            },
+            Some(Ok(Input::Bad(message))) if self.carry.source.stops_on_errors() => {
+                return Some(Stop::Failed(Error::usage(message)))
+            }
+            Some(Ok(Input::Bad(message))) => report_error(printer, &message),
+            Some(Ok(Input::End)) => return Some(Stop::Done("the REPL ended")),
+            Some(Err(e)) => return Some(Stop::Failed(e)),
+            None => self.carry.stdin_done = true,
+        }
+        None
+    }
+
+    /// `--ping-interval`: the next ping; the last one `--ping-count` asks for stops the pinger.
+    fn ping(&mut self, session: &mut Session, printer: &mut Printer) {
+        session.ping(printer);
+        self.carry.pings_sent += 1;
+        if self.s.liveness.ping_count.is_some_and(|n| self.carry.pings_sent >= n) {
+            self.pinger = None;
+        }
+    }
+
+    /// Pings past their timeout are reported lost.
+    fn expire(&mut self, session: &mut Session, printer: &mut Printer) -> Option<Stop> {
+        session.expire_pings(self.s.liveness.ping_timeout, printer);
+        self.pings_done(session).then_some(Stop::Done("the last ping was answered or timed out"))
+    }
+
+    /// `--heartbeat`: counts a miss if the last beat went unanswered, stops once too many
+    /// were, and sends the next beat.
+    fn beat(&mut self, session: &mut Session, printer: &mut Printer) -> Option<Stop> {
+        let (cfg, b) = self.beat.as_mut()?;
+        match b.beat(Instant::now(), rand::random()) {
+            Err(dead) => {
+                let missed = EventKind::HeartbeatMissed { misses: dead.misses, limit: b.limit() };
+                self.clock.emit(printer, missed);
+                session.abandon(Ending::TimedOut(Deadline::Pong), printer);
+                let error = Error::HeartbeatDead { misses: dead.misses, silent_for: dead.silent_for };
+                return Some(Stop::Failed(error));
+            }
+            Ok(0) => {}
+            Ok(misses) => {
+                self.clock.emit(printer, EventKind::HeartbeatMissed { misses, limit: b.limit() });
+            }
+        }
+        match &cfg.message {
+            Some(text) => session.submit(Outgoing::Data(Data::Text(Utf8Bytes::from(text.clone()))), printer),
+            None => session.ping(printer),
+        }
+        None
     }
 }

@@ -71,6 +71,26 @@ enum Wake {
     Incoming(Incoming),
 }
 
+/// How the echo loop goes on after one wake-up or one message.
+enum Then {
+    Go,
+    End(Finish),
+}
+
+/// How an echo session ends, and what is done on the way out.
+enum Finish {
+    /// The server is shutting down: close with 1001 and wait for the handshake.
+    Shutdown,
+    /// `--close-after`: close with the chosen code and reason and wait for the handshake.
+    ClosedAfter,
+    /// `--idle-timeout`: FIN without a close frame.
+    Idle,
+    /// `--drop-after`: the echoes so far go out, then a TCP reset.
+    Dropped,
+    /// The peer closed or the connection broke: what was queued goes out, then the report.
+    Peer(Result<(), Error>),
+}
+
 /// Echoes until the peer leaves, a fault fires or `shutdown` turns true; returns why, and the
 /// session's traffic. Rare paths (closing, a reset) are boxed, so the future a server keeps
 /// per idle connection stays small.
@@ -80,24 +100,15 @@ pub async fn run(
     sink: &mut dyn EventSink,
     mut shutdown: watch::Receiver<bool>,
 ) -> (EchoEnd, SessionTotals) {
-    let close_at = f.close_after.map(|d| Instant::now() + d);
-    let mut idle_at = f.idle_timeout.map(|d| Instant::now() + d);
+    let mut echo = Echo::new(f);
     let mut pinger = ticker(f.ping_interval.unwrap_or_default(), f.ping_interval);
     let mut pusher = ticker(f.push_every.unwrap_or_default(), f.push_every);
-    let mut pushed = 0u64;
-    let mut echoed = 0u64;
-    // --delay: echoes wait here, so pings, closes and shutdown are still seen meanwhile.
-    let mut delayed: VecDeque<(Instant, Data)> = VecDeque::new();
-    // --companion: pushes a heartbeat-probe asked for, by due time.
-    let mut pushes: Vec<(Instant, String)> = Vec::new();
     // A client that sends faster than it reads its echoes is slowed down, not buffered.
     session.pace_reads(true);
     // Output that stalls stops reading too.
     session.gate_reads(sink.backlog());
     loop {
-        let due = delayed.front().map(|(at, _)| *at);
-        let push_due = pushes.iter().map(|(at, _)| *at).min();
-        let wake = [close_at, idle_at, due, push_due].into_iter().flatten().min();
+        let wake = echo.wake_at();
         let woke = tokio::select! {
             _ = stopped(&mut shutdown) => Wake::Shutdown,
             _ = until(wake) => Wake::Timer,
@@ -105,117 +116,197 @@ pub async fn run(
             _ = tick(&mut pusher) => Wake::Push,
             incoming = session.next(sink) => Wake::Incoming(incoming),
         };
-        let mut incoming = match woke {
-            Wake::Shutdown => {
-                Box::pin(session.close_and_wait(1001, "server shutting down", sink)).await;
-                return (EchoEnd::Shutdown, session.totals());
-            }
-            Wake::Timer => {
-                let now = Instant::now();
-                if close_at.is_some_and(|at| at <= now) {
-                    Box::pin(session.close_and_wait(f.close_code, &f.close_reason, sink)).await;
-                    return (EchoEnd::ClosedAfter, session.totals());
-                }
-                if idle_at.is_some_and(|at| at <= now) {
-                    let totals = session.totals();
-                    (*session).close_silently(sink);
-                    return (EchoEnd::Idle, totals);
-                }
-                let (ready, later): (Vec<_>, Vec<_>) = pushes.drain(..).partition(|(at, _)| *at <= now);
-                pushes = later;
-                for (_, text) in ready {
-                    session.send(Data::Text(Utf8Bytes::from(text)), sink);
-                }
-                while delayed.front().is_some_and(|(at, _)| *at <= now) {
-                    let Some((_, data)) = delayed.pop_front() else { break };
-                    if echo(&mut session, data, f, &mut echoed, sink) {
-                        return Box::pin(drop_connection(session, sink)).await;
-                    }
-                }
-                continue;
-            }
+        let then = match woke {
+            Wake::Shutdown => Then::End(Finish::Shutdown),
+            Wake::Timer => echo.timer(&mut session, sink),
             Wake::Ping => {
                 session.ping(sink);
-                continue;
+                Then::Go
             }
             Wake::Push => {
-                pushed += 1;
-                session.send(Data::Text(Utf8Bytes::from(format!("push {pushed}"))), sink);
-                continue;
+                echo.push(&mut session, sink);
+                Then::Go
             }
-            Wake::Incoming(incoming) => incoming,
+            Wake::Incoming(incoming) => echo.burst(&mut session, incoming, sink).await,
         };
-        // What arrived, and whatever else is already readable, up to a burst.
+        if let Then::End(how) = then {
+            return Box::pin(finish(session, how, f, sink)).await;
+        }
+    }
+}
+
+/// The echo loop's state beside the session: its deadlines, counts and waiting messages.
+struct Echo<'a> {
+    f: &'a EchoFaults,
+    close_at: Option<Instant>,
+    idle_at: Option<Instant>,
+    pushed: u64,
+    echoed: u64,
+    /// --delay: echoes wait here, so pings, closes and shutdown are still seen meanwhile.
+    delayed: VecDeque<(Instant, Data)>,
+    /// --companion: pushes a heartbeat-probe asked for, by due time.
+    pushes: Vec<(Instant, String)>,
+}
+
+impl<'a> Echo<'a> {
+    fn new(f: &'a EchoFaults) -> Self {
+        Echo {
+            f,
+            close_at: f.close_after.map(|d| Instant::now() + d),
+            idle_at: f.idle_timeout.map(|d| Instant::now() + d),
+            pushed: 0,
+            echoed: 0,
+            delayed: VecDeque::new(),
+            pushes: Vec::new(),
+        }
+    }
+
+    /// The earliest of `--close-after`, `--idle-timeout`, a `--delay`ed echo and a companion
+    /// push.
+    fn wake_at(&self) -> Option<Instant> {
+        let due = self.delayed.front().map(|(at, _)| *at);
+        let push_due = self.pushes.iter().map(|(at, _)| *at).min();
+        [self.close_at, self.idle_at, due, push_due].into_iter().flatten().min()
+    }
+
+    /// A timer came due: a fault fires, or the pushes and delayed echoes due go out.
+    fn timer(&mut self, session: &mut Session, sink: &mut dyn EventSink) -> Then {
+        let now = Instant::now();
+        if self.close_at.is_some_and(|at| at <= now) {
+            return Then::End(Finish::ClosedAfter);
+        }
+        if self.idle_at.is_some_and(|at| at <= now) {
+            return Then::End(Finish::Idle);
+        }
+        let (ready, later): (Vec<_>, Vec<_>) = self.pushes.drain(..).partition(|(at, _)| *at <= now);
+        self.pushes = later;
+        for (_, text) in ready {
+            session.send(Data::Text(Utf8Bytes::from(text)), sink);
+        }
+        while self.delayed.front().is_some_and(|(at, _)| *at <= now) {
+            let Some((_, data)) = self.delayed.pop_front() else { break };
+            if self.echo(session, data, sink) {
+                return Then::End(Finish::Dropped);
+            }
+        }
+        Then::Go
+    }
+
+    /// `--push-every`: the next numbered push.
+    fn push(&mut self, session: &mut Session, sink: &mut dyn EventSink) {
+        self.pushed += 1;
+        let pushed = self.pushed;
+        session.send(Data::Text(Utf8Bytes::from(format!("push {pushed}"))), sink);
+    }
+
+    /// What arrived, and whatever else is already readable, up to a burst.
+    async fn burst(
+        &mut self,
+        session: &mut Session,
+        mut incoming: Incoming,
+        sink: &mut dyn EventSink,
+    ) -> Then {
         let mut handled = 0;
         loop {
-            idle_at = f.idle_timeout.map(|d| Instant::now() + d);
-            let data = match incoming {
-                Incoming::Message(Data::Text(t)) if f.companion && t.starts_with(companion::PREFIX) => {
-                    let answer = match companion::Request::parse(&t) {
-                        Some(Ok(req)) => {
-                            let now = Instant::now();
-                            pushes.extend(
-                                req.delays.iter().enumerate().map(|(i, d)| (now + *d, req.push(i + 1))),
-                            );
-                            req.ok()
-                        }
-                        Some(Err(why)) => format!("{}error {why}", companion::PREFIX),
-                        None => unreachable!("checked by the guard"),
-                    };
-                    session.send(Data::Text(Utf8Bytes::from(answer)), sink);
-                    None
-                }
-                Incoming::Message(data) => match f.delay {
-                    Some(d) => {
-                        delayed.push_back((Instant::now() + d, data));
-                        None
-                    }
-                    None => Some(data),
-                },
-                Incoming::Control | Incoming::Pong(_) => None,
-                Incoming::Ended(end) => {
-                    // `next` waits for the echoes still queued, but a burst's single poll may have
-                    // cut that wait short: what was queued goes out before the report.
-                    Box::pin(session.flushed(CLOSE_TIMEOUT)).await;
-                    return (EchoEnd::Peer(end.result()), session.totals());
-                }
-            };
-            if let Some(data) = data {
-                if echo(&mut session, data, f, &mut echoed, sink) {
-                    return Box::pin(drop_connection(session, sink)).await;
-                }
+            if let Then::End(how) = self.received(session, incoming, sink) {
+                return Then::End(how);
             }
             handled += 1;
             if handled == BURST {
-                break;
+                return Then::Go;
             }
             // Whatever is readable now: one poll with this task's context (its wake-ups stay
             // registered); `next` is cancel-safe, and flushes the echoes when input runs dry.
             match futures_util::poll!(std::pin::pin!(session.next(sink))) {
                 Poll::Ready(next) => incoming = next,
-                Poll::Pending => break,
+                Poll::Pending => return Then::Go,
             }
         }
     }
+
+    /// One thing from the peer: a message is echoed (now or after `--delay`), a companion
+    /// request answered.
+    #[inline]
+    fn received(&mut self, session: &mut Session, incoming: Incoming, sink: &mut dyn EventSink) -> Then {
+        self.idle_at = self.f.idle_timeout.map(|d| Instant::now() + d);
+        let data = match incoming {
+            Incoming::Message(Data::Text(t)) if self.f.companion && t.starts_with(companion::PREFIX) => {
+                self.companion(session, &t, sink);
+                None
+            }
+            Incoming::Message(data) => match self.f.delay {
+                Some(d) => {
+                    self.delayed.push_back((Instant::now() + d, data));
+                    None
+                }
+                None => Some(data),
+            },
+            Incoming::Control | Incoming::Pong(_) => None,
+            Incoming::Ended(end) => return Then::End(Finish::Peer(end.result())),
+        };
+        if let Some(data) = data {
+            if self.echo(session, data, sink) {
+                return Then::End(Finish::Dropped);
+            }
+        }
+        Then::Go
+    }
+
+    /// A heartbeat-probe's request for pushes: scheduled, and answered.
+    fn companion(&mut self, session: &mut Session, t: &str, sink: &mut dyn EventSink) {
+        let answer = match companion::Request::parse(t) {
+            Some(Ok(req)) => {
+                let now = Instant::now();
+                self.pushes.extend(req.delays.iter().enumerate().map(|(i, d)| (now + *d, req.push(i + 1))));
+                req.ok()
+            }
+            Some(Err(why)) => format!("{}error {why}", companion::PREFIX),
+            None => unreachable!("checked by the guard"),
+        };
+        session.send(Data::Text(Utf8Bytes::from(answer)), sink);
+    }
+
+    /// Queues an echo; true when `--drop-after` says the connection ends now.
+    #[inline]
+    fn echo(&mut self, session: &mut Session, data: Data, sink: &mut dyn EventSink) -> bool {
+        session.send(data, sink);
+        self.echoed += 1;
+        self.f.drop_after == Some(self.echoed)
+    }
 }
 
-/// Queues an echo; true when `--drop-after` says the connection ends now.
-fn echo(
-    session: &mut Session,
-    data: Data,
+/// Ends the session as `how` says; returns why it ended, and its traffic.
+async fn finish(
+    mut session: Box<Session>,
+    how: Finish,
     f: &EchoFaults,
-    echoed: &mut u64,
     sink: &mut dyn EventSink,
-) -> bool {
-    session.send(data, sink);
-    *echoed += 1;
-    f.drop_after == Some(*echoed)
-}
-
-/// `--drop-after`: the echoes so far go out, then a TCP reset.
-async fn drop_connection(mut session: Box<Session>, sink: &mut dyn EventSink) -> (EchoEnd, SessionTotals) {
-    session.flushed(CLOSE_TIMEOUT).await;
-    let totals = session.totals();
-    (*session).reset(sink);
-    (EchoEnd::Dropped, totals)
+) -> (EchoEnd, SessionTotals) {
+    match how {
+        Finish::Shutdown => {
+            session.close_and_wait(1001, "server shutting down", sink).await;
+            (EchoEnd::Shutdown, session.totals())
+        }
+        Finish::ClosedAfter => {
+            session.close_and_wait(f.close_code, &f.close_reason, sink).await;
+            (EchoEnd::ClosedAfter, session.totals())
+        }
+        Finish::Idle => {
+            let totals = session.totals();
+            (*session).close_silently(sink);
+            (EchoEnd::Idle, totals)
+        }
+        Finish::Dropped => {
+            session.flushed(CLOSE_TIMEOUT).await;
+            let totals = session.totals();
+            (*session).reset(sink);
+            (EchoEnd::Dropped, totals)
+        }
+        Finish::Peer(result) => {
+            // `next` waits for the echoes still queued, but a burst's single poll may have
+            // cut that wait short: what was queued goes out before the report.
+            session.flushed(CLOSE_TIMEOUT).await;
+            (EchoEnd::Peer(result), session.totals())
+        }
+    }
 }

@@ -76,76 +76,119 @@ pub fn signature(end: &End) -> Signature {
 /// command's exit status says why).
 pub async fn run(spec: &TrialConfig, id: u64, age: Duration, clock: &Clock) -> Result<TrialReport, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
-    let opened = Instant::now();
-    let report = |outcome, rtt, server_traffic_after, detail: String| TrialReport {
-        id,
-        age,
-        outcome,
-        rtt,
-        server_traffic_after,
-        detail,
-    };
-    // Silence: anything the server sends voids the trial, and reveals its keepalive period.
-    loop {
-        tokio::select! {
-            _ = until(Some(opened + age)) => break,
-            incoming = session.next(&mut sink) => match incoming {
-                Incoming::Ended(end) => {
-                    let died = opened.elapsed();
-                    let detail = format!("died while idle after {:.1} s: {}", died.as_secs_f64(), end.describe());
-                    return Ok(report(Outcome::Died { age: died, signature: signature(&end) }, None, None, detail));
-                }
-                // The peer's close frame: its ending follows (bounded by the close timeout).
-                Incoming::Control if session.close.is_some() => {}
-                _ => {
-                    let after = opened.elapsed();
-                    let why = format!("the server sent traffic after {:.1} s of silence", after.as_secs_f64());
-                    session.close(1000, "", &mut sink);
-                    return Ok(report(Outcome::Inconclusive { why: why.clone() }, None, Some(after), why));
-                }
-            },
-        }
+    let session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
+    Ok(Trial::new(&spec.kind, spec.pong_timeout, id, age, session).run().await)
+}
+
+/// A trial under way: what it sends and how long the answer may take, its connection, and
+/// when the connection opened.
+struct Trial<'a> {
+    kind: &'a Kind,
+    pong_timeout: Duration,
+    id: u64,
+    age: Duration,
+    session: Session,
+    sink: Discard,
+    opened: Instant,
+}
+
+impl<'a> Trial<'a> {
+    /// A trial over a connection opened just now.
+    fn new(kind: &'a Kind, pong_timeout: Duration, id: u64, age: Duration, session: Session) -> Self {
+        Trial { kind, pong_timeout, id, age, session, sink: Discard, opened: Instant::now() }
     }
-    let sent = Instant::now();
-    match &spec.kind {
-        Kind::WsPing => {
-            let payload: [u8; 8] = rand::random();
-            session.ping_with(Bytes::copy_from_slice(&payload), &mut sink);
+
+    /// Silence for the trial's age, then the keepalive and the wait for its answer.
+    async fn run(mut self) -> TrialReport {
+        if let Some(early) = self.idle().await {
+            return early;
         }
-        Kind::Data { payload, .. } => session.send(Data::Text(Utf8Bytes::from(payload.clone())), &mut sink),
-        Kind::TcpKeepalive => {
-            if let Some(s) = session.socket() {
-                let _ = s.set_keepalive(Some(Duration::from_secs(1)));
+        let sent = Instant::now();
+        self.speak();
+        let answered = tokio::time::timeout(self.pong_timeout, self.answer(sent)).await;
+        let (outcome, detail) = match answered {
+            Ok(Ok(())) => {
+                let rtt = sent.elapsed();
+                close_normally(&mut self.session, &mut self.sink).await;
+                let detail = format!("answered after {:.1} ms", rtt.as_secs_f64() * 1000.0);
+                return self.report(Outcome::Alive, Some(rtt), None, detail);
+            }
+            Ok(Err(answer)) => unanswered(
+                answer,
+                matches!(self.kind, Kind::TcpKeepalive),
+                self.age,
+                self.opened.elapsed(),
+                sent.elapsed(),
+            ),
+            Err(_) => silent(&self.session, self.age, self.pong_timeout),
+        };
+        self.report(outcome, None, None, detail)
+    }
+
+    fn report(
+        &self,
+        outcome: Outcome,
+        rtt: Option<Duration>,
+        server_traffic_after: Option<Duration>,
+        detail: String,
+    ) -> TrialReport {
+        TrialReport { id: self.id, age: self.age, outcome, rtt, server_traffic_after, detail }
+    }
+
+    /// Silence: anything the server sends voids the trial, and reveals its keepalive period.
+    /// `Some`: the trial ended during it.
+    async fn idle(&mut self) -> Option<TrialReport> {
+        let opened = self.opened;
+        loop {
+            tokio::select! {
+                _ = until(Some(opened + self.age)) => return None,
+                incoming = self.session.next(&mut self.sink) => match incoming {
+                    Incoming::Ended(end) => {
+                        let died = opened.elapsed();
+                        let detail = format!("died while idle after {:.1} s: {}", died.as_secs_f64(), end.describe());
+                        return Some(self.report(Outcome::Died { age: died, signature: signature(&end) }, None, None, detail));
+                    }
+                    // The peer's close frame: its ending follows (bounded by the close timeout).
+                    Incoming::Control if self.session.close.is_some() => {}
+                    _ => {
+                        let after = opened.elapsed();
+                        let why = format!("the server sent traffic after {:.1} s of silence", after.as_secs_f64());
+                        self.session.close(1000, "", &mut self.sink);
+                        return Some(self.report(Outcome::Inconclusive { why: why.clone() }, None, Some(after), why));
+                    }
+                },
             }
         }
     }
-    let answered = tokio::time::timeout(spec.pong_timeout, async {
-        if matches!(spec.kind, Kind::TcpKeepalive) {
-            // Answered once an acknowledgement arrived after the probes were switched on.
-            let mut poll = tokio::time::interval(Duration::from_millis(50));
-            loop {
-                tokio::select! {
-                    _ = poll.tick() => {
-                        let info = session.socket().and_then(|s| s.tcp_info().ok());
-                        let acked = info.is_some_and(|i| i.probes == 0 && i.last_ack_recv + Duration::from_millis(20) < sent.elapsed());
-                        if acked {
-                            return Ok(());
-                        }
-                    }
-                    incoming = session.next(&mut sink) => {
-                        if let Incoming::Ended(end) = incoming {
-                            return Err(Answer::Ended(end));
-                        }
-                    }
+
+    /// Sends the keepalive (or switches the kernel's probes on).
+    fn speak(&mut self) {
+        match self.kind {
+            Kind::WsPing => {
+                let payload: [u8; 8] = rand::random();
+                self.session.ping_with(Bytes::copy_from_slice(&payload), &mut self.sink);
+            }
+            Kind::Data { payload, .. } => {
+                self.session.send(Data::Text(Utf8Bytes::from(payload.clone())), &mut self.sink)
+            }
+            Kind::TcpKeepalive => {
+                if let Some(s) = self.session.socket() {
+                    let _ = s.set_keepalive(Some(Duration::from_secs(1)));
                 }
             }
+        }
+    }
+
+    /// Waits (unbounded: the caller bounds it) for the answer to the keepalive sent at `sent`.
+    async fn answer(&mut self, sent: Instant) -> Result<(), Answer> {
+        if matches!(self.kind, Kind::TcpKeepalive) {
+            return self.probes_acked(sent).await;
         }
         loop {
-            match session.next(&mut sink).await {
-                Incoming::Pong(_) if matches!(spec.kind, Kind::WsPing) => return Ok(()),
+            match self.session.next(&mut self.sink).await {
+                Incoming::Pong(_) if matches!(self.kind, Kind::WsPing) => return Ok(()),
                 Incoming::Message(data) => {
-                    if let Kind::Data { expect, .. } = &spec.kind {
+                    if let Kind::Data { expect, .. } = self.kind {
                         let text = match &data {
                             Data::Text(t) => t.to_string(),
                             Data::Binary(b) => String::from_utf8_lossy(b).into_owned(),
@@ -160,17 +203,42 @@ pub async fn run(spec: &TrialConfig, id: u64, age: Duration, clock: &Clock) -> R
                 _ => {}
             }
         }
-    })
-    .await;
-    let outcome = match answered {
-        Ok(Ok(())) => {
-            let rtt = sent.elapsed();
-            session.close(1000, "", &mut sink);
-            session.flushed(Duration::from_millis(200)).await;
-            let detail = format!("answered after {:.1} ms", rtt.as_secs_f64() * 1000.0);
-            return Ok(report(Outcome::Alive, Some(rtt), None, detail));
+    }
+
+    /// Answered once an acknowledgement arrived after the probes were switched on (TCP_INFO,
+    /// polled).
+    async fn probes_acked(&mut self, sent: Instant) -> Result<(), Answer> {
+        let mut poll = tokio::time::interval(Duration::from_millis(50));
+        loop {
+            tokio::select! {
+                _ = poll.tick() => {
+                    let info = self.session.socket().and_then(|s| s.tcp_info().ok());
+                    let acked = info.is_some_and(|i| i.probes == 0 && i.last_ack_recv + Duration::from_millis(20) < sent.elapsed());
+                    if acked {
+                        return Ok(());
+                    }
+                }
+                incoming = self.session.next(&mut self.sink) => {
+                    if let Incoming::Ended(end) = incoming {
+                        return Err(Answer::Ended(end));
+                    }
+                }
+            }
         }
-        Ok(Err(Answer::Unexpected(text))) => {
+    }
+}
+
+/// The keepalive went unanswered (`answer`), `since_open` after the upgrade and `since_sent`
+/// after it was sent: how the trial turned out, and why in words.
+fn unanswered(
+    answer: Answer,
+    tcp_keepalive: bool,
+    age: Duration,
+    since_open: Duration,
+    since_sent: Duration,
+) -> (Outcome, String) {
+    match answer {
+        Answer::Unexpected(text) => {
             let text: String = text.chars().take(60).collect();
             let why = format!("the server answered {text:?}, which --expect does not match");
             (Outcome::Inconclusive { why: why.clone() }, why)
@@ -179,37 +247,41 @@ pub async fn run(spec: &TrialConfig, id: u64, age: Duration, clock: &Clock) -> R
         // while idle, at its age since the upgrade.
         // A hop that closes (FIN, close frame) does so at its timer; a black hole or a reset
         // shows when the probes speak, so that death counts at the trial's age.
-        Ok(Err(Answer::Ended(end))) if matches!(spec.kind, Kind::TcpKeepalive) => {
+        Answer::Ended(end) if tcp_keepalive => {
             let sig = signature(&end);
             let died = match sig {
-                Signature::Fin | Signature::Close { .. } => opened.elapsed(),
+                Signature::Fin | Signature::Close { .. } => since_open,
                 _ => age,
             };
             let detail = format!(
                 "died while its keepalive probes ran, {:.1} s after the upgrade: {}",
-                opened.elapsed().as_secs_f64(),
+                since_open.as_secs_f64(),
                 end.describe()
             );
             (Outcome::Died { age: died, signature: sig }, detail)
         }
         // Killed by speaking: the path had forgotten the connection.
-        Ok(Err(Answer::Ended(end))) if sent.elapsed() <= SPOKE_AND_DIED => {
+        Answer::Ended(end) if since_sent <= SPOKE_AND_DIED => {
             let detail =
                 format!("died when it spoke after {:.1} s idle: {}", age.as_secs_f64(), end.describe());
             (Outcome::Died { age, signature: signature(&end) }, detail)
         }
         // Died later, still unanswered: the keepalive was taken but not answered.
-        Ok(Err(Answer::Ended(end))) => {
+        Answer::Ended(end) => {
             let why = format!(
                 "no answer to the keepalive, and the connection died {:.1} s after it: {}",
-                sent.elapsed().as_secs_f64(),
+                since_sent.as_secs_f64(),
                 end.describe()
             );
             (Outcome::Inconclusive { why: why.clone() }, why)
         }
-        Err(_) => silent(&session, age, spec.pong_timeout),
-    };
-    Ok(report(outcome.0, None, None, outcome.1))
+    }
+}
+
+/// Ends a finished trial's connection with a normal close, waiting a moment for it to go out.
+async fn close_normally(session: &mut Session, sink: &mut Discard) {
+    session.close(1000, "", sink);
+    session.flushed(Duration::from_millis(200)).await;
 }
 
 /// No answer within the pong timeout: a black hole when the data is still unacknowledged
@@ -256,36 +328,49 @@ pub async fn canary(
     every: Duration,
     clock: &Clock,
     report: tokio::sync::watch::Sender<CanaryReport>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
+    let session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
+    keep_talking(session, every, spec.pong_timeout, report, stop).await;
+    Ok(())
+}
+
+/// The canary over an opened connection: pings every `every` until `stop` resolves, each
+/// answered within `pong_timeout`; how it went in `report`.
+async fn keep_talking(
+    mut session: Session,
+    every: Duration,
+    pong_timeout: Duration,
+    report: tokio::sync::watch::Sender<CanaryReport>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut sink = Discard;
     let opened = Instant::now();
     let mut next_ping = Instant::now();
     let mut waiting: Option<Instant> = None;
     loop {
         tokio::select! {
             _ = crate::core::session::wait::stopped(&mut stop) => {
-                session.close(1000, "", &mut sink);
-                session.flushed(Duration::from_millis(200)).await;
-                return Ok(());
+                close_normally(&mut session, &mut sink).await;
+                return;
             }
             _ = until(Some(next_ping)), if waiting.is_none() => {
                 session.ping(&mut sink);
                 waiting = Some(Instant::now());
                 next_ping = Instant::now() + every;
             }
-            _ = until(waiting.map(|w| w + spec.pong_timeout)), if waiting.is_some() => {
+            _ = until(waiting.map(|w| w + pong_timeout)), if waiting.is_some() => {
                 let acked = session.socket().and_then(|s| s.tcp_info().ok()).is_some_and(|i| i.unacked == 0);
                 let (sig, why) = if acked {
                     let why = "the server takes pings but answers none (try --kind data)".to_string();
                     (Signature::Other(why.clone()), why)
                 } else {
-                    let why = format!("the canary's ping stayed unacknowledged for {:.1} s", spec.pong_timeout.as_secs_f64());
+                    let why = format!("the canary's ping stayed unacknowledged for {:.1} s", pong_timeout.as_secs_f64());
                     (Signature::Blackhole, why)
                 };
                 report.send_modify(|r| r.died = Some((opened.elapsed(), sig, why)));
-                return Ok(());
+                return;
             }
             incoming = session.next(&mut sink) => match incoming {
                 Incoming::Pong(_) => {
@@ -297,7 +382,7 @@ pub async fn canary(
                 Incoming::Ended(end) => {
                     let why = end.describe();
                     report.send_modify(|r| r.died = Some((opened.elapsed(), signature(&end), why)));
-                    return Ok(());
+                    return;
                 }
                 _ => {}
             },
@@ -314,7 +399,18 @@ pub async fn verify(
     clock: &Clock,
 ) -> Result<VerifyReport, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.target, &spec.connection, 1, clock, &mut sink).await?;
+    let session = client::open(&spec.target, &spec.connection, 1, clock, &mut sink).await?;
+    Ok(hold(session, interval, wanted, spec.pong_timeout).await)
+}
+
+/// `verify` over an opened connection.
+async fn hold(
+    mut session: Session,
+    interval: Duration,
+    wanted: Duration,
+    pong_timeout: Duration,
+) -> VerifyReport {
+    let mut sink = Discard;
     let opened = Instant::now();
     let jittered = || interval.mul_f64(0.9 + 0.2 * rand::random::<f64>());
     let mut next_ping = opened + jittered();
@@ -324,8 +420,7 @@ pub async fn verify(
     loop {
         tokio::select! {
             _ = until(Some(opened + wanted)) => {
-                session.close(1000, "", &mut sink);
-                session.flushed(Duration::from_millis(200)).await;
+                close_normally(&mut session, &mut sink).await;
                 break;
             }
             _ = until(Some(next_ping)), if waiting.is_none() => {
@@ -334,8 +429,8 @@ pub async fn verify(
                 waiting = Some(Instant::now());
                 next_ping = Instant::now() + jittered();
             }
-            _ = until(waiting.map(|w| w + spec.pong_timeout)), if waiting.is_some() => {
-                let why = format!("a ping went unanswered for {:.1} s", spec.pong_timeout.as_secs_f64());
+            _ = until(waiting.map(|w| w + pong_timeout)), if waiting.is_some() => {
+                let why = format!("a ping went unanswered for {:.1} s", pong_timeout.as_secs_f64());
                 report.died = Some((Signature::Blackhole, why));
                 break;
             }
@@ -354,7 +449,7 @@ pub async fn verify(
         }
     }
     report.held = opened.elapsed().min(wanted);
-    Ok(report)
+    report
 }
 
 /// Holds a connection for `wanted` (longer than the idle timeout) with keepalives of `kind`
@@ -414,8 +509,7 @@ pub async fn classify(
     .await;
     match answered {
         Ok(None) => {
-            session.close(1000, "", &mut sink);
-            session.flushed(Duration::from_millis(200)).await;
+            close_normally(&mut session, &mut sink).await;
             result(
                 true,
                 format!(
@@ -509,8 +603,7 @@ pub async fn server_push(
     } else {
         format!("no answer when checked after {:.1} s of pushes only", wanted.as_secs_f64())
     };
-    session.close(1000, "", &mut sink);
-    session.flushed(Duration::from_millis(200)).await;
+    close_normally(&mut session, &mut sink).await;
     Ok(Some(Classified { kind, refreshes: answered, detail }))
 }
 
@@ -551,3 +644,6 @@ pub async fn late_push(
     };
     Ok(Some(Classified { kind, refreshes, detail }))
 }
+
+#[cfg(test)]
+mod tests;

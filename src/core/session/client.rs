@@ -10,7 +10,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::core::error::{Error, Hint};
 use crate::core::event::{Dir, EventKind, EventSink, FrameRecord, Side, Timings};
 use crate::core::net::target::Target;
-use crate::core::net::transport::{self, Phase};
+use crate::core::net::transport::{self, Dialed, Phase};
 use crate::core::session::connection::ConnectionConfig;
 use crate::core::session::{Clock, Session};
 use crate::core::wire::handshake;
@@ -28,29 +28,7 @@ pub async fn open(
     sink: &mut dyn EventSink,
 ) -> Result<Session, Error> {
     let mut timings = Timings::default();
-    let dialed = transport::dial(target, &spec.dial, None, &mut |phase| {
-        let kind = match phase {
-            Phase::ProxySelected(selection) => EventKind::Proxy(selection),
-            Phase::Tunnel(info) => {
-                timings.proxy = Some(info.took);
-                EventKind::Tunnel(info)
-            }
-            Phase::Resolved { addrs, took } => {
-                timings.dns = Some(took);
-                EventKind::Resolved { host: target.host.clone(), addrs, took }
-            }
-            Phase::Connected { addr, took } => {
-                timings.tcp = Some(took);
-                EventKind::TcpConnected { addr, took }
-            }
-            Phase::Tls(info) => {
-                timings.tls = Some(info.took);
-                EventKind::Tls(info)
-            }
-        };
-        clock.emit_for(sink, conn, kind);
-    })
-    .await?;
+    let dialed = dial(target, spec, conn, clock, sink, &mut timings).await?;
     let (stream, socket, handshake_deadline) = (dialed.stream, dialed.socket, dialed.handshake_deadline);
 
     let (mut tap, mut tap_rx) = Tap::new(stream, spec.tap);
@@ -68,16 +46,7 @@ pub async fn open(
         Err(_) => return Err(Error::HandshakeTimeout { after: spec.dial.handshake_timeout }),
         // TLS 1.3 servers check a client certificate after the handshake and then just close.
         Ok(Err(Error::UpgradeUnanswered { detail })) if target.tls && spec.dial.tls.cert.is_none() => {
-            // rustls appends a documentation link to its messages; the hint says more.
-            let detail = detail.split(": https://").next().unwrap_or_default().to_string();
-            return Err(Error::Tls {
-                message: if detail.is_empty() {
-                    "the server closed the TLS connection without answering the upgrade".into()
-                } else {
-                    format!("the server closed the TLS connection without answering the upgrade ({detail})")
-                },
-                hint: Some(Hint::ClientCertMaybeRequired),
-            });
+            return Err(closed_over_tls(&detail));
         }
         Ok(Err(e)) => return Err(e),
         Ok(Ok(up)) => up,
@@ -100,6 +69,61 @@ pub async fn open(
     }
     session.drain_tap(sink);
     Ok(session)
+}
+
+/// DNS, TCP, the proxy's tunnel and TLS to `target`, each phase reported as it ends and its
+/// time kept in `timings`.
+async fn dial(
+    target: &Target,
+    spec: &ConnectionConfig,
+    conn: u64,
+    clock: &Clock,
+    sink: &mut dyn EventSink,
+    timings: &mut Timings,
+) -> Result<Dialed, Error> {
+    transport::dial(target, &spec.dial, None, &mut |phase| {
+        let kind = phase_event(phase, target, timings);
+        clock.emit_for(sink, conn, kind);
+    })
+    .await
+}
+
+/// The event that reports a phase of the dial; its time goes into `timings`.
+fn phase_event(phase: Phase, target: &Target, timings: &mut Timings) -> EventKind {
+    match phase {
+        Phase::ProxySelected(selection) => EventKind::Proxy(selection),
+        Phase::Tunnel(info) => {
+            timings.proxy = Some(info.took);
+            EventKind::Tunnel(info)
+        }
+        Phase::Resolved { addrs, took } => {
+            timings.dns = Some(took);
+            EventKind::Resolved { host: target.host.clone(), addrs, took }
+        }
+        Phase::Connected { addr, took } => {
+            timings.tcp = Some(took);
+            EventKind::TcpConnected { addr, took }
+        }
+        Phase::Tls(info) => {
+            timings.tls = Some(info.took);
+            EventKind::Tls(info)
+        }
+    }
+}
+
+/// A TLS server that closed without answering the upgrade, when no client certificate was
+/// offered: most likely it wanted one.
+fn closed_over_tls(detail: &str) -> Error {
+    // rustls appends a documentation link to its messages; the hint says more.
+    let detail = detail.split(": https://").next().unwrap_or_default().to_string();
+    Error::Tls {
+        message: if detail.is_empty() {
+            "the server closed the TLS connection without answering the upgrade".into()
+        } else {
+            format!("the server closed the TLS connection without answering the upgrade ({detail})")
+        },
+        hint: Some(Hint::ClientCertMaybeRequired),
+    }
 }
 
 /// Turns the recorded heads into handshake events; a rejection's body rides on the response.

@@ -2,18 +2,18 @@
 //! wire (codes the protocol layer would replace are reported as sent), and the typed ending.
 
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use futures_util::Stream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
 use super::stats::PongMatch;
 use super::wait::until;
-use super::writer::io_ending;
-use super::{parse_seq, Deadline, End, Ending, Incoming, Limit, Session, CLOSE_TIMEOUT, QUEUE_BYTES};
-use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, EventSink};
+use super::writer::{io_ending, Outbox};
+use super::{parse_seq, Deadline, End, Ending, Incoming, Limit, Session, Ws, CLOSE_TIMEOUT, QUEUE_BYTES};
+use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, EventSink, Traffic};
 use crate::core::wire::close;
 
 /// What one poll of the connection produced.
@@ -23,8 +23,50 @@ enum Step {
     Again,
 }
 
+/// What the peer sent: a message, an error, or the end of the stream.
+type Item = Option<Result<Message, WsError>>;
+
 /// How long reads go on after a failed write, for what the peer sent before it went away.
 const WRITE_FAILED_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// One poll of the connection. Writes first: what was queued goes out before anything that
+/// arrives next is processed (the protocol layer answers a close at once and refuses data after
+/// it). `failed_before`: a write had already failed before this read began.
+#[inline]
+fn poll_step(
+    out: &mut Outbox,
+    ws: &mut Ws,
+    sent: &mut Traffic,
+    pace: bool,
+    failed_before: bool,
+    cx: &mut Context<'_>,
+) -> Poll<Step> {
+    // Queued messages are handed over before the read; flushed when input runs dry.
+    let fed = out.poll_feed(ws, sent, cx);
+    if pace && out.failure.is_none() {
+        // Back-pressure: read again once the peer has taken some of its echoes. Not
+        // while any wait to be handed over: a FIN read now would end the protocol
+        // layer's writing with them still queued.
+        if fed.is_pending() || (out.queued >= QUEUE_BYTES && out.poll_flush(ws, cx).is_pending()) {
+            return Poll::Pending;
+        }
+    }
+    let failed = out.failure.is_some();
+    match Pin::new(&mut *ws).poll_next(cx) {
+        Poll::Ready(item) => Poll::Ready(Step::Item(item)),
+        Poll::Pending if failed && !failed_before => Poll::Ready(Step::Again),
+        Poll::Pending if failed => Poll::Pending,
+        Poll::Pending => {
+            let _ = out.poll_flush(ws, cx);
+            // A write that failed just now starts the grace period.
+            if out.failure.is_some() {
+                Poll::Ready(Step::Again)
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+}
 
 impl Session {
     /// Waits for what the peer sends next and reports it. Cancel-safe: the stream's own
@@ -41,64 +83,9 @@ impl Session {
         if self.gate.as_ref().is_some_and(|g| g.full()) && Box::pin(self.wait_for_room()).await {
             return self.close_deadline_passed(sink);
         }
-        let item = loop {
-            // After a failed write, what the peer sent before may still be on its way up
-            // (the socket's read readiness can trail the write error): read it for a moment.
-            let grace = self.out.failed_at.map(|t| t + WRITE_FAILED_GRACE);
-            let Some(ws) = self.ws.as_mut() else {
-                return self.finish(Ending::Local, sink);
-            };
-            let (out, sent, pace) = (&mut self.out, &mut self.sent, self.pace_reads);
-            let failed_before = out.failure.is_some();
-            // Writes first: what was queued goes out before anything that arrives next is
-            // processed (the protocol layer answers a close at once and refuses data after it).
-            let step = std::future::poll_fn(|cx| {
-                // Queued messages are handed over before the read; flushed when input runs dry.
-                let fed = out.poll_feed(ws, sent, cx);
-                if pace && out.failure.is_none() {
-                    // Back-pressure: read again once the peer has taken some of its echoes. Not
-                    // while any wait to be handed over: a FIN read now would end the protocol
-                    // layer's writing with them still queued.
-                    if fed.is_pending() || (out.queued >= QUEUE_BYTES && out.poll_flush(ws, cx).is_pending())
-                    {
-                        return Poll::Pending;
-                    }
-                }
-                let failed = out.failure.is_some();
-                match Pin::new(&mut *ws).poll_next(cx) {
-                    Poll::Ready(item) => Poll::Ready(Step::Item(item)),
-                    Poll::Pending if failed && !failed_before => Poll::Ready(Step::Again),
-                    Poll::Pending if failed => Poll::Pending,
-                    Poll::Pending => {
-                        let _ = out.poll_flush(ws, cx);
-                        // A write that failed just now starts the grace period.
-                        if out.failure.is_some() {
-                            Poll::Ready(Step::Again)
-                        } else {
-                            Poll::Pending
-                        }
-                    }
-                }
-            });
-            if grace.is_none() && self.close_deadline.is_none() {
-                // The usual case, with no timer to race.
-                match step.await {
-                    Step::Item(item) => break item,
-                    Step::Again => continue,
-                }
-            }
-            tokio::select! {
-                biased;
-                step = step => match step {
-                    Step::Item(item) => break item,
-                    Step::Again => continue,
-                },
-                _ = until(grace), if grace.is_some() => {
-                    let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
-                    return self.finish(ending, sink);
-                }
-                _ = until(self.close_deadline) => return self.close_deadline_passed(sink),
-            }
+        let item = match self.read_item(sink).await {
+            Ok(item) => item,
+            Err(ended) => return ended,
         };
         self.drain_tap(sink);
         // After a failed write, the read side's end (often a plain EOF: the socket reports a
@@ -106,6 +93,46 @@ impl Session {
         if let (Some(failure), None | Some(Err(_))) = (self.write_failure(), &item) {
             return self.finish(failure, sink);
         }
+        self.received(item, sink).await
+    }
+
+    /// Polls the connection until the peer's next item arrives; `Err` with the ending when the
+    /// session ended first (no stream, the write failure's grace period, the close deadline).
+    async fn read_item(&mut self, sink: &mut dyn EventSink) -> Result<Item, Incoming> {
+        loop {
+            // After a failed write, what the peer sent before may still be on its way up
+            // (the socket's read readiness can trail the write error): read it for a moment.
+            let grace = self.out.failed_at.map(|t| t + WRITE_FAILED_GRACE);
+            let Some(ws) = self.ws.as_mut() else {
+                return Err(self.finish(Ending::Local, sink));
+            };
+            let (out, sent, pace) = (&mut self.out, &mut self.sent, self.pace_reads);
+            let failed_before = out.failure.is_some();
+            let step = std::future::poll_fn(|cx| poll_step(out, ws, sent, pace, failed_before, cx));
+            if grace.is_none() && self.close_deadline.is_none() {
+                // The usual case, with no timer to race.
+                match step.await {
+                    Step::Item(item) => return Ok(item),
+                    Step::Again => continue,
+                }
+            }
+            tokio::select! {
+                biased;
+                step = step => match step {
+                    Step::Item(item) => return Ok(item),
+                    Step::Again => continue,
+                },
+                _ = until(grace), if grace.is_some() => {
+                    let ending = self.write_failure().unwrap_or(Ending::Reset { on_write: true });
+                    return Err(self.finish(ending, sink));
+                }
+                _ = until(self.close_deadline) => return Err(self.close_deadline_passed(sink)),
+            }
+        }
+    }
+
+    /// Reports what the peer sent.
+    async fn received(&mut self, item: Item, sink: &mut dyn EventSink) -> Incoming {
         match item {
             Some(Ok(Message::Text(t))) => self.received_data(Data::Text(t), sink),
             Some(Ok(Message::Binary(b))) => self.received_data(Data::Binary(b), sink),
@@ -114,51 +141,13 @@ impl Session {
                 self.emit(sink, EventKind::Ping { dir: Dir::In, payload, seq });
                 Incoming::Control
             }
-            Some(Ok(Message::Pong(payload))) => {
-                let seq = parse_seq(&payload);
-                // A pong to a ping with a chosen payload is matched here, not in the statistics.
-                let chosen = if seq.is_none() { self.chosen_pong(&payload) } else { None };
-                let matched = if chosen.is_some() {
-                    PongMatch::Unmatched
-                } else {
-                    self.pings.pong(seq, Instant::now())
-                };
-                let (rtt, late) = match matched {
-                    PongMatch::Matched { rtt, .. } => (Some(rtt), false),
-                    PongMatch::Late { .. } => (None, true),
-                    PongMatch::Unmatched => (chosen, false),
-                };
-                self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late });
-                if let PongMatch::Matched { seq, rtt } = matched {
-                    self.emit(sink, EventKind::Rtt { seq: Some(seq), rtt });
-                }
-                Incoming::Pong(matched)
-            }
+            Some(Ok(Message::Pong(payload))) => self.received_pong(payload, sink),
             Some(Ok(Message::Close(frame))) => {
                 self.peer_close(frame, sink);
                 Incoming::Control
             }
             Some(Ok(Message::Frame(_))) => Incoming::Control,
-            Some(Err(e)) => {
-                let utf8 = matches!(e, WsError::Utf8(_));
-                let ending = self.ending_of(e);
-                // The close frame RFC 6455 §7.4.1 names, before TCP is closed: 1009 for our
-                // limit, 1007 for invalid UTF-8, 1002 for any other violation.
-                let status = match &ending {
-                    Ending::LocalLimit(_) => Some((1009, "message too big")),
-                    Ending::Violation { .. } if utf8 => Some((1007, "invalid UTF-8")),
-                    Ending::Violation { .. } => Some((1002, "protocol error")),
-                    _ => None,
-                };
-                let status = status.filter(|_| self.close.is_none());
-                if let Some((code, reason)) = status {
-                    self.close(code, reason, sink);
-                }
-                // Recorded before the wait, so a cancelled wait loses nothing.
-                let ended = self.finish(ending, sink);
-                self.flushed(CLOSE_TIMEOUT).await;
-                ended
-            }
+            Some(Err(e)) => self.read_failed(e, sink).await,
             None => {
                 let ending = self.stream_ended();
                 let ended = self.finish(ending, sink);
@@ -167,6 +156,47 @@ impl Session {
                 ended
             }
         }
+    }
+
+    /// A pong: matched to its ping, with the round trip time when it was.
+    fn received_pong(&mut self, payload: Bytes, sink: &mut dyn EventSink) -> Incoming {
+        let seq = parse_seq(&payload);
+        // A pong to a ping with a chosen payload is matched here, not in the statistics.
+        let chosen = if seq.is_none() { self.chosen_pong(&payload) } else { None };
+        let matched =
+            if chosen.is_some() { PongMatch::Unmatched } else { self.pings.pong(seq, Instant::now()) };
+        let (rtt, late) = match matched {
+            PongMatch::Matched { rtt, .. } => (Some(rtt), false),
+            PongMatch::Late { .. } => (None, true),
+            PongMatch::Unmatched => (chosen, false),
+        };
+        self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late });
+        if let PongMatch::Matched { seq, rtt } = matched {
+            self.emit(sink, EventKind::Rtt { seq: Some(seq), rtt });
+        }
+        Incoming::Pong(matched)
+    }
+
+    /// Reading failed: the close frame the error calls for goes out, then the ending.
+    async fn read_failed(&mut self, e: WsError, sink: &mut dyn EventSink) -> Incoming {
+        let utf8 = matches!(e, WsError::Utf8(_));
+        let ending = self.ending_of(e);
+        // The close frame RFC 6455 §7.4.1 names, before TCP is closed: 1009 for our
+        // limit, 1007 for invalid UTF-8, 1002 for any other violation.
+        let status = match &ending {
+            Ending::LocalLimit(_) => Some((1009, "message too big")),
+            Ending::Violation { .. } if utf8 => Some((1007, "invalid UTF-8")),
+            Ending::Violation { .. } => Some((1002, "protocol error")),
+            _ => None,
+        };
+        let status = status.filter(|_| self.close.is_none());
+        if let Some((code, reason)) = status {
+            self.close(code, reason, sink);
+        }
+        // Recorded before the wait, so a cancelled wait loses nothing.
+        let ended = self.finish(ending, sink);
+        self.flushed(CLOSE_TIMEOUT).await;
+        ended
     }
 
     /// While the output backlog is full: reads wait, writes already queued still go out.

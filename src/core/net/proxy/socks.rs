@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
+use tokio_socks::TargetAddr;
 
 use super::tunnel::fmt;
 use super::TunnelInfo;
@@ -13,6 +14,8 @@ use super::{Proxy, ProxyKind};
 use crate::core::error::{Error, Hint};
 use crate::core::net::target::Target;
 
+/// The SOCKS5 exchange over `stream` (already connected to the proxy), each step recorded in
+/// `info`; the stream is the tunnel when it succeeds.
 pub(super) async fn socks5(
     proxy: &Proxy,
     stream: TcpStream,
@@ -23,39 +26,9 @@ pub(super) async fn socks5(
     info: &mut TunnelInfo,
 ) -> Result<TcpStream, Error> {
     use tokio_socks::tcp::Socks5Stream;
-    use tokio_socks::TargetAddr;
-    info.steps.push(match &proxy.credentials {
-        Some((user, _)) => format!(
-            "greeting: offered no authentication and username/password (RFC 1929) as '{}'",
-            user.escape_debug()
-        ),
-        None => "greeting: offered no authentication".into(),
-    });
-    if let Some((user, pass)) = &proxy.credentials {
-        if !(1..=255).contains(&user.len()) || !(1..=255).contains(&pass.len()) {
-            return Err(Error::Usage {
-                message: "SOCKS5 credentials take a user and a password of 1 to 255 bytes each (RFC 1929)"
-                    .into(),
-                hint: None,
-            });
-        }
-    }
-    if proxy.kind == ProxyKind::Socks5h && target.host.len() > 255 {
-        return Err(Error::Usage {
-            message: format!("the host name is {} bytes; SOCKS5 carries at most 255", target.host.len()),
-            hint: Some("use socks5:// so that wsdiag resolves the name".into()),
-        });
-    }
-    let addr: TargetAddr<'static> = match (proxy.kind, resolved) {
-        (ProxyKind::Socks5, Some(addr)) => {
-            info.steps.push(format!("CONNECT {addr} (resolved by wsdiag)"));
-            TargetAddr::Ip(addr)
-        }
-        _ => {
-            info.steps.push(format!("CONNECT {} (the proxy resolves the name)", target.authority()));
-            TargetAddr::Domain(target.host.clone().into(), target.port)
-        }
-    };
+    info.steps.push(greeting(proxy));
+    check_lengths(proxy, target)?;
+    let addr = target_addr(proxy, target, resolved, info);
     let handshake = async {
         match &proxy.credentials {
             Some((user, pass)) => {
@@ -79,26 +52,77 @@ pub(super) async fn socks5(
             info.steps.push("reply: succeeded; the tunnel is open".into());
             Ok(s.into_inner())
         }
-        Err(e) => {
-            let (what, hint) = socks_error(&e);
-            info.steps.push(format!("failed: {what}"));
-            let refused = what.starts_with("reply ") || what.contains("authentication");
-            Err(Error::Proxy {
-                cause: None,
-                message: if refused {
-                    format!(
-                        "the SOCKS5 proxy {} refused CONNECT {}: {what}",
-                        proxy.display(),
-                        target.authority()
-                    )
-                } else {
-                    format!("the SOCKS5 proxy {} failed: {what}", proxy.display())
-                },
-                hint,
-                headers: Vec::new(),
-                body: Vec::new(),
-            })
+        Err(e) => Err(failed(proxy, target, &e, info)),
+    }
+}
+
+/// The greeting step in words: the authentication methods offered.
+fn greeting(proxy: &Proxy) -> String {
+    match &proxy.credentials {
+        Some((user, _)) => format!(
+            "greeting: offered no authentication and username/password (RFC 1929) as '{}'",
+            user.escape_debug()
+        ),
+        None => "greeting: offered no authentication".into(),
+    }
+}
+
+/// What SOCKS5 cannot carry: credentials outside 1 to 255 bytes, a host name over 255.
+fn check_lengths(proxy: &Proxy, target: &Target) -> Result<(), Error> {
+    if let Some((user, pass)) = &proxy.credentials {
+        if !(1..=255).contains(&user.len()) || !(1..=255).contains(&pass.len()) {
+            return Err(Error::Usage {
+                message: "SOCKS5 credentials take a user and a password of 1 to 255 bytes each (RFC 1929)"
+                    .into(),
+                hint: None,
+            });
         }
+    }
+    if proxy.kind == ProxyKind::Socks5h && target.host.len() > 255 {
+        return Err(Error::Usage {
+            message: format!("the host name is {} bytes; SOCKS5 carries at most 255", target.host.len()),
+            hint: Some("use socks5:// so that wsdiag resolves the name".into()),
+        });
+    }
+    Ok(())
+}
+
+/// The address the CONNECT names: the one wsdiag resolved (`socks5://`), or the host name for
+/// the proxy to resolve; the step recorded in `info`.
+fn target_addr(
+    proxy: &Proxy,
+    target: &Target,
+    resolved: Option<SocketAddr>,
+    info: &mut TunnelInfo,
+) -> TargetAddr<'static> {
+    match (proxy.kind, resolved) {
+        (ProxyKind::Socks5, Some(addr)) => {
+            info.steps.push(format!("CONNECT {addr} (resolved by wsdiag)"));
+            TargetAddr::Ip(addr)
+        }
+        _ => {
+            info.steps.push(format!("CONNECT {} (the proxy resolves the name)", target.authority()));
+            TargetAddr::Domain(target.host.clone().into(), target.port)
+        }
+    }
+}
+
+/// The exchange failed: a refusal (a reply code, authentication) or another failure, in words;
+/// the step recorded in `info`.
+fn failed(proxy: &Proxy, target: &Target, e: &tokio_socks::Error, info: &mut TunnelInfo) -> Error {
+    let (what, hint) = socks_error(e);
+    info.steps.push(format!("failed: {what}"));
+    let refused = what.starts_with("reply ") || what.contains("authentication");
+    Error::Proxy {
+        cause: None,
+        message: if refused {
+            format!("the SOCKS5 proxy {} refused CONNECT {}: {what}", proxy.display(), target.authority())
+        } else {
+            format!("the SOCKS5 proxy {} failed: {what}", proxy.display())
+        },
+        hint,
+        headers: Vec::new(),
+        body: Vec::new(),
     }
 }
 

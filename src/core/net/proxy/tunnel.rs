@@ -96,6 +96,8 @@ pub fn connect_request(proxy: &Proxy, headers: &[(String, String)], target: &Tar
     head.into_bytes()
 }
 
+/// The CONNECT exchange over `stream`: the request, the reply head, and on a refusal its
+/// body, all recorded in `info`.
 async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     proxy: &Proxy,
     headers: &[(String, String)],
@@ -105,39 +107,81 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     budget: Duration,
     info: &mut TunnelInfo,
 ) -> Result<(), Error> {
-    let timed_out = || {
-        Error::proxy(
-            format!("the proxy {} did not answer the CONNECT within {}", proxy.display(), fmt(budget)),
-            Some(Hint::ProxyTimeout),
-        )
-    };
     info.request = connect_request(proxy, headers, target);
-    let lost = |e: std::io::Error| Error::Proxy {
-        cause: Some(e.to_string()),
-        message: format!("the proxy {} closed the connection during the CONNECT", proxy.display()),
-        hint: None,
-        headers: Vec::new(),
-        body: Vec::new(),
-    };
     match timeout_at(deadline, async {
         stream.write_all(&info.request).await?;
         stream.flush().await
     })
     .await
     {
-        Err(_) => return Err(timed_out()),
-        Ok(Err(e)) => return Err(lost(e)),
+        Err(_) => return Err(timed_out(proxy, budget)),
+        Ok(Err(e)) => return Err(lost(proxy, e)),
         Ok(Ok(())) => {}
     }
-    // One byte at a time: not a byte past the head may be taken from the tunnel.
+    read_head(proxy, stream, deadline, budget, &mut info.response).await?;
+    let mut parsed = [httparse::EMPTY_HEADER; 64];
+    let reply = parse_reply(proxy, &info.response, &mut parsed)?;
+    let status = reply.code.unwrap_or(0);
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let reason = reply.reason.unwrap_or("").to_string();
+    let header_lines: Vec<(String, String)> =
+        reply.headers.iter().map(|h| (h.name.to_string(), lossless(h.value))).collect();
+    let length = header_lines
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+    read_body(stream, length, deadline, &mut info.body).await;
+    Err(Error::Proxy {
+        cause: None,
+        message: format!(
+            "the proxy {} refused CONNECT {}: HTTP {status} {reason}",
+            proxy.display(),
+            target.authority()
+        ),
+        hint: Some(refusal_hint(status, proxy.credentials.is_some())),
+        headers: header_lines,
+        body: info.body.clone(),
+    })
+}
+
+/// The proxy did not answer within the budget.
+fn timed_out(proxy: &Proxy, budget: Duration) -> Error {
+    Error::proxy(
+        format!("the proxy {} did not answer the CONNECT within {}", proxy.display(), fmt(budget)),
+        Some(Hint::ProxyTimeout),
+    )
+}
+
+/// The connection to the proxy failed in the middle of the exchange.
+fn lost(proxy: &Proxy, e: std::io::Error) -> Error {
+    Error::Proxy {
+        cause: Some(e.to_string()),
+        message: format!("the proxy {} closed the connection during the CONNECT", proxy.display()),
+        hint: None,
+        headers: Vec::new(),
+        body: Vec::new(),
+    }
+}
+
+/// Reads the proxy's reply head into `head`, past any interim 1xx replies. One byte at a
+/// time: not a byte past the head may be taken from the tunnel.
+async fn read_head<S: AsyncRead + Unpin>(
+    proxy: &Proxy,
+    stream: &mut S,
+    deadline: Instant,
+    budget: Duration,
+    head: &mut Vec<u8>,
+) -> Result<(), Error> {
     let mut byte = [0u8; 1];
     loop {
         match timeout_at(deadline, stream.read(&mut byte)).await {
-            Err(_) => return Err(timed_out()),
-            Ok(Err(e)) => return Err(lost(e)),
+            Err(_) => return Err(timed_out(proxy, budget)),
+            Ok(Err(e)) => return Err(lost(proxy, e)),
             Ok(Ok(0)) => {
                 return Err(Error::proxy(
-                    if info.response.is_empty() {
+                    if head.is_empty() {
                         format!(
                             "the proxy {} closed the connection without answering the CONNECT",
                             proxy.display()
@@ -151,67 +195,73 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
                     None,
                 ))
             }
-            Ok(Ok(_)) => info.response.push(byte[0]),
+            Ok(Ok(_)) => head.push(byte[0]),
         }
-        if info.response.ends_with(b"\r\n\r\n") || info.response.ends_with(b"\n\n") {
-            let interim =
-                info.response.len() > 10 && info.response.starts_with(b"HTTP/1.") && info.response[9] == b'1';
+        if head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n") {
+            let interim = head.len() > 10 && head.starts_with(b"HTTP/1.") && head[9] == b'1';
             if !interim {
-                break;
+                return Ok(());
             }
             // An interim 1xx reply (RFC 9110 §15.2): the real one follows.
-            info.response.clear();
+            head.clear();
         }
-        if info.response.len() > MAX_HEAD {
+        if head.len() > MAX_HEAD {
             return Err(Error::proxy(
                 format!("the proxy's reply head is larger than {} KiB", MAX_HEAD >> 10),
                 None,
             ));
         }
     }
-    let mut parsed = [httparse::EMPTY_HEADER; 64];
-    let mut reply = httparse::Response::new(&mut parsed);
-    let status = match reply.parse(&info.response) {
-        Ok(httparse::Status::Complete(_)) => reply.code.unwrap_or(0),
-        _ => {
-            return Err(Error::proxy(
-                match crate::core::net::http::head_defect(&info.response) {
-                    Some(defect) => {
-                        format!("the proxy {}'s reply is not valid HTTP: {defect}", proxy.display())
-                    }
-                    None => format!(
-                        "the proxy {} answered the CONNECT with something that is not an HTTP response",
-                        proxy.display()
-                    ),
-                },
-                Some("is this an HTTP proxy? for SOCKS use socks5:// or socks5h://".into()),
-            ))
-        }
-    };
-    if (200..300).contains(&status) {
-        return Ok(());
+}
+
+/// The reply head parsed; an error naming its defect when it is no HTTP response.
+fn parse_reply<'h, 'b>(
+    proxy: &Proxy,
+    head: &'b [u8],
+    parsed: &'h mut [httparse::Header<'b>],
+) -> Result<httparse::Response<'h, 'b>, Error> {
+    let mut reply = httparse::Response::new(parsed);
+    match reply.parse(head) {
+        Ok(httparse::Status::Complete(_)) => Ok(reply),
+        _ => Err(Error::proxy(
+            match crate::core::net::http::head_defect(head) {
+                Some(defect) => {
+                    format!("the proxy {}'s reply is not valid HTTP: {defect}", proxy.display())
+                }
+                None => format!(
+                    "the proxy {} answered the CONNECT with something that is not an HTTP response",
+                    proxy.display()
+                ),
+            },
+            Some("is this an HTTP proxy? for SOCKS use socks5:// or socks5h://".into()),
+        )),
     }
-    let reason = reply.reason.unwrap_or("").to_string();
-    let header_lines: Vec<(String, String)> =
-        reply.headers.iter().map(|h| (h.name.to_string(), lossless(h.value))).collect();
-    let length = header_lines
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
-    // The body explains the refusal: read what is announced (or what comes before the proxy
-    // closes), at most 64 KiB, within the deadline and at most a second more.
+}
+
+/// The body explains the refusal: reads what is announced (`length`, or what comes before
+/// the proxy closes), at most 64 KiB, within the deadline and at most a second more.
+async fn read_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    length: Option<usize>,
+    deadline: Instant,
+    body: &mut Vec<u8>,
+) {
     let body_deadline = deadline.min(Instant::now() + Duration::from_secs(1));
     let want = length.unwrap_or(MAX_BODY).min(MAX_BODY);
     let mut chunk = [0u8; 4096];
-    while info.body.len() < want {
+    while body.len() < want {
         match timeout_at(body_deadline, stream.read(&mut chunk)).await {
-            Ok(Ok(n)) if n > 0 => info.body.extend_from_slice(&chunk[..n]),
+            Ok(Ok(n)) if n > 0 => body.extend_from_slice(&chunk[..n]),
             _ => break,
         }
     }
-    info.body.truncate(want);
-    let hint = match status {
-        401 | 407 if proxy.credentials.is_some() => Hint::ProxyCredentialsRejected,
+    body.truncate(want);
+}
+
+/// What to do about a refusal with HTTP `status`.
+fn refusal_hint(status: u16, has_credentials: bool) -> Hint {
+    match status {
+        401 | 407 if has_credentials => Hint::ProxyCredentialsRejected,
         407 => Hint::ProxyCredentialsWanted,
         403 => {
             "the proxy does not allow this destination (its rules may allow only some ports or hosts)".into()
@@ -220,18 +270,7 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
             "the proxy could not reach the server: check the URL's host and port from the proxy's side".into()
         }
         _ => "the proxy refused to open a tunnel; -v shows its reply".into(),
-    };
-    Err(Error::Proxy {
-        cause: None,
-        message: format!(
-            "the proxy {} refused CONNECT {}: HTTP {status} {reason}",
-            proxy.display(),
-            target.authority()
-        ),
-        hint: Some(hint),
-        headers: header_lines,
-        body: info.body.clone(),
-    })
+    }
 }
 
 /// Bytes as text, invalid UTF-8 kept visible as `\xNN` (not replaced by U+FFFD).
