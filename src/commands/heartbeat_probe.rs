@@ -12,7 +12,7 @@ use crate::core::builtin::echo_server;
 use crate::core::error::Error;
 use crate::core::event::EventKind;
 use crate::core::net::target::Target;
-use crate::core::probe::search::{Outcome, Search, Verdict};
+use crate::core::probe::search::{Outcome, Search, Undecided, Verdict};
 use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialConfig, TrialReport};
 use crate::core::probe::ProbeResult;
 use crate::core::session::Clock;
@@ -250,12 +250,7 @@ fn conclude(
     // A canary that dies despite its pings says nothing about idle time: a lifetime cap, or a
     // server that went away.
     let verdict = match &canary.died {
-        Some((after, _, _)) => Verdict::Inconclusive {
-            why: format!(
-                "the canary died after {:.1} s despite its pings: a lifetime cap (or a server gone), not an idle timeout",
-                after.as_secs_f64()
-            ),
-        },
+        Some((after, _, _)) => Verdict::Inconclusive { why: Undecided::LifetimeCap { after: *after } },
         None => search.verdict(),
     };
     let (lower, _) = bounds(&verdict);

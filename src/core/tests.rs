@@ -1,5 +1,5 @@
 //! The core's layering, checked on its source: every room imports only rooms below it, nothing
-//! above the core (exit codes, settings, output, the CLI).
+//! above the core (exit codes, settings, output, the CLI), and names no CLI flag in a string.
 
 use std::path::{Path, PathBuf};
 
@@ -87,4 +87,25 @@ fn the_core_imports_nothing_above_it() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_core_names_no_cli_flag() {
+    let flag = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).unwrap();
+    let name = regex::Regex::new(r"(?:^|[^\w-])--[a-z][a-z0-9-]+").unwrap();
+    let mut wrong = Vec::new();
+    for (_, path) in rooms() {
+        for file in files(&path) {
+            for lit in flag.find_iter(&code(&file)) {
+                if name.is_match(lit.as_str()) {
+                    wrong.push(format!("{}: {}", file.display(), lit.as_str()));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "CLI flags named in the core (word them in hints.rs or output):\n{}",
+        wrong.join("\n")
+    );
 }

@@ -253,7 +253,7 @@ fn signature_text(s: &Signature) -> String {
         Signature::Blackhole => {
             "blackhole: data sent and never acknowledged (a NAT or firewall dropped the flow)".into()
         }
-        Signature::Other(why) => format!("other: {}", escape(why)),
+        Signature::Other(other) => format!("other: {}", escape(&words::other_death(other))),
     }
 }
 
@@ -262,9 +262,9 @@ fn trial_line(phase: &str, r: &TrialReport) -> String {
     let what = match &r.outcome {
         Outcome::Alive => "alive".to_string(),
         Outcome::Died { signature, .. } => format!("died ({})", signature.name()),
-        Outcome::Inconclusive { .. } => "inconclusive".to_string(),
+        Outcome::Inconclusive => "inconclusive".to_string(),
     };
-    format!("Trial {} ({phase}): idle {}: {what}, {}", r.id, secs1(r.age), escape(&r.detail))
+    format!("Trial {} ({phase}): idle {}: {what}, {}", r.id, secs1(r.age), escape(&words::seen(&r.seen)))
 }
 
 /// `heartbeat-probe --verify`'s verdict, on stdout.
@@ -280,7 +280,7 @@ fn verify_line(v: &VerifyReport) -> String {
             "Not verified: with {what} the connection died after {} ({}): {}",
             secs1(v.held),
             sig.name(),
-            escape(why)
+            escape(&words::seen(why))
         ),
     }
 }
@@ -295,7 +295,9 @@ fn probe_lines(r: &ProbeResult) -> Vec<String> {
             out.push(format!("How it dies: {}", signature_text(signature)));
         }
         Verdict::NoTimeout { max } => out.push(format!("Idle timeout: none up to {} (--max)", secs1(*max))),
-        Verdict::Inconclusive { why } => out.push(format!("Idle timeout: inconclusive: {}", escape(why))),
+        Verdict::Inconclusive { why } => {
+            out.push(format!("Idle timeout: inconclusive: {}", escape(&words::undecided(why))))
+        }
     }
     if let (Some(rec), Some(agg)) = (r.recommended, r.aggressive) {
         out.push(format!("Heartbeat: every {} with ±10 % jitter (aggressive: {})", secs1(rec), secs1(agg)));
@@ -317,7 +319,7 @@ fn probe_lines(r: &ProbeResult) -> Vec<String> {
             "Lifetime cap: the canary died after {} despite its pings ({}): {}",
             secs1(*d),
             sig.name(),
-            escape(why)
+            escape(&words::seen(why))
         )),
         None => out.push("Lifetime cap: none seen".into()),
     }

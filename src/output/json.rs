@@ -324,7 +324,8 @@ fn trial_json(phase: &str, r: &TrialReport) -> Map<String, Value> {
         "id": r.id,
         "phase": phase,
         "age_s": secs(r.age),
-        "detail": r.detail,
+        "detail": r.seen.name(),
+        "message": words::seen(&r.seen),
         "rtt_ms": opt_ms(r.rtt),
         "server_traffic_after_s": r.server_traffic_after.map(secs),
     }));
@@ -337,9 +338,9 @@ fn trial_json(phase: &str, r: &TrialReport) -> Map<String, Value> {
             m.insert("died_after_s".into(), json!(secs(*age)));
             m.extend(obj(signature_json(signature)));
         }
-        Outcome::Inconclusive { why } => {
+        Outcome::Inconclusive => {
             m.insert("outcome".into(), json!("inconclusive"));
-            m.insert("why".into(), json!(why));
+            m.insert("why".into(), json!(r.seen.name()));
         }
     }
     m
@@ -360,7 +361,8 @@ fn verify_json(v: &VerifyReport) -> Map<String, Value> {
     }));
     if let Some((sig, why)) = &v.died {
         m.extend(obj(signature_json(sig)));
-        m.insert("why".into(), json!(why));
+        m.insert("why".into(), json!(why.name()));
+        m.insert("message".into(), json!(words::seen(why)));
     }
     m
 }
@@ -400,7 +402,8 @@ fn probe_json(r: &ProbeResult) -> Map<String, Value> {
         }
         Verdict::Inconclusive { why } => {
             m.insert("verdict".into(), json!("inconclusive"));
-            m.insert("why".into(), json!(why));
+            m.insert("why".into(), json!(why.name()));
+            m.insert("message".into(), json!(words::undecided(why)));
         }
     }
     m

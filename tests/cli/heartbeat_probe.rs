@@ -117,6 +117,9 @@ async fn a_lifetime_cap_and_a_pinging_server_are_not_idle_timeouts() {
     pinging.expect_code(7);
     let r = result(&pinging);
     assert_eq!(r["verdict"], "inconclusive", "{r}");
+    let trials = json_lines(&pinging);
+    let trial = trials.iter().find(|l| l["type"] == "trial").expect("a trial event");
+    assert_eq!(trial["detail"], "server_traffic", "{trial}");
     let keepalive = secs(&r["server_keepalive_s"]);
     assert!(keepalive <= Duration::from_secs(1), "{r}");
 }
@@ -155,7 +158,19 @@ async fn data_trials_and_answers_that_do_not_match() {
     brackets(&result(&matching), Duration::from_secs(2));
     // An answer --expect does not match is no death: nothing is concluded.
     other.expect_code(7);
-    assert_eq!(result(&other)["verdict"], "inconclusive", "{other}");
+    let r = result(&other);
+    assert_eq!(r["verdict"], "inconclusive", "{r}");
+    let why = r["why"].as_str().unwrap_or_default();
+    assert!(["bracket_inconclusive", "nothing_conclusive"].contains(&why), "{r}");
+    assert!(r["message"].as_str().is_some_and(|m| m.contains("conclusive")), "{r}");
+    // Each trial says how it was seen, as a kind and in words.
+    let all = json_lines(&other);
+    let trial = all.iter().find(|l| l["type"] == "trial").expect("a trial event");
+    assert_eq!(
+        (trial["detail"].as_str(), trial["why"].as_str()),
+        (Some("unexpected_answer"), Some("unexpected_answer"))
+    );
+    assert_eq!(trial["message"], r#"the server answered "hi", which --expect does not match"#, "{trial}");
 }
 
 #[tokio::test]

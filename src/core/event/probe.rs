@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::core::event::End;
+
 /// What one trial saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -12,8 +14,8 @@ pub enum Outcome {
     /// after its idle age (`age` is that age).
     Died { age: Duration, signature: Signature },
     /// It tells nothing about the idle timeout (the server sent traffic while it was idle, or
-    /// the server was slow); `why` says which.
-    Inconclusive { why: String },
+    /// the server was slow); the trial's [`Seen`] says which.
+    Inconclusive,
 }
 
 /// How the path killed a connection.
@@ -27,8 +29,20 @@ pub enum Signature {
     Rst,
     /// Silence: data sent and never acknowledged (a NAT or firewall that dropped the flow).
     Blackhole,
-    /// Anything else (a TLS alert, a protocol violation).
-    Other(String),
+    /// Anything else.
+    Other(OtherDeath),
+}
+
+/// A death of another kind than FIN, close, reset or silence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtherDeath {
+    /// The connection ended so (a TLS alert, a protocol violation, a local limit).
+    Ended(End),
+    /// The server's TCP acknowledged pings but it answered none: it takes pings but does not
+    /// pong.
+    PingsUnanswered,
+    /// No death was seen at all (no signature to report).
+    None,
 }
 
 impl Signature {
@@ -53,7 +67,45 @@ pub enum Verdict {
     /// confirm round agreed; `signature` is how most of them died.
     Bounded { lower: Duration, upper: Duration, confirmed: bool, signature: Signature },
     /// The outcomes contradict each other (a death below a survival) or tell nothing.
-    Inconclusive { why: String },
+    Inconclusive { why: Undecided },
+}
+
+/// Why the search could not bound the idle timeout (JSON `result.why`, docs/json.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undecided {
+    /// Two trials contradict each other.
+    Contradiction(Conflict),
+    /// Every trial inside the bracket was inconclusive.
+    BracketInconclusive,
+    /// No trial was conclusive.
+    NothingConclusive,
+    /// The canary died `after` this long despite its pings: a lifetime cap or a server gone,
+    /// not an idle timeout.
+    LifetimeCap { after: Duration },
+}
+
+impl Undecided {
+    /// A stable name for JSON (`contradiction`, `bracket_inconclusive`, `nothing_conclusive`,
+    /// `lifetime_cap`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Undecided::Contradiction(_) => "contradiction",
+            Undecided::BracketInconclusive => "bracket_inconclusive",
+            Undecided::NothingConclusive => "nothing_conclusive",
+            Undecided::LifetimeCap { .. } => "lifetime_cap",
+        }
+    }
+}
+
+/// Two trials that contradict each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// A connection idle for `lived` lived, one idle for `died` (no longer) died.
+    LivedAboveDeath { lived: Duration, died: Duration },
+    /// A connection idle for `age`, the lower bound, died in the confirm round.
+    LowerBoundDied { age: Duration },
+    /// A connection died after `died` idle, one idle for `lived` (no shorter) lived.
+    DiedBelowLife { died: Duration, lived: Duration },
 }
 
 /// A finished trial.
@@ -67,8 +119,68 @@ pub struct TrialReport {
     pub rtt: Option<Duration>,
     /// When the server broke the silence, the time since the upgrade (its keepalive period).
     pub server_traffic_after: Option<Duration>,
-    /// How the death was seen, in words.
-    pub detail: String,
+    /// How the result was seen.
+    pub seen: Seen,
+}
+
+/// How a trial's result was seen (JSON `trial.detail`, docs/json.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// The keepalive was answered after `rtt`.
+    Answered { rtt: Duration },
+    /// The connection ended `after` the upgrade while it was idle.
+    DiedIdle { after: Duration, end: End },
+    /// The server sent traffic `after` this much silence.
+    ServerTraffic { after: Duration },
+    /// The server answered with `text` (its first 60 characters), which the expected pattern
+    /// does not match.
+    UnexpectedAnswer { text: String },
+    /// The connection ended while the kernel's keepalive probes ran, `after` the upgrade.
+    DiedDuringProbes { after: Duration, end: End },
+    /// The connection ended as soon as it spoke after `idle` of silence.
+    DiedWhenSpoke { idle: Duration, end: End },
+    /// No answer, and the connection ended `after` the keepalive was sent.
+    DiedUnanswered { after: Duration, end: End },
+    /// No answer within `timeout` while the data stayed unacknowledged: `unacked` segments,
+    /// `retransmits` retransmissions (TCP_INFO).
+    Blackhole { timeout: Duration, unacked: u32, retransmits: u32 },
+    /// The data was acknowledged but not answered within `timeout`.
+    AckedUnanswered { timeout: Duration },
+    /// No answer within `timeout`, and TCP_INFO unavailable to tell more.
+    Unanswered { timeout: Duration },
+    /// The connection ended so (the canary, `--verify`).
+    Ended { end: End },
+    /// A ping stayed unacknowledged by TCP for `timeout` (the canary).
+    PingUnacknowledged { timeout: Duration },
+    /// A ping went unanswered for `timeout` (`--verify`).
+    PingUnanswered { timeout: Duration },
+    /// The server's TCP acknowledged pings but it answered none (the canary).
+    PingsUnanswered,
+}
+
+impl Seen {
+    /// A stable name for JSON (`answered`, `died_idle`, `server_traffic`, `unexpected_answer`,
+    /// `died_during_probes`, `died_when_spoke`, `died_unanswered`, `blackhole`,
+    /// `acked_unanswered`, `unanswered`, `ended`, `ping_unacknowledged`, `ping_unanswered`,
+    /// `pings_unanswered`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Seen::Answered { .. } => "answered",
+            Seen::DiedIdle { .. } => "died_idle",
+            Seen::ServerTraffic { .. } => "server_traffic",
+            Seen::UnexpectedAnswer { .. } => "unexpected_answer",
+            Seen::DiedDuringProbes { .. } => "died_during_probes",
+            Seen::DiedWhenSpoke { .. } => "died_when_spoke",
+            Seen::DiedUnanswered { .. } => "died_unanswered",
+            Seen::Blackhole { .. } => "blackhole",
+            Seen::AckedUnanswered { .. } => "acked_unanswered",
+            Seen::Unanswered { .. } => "unanswered",
+            Seen::Ended { .. } => "ended",
+            Seen::PingUnacknowledged { .. } => "ping_unacknowledged",
+            Seen::PingUnanswered { .. } => "ping_unanswered",
+            Seen::PingsUnanswered => "pings_unanswered",
+        }
+    }
 }
 
 /// What `--verify` saw.
@@ -79,8 +191,8 @@ pub struct VerifyReport {
     pub wanted: Duration,
     /// How long the connection was held.
     pub held: Duration,
-    /// It died: how, and in words.
-    pub died: Option<(Signature, String)>,
+    /// It died: how, and how that was seen.
+    pub died: Option<(Signature, Seen)>,
     pub pings: u64,
     /// The pongs' round trips.
     pub rtts: Vec<Duration>,
@@ -125,8 +237,8 @@ pub struct Classified {
 #[derive(Debug, Clone)]
 pub struct ProbeResult {
     pub verdict: Verdict,
-    /// The canary died despite its traffic: after this long, how, and in words.
-    pub lifetime_cap: Option<(Duration, Signature, String)>,
+    /// The canary died despite its traffic: after this long, how, and how that was seen.
+    pub lifetime_cap: Option<(Duration, Signature, Seen)>,
     /// The shortest silence after which the server spoke by itself during a trial.
     pub server_keepalive: Option<Duration>,
     /// Half the confirmed lower bound, to be sent with ±10 % jitter.

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-pub use crate::core::event::probe::{Outcome, Signature, Verdict};
+pub use crate::core::event::probe::{Conflict, OtherDeath, Outcome, Signature, Undecided, Verdict};
 
 /// How the search is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub struct Search {
     upper: Option<Duration>,
     signatures: Vec<Signature>,
     /// Contradictions seen (a death at or below a survival).
-    conflicts: Vec<String>,
+    conflicts: Vec<Conflict>,
     /// Confirm round: deaths at the lower bound, trials and deaths at the upper bound.
     confirm_lower_deaths: usize,
     confirm_upper: (usize, usize),
@@ -206,18 +206,14 @@ impl Search {
         self.trials += 1;
         let confirming = self.phase == Phase::Confirm;
         match outcome {
-            Outcome::Inconclusive { .. } => self.inconclusive += 1,
+            Outcome::Inconclusive => self.inconclusive += 1,
             Outcome::Alive => {
                 self.alive_seen = true;
                 // At the upper bound in the confirm round a few may live (a race with the hop's
                 // timer); most must die, which `verdict` checks.
                 let at_upper = confirming && Some(age) != self.lower;
                 if let Some(u) = self.upper.filter(|u| age >= *u && !at_upper) {
-                    self.conflicts.push(format!(
-                        "a connection idle for {} lived, one idle for {} died",
-                        s1(age),
-                        s1(u)
-                    ));
+                    self.conflicts.push(Conflict::LivedAboveDeath { lived: age, died: u });
                 }
                 if at_upper {
                     self.confirm_upper.0 += 1;
@@ -247,17 +243,13 @@ impl Search {
                 }
                 if confirming && Some(age) == self.lower {
                     self.confirm_lower_deaths += 1;
-                    self.conflicts.push(format!("a connection idle for {}, the lower bound, died", s1(age)));
+                    self.conflicts.push(Conflict::LowerBoundDied { age });
                 } else if confirming {
                     self.confirm_upper.0 += 1;
                     self.confirm_upper.1 += 1;
                 } else {
                     if let Some(l) = self.lower.filter(|l| died <= *l && !l.is_zero()) {
-                        self.conflicts.push(format!(
-                            "a connection died after {} idle, one idle for {} lived",
-                            s1(died),
-                            s1(l)
-                        ));
+                        self.conflicts.push(Conflict::DiedBelowLife { died, lived: l });
                     }
                     self.upper = Some(self.upper.map_or(died, |u| u.min(died)));
                 }
@@ -268,19 +260,16 @@ impl Search {
     /// What the outcomes so far say.
     pub fn verdict(&self) -> Verdict {
         if let Some(c) = self.conflicts.first() {
-            return Verdict::Inconclusive { why: format!("the results contradict each other: {c}") };
+            return Verdict::Inconclusive { why: Undecided::Contradiction(c.clone()) };
         }
         let nothing_below = self.upper.is_some() && !self.alive_seen && self.inconclusive > 0;
         if self.stalled || nothing_below {
-            return Verdict::Inconclusive {
-                why: "every trial inside the bracket was inconclusive (the server sent traffic, or answered otherwise)"
-                    .into(),
-            };
+            return Verdict::Inconclusive { why: Undecided::BracketInconclusive };
         }
         match (self.lower, self.upper) {
-            (_, None) if self.inconclusive > 0 && self.inconclusive == self.trials => Verdict::Inconclusive {
-                why: "no trial was conclusive (the server sent traffic, or answered too slowly)".into(),
-            },
+            (_, None) if self.inconclusive > 0 && self.inconclusive == self.trials => {
+                Verdict::Inconclusive { why: Undecided::NothingConclusive }
+            }
             (_, None) => Verdict::NoTimeout { max: self.plan.max },
             (lower, Some(upper)) => {
                 let (tried, died) = self.confirm_upper;
@@ -300,13 +289,8 @@ impl Search {
     }
 }
 
-/// A duration as `1.2 s`.
-fn s1(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
-}
-
 fn most_common(s: &[Signature]) -> Signature {
-    let mut best = (0, Signature::Other("none".into()));
+    let mut best = (0, Signature::Other(OtherDeath::None));
     for x in s {
         let n = s.iter().filter(|y| y.name() == x.name()).count();
         if n > best.0 {

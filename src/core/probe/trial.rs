@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 use crate::core::error::Error;
 pub use crate::core::event::probe::{Classified, Keepalive, TrialReport, VerifyReport};
-use crate::core::event::probe::{Outcome, Signature};
+use crate::core::event::probe::{OtherDeath, Outcome, Seen, Signature};
 use crate::core::event::{Data, Discard};
 use crate::core::net::target::Target;
 use crate::core::session::client;
@@ -68,7 +68,7 @@ pub fn signature(end: &End) -> Signature {
         Ending::Closed { code, reason } => Signature::Close { code: *code, reason: reason.clone() },
         Ending::Reset { .. } => Signature::Rst,
         Ending::TimedOut(_) => Signature::Blackhole,
-        _ => Signature::Other(end.describe()),
+        _ => Signature::Other(OtherDeath::Ended(end.clone())),
     }
 }
 
@@ -106,12 +106,11 @@ impl<'a> Trial<'a> {
         let sent = Instant::now();
         self.speak();
         let answered = tokio::time::timeout(self.pong_timeout, self.answer(sent)).await;
-        let (outcome, detail) = match answered {
+        let (outcome, seen) = match answered {
             Ok(Ok(())) => {
                 let rtt = sent.elapsed();
                 close_normally(&mut self.session, &mut self.sink).await;
-                let detail = format!("answered after {:.1} ms", rtt.as_secs_f64() * 1000.0);
-                return self.report(Outcome::Alive, Some(rtt), None, detail);
+                return self.report(Outcome::Alive, Some(rtt), None, Seen::Answered { rtt });
             }
             Ok(Err(answer)) => unanswered(
                 answer,
@@ -122,7 +121,7 @@ impl<'a> Trial<'a> {
             ),
             Err(_) => silent(&self.session, self.age, self.pong_timeout),
         };
-        self.report(outcome, None, None, detail)
+        self.report(outcome, None, None, seen)
     }
 
     fn report(
@@ -130,9 +129,9 @@ impl<'a> Trial<'a> {
         outcome: Outcome,
         rtt: Option<Duration>,
         server_traffic_after: Option<Duration>,
-        detail: String,
+        seen: Seen,
     ) -> TrialReport {
-        TrialReport { id: self.id, age: self.age, outcome, rtt, server_traffic_after, detail }
+        TrialReport { id: self.id, age: self.age, outcome, rtt, server_traffic_after, seen }
     }
 
     /// Silence: anything the server sends voids the trial, and reveals its keepalive period.
@@ -145,16 +144,15 @@ impl<'a> Trial<'a> {
                 incoming = self.session.next(&mut self.sink) => match incoming {
                     Incoming::Ended(end) => {
                         let died = opened.elapsed();
-                        let detail = format!("died while idle after {:.1} s: {}", died.as_secs_f64(), end.describe());
-                        return Some(self.report(Outcome::Died { age: died, signature: signature(&end) }, None, None, detail));
+                        let outcome = Outcome::Died { age: died, signature: signature(&end) };
+                        return Some(self.report(outcome, None, None, Seen::DiedIdle { after: died, end }));
                     }
                     // The peer's close frame: its ending follows (bounded by the close timeout).
                     Incoming::Control if self.session.close.is_some() => {}
                     _ => {
                         let after = opened.elapsed();
-                        let why = format!("the server sent traffic after {:.1} s of silence", after.as_secs_f64());
                         self.session.close(1000, "", &mut self.sink);
-                        return Some(self.report(Outcome::Inconclusive { why: why.clone() }, None, Some(after), why));
+                        return Some(self.report(Outcome::Inconclusive, None, Some(after), Seen::ServerTraffic { after }));
                     }
                 },
             }
@@ -229,19 +227,18 @@ impl<'a> Trial<'a> {
 }
 
 /// The keepalive went unanswered (`answer`), `since_open` after the upgrade and `since_sent`
-/// after it was sent: how the trial turned out, and why in words.
+/// after it was sent: how the trial turned out, and how that was seen.
 fn unanswered(
     answer: Answer,
     tcp_keepalive: bool,
     age: Duration,
     since_open: Duration,
     since_sent: Duration,
-) -> (Outcome, String) {
+) -> (Outcome, Seen) {
     match answer {
         Answer::Unexpected(text) => {
             let text: String = text.chars().take(60).collect();
-            let why = format!("the server answered {text:?}, which --expect does not match");
-            (Outcome::Inconclusive { why: why.clone() }, why)
+            (Outcome::Inconclusive, Seen::UnexpectedAnswer { text })
         }
         // Probes are no WebSocket traffic: a death while waiting for their answer is a death
         // while idle, at its age since the upgrade.
@@ -253,28 +250,14 @@ fn unanswered(
                 Signature::Fin | Signature::Close { .. } => since_open,
                 _ => age,
             };
-            let detail = format!(
-                "died while its keepalive probes ran, {:.1} s after the upgrade: {}",
-                since_open.as_secs_f64(),
-                end.describe()
-            );
-            (Outcome::Died { age: died, signature: sig }, detail)
+            (Outcome::Died { age: died, signature: sig }, Seen::DiedDuringProbes { after: since_open, end })
         }
         // Killed by speaking: the path had forgotten the connection.
         Answer::Ended(end) if since_sent <= SPOKE_AND_DIED => {
-            let detail =
-                format!("died when it spoke after {:.1} s idle: {}", age.as_secs_f64(), end.describe());
-            (Outcome::Died { age, signature: signature(&end) }, detail)
+            (Outcome::Died { age, signature: signature(&end) }, Seen::DiedWhenSpoke { idle: age, end })
         }
         // Died later, still unanswered: the keepalive was taken but not answered.
-        Answer::Ended(end) => {
-            let why = format!(
-                "no answer to the keepalive, and the connection died {:.1} s after it: {}",
-                since_sent.as_secs_f64(),
-                end.describe()
-            );
-            (Outcome::Inconclusive { why: why.clone() }, why)
-        }
+        Answer::Ended(end) => (Outcome::Inconclusive, Seen::DiedUnanswered { after: since_sent, end }),
     }
 }
 
@@ -286,29 +269,15 @@ async fn close_normally(session: &mut Session, sink: &mut Discard) {
 
 /// No answer within the pong timeout: a black hole when the data is still unacknowledged
 /// (TCP_INFO), a slow server when it was acknowledged.
-fn silent(session: &Session, age: Duration, timeout: Duration) -> (Outcome, String) {
+fn silent(session: &Session, age: Duration, timeout: Duration) -> (Outcome, Seen) {
     let info = session.socket().and_then(|s| s.tcp_info().ok());
     match info {
         Some(i) if i.unacked > 0 || i.retransmits > 0 || i.probes > 0 => (
             Outcome::Died { age, signature: Signature::Blackhole },
-            format!(
-                "no answer within {:.1} s; {} segments unacknowledged, {} retransmissions: a black hole",
-                timeout.as_secs_f64(),
-                i.unacked,
-                i.total_retransmits
-            ),
+            Seen::Blackhole { timeout, unacked: i.unacked, retransmits: i.total_retransmits },
         ),
-        Some(_) => {
-            let why = format!(
-                "the server acknowledged the data but did not answer within {:.1} s",
-                timeout.as_secs_f64()
-            );
-            (Outcome::Inconclusive { why: why.clone() }, why)
-        }
-        None => {
-            let why = format!("no answer within {:.1} s (TCP_INFO unavailable)", timeout.as_secs_f64());
-            (Outcome::Died { age, signature: Signature::Blackhole }, why)
-        }
+        Some(_) => (Outcome::Inconclusive, Seen::AckedUnanswered { timeout }),
+        None => (Outcome::Died { age, signature: Signature::Blackhole }, Seen::Unanswered { timeout }),
     }
 }
 
@@ -317,8 +286,8 @@ fn silent(session: &Session, age: Duration, timeout: Duration) -> (Outcome, Stri
 pub struct CanaryReport {
     /// Round-trip times of its pings.
     pub rtts: Vec<Duration>,
-    /// It died despite its traffic: after this long, and how.
-    pub died: Option<(Duration, Signature, String)>,
+    /// It died despite its traffic: after this long, how, and how that was seen.
+    pub died: Option<(Duration, Signature, Seen)>,
 }
 
 /// Runs the canary until `stop` resolves: a ping every `every`, each answered within
@@ -363,11 +332,9 @@ async fn keep_talking(
             _ = until(waiting.map(|w| w + pong_timeout)), if waiting.is_some() => {
                 let acked = session.socket().and_then(|s| s.tcp_info().ok()).is_some_and(|i| i.unacked == 0);
                 let (sig, why) = if acked {
-                    let why = "the server takes pings but answers none (try --kind data)".to_string();
-                    (Signature::Other(why.clone()), why)
+                    (Signature::Other(OtherDeath::PingsUnanswered), Seen::PingsUnanswered)
                 } else {
-                    let why = format!("the canary's ping stayed unacknowledged for {:.1} s", pong_timeout.as_secs_f64());
-                    (Signature::Blackhole, why)
+                    (Signature::Blackhole, Seen::PingUnacknowledged { timeout: pong_timeout })
                 };
                 report.send_modify(|r| r.died = Some((opened.elapsed(), sig, why)));
                 return;
@@ -380,8 +347,8 @@ async fn keep_talking(
                     }
                 }
                 Incoming::Ended(end) => {
-                    let why = end.describe();
-                    report.send_modify(|r| r.died = Some((opened.elapsed(), signature(&end), why)));
+                    let sig = signature(&end);
+                    report.send_modify(|r| r.died = Some((opened.elapsed(), sig, Seen::Ended { end })));
                     return;
                 }
                 _ => {}
@@ -430,8 +397,7 @@ async fn hold(
                 next_ping = Instant::now() + jittered();
             }
             _ = until(waiting.map(|w| w + pong_timeout)), if waiting.is_some() => {
-                let why = format!("a ping went unanswered for {:.1} s", pong_timeout.as_secs_f64());
-                report.died = Some((Signature::Blackhole, why));
+                report.died = Some((Signature::Blackhole, Seen::PingUnanswered { timeout: pong_timeout }));
                 break;
             }
             incoming = session.next(&mut sink) => match incoming {
@@ -441,7 +407,7 @@ async fn hold(
                     }
                 }
                 Incoming::Ended(end) => {
-                    report.died = Some((signature(&end), end.describe()));
+                    report.died = Some((signature(&end), Seen::Ended { end }));
                     break;
                 }
                 _ => {}

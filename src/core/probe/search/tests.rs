@@ -139,7 +139,7 @@ fn a_refine_round_that_learns_nothing_ends_the_search() {
         if age >= Duration::from_secs(2) {
             Outcome::Died { age: Duration::from_secs(2), signature: Signature::Fin }
         } else {
-            Outcome::Inconclusive { why: "answered otherwise".into() }
+            Outcome::Inconclusive
         }
     };
     let plan = Plan { min: Duration::from_millis(500), ..plan(8) };
@@ -155,7 +155,7 @@ fn a_refine_round_that_learns_nothing_ends_the_search() {
 
 #[test]
 fn servers_that_keep_talking_are_not_survivals() {
-    let talk = |_| Outcome::Inconclusive { why: "server traffic".into() };
+    let talk = |_| Outcome::Inconclusive;
     let (v, _, _) = run(plan(8), talk, Duration::ZERO);
     assert!(matches!(v, Verdict::Inconclusive { .. }), "{v:?}");
 }
