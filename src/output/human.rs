@@ -120,8 +120,8 @@ pub fn render(p: &mut Printer, ev: &Event) {
                 l.err(&paint(&format!("{arrow} {}", escape_bytes(&line)), s.color_stderr, |t| t.cyan()));
             }
         }
-        EventKind::HandshakeResponse { dir, raw, body } if v >= 1 => {
-            let ok = raw.get(9..12) == Some(b"101");
+        EventKind::HandshakeResponse { dir, raw, status, body } if v >= 1 => {
+            let ok = *status == Some(101);
             let arrow = arrow(*dir);
             for line in headers::lines(raw, s.show_secrets) {
                 let text = format!("{arrow} {}", escape_bytes(&line));

@@ -177,8 +177,9 @@ pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             m.insert("dir".into(), json!(dir(*d)));
             ("handshake_request", m)
         }
-        EventKind::HandshakeResponse { dir: d, raw, body } => {
+        EventKind::HandshakeResponse { dir: d, raw, status, body } => {
             let mut m = head(raw, s.show_secrets);
+            m.insert("status".into(), json!(status));
             m.insert("dir".into(), json!(dir(*d)));
             if !body.is_empty() {
                 m.insert("body".into(), json_data(body, true));

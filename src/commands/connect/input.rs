@@ -114,7 +114,12 @@ impl Peers for Server<'_> {
                 self.clock.emit(printer, EventKind::HandshakeRequest { dir: Dir::Out, raw: request });
                 self.clock.emit(
                     printer,
-                    EventKind::HandshakeResponse { dir: Dir::In, raw: response, body: Vec::new() },
+                    EventKind::HandshakeResponse {
+                        dir: Dir::In,
+                        status: crate::core::net::http::status_code(&response),
+                        raw: response,
+                        body: Vec::new(),
+                    },
                 );
                 printer.settings_mut().verbosity = verbosity;
             }

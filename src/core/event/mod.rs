@@ -274,10 +274,12 @@ pub enum EventKind {
         dir: Dir,
         raw: Vec<u8>,
     },
-    /// The handshake response head, exact bytes, and the body of a non-101 reply.
+    /// The handshake response head, exact bytes, its status code as parsed from the status
+    /// line (None when the head is no HTTP response), and the body of a non-101 reply.
     HandshakeResponse {
         dir: Dir,
         raw: Vec<u8>,
+        status: Option<u16>,
         body: Vec<u8>,
     },
     Open {

@@ -46,7 +46,47 @@ pub fn head_defect(head: &[u8]) -> Option<String> {
     None
 }
 
+/// The status code of an HTTP response head (`HTTP/1.1 101 Switching Protocols`), or None
+/// when the head is no complete HTTP response.
+pub fn status_code(head: &[u8]) -> Option<u16> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(head) {
+        Ok(httparse::Status::Complete(_)) => response.code,
+        // A head with more headers than the array holds still has a status line.
+        Err(httparse::Error::TooManyHeaders) => status_line_code(head),
+        _ => None,
+    }
+}
+
+/// The code from a status line alone: `HTTP/1.x NNN`.
+fn status_line_code(head: &[u8]) -> Option<u16> {
+    let line = head.split(|&b| b == b'\n').next()?;
+    let mut parts = line.split(|&b| b == b' ');
+    let version = parts.next()?;
+    let code = parts.next()?;
+    if !version.starts_with(b"HTTP/") || code.len() != 3 {
+        return None;
+    }
+    std::str::from_utf8(code).ok()?.parse().ok()
+}
+
 /// Basic credentials as an Authorization value.
 pub fn basic_auth(userpass: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(userpass))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_code;
+
+    #[test]
+    fn the_status_code_comes_from_the_status_line() {
+        assert_eq!(status_code(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"), Some(101));
+        assert_eq!(status_code(b"HTTP/1.0 403 Forbidden\r\n\r\n"), Some(403));
+        let many: String = (0..100).map(|i| format!("x-{i}: v\r\n")).collect();
+        assert_eq!(status_code(format!("HTTP/1.1 200 OK\r\n{many}\r\n").as_bytes()), Some(200));
+        assert_eq!(status_code(b"SSH-2.0-OpenSSH\r\n\r\n"), None);
+        assert_eq!(status_code(b""), None);
+    }
 }

@@ -9,6 +9,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::{Error, Hint};
 use crate::core::event::{Dir, EventKind, EventSink, FrameRecord, Side, Timings};
+use crate::core::net::http::status_code;
 use crate::core::net::target::Target;
 use crate::core::net::transport::{self, Dialed, Phase};
 use crate::core::session::connection::ConnectionConfig;
@@ -153,7 +154,12 @@ fn emit_heads<T>(
                     sink,
                     conn,
                     at,
-                    EventKind::HandshakeResponse { dir: Dir::In, raw, body: body.clone() },
+                    EventKind::HandshakeResponse {
+                        dir: Dir::In,
+                        status: status_code(&raw),
+                        raw,
+                        body: body.clone(),
+                    },
                 );
             }
             TapRecord::Body { .. } | TapRecord::Eof { .. } => {}

@@ -12,6 +12,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
+use crate::core::net::http::status_code;
 use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::NetStream;
@@ -97,9 +98,12 @@ pub async fn accept(
     for rec in drain(&mut tap_rx) {
         let kind = match rec {
             TapRecord::Head { dir: Dir::In, raw, .. } => EventKind::HandshakeRequest { dir: Dir::In, raw },
-            TapRecord::Head { raw, .. } => {
-                EventKind::HandshakeResponse { dir: Dir::Out, raw, body: Vec::new() }
-            }
+            TapRecord::Head { raw, .. } => EventKind::HandshakeResponse {
+                dir: Dir::Out,
+                status: status_code(&raw),
+                raw,
+                body: Vec::new(),
+            },
             TapRecord::Frame(f) => {
                 early_frames.push(f);
                 continue;
