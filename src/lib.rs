@@ -5,7 +5,7 @@
 //! - `output`: the printer (human and NDJSON) · `exit`: exit statuses · `hints`: the advice
 //!   shown with errors, worded with the CLI's flags
 
-#![warn(clippy::print_stdout, clippy::print_stderr)]
+#![warn(unreachable_pub, clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
 pub mod commands;

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{parse_duration, OutputArgs};
 
-pub const ECHO_AFTER_HELP: &str = "\
+pub(super) const ECHO_AFTER_HELP: &str = "\
 Examples:
   wsdiag echo --port 9001
   wsdiag echo --idle-timeout 60s            # behave like nginx's proxy_read_timeout
@@ -20,7 +20,7 @@ builtin:echo?idle-timeout=3s&close-after=10s&close-code=4000.
 
 Exit codes: 0 stopped by --max-runtime · 2 usage · 3 cannot bind · 130 Ctrl-C (clients get 1001)";
 
-pub const LISTEN_AFTER_HELP: &str = "\
+pub(super) const LISTEN_AFTER_HELP: &str = "\
 Examples:
   wsdiag listen --port 8080 -v                    # print clients' handshakes and messages
   wsdiag listen --once --expect 'hello' --json    # CI: did my client connect and say hello?

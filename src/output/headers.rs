@@ -4,7 +4,7 @@
 const SECRET: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
 
 /// The lines of an HTTP head without the terminating blank line, secrets masked unless `show`.
-pub fn lines(raw: &[u8], show: bool) -> Vec<Vec<u8>> {
+pub(super) fn lines(raw: &[u8], show: bool) -> Vec<Vec<u8>> {
     let text = raw.strip_suffix(b"\r\n\r\n").unwrap_or(raw);
     text.split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
@@ -13,7 +13,7 @@ pub fn lines(raw: &[u8], show: bool) -> Vec<Vec<u8>> {
 }
 
 /// The whole head with secrets masked.
-pub fn masked(raw: &[u8], show: bool) -> Vec<u8> {
+pub(super) fn masked(raw: &[u8], show: bool) -> Vec<u8> {
     if show {
         return raw.to_vec();
     }
@@ -57,7 +57,7 @@ fn mask_line(line: &[u8]) -> Vec<u8> {
 }
 
 /// Header (name, value) pairs after the start line, in wire order.
-pub fn pairs(lines: &[Vec<u8>]) -> Vec<(String, String)> {
+pub(super) fn pairs(lines: &[Vec<u8>]) -> Vec<(String, String)> {
     lines
         .iter()
         .skip(1)

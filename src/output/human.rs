@@ -53,7 +53,7 @@ impl Lines<'_> {
     }
 }
 
-pub fn render(p: &mut Printer, ev: &Event) {
+pub(crate) fn render(p: &mut Printer, ev: &Event) {
     let s = *p.settings();
     let prefix = if s.prefix_conn { format!("[{}] ", ev.conn) } else { String::new() };
     let mut l = Lines { p, prefix };
@@ -363,7 +363,7 @@ fn paint(text: &str, color: bool, f: impl Fn(colored::ColoredString) -> colored:
 }
 
 /// Milliseconds with three significant digits.
-pub fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     let v = d.as_secs_f64() * 1000.0;
     match v {
         v if v >= 100.0 => format!("{v:.0} ms"),
@@ -375,7 +375,7 @@ pub fn ms(d: Duration) -> String {
 
 /// The proxy's tunnel as lines, each escaped and marked: `*` for facts and SOCKS5 steps, `>`
 /// for the CONNECT request (credentials masked unless `show_secrets`), `<` for the reply.
-pub fn tunnel_lines(t: &TunnelInfo, show_secrets: bool) -> Vec<String> {
+pub(crate) fn tunnel_lines(t: &TunnelInfo, show_secrets: bool) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(tls) = &t.tls {
         let sni = tls.sni.as_deref().map(escape).unwrap_or_else(|| "none".into());
@@ -535,11 +535,11 @@ fn body_lines(body: &[u8]) -> Vec<String> {
     lines
 }
 
-pub fn warning_line(message: &str, s: &OutputSettings) -> String {
+pub(crate) fn warning_line(message: &str, s: &OutputSettings) -> String {
     format!("{} {message}", paint("warning:", s.color_stderr, |t| t.yellow().bold()))
 }
 
-pub fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
+pub(crate) fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
     let label = paint("error:", s.color_stderr, |t| t.red().bold());
     let mut lines = Vec::new();
     push_text(&mut lines, &label, "error:".len(), &err.to_string(), err.has_own_lines());

@@ -64,7 +64,7 @@ fn stats_json(p: &PingStats) -> Value {
     })
 }
 
-pub fn close_json(c: &CloseInfo) -> Value {
+pub(crate) fn close_json(c: &CloseInfo) -> Value {
     json!({
         "by": side(c.by),
         "code": c.code,
@@ -84,7 +84,7 @@ fn timings(t: &Timings) -> Value {
 }
 
 /// The `proxy` event's fields: which proxy and why.
-pub fn selection(sel: &Selection) -> Value {
+pub(crate) fn selection(sel: &Selection) -> Value {
     json!({
         "proxy": sel.proxy.as_ref().map(|p| p.display()),
         "source": words::proxy_source(&sel.source),
@@ -95,7 +95,7 @@ pub fn selection(sel: &Selection) -> Value {
 
 /// The `tunnel` event's fields: the CONNECT exchange (heads parsed like the upgrade's) or the
 /// SOCKS5 steps.
-pub fn tunnel(t: &TunnelInfo, show: bool) -> Value {
+pub(crate) fn tunnel(t: &TunnelInfo, show: bool) -> Value {
     let mut m = obj(json!({
         "proxy": t.proxy,
         "target": t.target,
@@ -113,7 +113,7 @@ pub fn tunnel(t: &TunnelInfo, show: bool) -> Value {
 }
 
 /// A handshake head as raw text plus its parsed start line and headers.
-pub fn head(raw: &[u8], show: bool) -> Map<String, Value> {
+pub(crate) fn head(raw: &[u8], show: bool) -> Map<String, Value> {
     let lines = headers::lines(raw, show);
     let mut m = Map::new();
     m.insert("raw".into(), json!(String::from_utf8_lossy(&headers::masked(raw, show))));
@@ -135,7 +135,7 @@ pub fn head(raw: &[u8], show: bool) -> Map<String, Value> {
 }
 
 /// The JSON line for an event, or None for events with no JSON form.
-pub fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
+pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
     let (kind, mut m): (&str, Map<String, Value>) = match &ev.kind {
         EventKind::Listening { addr, tls, fingerprint } => {
             let url = format!("{}://{addr}/", if *tls { "wss" } else { "ws" });
@@ -437,7 +437,7 @@ fn order(mut m: Map<String, Value>) -> String {
     format!("{{\"type\":{kind},\"t\":{t:.6},\"conn\":{conn}{sep}{rest}}}")
 }
 
-pub fn error(err: &Error, t: Duration) -> String {
+pub(crate) fn error(err: &Error, t: Duration) -> String {
     let mut m = obj(json!({
         "exit": err.exit_status().code(),
         "message": err.to_string(),

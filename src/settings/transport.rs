@@ -85,7 +85,7 @@ pub fn tls_config(args: &TransportArgs, env: &Env) -> TlsConfig {
 }
 
 /// The loud warnings of unverified certificates (`--insecure`, `--proxy-insecure`).
-pub fn insecure_warnings(args: &TransportArgs) -> Vec<String> {
+pub(super) fn insecure_warnings(args: &TransportArgs) -> Vec<String> {
     let mut warnings = Vec::new();
     if args.insecure {
         warnings.push("--insecure: the server's certificate is not verified".to_string());

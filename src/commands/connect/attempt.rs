@@ -28,7 +28,7 @@ fn report_error(printer: &mut Printer, message: &str) {
 
 /// Why an attempt stopped.
 #[derive(Debug)]
-pub enum Stop {
+pub(super) enum Stop {
     /// The run reached its goal; the text says which, for the verdict.
     Done(&'static str),
     /// Nobody reads stdout any more: end quietly, with success.
@@ -44,7 +44,7 @@ pub enum Stop {
 }
 
 /// What a run carries from one connection to the next.
-pub struct Carry {
+pub(super) struct Carry {
     pub received: u64,
     pub expect: Expectations,
     pub echo: EchoTracker,
@@ -57,7 +57,7 @@ pub struct Carry {
 
 /// Drives one connection until the first reason to stop: sends the preamble and stdin, pings
 /// and beats, shows and checks what arrives.
-pub async fn drive(
+pub(super) async fn drive(
     session: &mut Session,
     s: &ConnectSettings,
     carry: &mut Carry,

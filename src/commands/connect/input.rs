@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-pub use crate::commands::dispatch::Effect;
+pub(super) use crate::commands::dispatch::Effect;
 use crate::commands::dispatch::{dispatch, Peers};
 use crate::commands::input::{command_error, Line, Source};
 use crate::core::error::Error;
@@ -14,7 +14,7 @@ use crate::repl::parse::{self, Control, Mode};
 use crate::settings::InputFormat;
 
 /// One thing the input asks for.
-pub enum Input {
+pub(super) enum Input {
     Send(Outgoing),
     Command(Control, u64),
     /// A malformed command: reported, then the run goes on (REPL, `--keep-going`) or ends
@@ -26,7 +26,7 @@ pub enum Input {
 
 /// The next input: the preamble first, then the source; None at the end of stdin. A message
 /// line that does not decode is a usage error (exit 2), as it always was.
-pub async fn next(
+pub(super) async fn next(
     preamble: &mut VecDeque<Outgoing>,
     source: &mut Source,
     format: InputFormat,
@@ -51,7 +51,7 @@ pub async fn next(
 }
 
 /// Carries out a REPL command on the session and the printer. Errors: one line.
-pub async fn run_command(
+pub(super) async fn run_command(
     c: Control,
     session: &mut Session,
     printer: &mut Printer,

@@ -7,7 +7,7 @@ use crate::core::session::expect::Expectations;
 use crate::settings::ConnectSettings;
 
 /// What the run observed, across reconnects.
-pub struct Observed<'a> {
+pub(super) struct Observed<'a> {
     pub received: u64,
     pub expect: &'a Expectations,
     pub close: Option<&'a CloseInfo>,
@@ -16,7 +16,7 @@ pub struct Observed<'a> {
 }
 
 /// `why` says what ended the run ("the server closed", "--wait expired", …).
-pub fn check(s: &ConnectSettings, seen: &Observed<'_>, why: &str) -> Result<(), Error> {
+pub(super) fn check(s: &ConnectSettings, seen: &Observed<'_>, why: &str) -> Result<(), Error> {
     if let Some(expected) = s.count {
         if seen.received < expected {
             return Err(Error::ExpectFailed {

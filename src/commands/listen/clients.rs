@@ -16,10 +16,10 @@ use crate::repl::parse::{self, Control, Mode};
 
 /// Each connected client's address and inbox (what its handler is to send), by connection
 /// id.
-pub type Inboxes = Arc<Mutex<BTreeMap<u64, (SocketAddr, mpsc::UnboundedSender<Outgoing>)>>>;
+pub(super) type Inboxes = Arc<Mutex<BTreeMap<u64, (SocketAddr, mpsc::UnboundedSender<Outgoing>)>>>;
 
 /// A stdin line as a message: binary with `--binary`, else text (invalid UTF-8 replaced).
-pub fn message(line: Vec<u8>, binary: bool) -> Data {
+pub(super) fn message(line: Vec<u8>, binary: bool) -> Data {
     if binary {
         Data::Binary(Bytes::from(line))
     } else {
@@ -29,7 +29,7 @@ pub fn message(line: Vec<u8>, binary: bool) -> Data {
 
 /// Sends a stdin line to every client, or to one with an `@ID ` prefix; warns when nobody
 /// gets it.
-pub fn route(line: Data, inboxes: &Inboxes, clock: &Clock, sink: &mut dyn EventSink) {
+pub(super) fn route(line: Data, inboxes: &Inboxes, clock: &Clock, sink: &mut dyn EventSink) {
     let target = match &line {
         Data::Text(t) => t.strip_prefix('@').and_then(|rest| {
             let (id, msg) = rest.split_once(' ')?;
@@ -65,7 +65,7 @@ fn to(inboxes: &Inboxes, id: u64, order: Outgoing) -> Result<(), String> {
 }
 
 /// Carries out a REPL command line. Errors: one line.
-pub async fn run_command(
+pub(super) async fn run_command(
     line: &str,
     binary: bool,
     inboxes: &Inboxes,
