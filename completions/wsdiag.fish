@@ -63,6 +63,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l origin -d 'Ori
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l auth -d 'HTTP Basic authentication' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l bearer -d 'Authorization: Bearer TOKEN' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l deflate-params -d 'Offer permessage-deflate with these parameters, e.g. \'server_no_context_takeover; server_max_window_bits=10\' (implies --deflate)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l connect-timeout -d 'Bound on DNS resolution plus TCP connect' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l handshake-timeout -d 'Bound on the TLS handshake plus the HTTP upgrade' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l cacert -d 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)' -r -F
@@ -87,6 +88,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l keep-going -d 
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l no-history -d 'Do not read or write the REPL\'s history file ($XDG_STATE_HOME/wsdiag/history)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l echo-rtt -d 'Match each message sent with its echo and report application round-trip times'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l reconnect -d 'Re-establish a lost connection with exponential backoff and full jitter'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l deflate -d 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
@@ -107,6 +109,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s H -l header -d 
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l cert -d 'Serve TLS with this certificate chain (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l key -d 'Private key for --cert (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-runtime -d 'Stop after this long (servers otherwise run until Ctrl-C)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l deflate-params -d 'What to ask of a client that offers permessage-deflate, e.g. \'client_no_context_takeover; server_max_window_bits=10\' (the client\'s own requests are honoured too)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s n -l count -d 'Exit 0 after N messages have been received (from all clients)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l expect -d 'A received message must match REGEX (repeatable, in order); exit 0 once all matched' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l expect-timeout -d 'How long each --expect may wait for its match' -r
@@ -115,6 +118,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l color -d 'When 
 always\t''
 never\t''"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l tls-self-signed -d 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l no-deflate -d 'Decline permessage-deflate (RFC 7692), which is otherwise accepted when a client offers it'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l once -d 'Serve a single client, then exit with its connection\'s outcome (1 when no client connected before --max-runtime)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l binary -d 'Send stdin lines as binary messages'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l no-stdin -d 'Do not read stdin'
@@ -139,6 +143,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s H -l header -d 'A
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l cert -d 'Serve TLS with this certificate chain (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l key -d 'Private key for --cert (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-runtime -d 'Stop after this long (servers otherwise run until Ctrl-C)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l deflate-params -d 'What to ask of a client that offers permessage-deflate, e.g. \'client_no_context_takeover; server_max_window_bits=10\' (the client\'s own requests are honoured too)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l delay -d 'Wait this long before each echo' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l drop-after -d 'Reset the connection (TCP RST) after echoing N messages' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l close-after -d 'Close each connection this long after it opened, with --close-code' -r
@@ -148,10 +153,14 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l idle-timeout -d '
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l ping-interval -d 'Ping each client every DUR' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l push-every -d 'Send an unsolicited text message ("push N") every DUR' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l reject -d 'Refuse every upgrade with this HTTP status and a short body' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l deflate-fault -d 'Break permessage-deflate on purpose: unnegotiated (compressed messages although the offer was declined), corrupt (compressed data that does not inflate), break-context (context kept across messages despite server_no_context_takeover)' -r -f -a "unnegotiated\t''
+corrupt\t''
+break-context\t''"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l tls-self-signed -d 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l no-deflate -d 'Decline permessage-deflate (RFC 7692), which is otherwise accepted when a client offers it'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l no-pong -d 'Ignore pings (a dead server that still holds TCP)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l companion -d 'Answer heartbeat-probe\'s in-band push requests ("wsdiag-companion …", see docs/heartbeat-probe.md), so it can test server-to-client traffic'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
@@ -170,6 +179,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l orig
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l auth -d 'HTTP Basic authentication' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l bearer -d 'Authorization: Bearer TOKEN' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l deflate-params -d 'Offer permessage-deflate with these parameters, e.g. \'server_no_context_takeover; server_max_window_bits=10\' (implies --deflate)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l connect-timeout -d 'Bound on DNS resolution plus TCP connect' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l handshake-timeout -d 'Bound on the TLS handshake plus the HTTP upgrade' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l cacert -d 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)' -r -F
@@ -185,9 +195,9 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l colo
 always\t''
 never\t''"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l raw -d 'Print the request and response bytes exactly as sent and received, without prefixes'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l offer-deflate -d 'Offer permessage-deflate (client_max_window_bits) and report what the server accepted'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s L -l follow -d 'Follow 3xx redirects (at most 10), showing each hop'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l no-close -d 'Do not close the connection after a successful upgrade (drop it without a close frame)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l deflate -d 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l json -d 'Print one JSON document instead of the report (schema: docs/json.md)'
@@ -214,6 +224,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l origin
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l auth -d 'HTTP Basic authentication' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l bearer -d 'Authorization: Bearer TOKEN' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l deflate-params -d 'Offer permessage-deflate with these parameters, e.g. \'server_no_context_takeover; server_max_window_bits=10\' (implies --deflate)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l connect-timeout -d 'Bound on DNS resolution plus TCP connect' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l handshake-timeout -d 'Bound on the TLS handshake plus the HTTP upgrade' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l cacert -d 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)' -r -F
@@ -229,6 +240,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l color 
 always\t''
 never\t''"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l classify -d 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection alive past the timeout (client-to-server traffic)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l deflate -d 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'

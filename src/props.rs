@@ -111,6 +111,7 @@ fn reference(bytes: &[u8], preview_max: usize, at: Instant) -> Vec<FrameRecord> 
             masked: head.mask.is_some(),
             len,
             preview,
+            inflated: None,
         });
     }
     out
@@ -191,7 +192,8 @@ proptest! {
             use tokio::io::AsyncWriteExt;
             client.write_all(&head).await.unwrap();
             let subprotocols = vec!["chat".to_string()];
-            let policy = crate::core::session::upgrade::Policy { reject: None, subprotocols: &subprotocols, headers: &[] };
+            let policy =
+                crate::core::session::upgrade::Policy { reject: None, subprotocols: &subprotocols, headers: &[], deflate: None };
             let _ = crate::core::session::upgrade::answer(&mut server, policy).await;
         });
     }

@@ -90,10 +90,6 @@ pub struct InspectArgs {
     #[arg(long, conflicts_with = "json")]
     pub raw: bool,
 
-    /// Offer permessage-deflate (client_max_window_bits) and report what the server accepted
-    #[arg(long)]
-    pub offer_deflate: bool,
-
     /// Sec-WebSocket-Version to send (another value shows the server's 426 reply)
     #[arg(long = "version", value_name = "N", default_value = "13")]
     pub ws_version: String,
@@ -335,6 +331,16 @@ pub struct RequestArgs {
     /// Authorization: Bearer TOKEN
     #[arg(long, value_name = "TOKEN")]
     pub bearer: Option<String>,
+
+    /// Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate;
+    /// client_max_window_bits") and use it if the server agrees
+    #[arg(long, alias = "offer-deflate")]
+    pub deflate: bool,
+
+    /// Offer permessage-deflate with these parameters, e.g. 'server_no_context_takeover;
+    /// server_max_window_bits=10' (implies --deflate)
+    #[arg(long, value_name = "PARAMS")]
+    pub deflate_params: Option<String>,
 }
 
 /// How the connection is made.

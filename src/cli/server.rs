@@ -85,6 +85,15 @@ pub struct ServerArgs {
     /// Stop after this long (servers otherwise run until Ctrl-C)
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub max_runtime: Option<Duration>,
+
+    /// Decline permessage-deflate (RFC 7692), which is otherwise accepted when a client offers it
+    #[arg(long, conflicts_with = "deflate_params")]
+    pub no_deflate: bool,
+
+    /// What to ask of a client that offers permessage-deflate, e.g. 'client_no_context_takeover;
+    /// server_max_window_bits=10' (the client's own requests are honoured too)
+    #[arg(long, value_name = "PARAMS")]
+    pub deflate_params: Option<String>,
 }
 
 /// Faults the echo server injects, to test clients' heartbeat and reconnect logic.
@@ -135,6 +144,12 @@ pub struct FaultArgs {
     /// docs/heartbeat-probe.md), so it can test server-to-client traffic
     #[arg(long)]
     pub companion: bool,
+
+    /// Break permessage-deflate on purpose: unnegotiated (compressed messages although the
+    /// offer was declined), corrupt (compressed data that does not inflate), break-context
+    /// (context kept across messages despite server_no_context_takeover)
+    #[arg(long, value_name = "KIND", value_parser = ["unnegotiated", "corrupt", "break-context"])]
+    pub deflate_fault: Option<String>,
 }
 
 #[derive(Debug, Args)]

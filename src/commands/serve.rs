@@ -109,6 +109,8 @@ pub fn server_config(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) ->
         tap: s.tap,
         no_pong: false,
         raw_handle: false,
+        deflate: s.deflate,
+        deflate_fault: None,
     }
 }
 
@@ -346,10 +348,8 @@ impl Server {
         let mut sent = Traffic::default();
         let mut received = Traffic::default();
         for r in &reports {
-            sent.messages += r.sent.messages;
-            sent.bytes += r.sent.bytes;
-            received.messages += r.received.messages;
-            received.bytes += r.received.bytes;
+            sent.add(r.sent);
+            received.add(r.received);
         }
         Summary {
             exit: 0,

@@ -26,9 +26,6 @@ use crate::core::session::CLOSE_TIMEOUT;
 use crate::core::wire::handshake::{self, Response};
 use crate::core::wire::verdict::{self, Check, Offer};
 
-/// The permessage-deflate offer sent by `--offer-deflate`.
-pub const DEFLATE_OFFER: &str = "permessage-deflate; client_max_window_bits";
-
 /// One inspection's choices beyond how to connect.
 #[derive(Debug, Clone, Copy)]
 pub struct Inspect<'a> {
@@ -206,7 +203,7 @@ async fn run(
     let offer = Offer {
         key: how.key.to_string(),
         subprotocols: config.request.subprotocols.clone(),
-        deflate: config.request.extensions.is_some(),
+        deflate: config.request.deflate.is_some(),
     };
     hop.checks = verdict::judge(&offer, &response);
     let upgraded = response.status == 101;

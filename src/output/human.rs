@@ -134,9 +134,12 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 }
             }
         }
-        EventKind::Open { subprotocol, timings } if v >= 1 => {
+        EventKind::Open { subprotocol, timings, deflate } if v >= 1 => {
             if let Some(proto) = subprotocol {
                 l.err(&info(format!("Subprotocol: {}", escape(proto))));
+            }
+            if let Some(a) = deflate {
+                l.err(&info(format!("Compression: {}", words::deflate_agreement(a))));
             }
             l.err(&info(format!("Upgraded: {}", timing_list(timings))));
         }
@@ -427,7 +430,10 @@ fn frame_line(f: &FrameRecord) -> String {
     let mask = if f.masked { " masked" } else { "" };
     let mut line =
         format!("{arrow} {} fin={} rsv={rsv}{mask} len={}", opcode_name(f.opcode), u8::from(f.fin), f.len);
-    if let Some((code, reason)) = f.close_payload() {
+    if let Some(n) = f.inflated {
+        // The payload is compressed: the message itself shows it inflated.
+        line.push_str(&format!(" inflated={n} (compressed)"));
+    } else if let Some((code, reason)) = f.close_payload() {
         line.push_str(&format!(" code={code} ({})", close::name(code)));
         if !reason.is_empty() {
             line.push_str(&format!(" reason=\"{}\"", escape(&reason).replace('"', "\\\"")));
@@ -491,9 +497,18 @@ fn count(n: u64, word: &str) -> String {
     }
 }
 
-/// "3 messages (120 bytes)".
+/// "3 messages (120 bytes)"; with permessage-deflate "3 messages (120 bytes, 41 on the wire,
+/// 2.9x)".
 fn traffic(t: &Traffic) -> String {
-    format!("{} ({})", count(t.messages, "message"), count(t.bytes, "byte"))
+    match t.wire_bytes {
+        Some(wire) if t.bytes > 0 => format!(
+            "{} ({}, {wire} on the wire, {:.1}x)",
+            count(t.messages, "message"),
+            count(t.bytes, "byte"),
+            t.bytes as f64 / wire.max(1) as f64
+        ),
+        _ => format!("{} ({})", count(t.messages, "message"), count(t.bytes, "byte")),
+    }
 }
 
 fn disconnected_line(r: &ConnReport) -> String {
@@ -595,6 +610,7 @@ mod tests {
             masked: false,
             len: 5,
             preview: vec![0x03, 0xF0, b'b', b'a', b'd'],
+            inflated: None,
         };
         assert_eq!(
             frame_line(&f),
@@ -606,6 +622,9 @@ mod tests {
         f.rsv = [true, false, false];
         f.preview = b"hel".to_vec();
         assert_eq!(frame_line(&f), ">> text fin=1 rsv=100 masked len=5 \"hel…\"");
+        // permessage-deflate: the wire length, the message's inflated length, no preview.
+        f.inflated = Some(12);
+        assert_eq!(frame_line(&f), ">> text fin=1 rsv=100 masked len=5 inflated=12 (compressed)");
     }
 
     #[test]

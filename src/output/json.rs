@@ -150,8 +150,8 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             obj(json!({
                 "peer": r.peer.to_string(),
                 "duration_s": secs(r.duration),
-                "sent": { "messages": r.sent.messages, "bytes": r.sent.bytes },
-                "received": { "messages": r.received.messages, "bytes": r.received.bytes },
+                "sent": traffic_json(&r.sent),
+                "received": traffic_json(&r.received),
                 "close": r.close.as_ref().map(close_json),
                 "outcome": r.outcome.name(),
                 "message": words::conn_outcome(&r.outcome),
@@ -186,9 +186,12 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             }
             ("handshake_response", m)
         }
-        EventKind::Open { subprotocol, timings: t } => {
-            ("open", obj(json!({ "subprotocol": subprotocol, "timings": timings(t) })))
-        }
+        EventKind::Open { subprotocol, timings: t, deflate } => (
+            "open",
+            obj(
+                json!({ "subprotocol": subprotocol, "timings": timings(t), "deflate": deflate.as_ref().map(deflate_json) }),
+            ),
+        ),
         EventKind::Frame(f) => {
             let mut m = obj(json!({
                 "dir": dir(f.dir),
@@ -204,6 +207,9 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             if let Some((code, reason)) = f.close_payload() {
                 m.insert("code".into(), json!(code));
                 m.insert("reason".into(), json!(reason));
+            }
+            if let Some(n) = f.inflated {
+                m.insert("inflated".into(), json!(n));
             }
             ("frame", m)
         }
@@ -266,8 +272,8 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 obj(json!({
                     "exit": sum.exit,
                     "duration_s": secs(sum.duration),
-                    "sent": { "messages": sum.sent.messages, "bytes": sum.sent.bytes },
-                    "received": { "messages": sum.received.messages, "bytes": sum.received.bytes },
+                    "sent": traffic_json(&sum.sent),
+                    "received": traffic_json(&sum.received),
                     "pings": stats_json(p),
                     "echo": sum.echo.as_ref().map(stats_json),
                     "close": sum.close.as_ref().map(close_json),
@@ -458,6 +464,25 @@ pub(crate) fn error(err: &Error, t: Duration) -> String {
     m.insert("t".into(), json!(secs(t)));
     m.insert("conn".into(), json!(0));
     order(m)
+}
+
+/// permessage-deflate as agreed (the `open` event's `deflate`).
+fn deflate_json(a: &crate::core::event::deflate::Agreement) -> Value {
+    json!({
+        "server_no_context_takeover": a.server_no_context_takeover,
+        "client_no_context_takeover": a.client_no_context_takeover,
+        "server_max_window_bits": a.server_max_window_bits,
+        "client_max_window_bits": a.client_max_window_bits,
+    })
+}
+
+/// A direction's traffic: `messages`, `bytes`, and `wire_bytes` with permessage-deflate.
+fn traffic_json(t: &crate::core::event::Traffic) -> Value {
+    let mut m = obj(json!({ "messages": t.messages, "bytes": t.bytes }));
+    if let Some(wire) = t.wire_bytes {
+        m.insert("wire_bytes".into(), json!(wire));
+    }
+    Value::Object(m)
 }
 
 #[cfg(test)]

@@ -142,3 +142,18 @@ fn conflict(c: &Conflict) -> String {
         }
     }
 }
+
+/// permessage-deflate as agreed, for `-v`: `permessage-deflate (server window 2^15, client
+/// window 2^15, context kept both ways)`.
+pub fn deflate_agreement(a: &crate::core::event::deflate::Agreement) -> String {
+    let context = match (a.server_no_context_takeover, a.client_no_context_takeover) {
+        (false, false) => "context kept both ways",
+        (true, false) => "server_no_context_takeover",
+        (false, true) => "client_no_context_takeover",
+        (true, true) => "no context takeover either way",
+    };
+    format!(
+        "permessage-deflate (server window 2^{}, client window 2^{}, {context})",
+        a.server_max_window_bits, a.client_max_window_bits
+    )
+}

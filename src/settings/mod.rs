@@ -200,8 +200,6 @@ impl InspectSettings {
         let mut request = request_config(args.request, &target, &curl)?;
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
-        request.extensions =
-            (args.offer_deflate || curl.deflate).then(|| crate::core::inspect::DEFLATE_OFFER.to_string());
         let mut warnings = Vec::new();
         if args.transport.insecure {
             warnings.push(

@@ -4,6 +4,7 @@
 use crate::cli::{RequestArgs, TransportArgs};
 use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
+use crate::core::wire::deflate::DeflateParams;
 use crate::core::wire::handshake::{basic_auth, RequestConfig};
 
 use super::curl;
@@ -133,6 +134,13 @@ pub fn request_config(
             return Err(Error::usage(format!("{what} must not contain line breaks")));
         }
     }
+    let deflate = match &args.deflate_params {
+        Some(text) => Some(
+            DeflateParams::parse(text)
+                .map_err(|why| Error::usage(format!("--deflate-params '{}': {why}", text.escape_debug())))?,
+        ),
+        None => (args.deflate || curl.deflate).then(DeflateParams::browser_offer),
+    };
     let authorization = match (args.auth, args.bearer) {
         (Some(userpass), _) => {
             if !userpass.contains(':') {
@@ -151,6 +159,7 @@ pub fn request_config(
         origin: args.origin,
         subprotocols: args.subprotocols,
         authorization,
+        deflate,
         ..RequestConfig::default()
     })
 }
@@ -199,6 +208,8 @@ mod tests {
             subprotocols: Vec::new(),
             auth: None,
             bearer: None,
+            deflate: false,
+            deflate_params: None,
         }
     }
 

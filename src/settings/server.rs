@@ -9,6 +9,7 @@ use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
 use crate::core::session::expect::Expectation;
+use crate::core::wire::deflate::{DeflateFault, DeflateParams};
 use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};
 use crate::output::OutputSettings;
 
@@ -26,6 +27,8 @@ pub struct ServerSettings {
     pub tls: ServerTlsChoice,
     pub max_runtime: Option<Duration>,
     pub tap: TapConfig,
+    /// permessage-deflate: what to ask of a client that offers it (None: `--no-deflate`).
+    pub deflate: Option<DeflateParams>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +58,20 @@ pub struct ListenSettings {
     pub input_mode: InputMode,
     pub ping_interval: Option<Duration>,
     pub output: OutputSettings,
+}
+
+/// What a server asks of a client's permessage-deflate offer (`--deflate-params`), or None
+/// with `--no-deflate`.
+fn deflate_wishes(args: &ServerArgs) -> Result<Option<DeflateParams>, Error> {
+    if args.no_deflate {
+        return Ok(None);
+    }
+    match &args.deflate_params {
+        None => Ok(Some(DeflateParams::default())),
+        Some(text) => DeflateParams::parse(text)
+            .map(Some)
+            .map_err(|why| Error::usage(format!("--deflate-params '{}': {why}", text.escape_debug()))),
+    }
 }
 
 fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Error> {
@@ -88,6 +105,7 @@ fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Er
         tls,
         max_runtime: args.max_runtime,
         tap: TapConfig { frames, preview: FRAME_PREVIEW },
+        deflate: deflate_wishes(args)?,
     })
 }
 
@@ -117,6 +135,7 @@ fn faults(f: FaultArgs, server: &ServerSettings) -> Result<EchoFaults, Error> {
         reject: f.reject.map(refusal),
         subprotocols: server.subprotocols.clone(),
         companion: f.companion,
+        deflate_fault: f.deflate_fault.as_deref().and_then(DeflateFault::from_name),
     };
     if faults.drop_after == Some(0) {
         return Err(Error::usage("--drop-after must be at least 1"));

@@ -8,6 +8,7 @@ use crate::core::error::Error;
 use crate::core::net::target::Target;
 use crate::core::session::upgrade::Rejection;
 use crate::core::wire::close::{name, sendable};
+use crate::core::wire::deflate::DeflateFault;
 
 impl TargetChoice {
     pub fn parse(input: &str) -> Result<Self, Error> {
@@ -33,13 +34,15 @@ impl EchoFaults {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned();
-            let bad = |why: String| Error::Usage {
+            let bad = |why: String| {
+                Error::Usage {
                 message: format!("builtin:echo option '{key}': {why}"),
                 hint: Some(
                     "options: delay, drop-after, close-after, close-code, close-reason, no-pong, \
-                            idle-timeout, ping-interval, push-every, reject, subprotocol, companion"
+                            idle-timeout, ping-interval, push-every, reject, subprotocol, companion, deflate-fault"
                         .into(),
                 ),
+            }
             };
             let dur = |v: &str| humantime::parse_duration(v).map_err(|e| bad(e.to_string()));
             let num = |v: &str| v.parse::<u64>().map_err(|e| bad(e.to_string()));
@@ -69,6 +72,11 @@ impl EchoFaults {
                     f.reject = Some(refusal(status));
                 }
                 "subprotocol" => f.subprotocols.push(value),
+                "deflate-fault" => {
+                    f.deflate_fault = Some(DeflateFault::from_name(&value).ok_or_else(|| {
+                        bad(format!("'{value}' is not unnegotiated, corrupt or break-context"))
+                    })?)
+                }
                 _ => return Err(bad("unknown option".into())),
             }
         }

@@ -38,7 +38,8 @@ async fn a_copied_browser_request_is_replayed_with_a_fresh_handshake() {
     assert_eq!(req.header("User-Agent"), Some("Mozilla/5.0 (X11; Linux x86_64)"));
     assert_eq!(req.header("Sec-WebSocket-Protocol"), Some("chat.v2, chat.v1"));
     assert_ne!(req.header("Sec-WebSocket-Key"), Some("dGhlIHNhbXBsZSBub25jZQ=="));
-    assert_eq!(req.header("Sec-WebSocket-Extensions"), None);
+    // The copy offered permessage-deflate: so does the replay, made anew (RFC 7692).
+    assert_eq!(req.header("Sec-WebSocket-Extensions"), Some("permessage-deflate; client_max_window_bits"));
     // Without -v the run is as quiet as any other.
     let out = wsdiag(["connect", "--from-curl", &copied(&http_url), "-x", "q", "-n", "1"]).run().await;
     out.expect_code(0);

@@ -149,8 +149,8 @@ impl Run<'_> {
         let mut pings = session.take_pings();
         pings.abandon();
         totals.pings = pings;
-        add(&mut totals.sent, session.sent);
-        add(&mut totals.received, session.received);
+        totals.sent.add(session.traffic(Dir::Out));
+        totals.received.add(session.traffic(Dir::In));
         if totals.close.is_none() || session.close.is_some() {
             totals.close = session.close.clone();
         }
@@ -229,11 +229,6 @@ impl Retry {
             EventKind::Reconnecting { attempt: self.retries, delay, reason, message: error.to_string() },
         ))
     }
-}
-
-fn add(total: &mut Traffic, t: Traffic) {
-    total.messages += t.messages;
-    total.bytes += t.bytes;
 }
 
 /// Why a retryable failure leads to a reconnect, as the event says it.

@@ -24,6 +24,7 @@ impl EchoFaults {
         opts.reject = self.reject.clone();
         opts.raw_handle = self.drop_after.is_some() || self.idle_timeout.is_some();
         opts.no_pong = self.no_pong;
+        opts.deflate_fault = self.deflate_fault;
     }
 }
 

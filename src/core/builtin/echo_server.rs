@@ -16,6 +16,7 @@ use crate::core::event::Discard;
 use crate::core::net::target::Target;
 use crate::core::session::server::{self, ServerConfig};
 use crate::core::session::Clock;
+use crate::core::wire::deflate::DeflateParams;
 use crate::core::wire::tap::TapConfig;
 
 /// Server options for the built-in echo server with these faults.
@@ -30,6 +31,8 @@ fn options(faults: &EchoFaults) -> ServerConfig {
         tap: TapConfig { frames: false, preview: 0 },
         no_pong: false,
         raw_handle: false,
+        deflate: Some(DeflateParams::default()),
+        deflate_fault: None,
     };
     faults.apply(&mut opts);
     opts

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::core::session::upgrade::Rejection;
+use crate::core::wire::deflate::DeflateFault;
 
 /// Faults to inject, from `wsdiag echo` flags or `builtin:echo?…` query parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct EchoFaults {
     pub push_every: Option<Duration>,
     /// Answer `heartbeat-probe`'s in-band push requests (`companion::Request`).
     pub companion: bool,
+    /// Break permessage-deflate on purpose (`--deflate-fault`).
+    pub deflate_fault: Option<DeflateFault>,
     /// Refuse every upgrade (`--reject STATUS`).
     pub reject: Option<Rejection>,
     pub subprotocols: Vec<String>,

@@ -24,6 +24,9 @@ pub struct FrameRecord {
     pub len: u64,
     /// The first bytes of the payload, unmasked.
     pub preview: Vec<u8>,
+    /// The last frame of a message compressed by permessage-deflate (RSV1): the message's
+    /// inflated size, bytes (RFC 7692). None for every other frame.
+    pub inflated: Option<u64>,
 }
 
 impl FrameRecord {

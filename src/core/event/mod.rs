@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
 pub mod close;
+pub mod deflate;
 pub mod ending;
 pub mod frame;
 pub mod probe;
@@ -89,7 +90,23 @@ pub struct Timings {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Traffic {
     pub messages: u64,
+    /// Message payload bytes (inflated, for compressed messages).
     pub bytes: u64,
+    /// With permessage-deflate agreed: the payload bytes that crossed the wire (compressed);
+    /// None without it.
+    pub wire_bytes: Option<u64>,
+}
+
+impl Traffic {
+    /// Adds another connection's traffic (wire bytes count as message bytes where a
+    /// connection had no permessage-deflate).
+    pub fn add(&mut self, t: Traffic) {
+        if self.wire_bytes.is_some() || t.wire_bytes.is_some() {
+            self.wire_bytes = Some(self.wire_bytes.unwrap_or(self.bytes) + t.wire_bytes.unwrap_or(t.bytes));
+        }
+        self.messages += t.messages;
+        self.bytes += t.bytes;
+    }
 }
 
 /// Round-trip statistics (of pings, or of application echoes).
@@ -282,9 +299,12 @@ pub enum EventKind {
         status: Option<u16>,
         body: Vec<u8>,
     },
+    /// The upgrade completed: the subprotocol selected, how long each phase took, and
+    /// permessage-deflate when it was agreed.
     Open {
         subprotocol: Option<String>,
         timings: Timings,
+        deflate: Option<deflate::Agreement>,
     },
     Frame(FrameRecord),
     Message {

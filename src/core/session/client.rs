@@ -14,6 +14,7 @@ use crate::core::net::target::Target;
 use crate::core::net::transport::{self, Dialed, Phase};
 use crate::core::session::connection::ConnectionConfig;
 use crate::core::session::{Clock, Session};
+use crate::core::wire::deflate::{Deflate, DeflateConfig};
 use crate::core::wire::handshake;
 use crate::core::wire::pong_filter::PongFilter;
 use crate::core::wire::tap::{drain, Records, Tap, TapRecord};
@@ -38,7 +39,13 @@ pub async fn open(
     let upgrade_start = Instant::now();
     let result = timeout_at(
         handshake_deadline,
-        handshake::perform(&mut tap, &request, &key, &spec.request.subprotocols),
+        handshake::perform(
+            &mut tap,
+            &request,
+            &key,
+            &spec.request.subprotocols,
+            spec.request.deflate.as_ref(),
+        ),
     )
     .await;
     tap.flush_partial();
@@ -54,15 +61,30 @@ pub async fn open(
     };
     timings.upgrade = Some(upgrade_start.elapsed());
     let config = spec.buffers.ws_config();
+    let agreed = upgraded.deflate;
+    let deflate = agreed.map(|agreement| DeflateConfig {
+        agreement,
+        local: Side::Client,
+        max_message: spec.buffers.max_message,
+        fault: None,
+    });
+    let mut layer = Deflate::new(tap, deflate, &tap_rx);
+    // Frames that came with the 101 go through the layer like any later frame.
+    let leftover = layer.take_leftover(upgraded.leftover);
     let ws = WebSocketStream::from_partially_read(
-        ReadAhead::new(PongFilter::new(tap, false)),
-        upgraded.leftover,
+        ReadAhead::new(PongFilter::new(layer, false)),
+        leftover,
         Role::Client,
         Some(config),
     )
     .await;
-    clock.emit_for(sink, conn, EventKind::Open { subprotocol: upgraded.subprotocol.clone(), timings });
+    clock.emit_for(
+        sink,
+        conn,
+        EventKind::Open { subprotocol: upgraded.subprotocol.clone(), timings, deflate: agreed },
+    );
     let mut session = Session::new(ws, tap_rx, spec.tap, *clock, conn, Side::Client);
+    session.set_deflate(agreed.is_some());
     session.attach_socket(socket);
     session.set_handshake(request, response);
     for f in early_frames {
@@ -162,7 +184,7 @@ fn emit_heads<T>(
                     },
                 );
             }
-            TapRecord::Body { .. } | TapRecord::Eof { .. } => {}
+            TapRecord::Body { .. } | TapRecord::Eof { .. } | TapRecord::Deflate { .. } => {}
             TapRecord::Frame(f) => frames.push(f),
         }
     }

@@ -37,6 +37,7 @@ use crate::core::event::{CloseInfo, Data, Dir, EventKind, EventSink, FrameRecord
 use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::{AnyStream, NetStream};
+use crate::core::wire::deflate::{Agreement, Deflate, DeflateConfig};
 use crate::core::wire::pong_filter::PongFilter;
 use crate::core::wire::tap::{drain, Records, Tap, TapConfig, TapRecord};
 use stats::{PingTracker, PongMatch};
@@ -47,8 +48,9 @@ pub use outgoing::{Outgoing, RawFrame};
 use writer::Outbox;
 
 /// The protocol stream of a session: tungstenite over the read-ahead layer (no read buffer held
-/// while idle) over the `--no-pong` fault layer over the tap.
-pub type Ws = WebSocketStream<ReadAhead<PongFilter<Tap<NetStream>>>>;
+/// while idle) over the `--no-pong` fault layer over the permessage-deflate layer (a plain
+/// pass-through unless the extension was agreed) over the tap.
+pub type Ws = WebSocketStream<ReadAhead<PongFilter<Deflate<Tap<NetStream>>>>>;
 
 /// Outgoing bytes allowed in the writer's queue before input stops being taken.
 const QUEUE_BYTES: usize = 4 << 20;
@@ -117,6 +119,13 @@ pub struct Session {
     /// Pings with a chosen payload waiting for their pong (`ping_with`), oldest first.
     chosen_pings: std::collections::VecDeque<(Bytes, Instant)>,
     end: Option<End>,
+    /// With permessage-deflate agreed: payload bytes saved on the wire so far, received and
+    /// sent (inflated less compressed sizes; negative when compression grew a message).
+    saved: Option<[i64; 2]>,
+    /// Inflated sizes of sent compressed messages whose frames the tap has not reported yet.
+    deflated_out: std::collections::VecDeque<u64>,
+    /// Inside a compressed message received (its first frame had RSV1).
+    compressed_in: bool,
 }
 
 impl Session {
@@ -147,6 +156,9 @@ impl Session {
             opened: Instant::now(),
             handshake: None,
             end: None,
+            saved: None,
+            deflated_out: std::collections::VecDeque::new(),
+            compressed_in: false,
         }
     }
 
@@ -161,17 +173,57 @@ impl Session {
         clock: Clock,
         conn: u64,
     ) -> Self {
+        Self::over_with_deflate(stream, local, config, tap_cfg, clock, conn, None).await
+    }
+
+    /// `over`, with permessage-deflate in force when `agreement` is given (both ends must
+    /// agree on it, as a handshake would have made them).
+    pub async fn over_with_deflate(
+        stream: impl AnyStream,
+        local: Side,
+        config: WebSocketConfig,
+        tap_cfg: TapConfig,
+        clock: Clock,
+        conn: u64,
+        agreement: Option<Agreement>,
+    ) -> Self {
         let (tap, records) = Tap::upgraded(NetStream::Other(Box::new(stream)), tap_cfg);
         let role = if local == Side::Client { Role::Client } else { Role::Server };
-        let ws =
-            WebSocketStream::from_raw_socket(ReadAhead::new(PongFilter::new(tap, false)), role, Some(config))
-                .await;
-        Session::new(ws, records, tap_cfg, clock, conn, local)
+        let deflate = agreement.map(|agreement| DeflateConfig {
+            agreement,
+            local,
+            max_message: config.max_message_size,
+            fault: None,
+        });
+        let io = ReadAhead::new(PongFilter::new(Deflate::new(tap, deflate, &records), false));
+        let ws = WebSocketStream::from_raw_socket(io, role, Some(config)).await;
+        let mut session = Session::new(ws, records, tap_cfg, clock, conn, local);
+        session.set_deflate(agreement.is_some());
+        session
     }
 
     /// Traffic and close so far.
     pub fn totals(&self) -> SessionTotals {
-        SessionTotals { sent: self.sent, received: self.received, close: self.close.clone() }
+        SessionTotals {
+            sent: self.traffic(Dir::Out),
+            received: self.traffic(Dir::In),
+            close: self.close.clone(),
+        }
+    }
+
+    /// Traffic one way, with the bytes that crossed the wire when permessage-deflate is on.
+    pub fn traffic(&self, dir: Dir) -> Traffic {
+        let (mut t, i) = match dir {
+            Dir::In => (self.received, 0),
+            Dir::Out => (self.sent, 1),
+        };
+        t.wire_bytes = self.saved.map(|s| u64::try_from(t.bytes as i64 - s[i]).unwrap_or(0));
+        t
+    }
+
+    /// Marks permessage-deflate as agreed: traffic is then counted on the wire too.
+    pub fn set_deflate(&mut self, on: bool) {
+        self.saved = on.then_some([0, 0]);
     }
 
     /// The connection id events carry.
@@ -241,7 +293,42 @@ impl Session {
     /// Emits frame events the tap recorded since the last call, and keeps the payload of the
     /// peer's close frame as it crossed the wire.
     pub fn drain_tap(&mut self, sink: &mut dyn EventSink) {
-        for rec in drain(&mut self.tap) {
+        let mut records: Vec<TapRecord> = drain(&mut self.tap).collect();
+        // The last frame of each compressed message received in this batch, in order: the
+        // deflate layer reports their sizes after the tap reported the frames.
+        let mut awaiting = std::collections::VecDeque::new();
+        for i in 0..records.len() {
+            match &mut records[i] {
+                TapRecord::Frame(f) if f.dir == Dir::In && f.opcode <= 0x2 => {
+                    if f.rsv[0] && f.opcode != 0x0 {
+                        self.compressed_in = true;
+                    }
+                    if f.fin && std::mem::take(&mut self.compressed_in) {
+                        awaiting.push_back(i);
+                    }
+                }
+                TapRecord::Frame(f) if f.dir == Dir::Out && f.rsv[0] && f.opcode <= 0x2 => {
+                    f.inflated = self.deflated_out.pop_front();
+                }
+                TapRecord::Deflate { dir, wire, inflated } => {
+                    let (dir, wire, inflated) = (*dir, *wire, *inflated);
+                    if let Some(saved) = self.saved.as_mut() {
+                        saved[usize::from(dir == Dir::Out)] += inflated as i64 - wire as i64;
+                    }
+                    match dir {
+                        // A sent message's size is reported before its frame.
+                        Dir::Out => self.deflated_out.push_back(inflated),
+                        Dir::In => {
+                            if let Some(TapRecord::Frame(f)) = awaiting.pop_front().map(|j| &mut records[j]) {
+                                f.inflated = Some(inflated);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for rec in records {
             match rec {
                 TapRecord::Frame(f) => self.observe_frame(f, sink),
                 TapRecord::Eof { mid_frame } => self.eof_mid_frame = mid_frame,

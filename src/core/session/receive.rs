@@ -15,6 +15,7 @@ use super::writer::{io_ending, Outbox};
 use super::{parse_seq, Deadline, End, Ending, Incoming, Limit, Session, Ws, CLOSE_TIMEOUT, QUEUE_BYTES};
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, EventSink, Traffic};
 use crate::core::wire::close;
+use crate::core::wire::deflate::DeflateFailure;
 
 /// What one poll of the connection produced.
 enum Step {
@@ -180,12 +181,19 @@ impl Session {
     /// Reading failed: the close frame the error calls for goes out, then the ending.
     async fn read_failed(&mut self, e: WsError, sink: &mut dyn EventSink) -> Incoming {
         let utf8 = matches!(e, WsError::Utf8(_));
+        let inflate = match &e {
+            WsError::Io(io) => DeflateFailure::of(io)
+                .is_some_and(|f| matches!(f, DeflateFailure::Violation { code: 1007, .. })),
+            _ => false,
+        };
         let ending = self.ending_of(e);
         // The close frame RFC 6455 §7.4.1 names, before TCP is closed: 1009 for our
-        // limit, 1007 for invalid UTF-8, 1002 for any other violation.
+        // limit, 1007 for invalid UTF-8 or compressed data that does not inflate, 1002 for
+        // any other violation.
         let status = match &ending {
             Ending::LocalLimit(_) => Some((1009, "message too big")),
             Ending::Violation { .. } if utf8 => Some((1007, "invalid UTF-8")),
+            Ending::Violation { .. } if inflate => Some((1007, "invalid compressed data")),
             Ending::Violation { .. } => Some((1002, "protocol error")),
             _ => None,
         };
@@ -291,7 +299,15 @@ impl Session {
             },
             // TLS without close_notify ends like this: after a close handshake, that is its end.
             WsError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => self.stream_ended(),
-            WsError::Io(io) => io_ending(&io),
+            WsError::Io(io) => match DeflateFailure::of(&io) {
+                Some(DeflateFailure::Violation { rule, bytes, .. }) => {
+                    Ending::Violation { rule: rule.clone(), bytes: bytes.clone() }
+                }
+                Some(DeflateFailure::TooBig { size, max }) => {
+                    Ending::LocalLimit(Limit::MessageSize { size: *size, max: *max })
+                }
+                None => io_ending(&io),
+            },
             WsError::Protocol(p) => Ending::Violation { rule: protocol_rule(&p), bytes: Vec::new() },
             WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
                 Ending::LocalLimit(Limit::MessageSize { size, max: max_size })
@@ -348,7 +364,9 @@ fn protocol_rule(p: &tokio_tungstenite::tungstenite::error::ProtocolError) -> St
         P::InvalidOpcode(op) | P::UnknownControlFrameType(op) | P::UnknownDataFrameType(op) => {
             format!("a frame with reserved opcode {op:#x} (RFC 6455 §5.2)")
         }
-        P::NonZeroReservedBits => "RSV bits set without a negotiated extension (RFC 6455 §5.2)".into(),
+        P::NonZeroReservedBits => {
+            "RSV bits set without a negotiated extension (RFC 6455 §5.2; RSV1 needs permessage-deflate agreed, RFC 7692 §6)".into()
+        }
         P::UnmaskedFrameFromClient => "an unmasked frame from the client (RFC 6455 §5.1)".into(),
         P::MaskedFrameFromServer => "a masked frame from the server (RFC 6455 §5.1)".into(),
         P::UnexpectedContinueFrame => {

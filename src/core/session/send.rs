@@ -47,6 +47,7 @@ impl Session {
                         masked: self.local == Side::Client,
                         len: raw.payload.len() as u64,
                         preview: raw.payload[..raw.payload.len().min(preview_max)].to_vec(),
+                        inflated: None,
                     };
                     self.emit(sink, EventKind::Frame(record));
                 }

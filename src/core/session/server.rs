@@ -18,6 +18,7 @@ use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::NetStream;
 use crate::core::session::upgrade::{self, Policy, Rejection};
 use crate::core::session::{Clock, Session};
+use crate::core::wire::deflate::{Agreement, Deflate, DeflateConfig, DeflateFault, DeflateParams};
 use crate::core::wire::pong_filter::PongFilter;
 use crate::core::wire::tap::{drain, Tap, TapConfig, TapRecord};
 
@@ -39,6 +40,10 @@ pub struct ServerConfig {
     pub no_pong: bool,
     /// Keep a second handle on the socket so the connection can be reset or closed silently.
     pub raw_handle: bool,
+    /// permessage-deflate: what the server asks for when a client offers it (None: decline).
+    pub deflate: Option<DeflateParams>,
+    /// A permessage-deflate fault to inject (the echo server's `--deflate-fault`).
+    pub deflate_fault: Option<DeflateFault>,
 }
 
 /// The protocol layer's read buffer, bytes: a server holds many mostly idle connections, and
@@ -90,8 +95,12 @@ pub async fn accept(
     };
     let (mut tap, mut tap_rx) = Tap::new(stream, opts.tap);
     let upgrade_start = Instant::now();
-    let policy =
-        Policy { reject: opts.reject.as_ref(), subprotocols: &opts.subprotocols, headers: &opts.headers };
+    let policy = Policy {
+        reject: opts.reject.as_ref(),
+        subprotocols: &opts.subprotocols,
+        headers: &opts.headers,
+        deflate: opts.deflate.as_ref().filter(|_| opts.deflate_fault != Some(DeflateFault::Unnegotiated)),
+    };
     let result = timeout_at(deadline, upgrade::answer(&mut tap, policy)).await;
     // Frames that came with the request go to the session, like any later frame.
     let mut early_frames = Vec::new();
@@ -108,7 +117,7 @@ pub async fn accept(
                 early_frames.push(f);
                 continue;
             }
-            TapRecord::Body { .. } | TapRecord::Eof { .. } => continue,
+            TapRecord::Body { .. } | TapRecord::Eof { .. } | TapRecord::Deflate { .. } => continue,
         };
         clock.emit_for(sink, conn, kind);
     }
@@ -116,14 +125,30 @@ pub async fn accept(
         Err(_) => return Err(Error::HandshakeTimeout { after: opts.handshake_timeout }),
         Ok(r) => r?,
     };
-    let io = ReadAhead::new(PongFilter::new(tap, opts.no_pong));
-    let ws =
-        WebSocketStream::from_partially_read(io, accepted.leftover, Role::Server, Some(opts.ws_config()))
-            .await;
+    // The unnegotiated fault compresses what it sends all the same.
+    let agreed = match opts.deflate_fault {
+        Some(DeflateFault::Unnegotiated) => Some(Agreement::unlimited()),
+        _ => accepted.deflate,
+    };
+    let deflate = agreed.map(|agreement| DeflateConfig {
+        agreement,
+        local: Side::Server,
+        max_message: Some(opts.max_message).filter(|m| *m > 0),
+        fault: opts.deflate_fault,
+    });
+    let mut layer = Deflate::new(tap, deflate, &tap_rx);
+    let leftover = layer.take_leftover(accepted.leftover);
+    let io = ReadAhead::new(PongFilter::new(layer, opts.no_pong));
+    let ws = WebSocketStream::from_partially_read(io, leftover, Role::Server, Some(opts.ws_config())).await;
     let selected = accepted.subprotocol;
     timings.upgrade = Some(upgrade_start.elapsed());
-    clock.emit_for(sink, conn, EventKind::Open { subprotocol: selected.clone(), timings });
+    clock.emit_for(
+        sink,
+        conn,
+        EventKind::Open { subprotocol: selected.clone(), timings, deflate: accepted.deflate },
+    );
     let mut session = Box::new(Session::new(ws, tap_rx, opts.tap, *clock, conn, Side::Server));
+    session.set_deflate(accepted.deflate.is_some());
     session.attach_socket(socket);
     for f in early_frames {
         session.observe_frame(f, sink);

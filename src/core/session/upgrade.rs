@@ -7,6 +7,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use crate::core::error::Error;
+use crate::core::wire::deflate::params::{self, Agreement, DeflateParams, Role};
 use crate::core::wire::tap::{find_head_end, HEAD_MAX};
 
 /// A refusal of every upgrade: the status, and the body sent with it (worded by the layer that
@@ -27,6 +28,9 @@ pub struct Policy<'a> {
     pub subprotocols: &'a [String],
     /// Extra headers for the 101, as given.
     pub headers: &'a [(String, String)],
+    /// permessage-deflate: what the server asks for when a client offers it (None: decline
+    /// every offer).
+    pub deflate: Option<&'a DeflateParams>,
 }
 
 /// An accepted upgrade.
@@ -35,6 +39,8 @@ pub struct Accepted {
     pub subprotocol: Option<String>,
     /// Bytes the client sent after the request head (frames already on their way).
     pub leftover: Vec<u8>,
+    /// permessage-deflate, when a client's offer was accepted.
+    pub deflate: Option<Agreement>,
 }
 
 /// A refusal: status, extra headers, body.
@@ -76,7 +82,7 @@ pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let leftover = buf.split_off(end);
     match decide(&buf, policy) {
-        Ok((key, subprotocol)) => {
+        Ok(Decided { key, subprotocol, deflate }) => {
             let mut head = format!(
                 "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: websocket\r\n\
                  sec-websocket-accept: {}\r\n",
@@ -85,19 +91,31 @@ pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
             if let Some(p) = &subprotocol {
                 head.push_str(&format!("sec-websocket-protocol: {p}\r\n"));
             }
+            if let Some((_, response)) = &deflate {
+                head.push_str(&format!("sec-websocket-extensions: {response}\r\n"));
+            }
             for (name, value) in policy.headers {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
             head.push_str("\r\n");
             write(io, head.as_bytes()).await?;
-            Ok(Accepted { subprotocol, leftover })
+            Ok(Accepted { subprotocol, leftover, deflate: deflate.map(|(agreed, _)| agreed) })
         }
         Err(refusal) => send_refusal(io, refusal).await,
     }
 }
 
-/// Checks the request (RFC 6455 §4.2.1) and picks the subprotocol; returns the key.
-fn decide(head: &[u8], policy: Policy<'_>) -> Result<(String, Option<String>), Refusal> {
+/// What the server decided for an acceptable request.
+struct Decided {
+    key: String,
+    subprotocol: Option<String>,
+    /// The agreement and the response entry, when a permessage-deflate offer was accepted.
+    deflate: Option<(Agreement, DeflateParams)>,
+}
+
+/// Checks the request (RFC 6455 §4.2.1), picks the subprotocol and answers a
+/// permessage-deflate offer (RFC 7692 §5.1: an offer the server cannot read is declined).
+fn decide(head: &[u8], policy: Policy<'_>) -> Result<Decided, Refusal> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut req = httparse::Request::new(&mut headers);
     match req.parse(head) {
@@ -168,7 +186,13 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<(String, Option<String>), R
             }
         }
     }
-    Ok((keys[0].clone(), subprotocol))
+    let offers = values("sec-websocket-extensions");
+    let offers: Vec<&str> = offers.iter().map(String::as_str).collect();
+    let deflate = policy.deflate.and_then(|ours| {
+        let (offers, _) = params::entries(&offers, Role::Offer).ok()?;
+        params::answer(&offers, ours)
+    });
+    Ok(Decided { key: keys[0].clone(), subprotocol, deflate })
 }
 
 async fn send_refusal<S: AsyncWrite + Unpin, T>(io: &mut S, r: Refusal) -> Result<T, Error> {
@@ -211,7 +235,7 @@ mod tests {
     use super::*;
 
     fn policy() -> Policy<'static> {
-        Policy { reject: None, subprotocols: &[], headers: &[] }
+        Policy { reject: None, subprotocols: &[], headers: &[], deflate: None }
     }
 
     fn status(req: &str) -> Result<(), u16> {

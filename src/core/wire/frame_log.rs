@@ -139,6 +139,7 @@ impl FrameParser {
                 masked: head.mask.is_some(),
                 len: head.len,
                 preview: std::mem::take(preview),
+                inflated: None,
             });
         }
         if done {

@@ -13,6 +13,7 @@ use crate::core::error::Error;
 pub use crate::core::net::http::basic_auth;
 use crate::core::net::http::{escape_hex, head_defect};
 use crate::core::net::target::Target;
+use crate::core::wire::deflate::params::{self, Agreement, DeflateParams};
 use crate::core::wire::tap::{find_head_end, BODY_MAX, HEAD_MAX};
 
 /// What the user asked to put in the upgrade request.
@@ -28,8 +29,8 @@ pub struct RequestConfig {
     pub method: Option<String>,
     /// Sec-WebSocket-Version (default 13).
     pub version: Option<String>,
-    /// Sec-WebSocket-Extensions offer.
-    pub extensions: Option<String>,
+    /// A permessage-deflate offer (RFC 7692), sent as Sec-WebSocket-Extensions.
+    pub deflate: Option<DeflateParams>,
 }
 
 impl RequestConfig {
@@ -65,6 +66,8 @@ pub struct Upgraded {
     pub subprotocol: Option<String>,
     /// Bytes read after the response head: the first frames, already received.
     pub leftover: Vec<u8>,
+    /// permessage-deflate, when the server accepted our offer.
+    pub deflate: Option<Agreement>,
 }
 
 /// Builds the exact request bytes.
@@ -76,8 +79,8 @@ pub fn build_request(target: &Target, spec: &RequestConfig, key: &str) -> Vec<u8
         ("Sec-WebSocket-Key".into(), key.into()),
         ("Sec-WebSocket-Version".into(), spec.version.clone().unwrap_or_else(|| "13".into())),
     ];
-    if let Some(ext) = &spec.extensions {
-        headers.push(("Sec-WebSocket-Extensions".into(), ext.clone()));
+    if let Some(offer) = &spec.deflate {
+        headers.push(("Sec-WebSocket-Extensions".into(), offer.to_string()));
     }
     if let Some(origin) = &spec.origin {
         headers.push(("Origin".into(), origin.clone()));
@@ -220,6 +223,7 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
     request: &[u8],
     key: &str,
     offered: &[String],
+    deflate: Option<&DeflateParams>,
 ) -> Result<Upgraded, Error> {
     send_request(stream, request).await?;
     let resp = read_response(stream).await?;
@@ -258,10 +262,20 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
             });
         }
     }
-    if let Some(ext) = header("Sec-WebSocket-Extensions") {
-        return bad(format!("server enabled extensions \"{ext}\" that were not offered"));
-    }
-    Ok(Upgraded { subprotocol, leftover: resp.rest })
+    let extensions = resp.all("Sec-WebSocket-Extensions");
+    let agreed = match deflate {
+        Some(offer) => params::accept(offer, &extensions).map_err(|why| Error::BadHandshake {
+            message: format!("invalid permessage-deflate response: {why}"),
+        })?,
+        None if !extensions.is_empty() => {
+            return bad(format!(
+                "server enabled extensions \"{}\" that were not offered",
+                extensions.join(", ")
+            ))
+        }
+        None => None,
+    };
+    Ok(Upgraded { subprotocol, leftover: resp.rest, deflate: agreed })
 }
 
 /// True when a Connection value lists the `upgrade` token.
@@ -339,7 +353,7 @@ mod tests {
             server.read_exact(&mut got).await.unwrap();
             server.write_all(&reply).await.unwrap();
         });
-        let result = perform(&mut client, request, "dGhlIHNhbXBsZSBub25jZQ==", offered).await;
+        let result = perform(&mut client, request, "dGhlIHNhbXBsZSBub25jZQ==", offered, None).await;
         peer.await.unwrap();
         result
     }

@@ -2,6 +2,7 @@
 //! its RFC 6455 checks, and close codes.
 
 pub mod close;
+pub mod deflate;
 pub mod frame_log;
 pub mod handshake;
 pub mod pong_filter;

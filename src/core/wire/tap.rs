@@ -30,7 +30,7 @@ pub struct RecordQueue {
 }
 
 impl RecordQueue {
-    fn push(&self, record: TapRecord) {
+    pub(crate) fn push(&self, record: TapRecord) {
         if let Ok(mut items) = self.items.lock() {
             items.push(record);
             self.pending.store(true, Ordering::Release);
@@ -73,6 +73,14 @@ pub enum TapRecord {
     /// The peer closed its side of TCP; `mid_frame` when it did so inside a frame.
     Eof {
         mid_frame: bool,
+    },
+    /// A message compressed by permessage-deflate: `wire` payload bytes crossed the wire for
+    /// `inflated` bytes of message (reported by the deflate layer, after the tap's frame
+    /// record for a received message and before it for a sent one).
+    Deflate {
+        dir: Dir,
+        wire: u64,
+        inflated: u64,
     },
 }
 

@@ -1,0 +1,10 @@
+//! permessage-deflate (RFC 7692): the negotiation (`params`), the DEFLATE codec (`codec`,
+//! flate2) and the layer that compresses and inflates data frames between the wire tap and
+//! the protocol layer (`layer`).
+
+pub mod codec;
+pub mod layer;
+pub mod params;
+
+pub use layer::{Deflate, DeflateConfig, DeflateFailure, DeflateFault};
+pub use params::{Agreement, DeflateParams};
