@@ -7,6 +7,7 @@ mod assertions;
 mod client_echo;
 mod colors;
 mod connect_errors;
+mod deflate;
 mod echo;
 mod echo_faults;
 mod echo_server;

@@ -25,7 +25,7 @@ fn unavailable(why: String) -> Option<Command> {
 }
 
 /// `python client.py`, or None when Python with `websockets` is missing.
-fn python_client() -> Option<Command> {
+pub(crate) fn python_client() -> Option<Command> {
     let python = std::env::var_os("WSDIAG_TEST_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join(".venv/bin/python"));
@@ -41,7 +41,7 @@ fn python_client() -> Option<Command> {
 }
 
 /// `node client.mjs`, or None when node or the `ws` package is missing.
-fn node_client() -> Option<Command> {
+pub(crate) fn node_client() -> Option<Command> {
     let modules = std::env::var_os("WSDIAG_TEST_NODE_MODULES")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("tests/interop/node"));
@@ -57,7 +57,7 @@ fn node_client() -> Option<Command> {
 }
 
 /// Runs a client to completion (bounded), with `args` after its script.
-async fn run(mut cmd: Command, args: &[OsString]) -> Output {
+pub(crate) async fn run(mut cmd: Command, args: &[OsString]) -> Output {
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     let child = match cmd.spawn() {
         Ok(child) => child,
@@ -69,11 +69,11 @@ async fn run(mut cmd: Command, args: &[OsString]) -> Output {
         .expect("wait for the client")
 }
 
-fn args(url: &str, rest: &[&str]) -> Vec<OsString> {
+pub(crate) fn args(url: &str, rest: &[&str]) -> Vec<OsString> {
     std::iter::once(url).chain(rest.iter().copied()).map(OsString::from).collect()
 }
 
-fn show(out: &Output) -> String {
+pub(crate) fn show(out: &Output) -> String {
     format!(
         "status {}\n--- stdout ---\n{}--- stderr ---\n{}",
         out.status,

@@ -6,5 +6,8 @@ pub mod codec;
 pub mod layer;
 pub mod params;
 
+#[cfg(test)]
+mod tests;
+
 pub use layer::{Deflate, DeflateConfig, DeflateFailure, DeflateFault};
 pub use params::{Agreement, DeflateParams};
