@@ -142,7 +142,6 @@ struct Rx {
 #[derive(Debug)]
 struct Message {
     opcode: u8,
-    mask: Option<[u8; 4]>,
     payload: Vec<u8>,
 }
 
@@ -311,11 +310,8 @@ impl State {
         }
         let mut payload = raw[hl..total].to_vec();
         apply_mask(&mut payload, h.mask);
-        let message = self.rx.message.get_or_insert_with(|| Message {
-            opcode: h.opcode,
-            mask: h.mask,
-            payload: Vec::new(),
-        });
+        let message =
+            self.rx.message.get_or_insert_with(|| Message { opcode: h.opcode, payload: Vec::new() });
         if message.payload.is_empty() {
             message.payload = payload;
         } else {
