@@ -148,3 +148,26 @@ async fn a_response_granting_what_was_not_offered_is_exit_5() {
     let out = connect(&server.url()).args(["-x", "hi", "-n", "1"]).run().await;
     out.expect_code(5).expect_stderr_contains("were not offered");
 }
+
+#[tokio::test]
+async fn handshake_inspect_looks_past_the_agreement_at_what_the_server_sends() {
+    let out = crate::support::handshake_inspect("builtin:echo").arg("--deflate").run().await;
+    out.expect_code(0);
+    let (level, message) = crate::support::check_line(&out, "deflate_use");
+    assert_eq!(level, "pass", "{out}");
+    assert!(message.contains("the server compressed its answers (2)"), "{message}");
+    let out = crate::support::handshake_inspect("builtin:echo?deflate-fault=corrupt")
+        .arg("--offer-deflate")
+        .run()
+        .await;
+    out.expect_code(1);
+    let (level, message) = crate::support::check_line(&out, "deflate_use");
+    assert_eq!(level, "fail", "{out}");
+    assert!(message.contains("does not inflate"), "{message}");
+    // A server that declines is judged by the handshake alone.
+    let server = serve(["echo", "--no-deflate", "--max-runtime", "20s"]).await;
+    let out = crate::support::handshake_inspect(&server.url()).arg("--deflate").run().await;
+    out.expect_code(0).expect_stdout_contains("permessage-deflate offered; the server declined");
+    assert!(!out.stdout().contains("deflate_use"), "{out}");
+    server.interrupt().await;
+}

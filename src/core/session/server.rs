@@ -16,11 +16,11 @@ use crate::core::net::http::status_code;
 use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::transport::NetStream;
-use crate::core::session::upgrade::{self, Policy, Rejection};
-use crate::core::session::{Clock, Session};
+use crate::core::session::upgrade::{self, Accepted, Policy, Rejection};
+use crate::core::session::{Clock, Session, Ws};
 use crate::core::wire::deflate::{Agreement, Deflate, DeflateConfig, DeflateFault, DeflateParams};
 use crate::core::wire::pong_filter::PongFilter;
-use crate::core::wire::tap::{drain, Tap, TapConfig, TapRecord};
+use crate::core::wire::tap::{drain, Records, Tap, TapConfig, TapRecord};
 
 /// How a server treats each connection.
 #[derive(Clone)]
@@ -44,6 +44,30 @@ pub struct ServerConfig {
     pub deflate: Option<DeflateParams>,
     /// A permessage-deflate fault to inject (the echo server's `--deflate-fault`).
     pub deflate_fault: Option<DeflateFault>,
+}
+
+/// The protocol stream over the tap: permessage-deflate as agreed (the unnegotiated fault
+/// compresses what it sends all the same), `--no-pong`, the read-ahead, tungstenite.
+async fn protocol_stream(
+    tap: Tap<NetStream>,
+    records: &Records,
+    opts: &ServerConfig,
+    accepted: &Accepted,
+) -> Ws {
+    let agreed = match opts.deflate_fault {
+        Some(DeflateFault::Unnegotiated) => Some(Agreement::unlimited()),
+        _ => accepted.deflate,
+    };
+    let deflate = agreed.map(|agreement| DeflateConfig {
+        agreement,
+        local: Side::Server,
+        max_message: Some(opts.max_message).filter(|m| *m > 0),
+        fault: opts.deflate_fault,
+    });
+    let mut layer = Deflate::new(tap, deflate, records);
+    let leftover = layer.take_leftover(accepted.leftover.clone());
+    let io = ReadAhead::new(PongFilter::new(layer, opts.no_pong));
+    WebSocketStream::from_partially_read(io, leftover, Role::Server, Some(opts.ws_config())).await
 }
 
 /// The protocol layer's read buffer, bytes: a server holds many mostly idle connections, and
@@ -125,21 +149,7 @@ pub async fn accept(
         Err(_) => return Err(Error::HandshakeTimeout { after: opts.handshake_timeout }),
         Ok(r) => r?,
     };
-    // The unnegotiated fault compresses what it sends all the same.
-    let agreed = match opts.deflate_fault {
-        Some(DeflateFault::Unnegotiated) => Some(Agreement::unlimited()),
-        _ => accepted.deflate,
-    };
-    let deflate = agreed.map(|agreement| DeflateConfig {
-        agreement,
-        local: Side::Server,
-        max_message: Some(opts.max_message).filter(|m| *m > 0),
-        fault: opts.deflate_fault,
-    });
-    let mut layer = Deflate::new(tap, deflate, &tap_rx);
-    let leftover = layer.take_leftover(accepted.leftover);
-    let io = ReadAhead::new(PongFilter::new(layer, opts.no_pong));
-    let ws = WebSocketStream::from_partially_read(io, leftover, Role::Server, Some(opts.ws_config())).await;
+    let ws = protocol_stream(tap, &tap_rx, opts, &accepted).await;
     let selected = accepted.subprotocol;
     timings.upgrade = Some(upgrade_start.elapsed());
     clock.emit_for(

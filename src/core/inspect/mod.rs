@@ -14,7 +14,10 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+mod deflate_use;
+
 use crate::core::error::Error;
+use crate::core::event::Side;
 use crate::core::event::TlsInfo;
 use crate::core::net::certs::{self, CertFacts};
 use crate::core::net::proxy::{Selection, TunnelInfo};
@@ -23,7 +26,9 @@ use crate::core::net::tls::CertRecorder;
 use crate::core::net::transport::{self, NetStream, Phase};
 use crate::core::session::connection::ConnectionConfig;
 use crate::core::session::CLOSE_TIMEOUT;
+use crate::core::wire::deflate::{params, Agreement, Deflate, DeflateConfig};
 use crate::core::wire::handshake::{self, Response};
+use crate::core::wire::tap::Records;
 use crate::core::wire::verdict::{self, Check, Offer};
 
 /// One inspection's choices beyond how to connect.
@@ -208,16 +213,44 @@ async fn run(
     hop.checks = verdict::judge(&offer, &response);
     let upgraded = response.status == 101;
     let rest = response.rest.clone();
+    // A valid agreement is looked at past the handshake (an invalid one already failed).
+    let agreed =
+        config.request.deflate.as_ref().and_then(|offer| {
+            params::accept(offer, &response.all("Sec-WebSocket-Extensions")).ok().flatten()
+        });
     hop.response = Some(response);
     if upgraded {
-        hop.close = Some(if how.close { close(stream, rest).await } else { CloseOutcome::Skipped });
+        after_upgrade(stream, rest, agreed, how.close, hop).await;
     }
     Ok(())
 }
 
+/// After a 101: the look at permessage-deflate in use, when it was agreed, and the close.
+async fn after_upgrade(
+    stream: NetStream,
+    rest: Vec<u8>,
+    agreed: Option<Agreement>,
+    close_it: bool,
+    hop: &mut Hop,
+) {
+    let mut records = Records::default();
+    let deflate = agreed.map(|agreement| DeflateConfig {
+        agreement,
+        local: Side::Client,
+        max_message: Some(16 << 20),
+        fault: None,
+    });
+    let mut layer = Deflate::new(stream, deflate, &records);
+    let rest = layer.take_leftover(rest);
+    let mut ws = WebSocketStream::from_partially_read(layer, rest, Role::Client, None).await;
+    if agreed.is_some() {
+        hop.checks.push(deflate_use::check(&mut ws, &mut records).await);
+    }
+    hop.close = Some(if close_it { close(&mut ws).await } else { CloseOutcome::Skipped });
+}
+
 /// Sends a 1000 close frame and waits (bounded) for the server's answer.
-async fn close(stream: NetStream, rest: Vec<u8>) -> CloseOutcome {
-    let mut ws = WebSocketStream::from_partially_read(stream, rest, Role::Client, None).await;
+async fn close(ws: &mut WebSocketStream<Deflate<NetStream>>) -> CloseOutcome {
     let normal = CloseFrame { code: CloseCode::Normal, reason: "".into() };
     if timeout(CLOSE_TIMEOUT, ws.close(Some(normal))).await.is_err() {
         return CloseOutcome::TimedOut;
