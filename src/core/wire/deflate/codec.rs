@@ -30,12 +30,13 @@ impl Deflater {
         bits >= 9
     }
 
-    /// One message's payload, compressed (the wire form: without the sync-flush tail).
+    /// One message's payload, compressed at zlib's fastest level (a diagnostic tool spends its CPU
+    /// on looking, not on the last percent of ratio), in the wire form: without the sync-flush
+    /// tail.
     pub fn compress(&mut self, payload: &[u8]) -> Vec<u8> {
         let bits = self.bits;
-        let ctx = self
-            .ctx
-            .get_or_insert_with(|| Compress::new_with_window_bits(Compression::default(), false, bits));
+        let ctx =
+            self.ctx.get_or_insert_with(|| Compress::new_with_window_bits(Compression::fast(), false, bits));
         let mut out = Vec::with_capacity(payload.len() / 2 + 64);
         let mut input = payload;
         loop {
@@ -180,7 +181,7 @@ mod tests {
     #[test]
     fn a_bomb_stops_at_the_limit_and_garbage_is_corrupt() {
         let bomb = Deflater::new(15, false).compress(&vec![0u8; 10 << 20]);
-        assert!(bomb.len() < 20 << 10);
+        assert!(bomb.len() * 100 < 10 << 20, "{}", bomb.len());
         let err = Inflater::new(15, false).inflate(&bomb, Some(1 << 20)).unwrap_err();
         assert!(matches!(err, InflateError::TooBig { max: 1048576, size } if size < 3 << 20), "{err:?}");
         let err = Inflater::new(15, false).inflate(&[0xff, 0xff, 0xff, 0x00], None).unwrap_err();
