@@ -179,8 +179,14 @@ impl<S> Deflate<S> {
             Box::new(State {
                 peer_masks: c.local == Side::Server,
                 inflater: Inflater::new(theirs, !theirs_fresh),
-                deflater: Deflater::can_compress(ours)
-                    .then(|| Deflater::new(ours, !ours_fresh || c.fault == Some(DeflateFault::BreakContext))),
+                // Keeping the compression context is allowed, never required: a server holding
+                // many connections does not keep one (about 300 KiB each); a client does, for
+                // the ratio. Only the break-context fault keeps it where it must not.
+                deflater: Deflater::can_compress(ours).then(|| {
+                    let keep = (c.local == Side::Client && !ours_fresh)
+                        || c.fault == Some(DeflateFault::BreakContext);
+                    Deflater::new(ours, keep)
+                }),
                 max_message: c.max_message,
                 corrupt: c.fault == Some(DeflateFault::Corrupt),
                 records: records.clone(),
@@ -205,6 +211,15 @@ impl<S> Deflate<S> {
             }
             _ => bytes,
         }
+    }
+}
+
+/// Empties a buffer, freeing it when it grew past a few KiB (idle connections hold nothing).
+fn release(buf: &mut Vec<u8>) {
+    if buf.capacity() > 4096 {
+        *buf = Vec::new();
+    } else {
+        buf.clear();
     }
 }
 
@@ -275,6 +290,9 @@ impl State {
             }
         }
         self.rx.raw.drain(..pos);
+        if self.rx.raw.is_empty() {
+            release(&mut self.rx.raw);
+        }
     }
 
     /// Handles the frame at `pos` (header `h` of `hl` bytes): the bytes used, or None to wait
@@ -404,6 +422,9 @@ impl State {
             pos += total;
         }
         self.tx.input.drain(..pos);
+        if self.tx.input.is_empty() {
+            release(&mut self.tx.input);
+        }
     }
 }
 
@@ -418,7 +439,7 @@ impl<S: AsyncWrite + Unpin> Deflate<S> {
             }
             st.tx.pending_pos += n;
         }
-        st.tx.pending.clear();
+        release(&mut st.tx.pending);
         st.tx.pending_pos = 0;
         Poll::Ready(Ok(()))
     }
@@ -435,7 +456,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for Deflate<S> {
                 buf.put_slice(&rx.out[rx.out_pos..rx.out_pos + n]);
                 rx.out_pos += n;
                 if rx.out_pos == rx.out.len() {
-                    rx.out.clear();
+                    // Nothing held while idle: a large buffer goes, a small one is reused.
+                    release(&mut rx.out);
                     rx.out_pos = 0;
                 }
                 return Poll::Ready(Ok(()));
