@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use crate::commands::signals::Signals;
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
+use crate::core::event::probe::TimingOnly;
 use crate::core::event::EventKind;
 use crate::core::net::target::Target;
 use crate::core::probe::search::{Outcome, Search, Verdict};
@@ -74,7 +75,8 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         }
         _ => Vec::new(),
     };
-    let result = probe_result(verdict, report, &rounds, started, status, classified);
+    let mut result = probe_result(verdict, report, &rounds, started, status, classified);
+    result.timing_only = timing_only(&s);
     if let Some(path) = &s.prometheus {
         if let Err(e) = write_metrics(path, &prometheus::probe(&target, &result)) {
             clock.emit(printer, EventKind::ProbeResult(result));
@@ -279,6 +281,17 @@ fn bounds(verdict: &Verdict) -> (Duration, Duration) {
     }
 }
 
+/// Why trials read no kernel TCP facts, if they did not.
+fn timing_only(s: &HeartbeatProbeSettings) -> Option<TimingOnly> {
+    if s.connection.dial.unix.is_some() {
+        Some(TimingOnly::UnixSocket)
+    } else if !crate::core::net::socket::HAS_TCP_INFO {
+        Some(TimingOnly::Platform(crate::core::net::socket::PLATFORM))
+    } else {
+        None
+    }
+}
+
 /// The account of the whole probe, with the advice that follows from its bounds.
 fn probe_result(
     verdict: Verdict,
@@ -303,6 +316,7 @@ fn probe_result(
         duration: started.elapsed(),
         exit: status.code(),
         classified,
+        timing_only: None,
     }
 }
 
