@@ -25,7 +25,7 @@ fn unavailable(why: String) -> Option<Command> {
 }
 
 /// `python client.py`, or None when Python with `websockets` is missing.
-fn python_client() -> Option<Command> {
+pub(crate) fn python_client() -> Option<Command> {
     let python = std::env::var_os("WSDIAG_TEST_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join(".venv/bin/python"));
@@ -57,7 +57,7 @@ fn node_client() -> Option<Command> {
 }
 
 /// Runs a client to completion (bounded), with `args` after its script.
-async fn run(mut cmd: Command, args: &[OsString]) -> Output {
+pub(crate) async fn run(mut cmd: Command, args: &[OsString]) -> Output {
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     let child = match cmd.spawn() {
         Ok(child) => child,
@@ -73,7 +73,7 @@ fn args(url: &str, rest: &[&str]) -> Vec<OsString> {
     std::iter::once(url).chain(rest.iter().copied()).map(OsString::from).collect()
 }
 
-fn show(out: &Output) -> String {
+pub(crate) fn show(out: &Output) -> String {
     format!(
         "status {}\n--- stdout ---\n{}--- stderr ---\n{}",
         out.status,
