@@ -73,7 +73,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__connect)
-            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --echo --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --echo --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,6 +247,14 @@ _wsdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abstract-unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -279,7 +287,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__echo)
-            opts="-p -b -s -H -v -h -V --port --bind --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --companion --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --companion --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -298,6 +306,14 @@ _wsdiag() {
                     return 0
                     ;;
                 -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abstract-unix-socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -393,7 +409,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__handshake__subcmd__inspect)
-            opts="-L -H -s -k -h --raw --offer-deflate --version --ws-key --method --follow --no-close --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --json --color --show-secrets --help"
+            opts="-L -H -s -k -h --raw --offer-deflate --version --ws-key --method --follow --no-close --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --json --color --show-secrets --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,6 +483,14 @@ _wsdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abstract-unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -499,7 +523,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__heartbeat__subcmd__probe)
-            opts="-H -s -k -v -h -V --min --max --resolution --parallel --confirm --pong-timeout --kind --payload --expect --fail-below --verify --for --classify --prometheus --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-H -s -k -v -h -V --min --max --resolution --parallel --confirm --pong-timeout --kind --payload --expect --fail-below --verify --for --classify --prometheus --header --from-curl --origin --subprotocol --auth --bearer --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -610,6 +634,14 @@ _wsdiag() {
                     return 0
                     ;;
                 --sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abstract-unix-socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -743,7 +775,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__listen)
-            opts="-p -b -s -H -n -v -h -V --port --bind --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -n -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +794,14 @@ _wsdiag() {
                     return 0
                     ;;
                 -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abstract-unix-socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
