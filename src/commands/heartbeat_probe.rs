@@ -345,6 +345,13 @@ async fn classify(
     };
     let mut out: Vec<trial::Classified> =
         [a, b, c].into_iter().zip(kinds).map(|(r, kind)| r.unwrap_or_else(|e| failed(kind, e))).collect();
+    if spec.connection.dial.unix.is_some() {
+        // Its trial ran silent: there are no TCP keepalives to switch on.
+        for c in out.iter_mut().filter(|c| c.kind == Keepalive::TcpKeepalive) {
+            c.refreshes = false;
+            c.detail = "not applicable: there is no TCP over a Unix socket".into();
+        }
+    }
     for (r, kind) in [(push, Keepalive::ServerPush), (late, Keepalive::LatePush)] {
         match r {
             Ok(Some(c)) => out.push(c),
