@@ -52,7 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--heartbeat-message', '--heartbeat-message', [CompletionResultType]::ParameterName, 'Send this text message as the heartbeat instead of a ping frame')
             [CompletionResult]::new('--heartbeat-expect', '--heartbeat-expect', [CompletionResultType]::ParameterName, 'With --heartbeat-message: only a message matching REGEX answers it [default: any message]')
             [CompletionResult]::new('--tcp-keepalive', '--tcp-keepalive', [CompletionResultType]::ParameterName, 'Enable TCP keepalive probes after DUR idle (every DUR after that)')
-            [CompletionResult]::new('--tcp-user-timeout', '--tcp-user-timeout', [CompletionResultType]::ParameterName, 'TCP_USER_TIMEOUT: fail when sent data stays unacknowledged this long (black-holed paths)')
+            [CompletionResult]::new('--tcp-user-timeout', '--tcp-user-timeout', [CompletionResultType]::ParameterName, 'Fail when sent data stays unacknowledged this long (black-holed paths): TCP_USER_TIMEOUT on Linux, TCP_RXT_CONNDROPTIME on macOS, TCP_MAXRT on Windows (whole seconds there)')
             [CompletionResult]::new('--backoff-base', '--backoff-base', [CompletionResultType]::ParameterName, 'Backoff base: the first delay is random in 0..BASE, then the window doubles')
             [CompletionResult]::new('--backoff-max', '--backoff-max', [CompletionResultType]::ParameterName, 'Largest backoff window')
             [CompletionResult]::new('--max-retries', '--max-retries', [CompletionResultType]::ParameterName, 'Give up after N reconnect attempts in a row [default: no limit]')

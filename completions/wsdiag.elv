@@ -48,7 +48,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --heartbeat-message 'Send this text message as the heartbeat instead of a ping frame'
             cand --heartbeat-expect 'With --heartbeat-message: only a message matching REGEX answers it [default: any message]'
             cand --tcp-keepalive 'Enable TCP keepalive probes after DUR idle (every DUR after that)'
-            cand --tcp-user-timeout 'TCP_USER_TIMEOUT: fail when sent data stays unacknowledged this long (black-holed paths)'
+            cand --tcp-user-timeout 'Fail when sent data stays unacknowledged this long (black-holed paths): TCP_USER_TIMEOUT on Linux, TCP_RXT_CONNDROPTIME on macOS, TCP_MAXRT on Windows (whole seconds there)'
             cand --backoff-base 'Backoff base: the first delay is random in 0..BASE, then the window doubles'
             cand --backoff-max 'Largest backoff window'
             cand --max-retries 'Give up after N reconnect attempts in a row [default: no limit]'

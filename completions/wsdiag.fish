@@ -47,7 +47,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-miss
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-message -d 'Send this text message as the heartbeat instead of a ping frame' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-expect -d 'With --heartbeat-message: only a message matching REGEX answers it [default: any message]' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l tcp-keepalive -d 'Enable TCP keepalive probes after DUR idle (every DUR after that)' -r
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l tcp-user-timeout -d 'TCP_USER_TIMEOUT: fail when sent data stays unacknowledged this long (black-holed paths)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l tcp-user-timeout -d 'Fail when sent data stays unacknowledged this long (black-holed paths): TCP_USER_TIMEOUT on Linux, TCP_RXT_CONNDROPTIME on macOS, TCP_MAXRT on Windows (whole seconds there)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l backoff-base -d 'Backoff base: the first delay is random in 0..BASE, then the window doubles' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l backoff-max -d 'Largest backoff window' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-retries -d 'Give up after N reconnect attempts in a row [default: no limit]' -r
@@ -209,7 +209,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l confir
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l pong-timeout -d 'How long the answer to a trial\'s keepalive may take (also the TCP_USER_TIMEOUT of trials)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l kind -d 'What a trial sends after its idle time' -r -f -a "ws-ping\t'A ping frame with a random payload'
 data\t'A text message (--payload); any answer, or one matching --expect'
-tcp-keepalive\t'TCP keepalive probes (the kernel\'s), answered by their acknowledgement'"
+tcp-keepalive\t'TCP keepalive probes (the kernel\'s), answered by their acknowledgement (Linux only)'"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l payload -d 'The message a `--kind data` trial sends' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l expect -d 'With --kind data: the answer must match this regex' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l fail-below -d 'Exit 1 when connections idle for less than DUR already die (a CI gate)' -r

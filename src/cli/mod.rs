@@ -156,7 +156,7 @@ pub enum ProbeKind {
     WsPing,
     /// A text message (--payload); any answer, or one matching --expect
     Data,
-    /// TCP keepalive probes (the kernel's), answered by their acknowledgement
+    /// TCP keepalive probes (the kernel's), answered by their acknowledgement (Linux only)
     TcpKeepalive,
 }
 
