@@ -47,7 +47,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-miss
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-message -d 'Send this text message as the heartbeat instead of a ping frame' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l heartbeat-expect -d 'With --heartbeat-message: only a message matching REGEX answers it [default: any message]' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l tcp-keepalive -d 'Enable TCP keepalive probes after DUR idle (every DUR after that)' -r
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l tcp-user-timeout -d 'TCP_USER_TIMEOUT: fail when sent data stays unacknowledged this long (black-holed paths)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l tcp-user-timeout -d 'Fail when sent data stays unacknowledged this long (black-holed paths): TCP_USER_TIMEOUT on Linux, TCP_RXT_CONNDROPTIME on macOS, TCP_MAXRT on Windows (whole seconds there)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l backoff-base -d 'Backoff base: the first delay is random in 0..BASE, then the window doubles' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l backoff-max -d 'Largest backoff window' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-retries -d 'Give up after N reconnect attempts in a row [default: no limit]' -r
@@ -70,6 +70,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l cacert -d 'Tru
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l key -d 'Private key for --cert (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l unix-socket -d 'Connect to this Unix-domain socket instead of the URL\'s host and port, which still give the Host header, the TLS server name and the path (as curl\'s --unix-socket); a missing path or a file that is not a socket exits 3. Not on Windows' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l abstract-unix-socket -d 'Like --unix-socket, with a Linux abstract socket name (no file). Linux only' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy -d 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server\'s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. \'\' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy-user -d 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL\'s' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy-header -d 'Add a header to the CONNECT request (repeatable)' -r
@@ -85,7 +87,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l no-stdin -d 'D
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l echo -d 'Send every data message received back unchanged (same type, same bytes), as a client echo; stdin is not read'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l commands -d 'Stdin lines are REPL commands (/ping, /raw, /close …), not messages, also on a pipe'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l keep-going -d 'With --commands, a malformed command is reported and skipped instead of ending the run (exit 2)'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l no-history -d 'Do not read or write the REPL\'s history file ($XDG_STATE_HOME/wsdiag/history)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l no-history -d 'Do not read or write the REPL\'s history file ($XDG_STATE_HOME/wsdiag/history on Linux, ~/Library/Application Support/wsdiag/history on macOS, %APPDATA%\\wsdiag\\history on Windows)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l echo-rtt -d 'Match each message sent with its echo and report application round-trip times'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l reconnect -d 'Re-establish a lost connection with exponential backoff and full jitter'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l deflate -d 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
@@ -100,6 +102,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s h -l help -d '
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s p -l port -d 'Port to listen on (0: an ephemeral port, printed on stderr)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s b -l bind -d 'Address to bind (anything wider than loopback must be asked for)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l unix-socket -d 'Serve on this Unix-domain socket instead of TCP. The file is created with mode 0600 (only the owner may connect) and removed at exit; a stale socket file is replaced, one a server still answers on is not (exit 3). Not on Windows' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l abstract-unix-socket -d 'Serve on a Linux abstract Unix socket (a name, no file). Linux only' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-connections -d 'Refuse connections beyond this many upgraded sessions at once' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-pending -d 'At most this many connections still in their TLS handshake or upgrade; a new one drops the oldest if it has waited a second, so slow or silent clients cannot lock others out' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l max-message -d 'Largest message accepted (bigger ones close the connection with 1009)' -r
@@ -124,7 +128,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l binary -d 'Send
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l no-stdin -d 'Do not read stdin'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l commands -d 'Stdin lines are REPL commands (/ping, /raw, /close …), not messages, also on a pipe'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l keep-going -d 'With --commands, a malformed command is reported and skipped instead of ending the run (exit 2)'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l no-history -d 'Do not read or write the REPL\'s history file ($XDG_STATE_HOME/wsdiag/history)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l no-history -d 'Do not read or write the REPL\'s history file ($XDG_STATE_HOME/wsdiag/history on Linux, ~/Library/Application Support/wsdiag/history on macOS, %APPDATA%\\wsdiag\\history on Windows)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l frames -d 'Show every frame both ways (same as -vv)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
@@ -134,6 +138,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s h -l help -d 'P
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s p -l port -d 'Port to listen on (0: an ephemeral port, printed on stderr)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -s b -l bind -d 'Address to bind (anything wider than loopback must be asked for)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l unix-socket -d 'Serve on this Unix-domain socket instead of TCP. The file is created with mode 0600 (only the owner may connect) and removed at exit; a stale socket file is replaced, one a server still answers on is not (exit 3). Not on Windows' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l abstract-unix-socket -d 'Serve on a Linux abstract Unix socket (a name, no file). Linux only' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-connections -d 'Refuse connections beyond this many upgraded sessions at once' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-pending -d 'At most this many connections still in their TLS handshake or upgrade; a new one drops the oldest if it has waited a second, so slow or silent clients cannot lock others out' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand echo" -l max-message -d 'Largest message accepted (bigger ones close the connection with 1009)' -r
@@ -186,6 +192,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l cace
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l key -d 'Private key for --cert (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l unix-socket -d 'Connect to this Unix-domain socket instead of the URL\'s host and port, which still give the Host header, the TLS server name and the path (as curl\'s --unix-socket); a missing path or a file that is not a socket exits 3. Not on Windows' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l abstract-unix-socket -d 'Like --unix-socket, with a Linux abstract socket name (no file). Linux only' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy -d 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server\'s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. \'\' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy-user -d 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL\'s' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy-header -d 'Add a header to the CONNECT request (repeatable)' -r
@@ -211,7 +219,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l confir
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l pong-timeout -d 'How long the answer to a trial\'s keepalive may take (also the TCP_USER_TIMEOUT of trials)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l kind -d 'What a trial sends after its idle time' -r -f -a "ws-ping\t'A ping frame with a random payload'
 data\t'A text message (--payload); any answer, or one matching --expect'
-tcp-keepalive\t'TCP keepalive probes (the kernel\'s), answered by their acknowledgement'"
+tcp-keepalive\t'TCP keepalive probes (the kernel\'s), answered by their acknowledgement (Linux only)'"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l payload -d 'The message a `--kind data` trial sends' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l expect -d 'With --kind data: the answer must match this regex' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l fail-below -d 'Exit 1 when connections idle for less than DUR already die (a CI gate)' -r
@@ -231,6 +239,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l cacert
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l key -d 'Private key for --cert (PEM)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l unix-socket -d 'Connect to this Unix-domain socket instead of the URL\'s host and port, which still give the Host header, the TLS server name and the path (as curl\'s --unix-socket); a missing path or a file that is not a socket exits 3. Not on Windows' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l abstract-unix-socket -d 'Like --unix-socket, with a Linux abstract socket name (no file). Linux only' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy -d 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server\'s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. \'\' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-user -d 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL\'s' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-header -d 'Add a header to the CONNECT request (repeatable)' -r

@@ -43,6 +43,7 @@ impl ExitStatus {
             | Error::NoAddress { .. }
             | Error::Refused { .. }
             | Error::Bind { .. }
+            | Error::UnixSocket { .. }
             | Error::ConnectTimeout { .. }
             | Error::Proxy { .. } => ExitStatus::Connect,
             Error::Tls { .. } => ExitStatus::Tls,

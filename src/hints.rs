@@ -2,7 +2,7 @@
 //! the CLI flags to use: the core's errors say which advice applies ([`Hint`]) or are typed
 //! enough to choose it from.
 
-use crate::core::error::{Error, Hint};
+use crate::core::error::{Error, Hint, UnixProblem};
 use crate::core::event::{End, Ending};
 
 impl Error {
@@ -27,6 +27,26 @@ impl Error {
             Error::RetriesExhausted { last, .. } => return last.hint(),
             Error::Resolve { .. } => "check the host name in the URL",
             Error::Refused { .. } => "is the server running, and on this port?",
+            Error::UnixSocket { problem: UnixProblem::Missing, .. } => {
+                "is the server running? it creates the socket file when it starts listening"
+            }
+            Error::UnixSocket { problem: UnixProblem::NotASocket, .. } => {
+                "give the path of the socket the server listens on, not a file or directory"
+            }
+            Error::UnixSocket { problem: UnixProblem::InUse, .. } => {
+                "another server holds this socket: stop it, or pick another --unix-socket path"
+            }
+            Error::UnixSocket { problem: UnixProblem::Io(e), listen: false, .. }
+                if e.kind() == std::io::ErrorKind::ConnectionRefused =>
+            {
+                "nobody listens on the socket: a stale file left by a server that stopped?"
+            }
+            Error::UnixSocket { problem: UnixProblem::Io(e), .. }
+                if e.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                "connecting needs write permission on the socket file (and search permission on its directories)"
+            }
+            Error::UnixSocket { .. } => return None,
             Error::Bind { .. } => "another process may hold the port: pick another --port, or --port 0 for a free one",
             Error::ConnectTimeout { .. } => {
                 "the host did not answer; raise --connect-timeout or check firewalls"

@@ -118,7 +118,7 @@ pub fn idle(rt: &Runtime, servers: &[Server; 2]) -> Res<Vec<Figure>> {
          server VmRSS before and after",
         SETTLE.as_secs()
     );
-    let nofile = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(0, |(soft, _)| soft);
+    let nofile = open_file_limit();
     if nofile < IDLE_CONNS as u64 + 100 {
         println!("  skipped: the open-file limit is {nofile}, below {} needed", IDLE_CONNS + 100);
         return Ok(Vec::new());
@@ -232,4 +232,15 @@ pub fn large(wsdiag: &Path, me: &Path, pin: bool, servers: &[Server; 2]) -> Res<
             server[0] / server[1],
         ),
     ])
+}
+
+/// The soft limit on open descriptors; Windows has none for sockets.
+#[cfg(unix)]
+fn open_file_limit() -> u64 {
+    rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(0, |(soft, _)| soft)
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> u64 {
+    u64::MAX
 }

@@ -46,7 +46,8 @@ pub struct LivenessArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_duration, help_heading = "Keepalive")]
     pub tcp_keepalive: Option<Duration>,
 
-    /// TCP_USER_TIMEOUT: fail when sent data stays unacknowledged this long (black-holed paths)
+    /// Fail when sent data stays unacknowledged this long (black-holed paths): TCP_USER_TIMEOUT
+    /// on Linux, TCP_RXT_CONNDROPTIME on macOS, TCP_MAXRT on Windows (whole seconds there)
     #[arg(long, value_name = "DUR", value_parser = parse_duration, help_heading = "Keepalive")]
     pub tcp_user_timeout: Option<Duration>,
 

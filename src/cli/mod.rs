@@ -152,7 +152,7 @@ pub enum ProbeKind {
     WsPing,
     /// A text message (--payload); any answer, or one matching --expect
     Data,
-    /// TCP keepalive probes (the kernel's), answered by their acknowledgement
+    /// TCP keepalive probes (the kernel's), answered by their acknowledgement (Linux only)
     TcpKeepalive,
 }
 
@@ -375,6 +375,16 @@ pub struct TransportArgs {
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
 
+    /// Connect to this Unix-domain socket instead of the URL's host and port, which still give
+    /// the Host header, the TLS server name and the path (as curl's --unix-socket); a missing
+    /// path or a file that is not a socket exits 3. Not on Windows
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["proxy", "abstract_unix_socket"])]
+    pub unix_socket: Option<PathBuf>,
+
+    /// Like --unix-socket, with a Linux abstract socket name (no file). Linux only
+    #[arg(long, value_name = "NAME", conflicts_with = "proxy")]
+    pub abstract_unix_socket: Option<String>,
+
     #[command(flatten)]
     pub proxy: ProxyArgs,
 }
@@ -419,7 +429,8 @@ pub struct ReplArgs {
     #[arg(long, requires = "commands")]
     pub keep_going: bool,
 
-    /// Do not read or write the REPL's history file ($XDG_STATE_HOME/wsdiag/history)
+    /// Do not read or write the REPL's history file ($XDG_STATE_HOME/wsdiag/history on Linux,
+    /// ~/Library/Application Support/wsdiag/history on macOS, %APPDATA%\wsdiag\history on Windows)
     #[arg(long)]
     pub no_history: bool,
 }

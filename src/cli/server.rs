@@ -44,6 +44,16 @@ pub struct ServerArgs {
     #[arg(short = 'b', long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub bind: String,
 
+    /// Serve on this Unix-domain socket instead of TCP. The file is created with mode 0600
+    /// (only the owner may connect) and removed at exit; a stale socket file is replaced, one
+    /// a server still answers on is not (exit 3). Not on Windows
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["port", "bind", "abstract_unix_socket"])]
+    pub unix_socket: Option<PathBuf>,
+
+    /// Serve on a Linux abstract Unix socket (a name, no file). Linux only
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["port", "bind"])]
+    pub abstract_unix_socket: Option<String>,
+
     /// Refuse connections beyond this many upgraded sessions at once
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_connections: usize,

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use crate::commands::signals::Signals;
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
+use crate::core::event::probe::TimingOnly;
 use crate::core::event::EventKind;
 use crate::core::net::target::Target;
 use crate::core::probe::search::{Outcome, Search, Undecided, Verdict};
@@ -74,7 +75,8 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
         }
         _ => Vec::new(),
     };
-    let result = probe_result(verdict, report, &rounds, started, status, classified);
+    let mut result = probe_result(verdict, report, &rounds, started, status, classified);
+    result.timing_only = timing_only(&s);
     if let Some(path) = &s.prometheus {
         if let Err(e) = write_metrics(path, &prometheus::probe(&target, &result)) {
             clock.emit(printer, EventKind::ProbeResult(result));
@@ -274,6 +276,17 @@ fn bounds(verdict: &Verdict) -> (Duration, Duration) {
     }
 }
 
+/// Why trials read no kernel TCP facts, if they did not.
+fn timing_only(s: &HeartbeatProbeSettings) -> Option<TimingOnly> {
+    if s.connection.dial.unix.is_some() {
+        Some(TimingOnly::UnixSocket)
+    } else if !crate::core::net::socket::HAS_TCP_INFO {
+        Some(TimingOnly::Platform(crate::core::net::socket::PLATFORM))
+    } else {
+        None
+    }
+}
+
 /// The account of the whole probe, with the advice that follows from its bounds.
 fn probe_result(
     verdict: Verdict,
@@ -298,6 +311,7 @@ fn probe_result(
         duration: started.elapsed(),
         exit: status.code(),
         classified,
+        timing_only: None,
     }
 }
 
@@ -326,6 +340,13 @@ async fn classify(
     };
     let mut out: Vec<trial::Classified> =
         [a, b, c].into_iter().zip(kinds).map(|(r, kind)| r.unwrap_or_else(|e| failed(kind, e))).collect();
+    if spec.connection.dial.unix.is_some() {
+        // Its trial ran silent: there are no TCP keepalives to switch on.
+        for c in out.iter_mut().filter(|c| c.kind == Keepalive::TcpKeepalive) {
+            c.refreshes = false;
+            c.detail = "not applicable: there is no TCP over a Unix socket".into();
+        }
+    }
     for (r, kind) in [(push, Keepalive::ServerPush), (late, Keepalive::LatePush)] {
         match r {
             Ok(Some(c)) => out.push(c),

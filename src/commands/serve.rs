@@ -3,7 +3,6 @@
 //! 1001 and waits (bounded) for them.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +14,8 @@ use tokio::task::JoinSet;
 
 use crate::core::error::Error;
 use crate::core::event::EventSink as _;
-use crate::core::event::{ConnOutcome, ConnReport, EventKind, Summary, Traffic};
+use crate::core::event::{ConnOutcome, ConnReport, Endpoint, EventKind, Summary, Traffic, UnixPath};
+use crate::core::net::listener::{Accepted, Listener};
 use crate::core::net::tls_server;
 use crate::core::session::server::{self, ServerConfig};
 use crate::core::session::{Clock, Session, SessionTotals};
@@ -31,7 +31,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// What a connection handler gets besides its session.
 pub struct ConnCtx {
     pub conn: u64,
-    pub peer: SocketAddr,
+    pub peer: Endpoint,
     pub sink: ChannelSink,
     pub stop: watch::Receiver<bool>,
 }
@@ -54,7 +54,7 @@ pub struct Server {
 
 /// A bound server whose `listening` event is out, with its printer running in a task.
 pub struct Bound {
-    pub listener: TcpListener,
+    pub listener: Listener,
     pub opts: ServerConfig,
     pub sink: ChannelSink,
     pub printer: tokio::task::JoinHandle<Printer>,
@@ -74,23 +74,40 @@ pub async fn open(s: &ServerSettings, mut printer: Printer) -> Result<Bound, Exi
     };
     let (mut sink, printer) = spawn_printer(printer);
     let opts = server_config(s, tls.as_ref());
-    let addr = listener.local_addr().unwrap_or(s.addr);
+    let addr = listener.local().unwrap_or_else(|_| s.endpoint());
     let fingerprint = tls.as_ref().map(|t| t.fingerprint.clone());
     clock.emit(&mut sink, EventKind::Listening { addr, tls: tls.is_some(), fingerprint });
     Ok(Bound { listener, opts, sink, printer, clock })
 }
 
 /// Binds the listener and loads TLS; failures are usage (TLS files) or connect (bind) errors.
-pub async fn bind(s: &ServerSettings) -> Result<(TcpListener, Option<tls_server::ServerTls>), Error> {
+pub async fn bind(s: &ServerSettings) -> Result<(Listener, Option<tls_server::ServerTls>), Error> {
     raise_fd_limit();
     let tls = match &s.tls {
         ServerTlsChoice::None => None,
         ServerTlsChoice::Files { cert, key } => Some(tls_server::from_files(cert, key)?),
         ServerTlsChoice::SelfSigned => Some(tls_server::self_signed()?),
     };
-    let listener =
-        TcpListener::bind(s.addr).await.map_err(|source| Error::Bind { addr: s.addr.to_string(), source })?;
+    let listener = match &s.unix {
+        Some(path) => unix_listener(path).await?,
+        None => Listener::Tcp(
+            TcpListener::bind(s.addr)
+                .await
+                .map_err(|source| Error::Bind { addr: s.addr.to_string(), source })?,
+        ),
+    };
     Ok((listener, tls))
+}
+
+#[cfg(unix)]
+async fn unix_listener(path: &UnixPath) -> Result<Listener, Error> {
+    Ok(Listener::Unix(crate::core::net::unix::bind(path).await?))
+}
+
+#[cfg(not(unix))]
+async fn unix_listener(path: &UnixPath) -> Result<Listener, Error> {
+    Err(crate::core::net::unix::unsupported(path)
+        .unwrap_or_else(|| Error::usage("no Unix-domain sockets here")))
 }
 
 /// Servers hold a descriptor per client: lift the soft limit to the hard one.
@@ -139,7 +156,7 @@ const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 
 /// Starts accepting. `max_accepts` stops accepting after that many connections (`--once`).
 pub fn start(
-    listener: TcpListener,
+    listener: Listener,
     opts: ServerConfig,
     limits: Limits,
     max_accepts: Option<u64>,
@@ -196,10 +213,10 @@ pub fn start(
 /// The next connection; None once the server stops. Output that stalls stops accepting too:
 /// every connection logs lines of its own.
 async fn accept_next(
-    listener: &TcpListener,
+    listener: &Listener,
     sink: &ChannelSink,
     stop: &mut watch::Receiver<bool>,
-) -> Option<(tokio::net::TcpStream, SocketAddr)> {
+) -> Option<(Accepted, Endpoint)> {
     loop {
         if let Some(backlog) = sink.backlog().filter(|b| b.full()) {
             tokio::select! {
@@ -254,7 +271,7 @@ struct Admission {
 }
 
 async fn serve_one(
-    tcp: tokio::net::TcpStream,
+    tcp: Accepted,
     mut ctx: ConnCtx,
     opts: &ServerConfig,
     clock: Clock,
@@ -262,8 +279,8 @@ async fn serve_one(
     admit: Admission,
 ) -> ConnReport {
     let started = Instant::now();
-    clock.emit_for(&mut ctx.sink, ctx.conn, EventKind::Accepted { peer: ctx.peer });
-    let (conn, peer, mut sink) = (ctx.conn, ctx.peer, ctx.sink.clone());
+    clock.emit_for(&mut ctx.sink, ctx.conn, EventKind::Accepted { peer: ctx.peer.clone() });
+    let (conn, peer, mut sink) = (ctx.conn, ctx.peer.clone(), ctx.sink.clone());
     let Admission { limit, limits, pending, evicted } = admit;
     let accepted = tokio::select! {
         // Boxed: the handshake's state is freed once it is over, not kept for the connection's life.

@@ -26,6 +26,12 @@ pub enum Error {
         addr: String,
         source: std::io::Error,
     },
+    /// A Unix-domain socket could not be connected to (`listen`: false) or served on.
+    UnixSocket {
+        path: String,
+        listen: bool,
+        problem: UnixProblem,
+    },
     /// A server could not listen on its address.
     Bind {
         addr: String,
@@ -139,6 +145,7 @@ impl Error {
             | Error::Bind { source, .. }
             | Error::Io { source, .. } => Some(source.to_string()),
             Error::Proxy { cause, .. } => cause.clone(),
+            Error::UnixSocket { problem: UnixProblem::Io(source), .. } => Some(source.to_string()),
             _ => None,
         }
     }
@@ -198,6 +205,13 @@ impl fmt::Display for Error {
             Error::NoAddress { host } => write!(f, "host {host} has no address"),
             Error::Refused { addr, .. } => write!(f, "could not connect to {addr}"),
             Error::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
+            Error::UnixSocket { path, listen, problem } => match (problem, listen) {
+                (UnixProblem::Missing, _) => write!(f, "no Unix socket at {path}: no such file"),
+                (UnixProblem::NotASocket, _) => write!(f, "{path} is not a socket"),
+                (UnixProblem::InUse, _) => write!(f, "cannot listen on {path}: a server is listening on it"),
+                (UnixProblem::Io(_), false) => write!(f, "could not connect to Unix socket {path}"),
+                (UnixProblem::Io(_), true) => write!(f, "cannot listen on Unix socket {path}"),
+            },
             Error::ConnectTimeout { host, after } => {
                 write!(f, "connecting to {host} timed out after {}", fmt_dur(*after))
             }
@@ -275,6 +289,19 @@ impl End {
             Ok(())
         }
     }
+}
+
+/// What went wrong with a Unix-domain socket's path.
+#[derive(Debug)]
+pub enum UnixProblem {
+    /// Nothing at the path.
+    Missing,
+    /// The path is a file of another kind (regular file, directory, …).
+    NotASocket,
+    /// A server answers on it (when asked to serve there).
+    InUse,
+    /// The system's error (refused, permission denied, …).
+    Io(std::io::Error),
 }
 
 /// Advice that goes with an error, as a kind: the core says which applies, `hints.rs` words

@@ -5,6 +5,8 @@ use std::time::Duration;
 use colored::Colorize;
 
 use crate::core::error::Error;
+use crate::core::event::probe::TimingOnly;
+use crate::core::event::Endpoint;
 use crate::core::event::{
     CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, PingStats, Side, Summary, Timings,
     Traffic,
@@ -63,12 +65,19 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
         EventKind::Listening { addr, tls, fingerprint } => {
             let scheme = if *tls { "wss" } else { "ws" };
             l.prefix.clear();
-            l.err(&info(format!("Listening on {scheme}://{addr}/")));
+            match addr {
+                Endpoint::Tcp(addr) => l.err(&info(format!("Listening on {scheme}://{addr}/"))),
+                Endpoint::Unix(path) => {
+                    l.err(&info(format!("Listening on unix:{} ({scheme})", escape(&path.to_string()))))
+                }
+            }
             if let Some(f) = fingerprint {
                 l.err(&info(format!("TLS certificate SHA-256 fingerprint {f}")));
             }
         }
-        EventKind::Accepted { peer } if v >= 1 => l.err(&info(format!("Accepted {peer}"))),
+        EventKind::Accepted { peer } if v >= 1 => {
+            l.err(&info(format!("Accepted {}", escape(&peer.to_string()))))
+        }
         EventKind::Disconnected(r) => l.err(&info(disconnected_line(r))),
         EventKind::Message { dir, data } if s.repl => {
             // Both directions, marked and colored, each line escaped.
@@ -90,6 +99,9 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::TcpConnected { addr, took } if v >= 1 => {
             l.err(&info(format!("Connected to {addr} in {}", ms(*took))));
+        }
+        EventKind::UnixConnected { path, took } if v >= 1 => {
+            l.err(&info(format!("Connected to unix:{} in {}", escape(&path.to_string()), ms(*took))));
         }
         EventKind::Proxy(selection) if v >= 1 => l.err(&info(escape(&words::proxy_selection(selection)))),
         EventKind::Tunnel(t) if v >= 1 => {
@@ -329,6 +341,13 @@ fn probe_lines(r: &ProbeResult) -> Vec<String> {
     match r.server_keepalive {
         Some(d) => out.push(format!("Server keepalive: the server spoke after {} of silence", secs1(d))),
         None => out.push("Server keepalive: none seen".into()),
+    }
+    match r.timing_only {
+        Some(TimingOnly::UnixSocket) => out
+            .push("TCP facts: none over a Unix socket; a silent connection is told from timing alone".into()),
+        Some(TimingOnly::Platform(os)) => out
+            .push(format!("TCP facts: not readable on {os}; a silent connection is told from timing alone")),
+        None => {}
     }
     if r.classified.iter().any(|c| c.kind == Keepalive::ServerPush) {
         out.push("Directions: client-to-server and server-to-client traffic tested (companion)".into());

@@ -138,7 +138,13 @@ pub(crate) fn head(raw: &[u8], show: bool) -> Map<String, Value> {
 pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
     let (kind, mut m): (&str, Map<String, Value>) = match &ev.kind {
         EventKind::Listening { addr, tls, fingerprint } => {
-            let url = format!("{}://{addr}/", if *tls { "wss" } else { "ws" });
+            // A Unix socket has no URL of its own: clients pass its path and any URL.
+            let url = match addr {
+                crate::core::event::Endpoint::Tcp(a) => {
+                    Some(format!("{}://{a}/", if *tls { "wss" } else { "ws" }))
+                }
+                crate::core::event::Endpoint::Unix(_) => None,
+            };
             (
                 "listening",
                 obj(json!({ "addr": addr.to_string(), "url": url, "tls": tls, "fingerprint": fingerprint })),
@@ -163,6 +169,9 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
         }
         EventKind::TcpConnected { addr, took } => {
             ("tcp_connected", obj(json!({ "addr": addr.to_string(), "ms": millis(*took) })))
+        }
+        EventKind::UnixConnected { path, took } => {
+            ("unix_connected", obj(json!({ "path": path.to_string(), "ms": millis(*took) })))
         }
         EventKind::Proxy(sel) => ("proxy", obj(selection(sel))),
         EventKind::Tunnel(t) => ("tunnel", obj(tunnel(t, s.show_secrets))),
@@ -386,6 +395,7 @@ fn probe_json(r: &ProbeResult) -> Map<String, Value> {
         "aggressive_interval_s": r.aggressive.map(secs),
         "pong_timeout_s": r.pong_timeout.map(secs),
         "rtt_ms": opt_ms(r.rtt),
+        "timing_only": r.timing_only.map(|t| t.name()),
     }));
     if !r.classified.is_empty() {
         let kinds: Vec<Value> = r

@@ -9,7 +9,10 @@ pub mod payload;
 pub mod prometheus;
 pub mod report;
 pub mod sanitize;
+mod stdout_gone;
 pub mod words;
+
+pub use stdout_gone::stdout_gone;
 
 use std::io::{self, Write};
 
@@ -54,6 +57,7 @@ impl OutputSettings {
             }
             K::Resolved { .. }
             | K::TcpConnected { .. }
+            | K::UnixConnected { .. }
             | K::Tls(_)
             | K::HandshakeRequest { .. }
             | K::HandshakeResponse { .. }
@@ -190,29 +194,5 @@ impl EventSink for Printer {
 
     fn closed(&self) -> bool {
         self.closed
-    }
-}
-
-/// Resolves once stdout is a pipe whose reader has gone (`| head -1` finished), so a run that
-/// has nothing more to print still stops; never resolves for terminals and files.
-pub async fn stdout_gone() {
-    use std::os::fd::AsFd;
-    use tokio::io::unix::AsyncFd;
-    use tokio::io::Interest;
-    let watch = io::stdout()
-        .as_fd()
-        .try_clone_to_owned()
-        .ok()
-        // SAFETY: the AsyncFd owns a duplicate descriptor (an OwnedFd), which stays open and
-        // the same for the AsyncFd's whole life.
-        .and_then(|fd| unsafe { AsyncFd::register_with_interest(fd, Interest::ERROR) }.ok());
-    match watch {
-        // A pipe's write end reports an error condition once the read end is closed.
-        Some(fd) => {
-            if fd.ready(Interest::ERROR).await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-        None => std::future::pending().await,
     }
 }

@@ -64,7 +64,8 @@ fn hop_human(hop: &Hop, s: &OutputSettings, out: &mut String) {
     if let Some(selection) = &hop.proxy {
         out.push_str(&format!("* {}\n", escape(&crate::output::words::proxy_selection(selection))));
     }
-    if let Some(addr) = hop.addr {
+    if let Some(addr) = &hop.addr {
+        let addr = escape(&addr.to_string());
         let proxy = if hop.tunnel.is_some() { " (the proxy)" } else { "" };
         out.push_str(&format!("* Connected to {addr}{proxy}\n"));
     }
@@ -232,7 +233,7 @@ fn hop_json(hop: &Hop, s: &OutputSettings) -> Value {
         "url": hop.url,
         "proxy": hop.proxy.as_ref().map(crate::output::json::selection),
         "tunnel": hop.tunnel.as_ref().map(|t| crate::output::json::tunnel(t, s.show_secrets)),
-        "addr": hop.addr.map(|a| a.to_string()),
+        "addr": hop.addr.as_ref().map(|a| a.to_string()),
         "tls": hop.tls.as_ref().map(tls_json),
         "request": request,
         "response": response,

@@ -4,3 +4,4 @@
 
 pub mod parse;
 pub mod terminal;
+mod tty_mode;

@@ -2,7 +2,7 @@
 //! Home/End, word moves, Ctrl-R, Tab completion of command names, history), and everything
 //! wsdiag prints goes through rustyline's external printer, above the prompt, so a half-typed
 //! line survives. The terminal mode is saved at start and restored when the REPL ends, also
-//! when the connection drops while a line is being read.
+//! when the connection drops while a line is being read (`tty_mode.rs`).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ use rustyline::{
 use tokio::sync::mpsc;
 
 use crate::repl::parse::{names, Mode};
+use crate::repl::tty_mode::SavedMode;
 
 /// What the user did at the prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +46,7 @@ pub struct ReplConfig {
 /// A running REPL: lines arrive on `input`. Dropping it restores the terminal.
 pub struct Terminal {
     pub input: mpsc::UnboundedReceiver<ReplInput>,
-    saved: Option<libc::termios>,
+    saved: SavedMode,
     restored: bool,
 }
 
@@ -58,15 +59,7 @@ impl Terminal {
             return;
         }
         self.restored = true;
-        if let Some(t) = &self.saved {
-            // SAFETY: restores the attributes read from the same descriptor at start.
-            unsafe {
-                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t);
-            }
-        }
-        let mut out = io::stdout();
-        let _ = out.write_all(b"\x1b[?2004l\r\x1b[K");
-        let _ = out.flush();
+        self.saved.restore();
     }
 }
 
@@ -152,9 +145,7 @@ impl ConditionalEventHandler for CtrlC {
 /// Starts the REPL on the terminal. Returns it and a writer that prints above the prompt.
 /// Errors: the terminal's (for example when it cannot be put in raw mode).
 pub fn start(cfg: ReplConfig) -> io::Result<(Terminal, PromptWriter)> {
-    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-    // SAFETY: tcgetattr writes a termios for a valid descriptor; failure leaves it unused.
-    let saved = (unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut saved) } == 0).then_some(saved);
+    let saved = SavedMode::save();
     let fail = |e: ReadlineError| io::Error::other(e.to_string());
     let config = Config::builder().auto_add_history(false).max_history_size(1000).map_err(fail)?.build();
     let mut editor: Editor<ReplHelper, FileHistory> = Editor::with_config(config).map_err(fail)?;

@@ -84,11 +84,15 @@ impl ConnectSettings {
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         let (keepalive, user_timeout) = (args.liveness.tcp_keepalive, args.liveness.tcp_user_timeout);
         let max_message = (args.max_message > 0).then_some(args.max_message);
+        let dial = dial_config(&args.transport, &target, env, proxy, keepalive, user_timeout)?;
+        let tcp_options =
+            [("--tcp-keepalive", keepalive.is_some()), ("--tcp-user-timeout", user_timeout.is_some())];
+        super::unix::no_tcp_options(dial.unix.as_ref(), &tcp_options)?;
         Ok(ConnectSettings {
             target,
             connection: ConnectionConfig {
                 request,
-                dial: dial_config(&args.transport, env, proxy, keepalive, user_timeout),
+                dial,
                 tap: TapConfig { frames, preview: FRAME_PREVIEW },
                 buffers: Buffers { max_message, ..Buffers::default() },
             },
@@ -158,6 +162,12 @@ impl LivenessSettings {
         positive("heartbeat", a.heartbeat)?;
         positive("tcp-keepalive", a.tcp_keepalive)?;
         positive("tcp-user-timeout", a.tcp_user_timeout)?;
+        if a.tcp_user_timeout.is_some() && crate::core::net::socket::USER_TIMEOUT_OPTION.is_none() {
+            return Err(Error::usage(format!(
+                "--tcp-user-timeout: {} has no TCP user timeout (Linux, macOS and Windows do)",
+                crate::core::net::socket::PLATFORM
+            )));
+        }
         positive("expect-timeout", Some(a.expect_timeout))?;
         if a.ping_count == Some(0) {
             return Err(Error::usage("--ping-count must be at least 1"));

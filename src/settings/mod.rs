@@ -30,6 +30,7 @@ mod request;
 pub mod server;
 pub mod target;
 mod transport;
+mod unix;
 
 pub use connect::{ConnectSettings, HeartbeatSettings, LivenessSettings, ReconnectSettings};
 pub(crate) use request::parse_header;
@@ -47,8 +48,8 @@ pub struct Env {
     pub no_color: bool,
     /// SSLKEYLOGFILE is set.
     pub keylog: bool,
-    /// Where the REPL keeps its history: `$XDG_STATE_HOME/wsdiag/history`, or
-    /// `~/.local/state/wsdiag/history` (None without either variable).
+    /// Where the REPL keeps its history (see [`history_path`]; None when the variables it
+    /// needs are unset).
     pub history: Option<std::path::PathBuf>,
     /// The proxy variables (`http_proxy`, `HTTPS_PROXY`, `NO_PROXY`, …) that are set.
     pub proxy_vars: Vec<(String, String)>,
@@ -63,7 +64,7 @@ impl Env {
             stderr_tty: std::io::stderr().is_terminal(),
             no_color: set("NO_COLOR"),
             keylog: set("SSLKEYLOGFILE"),
-            history: state_home().map(|d| d.join("wsdiag").join("history")),
+            history: history_path(std::env::consts::OS, |name| std::env::var_os(name)),
             proxy_vars: proxy::ENV_VARS
                 .iter()
                 .filter_map(|n| std::env::var(n).ok().map(|v| (n.to_string(), v)))
@@ -72,12 +73,25 @@ impl Env {
     }
 }
 
-/// The XDG state directory: `$XDG_STATE_HOME` if absolute, else `$HOME/.local/state`.
-fn state_home() -> Option<std::path::PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
-    var("XDG_STATE_HOME")
-        .filter(|p| p.is_absolute())
-        .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))
+/// The REPL's history file in the system's place for application state, from the
+/// environment as `var` reads it:
+/// - Linux and other Unix: `$XDG_STATE_HOME/wsdiag/history` if absolute, else
+///   `$HOME/.local/state/wsdiag/history`;
+/// - macOS: `$HOME/Library/Application Support/wsdiag/history`;
+/// - Windows: `%APPDATA%\wsdiag\history`.
+pub fn history_path(
+    os: &str,
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<std::path::PathBuf> {
+    let var = |name: &str| var(name).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    let dir = match os {
+        "macos" => var("HOME").map(|h| h.join("Library").join("Application Support")),
+        "windows" => var("APPDATA"),
+        _ => var("XDG_STATE_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| var("HOME").map(|h| h.join(".local").join("state"))),
+    }?;
+    Some(dir.join("wsdiag").join("history"))
 }
 
 /// How stdin is read.
@@ -208,11 +222,12 @@ impl InspectSettings {
             );
         }
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
+        let dial = dial_config(&args.transport, &target, env, proxy, None, None)?;
         Ok(InspectSettings {
             target,
             connection: ConnectionConfig {
                 request,
-                dial: dial_config(&args.transport, env, proxy, None, None),
+                dial,
                 tap: TapConfig { frames: false, preview: 0 },
                 buffers: Buffers::default(),
             },
@@ -266,6 +281,35 @@ pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> Output
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_goes_where_each_system_keeps_state() {
+        use std::path::PathBuf;
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.into())
+        };
+        let unix = env(&[
+            ("HOME", "/home/u"),
+            ("XDG_STATE_HOME", "/st"),
+            ("APPDATA", "C:\\Users\\u\\AppData\\Roaming"),
+        ]);
+        assert_eq!(history_path("linux", unix), Some(PathBuf::from("/st/wsdiag/history")));
+        assert_eq!(
+            history_path("macos", unix),
+            Some(PathBuf::from("/home/u/Library/Application Support/wsdiag/history"))
+        );
+        assert_eq!(
+            history_path("windows", unix),
+            Some(PathBuf::from("C:\\Users\\u\\AppData\\Roaming").join("wsdiag").join("history"))
+        );
+        let relative_xdg = env(&[("HOME", "/home/u"), ("XDG_STATE_HOME", "rel")]);
+        assert_eq!(
+            history_path("freebsd", relative_xdg),
+            Some(PathBuf::from("/home/u/.local/state/wsdiag/history"))
+        );
+        assert_eq!(history_path("windows", env(&[("HOME", "/home/u")])), None);
+        assert_eq!(history_path("linux", env(&[])), None);
+    }
 
     #[test]
     fn decodes_each_input_format() {

@@ -50,7 +50,9 @@ impl HeartbeatProbeSettings {
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         let request = request_config(args.request, &target, &curl)?;
         // Trials send nothing while idle: no keepalive; a black hole fails fast.
-        let dial = dial_config(&args.transport, env, proxy, None, Some(args.pong_timeout));
+        // Where the system has no user timeout, the pong timeout alone bounds a silent trial.
+        let user_timeout = crate::core::net::socket::USER_TIMEOUT_OPTION.map(|_| args.pong_timeout);
+        let dial = dial_config(&args.transport, &target, env, proxy, None, user_timeout)?;
         Ok(HeartbeatProbeSettings {
             target,
             connection: ConnectionConfig {
@@ -116,6 +118,17 @@ fn kind(args: &HeartbeatProbeArgs) -> Result<Kind, Error> {
         ProbeKind::TcpKeepalive => {
             if args.expect.is_some() {
                 return Err(Error::usage("--expect goes with --kind data"));
+            }
+            if args.transport.unix_socket.is_some() || args.transport.abstract_unix_socket.is_some() {
+                return Err(Error::usage(
+                    "--kind tcp-keepalive has no effect over a Unix socket (there is no TCP)",
+                ));
+            }
+            if !crate::core::net::socket::READS_KEEPALIVE_ACKS {
+                return Err(Error::usage(format!(
+                    "--kind tcp-keepalive needs Linux's TCP_INFO to see the probes answered; {} does not report them",
+                    crate::core::net::socket::PLATFORM
+                )));
             }
             if args.pong_timeout < Duration::from_secs(2) {
                 return Err(Error::usage(

@@ -8,6 +8,7 @@ use super::{output_settings, parse_header, Env, InputMode};
 use crate::cli::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 use crate::core::builtin::faults::EchoFaults;
 use crate::core::error::Error;
+use crate::core::event::{Endpoint, UnixPath};
 use crate::core::session::expect::Expectation;
 use crate::core::wire::deflate::{DeflateFault, DeflateParams};
 use crate::core::wire::tap::{TapConfig, FRAME_PREVIEW};
@@ -17,6 +18,8 @@ use crate::output::OutputSettings;
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
     pub addr: SocketAddr,
+    /// Serve on this Unix-domain socket instead of `addr`.
+    pub unix: Option<UnixPath>,
     pub max_connections: usize,
     /// Connections still in their handshake, at most (the oldest is dropped for a new one).
     pub max_pending: usize,
@@ -29,6 +32,16 @@ pub struct ServerSettings {
     pub tap: TapConfig,
     /// permessage-deflate: what to ask of a client that offers it (None: `--no-deflate`).
     pub deflate: Option<DeflateParams>,
+}
+
+impl ServerSettings {
+    /// Where the server listens, as asked (before a port 0 is bound).
+    pub fn endpoint(&self) -> Endpoint {
+        match &self.unix {
+            Some(path) => Endpoint::Unix(path.clone()),
+            None => Endpoint::Tcp(self.addr),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +109,7 @@ fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Er
     };
     Ok(ServerSettings {
         addr: SocketAddr::new(ip, args.port),
+        unix: super::unix::unix_path(args.unix_socket.as_ref(), args.abstract_unix_socket.as_deref())?,
         max_connections: args.max_connections,
         max_pending: args.max_pending,
         max_message: args.max_message,

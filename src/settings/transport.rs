@@ -9,6 +9,7 @@ use crate::core::net::proxy::{Proxy, ProxyConfig};
 use crate::core::net::tls::TlsConfig;
 use crate::core::net::transport::DialConfig;
 
+use super::unix::unix_path;
 use super::{parse_header, Env};
 
 /// The proxy settings: the flags, and the environment's proxy variables unless the target is
@@ -54,23 +55,29 @@ pub fn proxy_config(args: &ProxyArgs, target: &TargetChoice, env: &Env) -> Resul
     })
 }
 
-/// The dial: TLS, the timeouts and proxies from the flags, and the TCP options the
-/// subcommand chose.
+/// The dial: TLS, the timeouts, proxies and the Unix socket from the flags, and the TCP
+/// options the subcommand chose (ignored over a Unix socket: there is no TCP).
 pub fn dial_config(
     args: &TransportArgs,
+    target: &TargetChoice,
     env: &Env,
     proxy: ProxyConfig,
     tcp_keepalive: Option<Duration>,
     tcp_user_timeout: Option<Duration>,
-) -> DialConfig {
-    DialConfig {
+) -> Result<DialConfig, Error> {
+    let unix = unix_path(args.unix_socket.as_ref(), args.abstract_unix_socket.as_deref())?;
+    if unix.is_some() && matches!(target, TargetChoice::BuiltinEcho(_)) {
+        return Err(Error::usage("builtin:echo runs in-process; --unix-socket needs a ws:// or wss:// URL"));
+    }
+    Ok(DialConfig {
         tls: tls_config(args, env),
         connect_timeout: args.connect_timeout,
         handshake_timeout: args.handshake_timeout,
         tcp_keepalive,
         tcp_user_timeout,
         proxy,
-    }
+        unix,
+    })
 }
 
 pub fn tls_config(args: &TransportArgs, env: &Env) -> TlsConfig {

@@ -12,7 +12,7 @@ use tokio::process::{Child, ChildStdin, Command};
 
 use crate::support::{connect, json_lines, skip};
 
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     std::env::var_os("WSDIAG_TEST_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"))
@@ -28,6 +28,16 @@ pub(crate) struct PyServer {
 /// Starts the server, or returns None (after saying why) when Python with `websockets` is
 /// not available outside CI.
 pub(crate) async fn start() -> Option<PyServer> {
+    start_with(&[]).await
+}
+
+/// Starts the server on the Unix-domain socket `path` (its port is 0).
+#[cfg(unix)]
+pub(crate) async fn start_unix(path: &std::path::Path) -> Option<PyServer> {
+    start_with(&["--unix".as_ref(), path.as_os_str()]).await
+}
+
+async fn start_with(extra: &[&std::ffi::OsStr]) -> Option<PyServer> {
     let python = python();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/echo_server.py");
     let unavailable = |why: String| {
@@ -38,6 +48,7 @@ pub(crate) async fn start() -> Option<PyServer> {
     };
     let mut child = match Command::new(&python)
         .arg(&script)
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -51,8 +62,10 @@ pub(crate) async fn start() -> Option<PyServer> {
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout piped"));
     let mut line = String::new();
     let read = tokio::time::timeout(Duration::from_secs(15), stdout.read_line(&mut line)).await;
+    let unix = !extra.is_empty() && line.trim() == extra[1].to_string_lossy();
     match (read, line.trim().parse::<u16>()) {
         (Ok(Ok(_)), Ok(port)) => Some(PyServer { port, _child: child, _stdin: stdin }),
+        (Ok(Ok(_)), _) if unix => Some(PyServer { port: 0, _child: child, _stdin: stdin }),
         _ => unavailable(format!(
             "{} {} did not print its port (got {line:?})",
             python.display(),

@@ -38,5 +38,7 @@ mod secrets;
 mod server_interop;
 mod signals;
 mod tls;
+#[cfg(unix)]
+mod unix_socket;
 mod usage;
 mod verbose;

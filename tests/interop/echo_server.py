@@ -1,14 +1,17 @@
 """Echo server for wsdiag's interoperability tests, built on the `websockets` library.
 
-Binds 127.0.0.1 on an ephemeral port, prints the port on stdout, echoes every message and
-selects the first offered subprotocol it supports. Exits when stdin closes, so it never
-outlives the test that started it.
+    echo_server.py [--unix PATH]
+
+Binds 127.0.0.1 on an ephemeral port and prints the port on stdout (with --unix: listens on
+the Unix-domain socket PATH and prints PATH), echoes every message and selects the first
+offered subprotocol it supports. Exits when stdin closes, so it never outlives the test that
+started it.
 """
 
 import asyncio
 import sys
 
-from websockets.asyncio.server import serve
+from websockets.asyncio.server import serve, unix_serve
 
 SUPPORTED = ["chat.v1", "chat.v2"]
 
@@ -25,21 +28,22 @@ async def echo(websocket):
         await websocket.send(message)
 
 
-async def main():
-    async with serve(
-        echo,
-        "127.0.0.1",
-        0,
-        subprotocols=SUPPORTED,
-        select_subprotocol=select_subprotocol,
-        max_size=16 * 1024 * 1024,
-    ) as server:
-        port = server.sockets[0].getsockname()[1]
-        print(port, flush=True)
+async def main(unix_path):
+    options = dict(subprotocols=SUPPORTED, select_subprotocol=select_subprotocol, max_size=16 * 1024 * 1024)
+    if unix_path:
+        server = unix_serve(echo, unix_path, **options)
+    else:
+        server = serve(echo, "127.0.0.1", 0, **options)
+    async with server as running:
+        if unix_path:
+            print(unix_path, flush=True)
+        else:
+            print(running.sockets[0].getsockname()[1], flush=True)
         loop = asyncio.get_running_loop()
         # Stop when the parent closes our stdin (or dies).
         await loop.run_in_executor(None, sys.stdin.buffer.read)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    unix_path = sys.argv[2] if sys.argv[1:2] == ["--unix"] else None
+    asyncio.run(main(unix_path))

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
@@ -16,7 +15,8 @@ use crate::repl::parse::{self, Control, Mode};
 
 /// Each connected client's address and inbox (what its handler is to send), by connection
 /// id.
-pub(super) type Inboxes = Arc<Mutex<BTreeMap<u64, (SocketAddr, mpsc::UnboundedSender<Outgoing>)>>>;
+pub(super) type Inboxes =
+    Arc<Mutex<BTreeMap<u64, (crate::core::event::Endpoint, mpsc::UnboundedSender<Outgoing>)>>>;
 
 /// A stdin line as a message: binary with `--binary`, else text (invalid UTF-8 replaced).
 pub(super) fn message(line: Vec<u8>, binary: bool) -> Data {

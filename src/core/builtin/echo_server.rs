@@ -13,6 +13,7 @@ use crate::core::builtin::echo::{self, EchoFaults};
 use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
 use crate::core::event::Discard;
+use crate::core::net::listener::Accepted;
 use crate::core::net::target::Target;
 use crate::core::session::server::{self, ServerConfig};
 use crate::core::session::Clock;
@@ -72,7 +73,9 @@ pub async fn spawn_loopback(faults: EchoFaults) -> Result<SocketAddr, Error> {
             conn += 1;
             let (opts, faults, stop) = (opts.clone(), faults.clone(), stop.clone());
             tokio::spawn(async move {
-                if let Ok(session) = server::accept(tcp, conn, &opts, &clock, &mut Discard).await {
+                if let Ok(session) =
+                    server::accept(Accepted::Tcp(tcp), conn, &opts, &clock, &mut Discard).await
+                {
                     echo::run(session, &faults, &mut Discard, stop).await;
                 }
             });

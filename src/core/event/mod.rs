@@ -13,11 +13,13 @@ use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 pub mod close;
 pub mod deflate;
 pub mod ending;
+pub mod endpoint;
 pub mod frame;
 pub mod probe;
 pub mod proxy;
 
 pub use ending::{Deadline, End, Ending, Limit};
+pub use endpoint::{Endpoint, UnixPath};
 pub use frame::{Dir, FrameRecord};
 
 /// Something that happened on a connection, `t` after the run started.
@@ -164,7 +166,7 @@ pub struct Summary {
 /// The account of one server-side connection when it ends.
 #[derive(Debug, Clone)]
 pub struct ConnReport {
-    pub peer: SocketAddr,
+    pub peer: Endpoint,
     pub duration: Duration,
     pub sent: Traffic,
     pub received: Traffic,
@@ -262,13 +264,13 @@ impl ConnOutcome {
 pub enum EventKind {
     /// A server is ready (servers only).
     Listening {
-        addr: SocketAddr,
+        addr: Endpoint,
         tls: bool,
         fingerprint: Option<String>,
     },
     /// A client's TCP connection was accepted (servers only).
     Accepted {
-        peer: SocketAddr,
+        peer: Endpoint,
     },
     /// A server-side connection ended.
     Disconnected(ConnReport),
@@ -279,6 +281,11 @@ pub enum EventKind {
     },
     TcpConnected {
         addr: SocketAddr,
+        took: Duration,
+    },
+    /// Connected to a Unix-domain socket (`--unix-socket`, `--abstract-unix-socket`).
+    UnixConnected {
+        path: UnixPath,
         took: Duration,
     },
     /// A proxy was configured: which one this connection takes, and why (or why none).

@@ -233,6 +233,26 @@ pub struct Classified {
     pub detail: String,
 }
 
+/// Why trials could not read the kernel's TCP facts (unacknowledged data, retransmissions),
+/// so black holes were told from timing alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimingOnly {
+    /// The connections ran over a Unix-domain socket: there is no TCP.
+    UnixSocket,
+    /// This system has no way to read them (its name).
+    Platform(&'static str),
+}
+
+impl TimingOnly {
+    /// A stable name for JSON (`unix_socket`, `platform`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TimingOnly::UnixSocket => "unix_socket",
+            TimingOnly::Platform(_) => "platform",
+        }
+    }
+}
+
 /// The account of a whole probe (the `result` event).
 #[derive(Debug, Clone)]
 pub struct ProbeResult {
@@ -256,4 +276,6 @@ pub struct ProbeResult {
     pub exit: u8,
     /// `--classify`: which keepalive kinds kept a connection alive past the timeout.
     pub classified: Vec<Classified>,
+    /// Set when no kernel TCP facts were read: black holes told from timing alone.
+    pub timing_only: Option<TimingOnly>,
 }

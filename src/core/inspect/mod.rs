@@ -2,7 +2,6 @@
 //! judge it, and close cleanly. Failures are recorded in the hop, not returned, so a report
 //! always has everything that was seen before things went wrong.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -17,8 +16,7 @@ use tokio_tungstenite::WebSocketStream;
 mod deflate_use;
 
 use crate::core::error::Error;
-use crate::core::event::Side;
-use crate::core::event::TlsInfo;
+use crate::core::event::{Endpoint, Side, TlsInfo};
 use crate::core::net::certs::{self, CertFacts};
 use crate::core::net::proxy::{Selection, TunnelInfo};
 use crate::core::net::target::Target;
@@ -83,7 +81,7 @@ pub struct Hop {
     /// The proxy's tunnel: the CONNECT exchange or the SOCKS5 steps.
     pub tunnel: Option<TunnelInfo>,
     /// The address TCP connected to (the proxy's, through a proxy).
-    pub addr: Option<SocketAddr>,
+    pub addr: Option<Endpoint>,
     pub tls: Option<TlsFacts>,
     pub request: Vec<u8>,
     pub response: Option<Response>,

@@ -2,6 +2,7 @@
 
 pub mod certs;
 pub mod http;
+pub mod listener;
 pub mod proxy;
 pub mod read_ahead;
 pub mod socket;
@@ -9,3 +10,4 @@ pub mod target;
 pub mod tls;
 pub mod tls_server;
 pub mod transport;
+pub mod unix;

@@ -13,11 +13,12 @@ use tokio::net::TcpStream;
 use tokio::time::timeout_at;
 
 use crate::core::error::Error;
-use crate::core::event::TlsInfo;
+use crate::core::event::{Endpoint, TlsInfo, UnixPath};
 use crate::core::net::proxy::{self, ProxyConfig, Selection, TunnelInfo};
 use crate::core::net::socket::SocketHandle;
 use crate::core::net::target::Target;
 use crate::core::net::tls::{self, TlsConfig};
+use crate::core::net::unix;
 
 /// Any byte stream a session can run over besides TCP and TLS (for example
 /// `tokio::io::duplex`, for in-process tests of the core).
@@ -61,6 +62,9 @@ pub struct DialConfig {
     pub tcp_user_timeout: Option<Duration>,
     /// Which proxy, if any (`--proxy`, the environment, NO_PROXY).
     pub proxy: ProxyConfig,
+    /// Connect to this Unix-domain socket instead of the URL's host and port (which still
+    /// give the Host header, TLS's server name and the path).
+    pub unix: Option<UnixPath>,
 }
 
 /// A phase of dialing, reported as it completes.
@@ -72,8 +76,8 @@ pub enum Phase {
     Tunnel(TunnelInfo),
     /// The host name was resolved (not reported for IP literals).
     Resolved { addrs: Vec<SocketAddr>, took: Duration },
-    /// TCP connected to `addr`.
-    Connected { addr: SocketAddr, took: Duration },
+    /// TCP (or the Unix socket) connected to `addr`.
+    Connected { addr: Endpoint, took: Duration },
     /// TLS is up.
     Tls(TlsInfo),
 }
@@ -98,6 +102,9 @@ pub async fn dial(
     phase: &mut (dyn FnMut(Phase) + Send),
 ) -> Result<Dialed, Error> {
     let connect_deadline = Instant::now() + spec.connect_timeout;
+    if let Some(path) = &spec.unix {
+        return dial_unix(path, target, spec, recorder, connect_deadline, phase).await;
+    }
     let selection = if spec.proxy.is_configured() { spec.proxy.select(target)? } else { None };
     let proxy = selection.as_ref().and_then(|s| s.proxy.clone());
     if let Some(selection) = selection {
@@ -116,7 +123,7 @@ pub async fn dial(
     tune(&tcp, spec.tcp_keepalive, spec.tcp_user_timeout)?;
     let socket = SocketHandle::duplicate(&tcp);
     let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
-    phase(Phase::Connected { addr, took });
+    phase(Phase::Connected { addr: addr.into(), took });
     let handshake_deadline = Instant::now() + spec.handshake_timeout;
     let stream = if target.tls {
         let (stream, info) =
@@ -127,6 +134,33 @@ pub async fn dial(
         NetStream::Plain(tcp)
     };
     Ok(Dialed { stream, socket, handshake_deadline })
+}
+
+/// The Unix-socket path of `dial`: connect to the socket, then TLS over it for `wss://`
+/// (the server name from the URL). No TCP, so no TCP options and no second socket handle.
+async fn dial_unix(
+    path: &UnixPath,
+    target: &Target,
+    spec: &DialConfig,
+    recorder: Option<tls::CertRecorder>,
+    connect_deadline: Instant,
+    phase: &mut (dyn FnMut(Phase) + Send),
+) -> Result<Dialed, Error> {
+    let start = Instant::now();
+    let stream = unix::connect(path, connect_deadline, spec.connect_timeout).await?;
+    phase(Phase::Connected { addr: Endpoint::Unix(path.clone()), took: start.elapsed() });
+    let handshake_deadline = Instant::now() + spec.handshake_timeout;
+    let stream = if target.tls {
+        let name = spec.tls.sni.clone().unwrap_or_else(|| target.host.clone());
+        let (tls, info) =
+            tls_handshake(stream, &name, &spec.tls, recorder, handshake_deadline, spec.handshake_timeout)
+                .await?;
+        phase(Phase::Tls(info));
+        NetStream::Other(Box::new(tls))
+    } else {
+        NetStream::Other(stream)
+    };
+    Ok(Dialed { stream, socket: None, handshake_deadline })
 }
 
 /// Resolves `target.host` (skipped for IP literals) within the deadline.
@@ -188,7 +222,8 @@ pub fn tune(
         sock.set_tcp_keepalive(&params).map_err(|e| fail("TCP keepalive", e))?;
     }
     if let Some(d) = user_timeout {
-        sock.set_tcp_user_timeout(Some(d)).map_err(|e| fail("TCP_USER_TIMEOUT", e))?;
+        let option = crate::core::net::socket::USER_TIMEOUT_OPTION.unwrap_or("a TCP user timeout");
+        crate::core::net::socket::set_user_timeout(&sock, Some(d)).map_err(|e| fail(option, e))?;
     }
     Ok(())
 }

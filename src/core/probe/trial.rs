@@ -211,7 +211,11 @@ impl<'a> Trial<'a> {
             tokio::select! {
                 _ = poll.tick() => {
                     let info = self.session.socket().and_then(|s| s.tcp_info().ok());
-                    let acked = info.is_some_and(|i| i.probes == 0 && i.last_ack_recv + Duration::from_millis(20) < sent.elapsed());
+                    // Only Linux says when the last ACK came; elsewhere this waits for the answer.
+                    let acked = info.is_some_and(|i| {
+                        i.probes == Some(0)
+                            && i.last_ack_recv.is_some_and(|a| a + Duration::from_millis(20) < sent.elapsed())
+                    });
                     if acked {
                         return Ok(());
                     }
@@ -272,7 +276,7 @@ async fn close_normally(session: &mut Session, sink: &mut Discard) {
 fn silent(session: &Session, age: Duration, timeout: Duration) -> (Outcome, Seen) {
     let info = session.socket().and_then(|s| s.tcp_info().ok());
     match info {
-        Some(i) if i.unacked > 0 || i.retransmits > 0 || i.probes > 0 => (
+        Some(i) if i.unacked > 0 || i.retransmits > 0 || i.probes.is_some_and(|p| p > 0) => (
             Outcome::Died { age, signature: Signature::Blackhole },
             Seen::Blackhole { timeout, unacked: i.unacked, retransmits: i.total_retransmits },
         ),

@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::{Error, Hint};
-use crate::core::event::{Dir, EventKind, EventSink, FrameRecord, Side, Timings};
+use crate::core::event::{Dir, Endpoint, EventKind, EventSink, FrameRecord, Side, Timings};
 use crate::core::net::http::status_code;
 use crate::core::net::target::Target;
 use crate::core::net::transport::{self, Dialed, Phase};
@@ -123,9 +123,13 @@ fn phase_event(phase: Phase, target: &Target, timings: &mut Timings) -> EventKin
             timings.dns = Some(took);
             EventKind::Resolved { host: target.host.clone(), addrs, took }
         }
-        Phase::Connected { addr, took } => {
+        Phase::Connected { addr: Endpoint::Tcp(addr), took } => {
             timings.tcp = Some(took);
             EventKind::TcpConnected { addr, took }
+        }
+        Phase::Connected { addr: Endpoint::Unix(path), took } => {
+            timings.tcp = Some(took);
+            EventKind::UnixConnected { path, took }
         }
         Phase::Tls(info) => {
             timings.tls = Some(info.took);

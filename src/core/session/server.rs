@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-use tokio::net::TcpStream;
 use tokio::time::timeout_at;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
@@ -13,10 +12,11 @@ use tokio_tungstenite::WebSocketStream;
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
 use crate::core::net::http::status_code;
+use crate::core::net::listener::Accepted;
 use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
-use crate::core::net::transport::NetStream;
-use crate::core::session::upgrade::{self, Accepted, Policy, Rejection};
+use crate::core::net::transport::{AnyStream, NetStream};
+use crate::core::session::upgrade::{self, Policy, Rejection};
 use crate::core::session::{Clock, Session, Ws};
 use crate::core::wire::deflate::{Agreement, Deflate, DeflateConfig, DeflateFault, DeflateParams};
 use crate::core::wire::pong_filter::PongFilter;
@@ -52,7 +52,7 @@ async fn protocol_stream(
     tap: Tap<NetStream>,
     records: &Records,
     opts: &ServerConfig,
-    accepted: &Accepted,
+    accepted: &upgrade::Accepted,
 ) -> Ws {
     let agreed = match opts.deflate_fault {
         Some(DeflateFault::Unnegotiated) => Some(Agreement::unlimited()),
@@ -88,35 +88,55 @@ impl ServerConfig {
     }
 }
 
+/// The server side of the TLS handshake, within the deadline.
+async fn secure<S: AnyStream>(
+    io: S,
+    config: &Arc<rustls::ServerConfig>,
+    deadline: Instant,
+    opts: &ServerConfig,
+) -> Result<tokio_rustls::server::TlsStream<S>, Error> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
+    match timeout_at(deadline, acceptor.accept(io)).await {
+        Err(_) => Err(Error::HandshakeTimeout { after: opts.handshake_timeout }),
+        Ok(Err(e)) => Err(Error::Tls { message: e.to_string(), hint: None }),
+        Ok(Ok(s)) => Ok(s),
+    }
+}
+
 /// Runs TLS and the upgrade for one accepted socket, emitting handshake events for `conn`.
 /// The session comes boxed: a server holds thousands of them, each in its own task, and a
 /// pointer keeps every future that carries one small.
 pub async fn accept(
-    tcp: TcpStream,
+    accepted: Accepted,
     conn: u64,
     opts: &ServerConfig,
     clock: &Clock,
     sink: &mut dyn EventSink,
 ) -> Result<Box<Session>, Error> {
-    let _ = tcp.set_nodelay(true);
-    let socket = if opts.raw_handle { SocketHandle::duplicate(&tcp) } else { None };
     let start = Instant::now();
     let deadline = start + opts.handshake_timeout;
     let mut timings = Timings::default();
-    let stream = match &opts.tls {
-        Some(config) => {
-            let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
-            match timeout_at(deadline, acceptor.accept(tcp)).await {
-                Err(_) => return Err(Error::HandshakeTimeout { after: opts.handshake_timeout }),
-                Ok(Err(e)) => return Err(Error::Tls { message: e.to_string(), hint: None }),
-                Ok(Ok(s)) => {
-                    timings.tls = Some(start.elapsed());
-                    NetStream::ServerTls(Box::new(s))
-                }
+    let socket = match &accepted {
+        Accepted::Tcp(tcp) if opts.raw_handle => SocketHandle::duplicate(tcp),
+        _ => None,
+    };
+    let stream = match accepted {
+        Accepted::Tcp(tcp) => {
+            let _ = tcp.set_nodelay(true);
+            match &opts.tls {
+                Some(config) => NetStream::ServerTls(Box::new(secure(tcp, config, deadline, opts).await?)),
+                None => NetStream::Plain(tcp),
             }
         }
-        None => NetStream::Plain(tcp),
+        #[cfg(unix)]
+        Accepted::Unix(unix) => match &opts.tls {
+            Some(config) => NetStream::Other(Box::new(secure(unix, config, deadline, opts).await?)),
+            None => NetStream::Other(Box::new(unix)),
+        },
     };
+    if opts.tls.is_some() {
+        timings.tls = Some(start.elapsed());
+    }
     let (mut tap, mut tap_rx) = Tap::new(stream, opts.tap);
     let upgrade_start = Instant::now();
     let policy = Policy {

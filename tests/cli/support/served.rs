@@ -1,5 +1,5 @@
-//! A running `wsdiag echo` or `wsdiag listen`: spawned with `--port 0`, its port read from
-//! the `Listening on` stderr line (or the JSON `listening` event), its output collected while
+//! A running `wsdiag echo` or `wsdiag listen`: spawned with `--port 0` (unless it serves on a
+//! Unix socket), its port read from the `Listening on` stderr line (or the JSON `listening` event), its output collected while
 //! it runs; plus tokio-tungstenite clients to talk to it. Every wait is bounded.
 
 use std::sync::{Arc, Mutex};
@@ -44,8 +44,12 @@ fn collect(stream: impl AsyncRead + Unpin + Send + 'static, into: Arc<Mutex<Stri
     })
 }
 
-/// The port in a `* Listening on ws://127.0.0.1:PORT/` line or a JSON `listening` event.
+/// The port in a `* Listening on ws://127.0.0.1:PORT/` line or a JSON `listening` event; 0
+/// for a server on a Unix socket (`* Listening on unix:PATH`).
 fn listening_port(stdout: &str, stderr: &str) -> Option<u16> {
+    if stderr.lines().any(|l| l.contains("Listening on unix:")) {
+        return Some(0);
+    }
     let human = stderr.lines().find_map(|l| {
         let url = l.split("Listening on ").nth(1)?;
         url.trim_end().trim_end_matches('/').rsplit(':').next()?.parse().ok()
@@ -70,7 +74,10 @@ pub async fn serve_with_stdin<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsSt
 }
 
 async fn start<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I, stdin: bool) -> Served {
-    let run = wsdiag(args).args(["--port", "0"]);
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let unix = args.iter().any(|a| a == "--unix-socket" || a == "--abstract-unix-socket");
+    let port: &[&str] = if unix { &[] } else { &["--port", "0"] };
+    let run = wsdiag(args).args(port);
     let command = run.command_line();
     let mut child = if stdin { run.spawn_interactive() } else { run.spawn() };
     let (stdout, stderr) = (Arc::<Mutex<String>>::default(), Arc::<Mutex<String>>::default());

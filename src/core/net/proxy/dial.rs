@@ -46,7 +46,7 @@ pub(crate) async fn dial_via(
     tune(&tcp, spec.tcp_keepalive, spec.tcp_user_timeout)?;
     let socket = SocketHandle::duplicate(&tcp);
     let addr = tcp.peer_addr().map_err(|source| Error::Io { context: "connection lost".into(), source })?;
-    phase(Phase::Connected { addr, took });
+    phase(Phase::Connected { addr: addr.into(), took });
 
     let mut info = TunnelInfo { proxy: name.clone(), target: target.authority(), ..TunnelInfo::default() };
     let tunnel_start = Instant::now();
