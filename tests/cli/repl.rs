@@ -395,3 +395,51 @@ fn listen_session(bin: &str, state: &std::path::Path) {
     p.expect("EXIT=0").unwrap();
     p.expect("TERMINAL=RESTORED").unwrap();
 }
+
+#[tokio::test]
+async fn lines_typed_ahead_are_all_sent_in_order() {
+    if !pty_available() {
+        skip::not_possible_here("no pseudo-terminal can be allocated here");
+        return;
+    }
+    let peer = Recorder::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let (bin, url, dir) =
+        (crate::support::run::bin().to_string(), peer.url.clone(), state.path().to_path_buf());
+    let frames = peer.frames.clone();
+    let texts = move || -> Vec<String> {
+        let frames = frames.lock().unwrap();
+        frames.iter().filter(|f| f.0 == 0x81).map(|f| String::from_utf8_lossy(&f.1).into_owned()).collect()
+    };
+    tokio::task::spawn_blocking(move || {
+        use expectrl::Expect;
+        let script = format!("'{bin}' connect '{url}' --color never --timeout 10s; echo EXIT=$?");
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c").arg(script).env("TERM", "xterm").env("XDG_STATE_HOME", &dir);
+        let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+        p.set_expect_timeout(Some(Duration::from_secs(10)));
+        p.expect("> ").unwrap();
+        // Sixty lines and a half-typed one, in one write: as a paste without bracketed paste,
+        // or keys sent faster than the lines are read.
+        let lines: Vec<String> = (0..60).map(|i| format!("line-{i:02}")).collect();
+        let mut keys: String = lines.iter().map(|l| format!("{l}\r")).collect();
+        keys.push_str("half");
+        p.send(&keys).unwrap();
+        let wait_for = |n: usize| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while texts().len() < n && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        };
+        wait_for(60);
+        assert_eq!(texts(), lines, "every line, in order");
+        p.send("-typed\r").unwrap();
+        wait_for(61);
+        assert_eq!(texts().last().map(String::as_str), Some("half-typed"), "the half-typed line is kept");
+        settle();
+        p.send("\x04").unwrap();
+        p.expect("EXIT=0").unwrap();
+    })
+    .await
+    .unwrap();
+}
