@@ -428,3 +428,40 @@ pub enum ColorChoice {
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 500ms, 10s, 1m30s)"))
 }
+
+/// The subcommand named on a command line that also asks for `--json` (anywhere before `--`),
+/// so an argument-parsing error can keep the JSON contract.
+pub fn json_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    let words: Vec<&str> =
+        args.iter().skip(1).filter_map(|a| a.to_str()).take_while(|a| *a != "--").collect();
+    if !words.contains(&"--json") {
+        return None;
+    }
+    let cmd = Cli::command();
+    words.iter().find_map(|w| {
+        let sub =
+            cmd.get_subcommands().find(|s| s.get_name() == *w || s.get_all_aliases().any(|a| a == *w))?;
+        let has_json = sub.get_arguments().any(|a| a.get_long() == Some("json"));
+        has_json.then(|| sub.get_name().to_string())
+    })
+}
+
+/// clap's error as a usage error: its message (the lines before the first blank one, joined),
+/// its tips as the hint.
+pub fn usage_of(e: &clap::Error) -> crate::core::error::Error {
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let mut message: Vec<&str> = Vec::new();
+    for line in lines.by_ref() {
+        if line.trim().is_empty() {
+            break;
+        }
+        message.push(line.trim());
+    }
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message).to_string();
+    let tips: Vec<&str> = lines.filter_map(|l| l.trim().strip_prefix("tip: ")).collect();
+    let hint = (!tips.is_empty()).then(|| crate::core::error::Hint::Text(tips.join("; ")));
+    crate::core::error::Error::Usage { message, hint }
+}
