@@ -1,10 +1,8 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let cli = match wsdiag::cli::Cli::try_parse_from(&args) {
+    let cli = match wsdiag::cli::parse(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

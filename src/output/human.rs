@@ -23,6 +23,8 @@ use crate::output::{OutputSettings, Printer};
 
 const PREVIEW_CHARS: usize = 64;
 const BODY_SHOWN: usize = 2048;
+/// Characters of a refusal's body on its `body:` line.
+const BODY_LINE: usize = 160;
 
 /// Writes lines with the connection prefix servers use (`[3] `).
 struct Lines<'a> {
@@ -553,9 +555,16 @@ pub(crate) fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
         }
     }
     if let (Some(body), 0) = (err.body(), s.verbosity) {
-        let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
-        let more = if body.len() > 512 { "…" } else { "" };
-        lines.push(format!("  body: {}{more}", escape(text.trim_end())));
+        // One line of the body, however long it is (a plain HTTP server's page), with its
+        // length when cut; `-v` shows it whole.
+        let text = String::from_utf8_lossy(&body[..body.len().min(BODY_SHOWN)]);
+        let (shown, cut) = crate::output::sanitize::truncate(&escape(text.trim_end()), BODY_LINE);
+        let length = if cut || body.len() > BODY_SHOWN {
+            format!(" ({} bytes; -v shows it)", body.len())
+        } else {
+            String::new()
+        };
+        lines.push(format!("  body: {shown}{length}"));
     }
     for m in err.recent() {
         lines.push(format!("  received: {}", escape(m)));

@@ -61,7 +61,8 @@ impl ConnectSettings {
             .map(|(i, m)| input.decode(m.into_bytes(), &format!("--send message {}", i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
         let request = request_config(args.request, &target, &curl)?;
-        let warnings = super::transport::insecure_warnings(&args.transport);
+        let mut warnings = super::transport::insecure_warnings(&args.transport, &target);
+        warnings.extend(super::transport::tls_checks(&args.transport, env, &target, false)?);
         crate::settings::target::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {
             return Err(Error::usage("--count must be at least 1"));

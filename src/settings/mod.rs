@@ -203,12 +203,14 @@ impl InspectSettings {
         request.extensions =
             (args.offer_deflate || curl.deflate).then(|| crate::core::inspect::DEFLATE_OFFER.to_string());
         let mut warnings = Vec::new();
-        if args.transport.insecure {
+        let tls = matches!(&target, crate::core::builtin::target::TargetChoice::Url(t) if t.tls);
+        if args.transport.insecure && (tls || args.follow) {
             warnings.push(
                 "--insecure: the server's certificate is not enforced (still checked for the report)"
                     .to_string(),
             );
         }
+        warnings.extend(transport::tls_checks(&args.transport, env, &target, args.follow)?);
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         Ok(InspectSettings {
             target,

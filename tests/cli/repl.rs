@@ -298,6 +298,9 @@ fn repl_session(bin: &str, state: &std::path::Path) {
     settle();
     p.send("/nope\r").unwrap();
     p.expect("error: unknown command /nope").unwrap();
+    settle();
+    p.send("/pnig\r").unwrap();
+    p.expect("error: unknown command /pnig; did you mean /ping?").unwrap();
     // Ctrl-D: a clean close with 1000 and the summary; then the terminal settings are the
     // ones it had before.
     settle();
@@ -315,7 +318,7 @@ fn repl_session(bin: &str, state: &std::path::Path) {
     let mut p = start("");
     p.expect("> ").unwrap();
     settle();
-    p.send("\x1b[A\x1b[A\x1b[A\x1b[A").unwrap(); // up: /nope, /ping, xyz, then the message
+    p.send("\x1b[A\x1b[A\x1b[A\x1b[A\x1b[A").unwrap(); // up: /pnig, /nope, /ping, xyz, then the message
     settle();
     p.send("\r").unwrap();
     p.expect(Regex(r"> hello \*\*\*")).unwrap();
