@@ -446,3 +446,37 @@ async fn lines_typed_ahead_are_all_sent_in_order() {
     .await
     .unwrap();
 }
+
+/// `-x` on a terminal, or a pipe that ends, leaves the connection open: said once on stderr,
+/// with what ends the run, as users of other clients expect the run to end there.
+#[tokio::test]
+async fn an_open_connection_after_the_input_is_said_once() {
+    let out = connect("builtin:echo?close-after=500ms").stdin("hi\n").run().await;
+    out.expect_code(0);
+    let said = "the connection stays open until the server closes it or Ctrl-C (-n N or -w DUR end the run)";
+    assert_eq!(out.stderr.matches(said).count(), 1, "{out}");
+    assert!(out.stderr.contains("* stdin ended;"), "{out}");
+    for quiet in [&["-n", "1"][..], &["-w", "100ms"], &["--timeout", "300ms"], &["--json"]] {
+        let out = connect("builtin:echo?close-after=500ms").args(quiet).stdin("hi\n").run().await;
+        assert!(!out.stderr.contains(said), "{quiet:?}\n{out}");
+    }
+    if !pty_available() {
+        skip::not_possible_here("no pseudo-terminal can be allocated here");
+        return;
+    }
+    let bin = crate::support::run::bin().to_string();
+    tokio::task::spawn_blocking(move || {
+        use expectrl::Expect;
+        let script = format!("trap : INT; '{bin}' connect builtin:echo -x hi --color never; echo EXIT=$?");
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c").arg(script).env("TERM", "xterm");
+        let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+        p.set_expect_timeout(Some(Duration::from_secs(10)));
+        p.expect("* the -x messages are sent; the connection stays open").unwrap();
+        settle();
+        p.send("\x03").unwrap();
+        p.expect("EXIT=130").unwrap();
+    })
+    .await
+    .unwrap();
+}
