@@ -171,7 +171,8 @@ impl<'a> Attempt<'a> {
     }
 
     /// Once the input is through and nothing else ends the run (`-n`, `-w`, `--timeout`, an
-    /// expectation, a ping count; pings or heartbeats mean a watch, `--echo` a service),
+    /// expectation, a ping count; pings, heartbeats or `--reconnect` mean a watch, `--echo` a
+    /// service),
     /// says once on stderr that the connection stays open, as users of other clients expect
     /// the run to end there. Not in JSON, where stderr holds only warnings and the error.
     fn tell_open(&mut self, printer: &mut Printer) {
@@ -184,6 +185,7 @@ impl<'a> Attempt<'a> {
             || l.ping_count.is_some()
             || l.ping_interval.is_some()
             || l.heartbeat.is_some()
+            || l.reconnect.is_some()
             || l.expect_close.is_some()
             || l.expectations.iter().any(|e| !e.is_empty());
         if self.carry.told_open || ends || printer.settings().json {
