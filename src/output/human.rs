@@ -70,7 +70,7 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 l.err(&info(format!("TLS certificate SHA-256 fingerprint {f}")));
             }
         }
-        EventKind::Accepted { peer } if v >= 1 => l.err(&info(format!("Accepted {peer}"))),
+        EventKind::Accepted { peer } if v >= 1 || s.arrivals() => l.err(&info(format!("Accepted {peer}"))),
         EventKind::Disconnected(r) => l.err(&info(disconnected_line(r))),
         EventKind::Message { dir, data } if s.repl => {
             // Both directions, marked and colored, each line escaped.
@@ -78,7 +78,7 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 Dir::In => ("< ", |t| t.green()),
                 Dir::Out => ("> ", |t| t.cyan()),
             };
-            for line in message_text(data, s.pretty_json).split('\n') {
+            for line in repl_message(data, s.pretty_json, s.full_messages) {
                 l.out(&paint(&format!("{mark}{line}"), s.color_stdout, color));
             }
         }
@@ -340,6 +340,46 @@ fn probe_lines(r: &ProbeResult) -> Vec<String> {
 
 /// A data message as text: escaped text (pretty-printed when it is JSON and `pretty`), or
 /// binary as hex. Lines of pretty JSON are separated by `\n`, each escaped.
+/// Characters of a message the REPL shows before cutting it (its length shown instead).
+const REPL_PREVIEW: usize = 200;
+
+/// A message in the REPL: binary marked `[binary N bytes]` before its hex (so `deadbeef`
+/// typed and `/binary deadbeef` look apart); a long one cut to a preview with its length,
+/// unless `full` (`/full on`).
+fn repl_message(data: &Data, pretty: bool, full: bool) -> Vec<String> {
+    let len = data.len();
+    let text = message_text(data, pretty);
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    if let Data::Binary(_) = data {
+        lines[0] = format!("[binary {len} bytes] {}", lines[0]);
+    }
+    if full {
+        return lines;
+    }
+    let (mut shown, mut budget, mut cut): (Vec<String>, usize, bool) = (Vec::new(), REPL_PREVIEW, false);
+    for line in &lines {
+        if budget == 0 {
+            // Whole lines left out: the last one shown says so.
+            if let Some(last) = shown.last_mut() {
+                last.push('…');
+            }
+            cut = true;
+            break;
+        }
+        let (part, was_cut) = crate::output::sanitize::truncate(line, budget);
+        budget = budget.saturating_sub(line.chars().count());
+        shown.push(part);
+        if was_cut {
+            cut = true;
+            break;
+        }
+    }
+    if let (true, Some(last)) = (cut, shown.last_mut()) {
+        last.push_str(&format!(" ({len} bytes; /full on shows whole messages)"));
+    }
+    shown
+}
+
 fn message_text(data: &Data, pretty: bool) -> String {
     match data {
         Data::Text(t) if pretty => match serde_json::from_str::<serde_json::Value>(t) {

@@ -37,12 +37,20 @@ pub struct OutputSettings {
     pub repl: bool,
     /// Pretty-print JSON text messages as they arrive (`/pretty on`).
     pub pretty_json: bool,
+    /// The REPL shows whole messages instead of a preview with the length (`/full on`).
+    pub full_messages: bool,
     /// Show pongs (and their RTT) of pings typed as commands (REPL, `--commands`), without
     /// the ping statistics of `--ping-*` runs.
     pub command_pongs: bool,
 }
 
 impl OutputSettings {
+    /// Whether each client's arrival has a line at the default verbosity, as its departure
+    /// does: `listen`, which shows what its clients send (not `echo`, whose clients are load).
+    pub fn arrivals(&self) -> bool {
+        self.prefix_conn && self.show_messages
+    }
+
     /// JSON with every other choice at its default: for errors found before the flags could
     /// be read.
     pub fn json_only() -> Self {
@@ -58,6 +66,7 @@ impl OutputSettings {
             timestamps: false,
             repl: false,
             pretty_json: false,
+            full_messages: false,
             command_pongs: false,
         }
     }
@@ -76,8 +85,8 @@ impl OutputSettings {
             | K::Tls(_)
             | K::HandshakeRequest { .. }
             | K::HandshakeResponse { .. }
-            | K::Open { .. }
-            | K::Accepted { .. } => self.json || self.verbosity >= 1,
+            | K::Open { .. } => self.json || self.verbosity >= 1,
+            K::Accepted { .. } => self.json || self.verbosity >= 1 || self.arrivals(),
             K::Close { .. } => self.json || self.verbosity >= 1 || self.repl,
             _ => true,
         }

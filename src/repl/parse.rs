@@ -34,6 +34,8 @@ pub enum Control {
     },
     /// `/pretty on|off`: pretty-print JSON messages as they arrive.
     Pretty(bool),
+    /// `/full on|off`: show whole messages instead of a preview with the length.
+    Full(bool),
     Stats,
     Headers,
     /// `/verbose 0|1|2`.
@@ -52,7 +54,7 @@ pub enum Control {
 pub fn names(mode: Mode) -> &'static [&'static str] {
     match mode {
         Mode::Connect => &[
-            "/base64", "/binary", "/close", "/file", "/headers", "/help", "/json", "/ping", "/pong",
+            "/base64", "/binary", "/close", "/file", "/full", "/headers", "/help", "/json", "/ping", "/pong",
             "/pretty", "/quit", "/raw", "/stats", "/verbose",
         ],
         Mode::Listen => &[
@@ -75,15 +77,17 @@ pub fn help(mode: Mode) -> Vec<&'static str> {
         "/json {...}          check the JSON, then send it as text",
         "/raw OPCODE [fin=0|1] [rsv=BITS] [fragments=N] [ping-between] [size=N|hex=HEX] [TEXT]",
         "                     craft frames: any opcode (0-15 or text, binary, close, ping, pong, continuation)",
-        "/stats               RTT summary, messages, bytes, age",
     ];
     match mode {
         Mode::Connect => lines.extend([
+            "/stats               RTT summary, messages, bytes, age",
             "/pretty on|off       pretty-print JSON messages as they arrive",
+            "/full on|off         whole messages, not a preview of long ones with their length",
             "/verbose 0|1|2       0 messages, 1 handshake and closes, 2 every frame",
             "/headers             show the handshake again",
         ]),
         Mode::Listen => lines.extend([
+            "/stats               how many clients are connected (the summary at the end counts all)",
             "/clients             the connected clients (every other command goes to all of them)",
             "/to ID TEXT          send TEXT to client ID only",
             "/kick ID [CODE [REASON]]   close client ID (1000 by default)",
@@ -135,6 +139,11 @@ pub fn parse(line: &str, mode: Mode) -> Result<Control, String> {
             "on" => Ok(Control::Pretty(true)),
             "off" => Ok(Control::Pretty(false)),
             _ => Err("/pretty takes on or off".into()),
+        },
+        ("full", Mode::Connect) => match args {
+            "on" => Ok(Control::Full(true)),
+            "off" => Ok(Control::Full(false)),
+            _ => Err("/full takes on or off".into()),
         },
         ("raw", _) => raw(args).map(Control::Send),
         ("stats", _) => none(Control::Stats),
@@ -458,6 +467,8 @@ mod tests {
         );
         assert_eq!(ok("/pretty on"), Control::Pretty(true));
         assert_eq!(ok("/pretty off"), Control::Pretty(false));
+        assert_eq!(ok("/full on"), Control::Full(true));
+        assert_eq!(ok("/full off"), Control::Full(false));
         assert_eq!(ok("/stats"), Control::Stats);
         assert_eq!(ok("/headers"), Control::Headers);
         assert_eq!(ok("/verbose 2"), Control::Verbose(2));

@@ -263,6 +263,7 @@ pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> Output
         timestamps: args.timestamps,
         repl: false,
         pretty_json: false,
+        full_messages: false,
         command_pongs: false,
     }
 }

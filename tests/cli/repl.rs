@@ -375,6 +375,8 @@ fn listen_session(bin: &str, state: &std::path::Path) {
         }
     };
     let mut one = open("one here");
+    // An arrival has its line at the default verbosity, as a departure does.
+    p.expect(Regex(r"\[1\] \* Accepted 127\.0\.0\.1:\d+")).unwrap();
     p.expect("[1] < one here").unwrap();
     let mut two = open("two here");
     p.expect("[2] < two here").unwrap();
@@ -388,6 +390,9 @@ fn listen_session(bin: &str, state: &std::path::Path) {
     settle();
     p.send("/clients\r").unwrap();
     p.expect("* 1 client connected").unwrap();
+    settle();
+    p.send("/stats\r").unwrap();
+    p.expect("* 1 client connected; the summary at the end counts every client served").unwrap();
     settle();
     p.send("to all\r").unwrap();
     assert_eq!(next_text(&mut two), "to all");
@@ -479,4 +484,68 @@ async fn an_open_connection_after_the_input_is_said_once() {
     })
     .await
     .unwrap();
+}
+
+/// The REPL shows messages, not floods: text and binary apart, a long message as a preview with
+/// its length, whole ones after `/full on`.
+#[tokio::test]
+async fn the_repl_shows_previews_and_marks_binary() {
+    if !pty_available() {
+        skip::not_possible_here("no pseudo-terminal can be allocated here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.bin");
+    std::fs::write(&file, vec![0xABu8; 100 * 1024]).unwrap();
+    let (bin, state, file) = (crate::support::run::bin().to_string(), dir.path().to_path_buf(), file);
+    tokio::task::spawn_blocking(move || {
+        use expectrl::{Expect, Regex};
+        let script = format!("'{bin}' connect builtin:echo --color never; echo EXIT=$?");
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c").arg(script).env("TERM", "xterm").env("XDG_STATE_HOME", &state);
+        let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+        p.set_expect_timeout(Some(Duration::from_secs(10)));
+        p.expect("> ").unwrap();
+        settle();
+        p.send("deadbeef\r").unwrap();
+        p.expect(Regex(r"< deadbeef\r?\n")).unwrap();
+        settle();
+        p.send("/binary deadbeef\r").unwrap();
+        p.expect("< [binary 4 bytes] deadbeef").unwrap();
+        settle();
+        p.send(format!("/file {}\r", file.display())).unwrap();
+        let shown = p.expect(Regex(r"< \[binary 102400 bytes\] (ab)+…")).unwrap();
+        let matched = shown.get(0).map_or(0, <[u8]>::len);
+        assert!(matched < 300, "a preview, not 200,000 hex characters: {matched}");
+        p.expect("(102400 bytes; /full on shows whole messages)").unwrap();
+        settle();
+        let long = "x".repeat(300);
+        p.send(format!("{long}\r")).unwrap();
+        p.expect(format!("< {}… (300 bytes; /full on shows whole messages)", "x".repeat(200))).unwrap();
+        settle();
+        p.send("/full on\r").unwrap();
+        settle();
+        p.send(format!("{long}\r")).unwrap();
+        p.expect(Regex(format!(r"< {long}\r?\n"))).unwrap();
+        settle();
+        p.send("/stats\r").unwrap();
+        p.expect(Regex(r"Sent 5 messages \(102,?\d+ bytes\)|Sent 5 messages")).unwrap();
+        settle();
+        p.send("\x04").unwrap();
+        p.expect("EXIT=0").unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// Crafted frames count as sent, and the pong to a crafted ping is matched.
+#[tokio::test]
+async fn raw_frames_count_as_sent_and_their_pings_are_matched() {
+    let script =
+        "/raw text fragments=3 ping-between hello world\n/raw binary fin=0 abc\n/raw 0 def\n/raw ping\n";
+    let out = connect("builtin:echo").args(["--commands", "-w", "300ms", "-v"]).stdin(script).run().await;
+    out.expect_code(0)
+        .expect_stderr_contains("* pong \"between\" rtt=")
+        .expect_stderr_contains("* Sent 2 messages (17 bytes), received 2 messages (17 bytes)");
+    assert!(!out.stderr.contains("Unmatched pong"), "{out}");
 }
