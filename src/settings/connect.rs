@@ -38,6 +38,9 @@ pub struct ConnectSettings {
     pub notes: Vec<String>,
     /// `--echo`: send every data message received back unchanged.
     pub echo: bool,
+    /// Say when the input is through and the connection stays open: for a person (stderr a
+    /// terminal), not in JSON.
+    pub tell_open: bool,
     pub liveness: LivenessSettings,
 }
 
@@ -106,6 +109,7 @@ impl ConnectSettings {
             warnings,
             notes: curl.notes,
             echo: args.echo,
+            tell_open: env.stderr_tty && !args.output.json,
             liveness,
         })
     }

@@ -452,19 +452,15 @@ async fn lines_typed_ahead_are_all_sent_in_order() {
     .unwrap();
 }
 
-/// `-x` on a terminal, or a pipe that ends, leaves the connection open: said once on stderr,
-/// with what ends the run, as users of other clients expect the run to end there.
+/// `-x` on a terminal, or a pipe that ends, leaves the connection open: said once on stderr
+/// when a person reads it, with what ends the run, as users of other clients expect the run
+/// to end there; scripts (stderr not a terminal) and `--json` see nothing of it.
 #[tokio::test]
 async fn an_open_connection_after_the_input_is_said_once() {
-    let out = connect("builtin:echo?close-after=500ms").stdin("hi\n").run().await;
-    out.expect_code(0);
     let said = "the connection stays open until the server closes it or Ctrl-C (-n N or -w DUR end the run)";
-    assert_eq!(out.stderr.matches(said).count(), 1, "{out}");
-    assert!(out.stderr.contains("* stdin ended;"), "{out}");
-    for quiet in [&["-n", "1"][..], &["-w", "100ms"], &["--timeout", "300ms"], &["--json"]] {
-        let out = connect("builtin:echo?close-after=500ms").args(quiet).stdin("hi\n").run().await;
-        assert!(!out.stderr.contains(said), "{quiet:?}\n{out}");
-    }
+    let out = connect("builtin:echo?close-after=300ms").stdin("hi\n").run().await;
+    out.expect_code(0);
+    assert!(!out.stderr.contains(said), "{out}");
     if !pty_available() {
         skip::not_possible_here("no pseudo-terminal can be allocated here");
         return;
@@ -472,15 +468,31 @@ async fn an_open_connection_after_the_input_is_said_once() {
     let bin = crate::support::run::bin().to_string();
     tokio::task::spawn_blocking(move || {
         use expectrl::Expect;
-        let script = format!("trap : INT; '{bin}' connect builtin:echo -x hi --color never; echo EXIT=$?");
-        let mut cmd = std::process::Command::new("sh");
-        cmd.arg("-c").arg(script).env("TERM", "xterm");
-        let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
-        p.set_expect_timeout(Some(Duration::from_secs(10)));
-        p.expect("* the -x messages are sent; the connection stays open").unwrap();
+        let on_pty = |script: String| {
+            let mut cmd = std::process::Command::new("sh");
+            cmd.arg("-c").arg(script).env("TERM", "xterm");
+            let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+            p.set_expect_timeout(Some(Duration::from_secs(10)));
+            p
+        };
+        let mut p = on_pty(format!("trap : INT; '{bin}' connect builtin:echo -x hi --color never; echo EXIT=$?"));
+        p.expect(format!("* the -x messages are sent; {said}")).unwrap();
         settle();
         p.send("\x03").unwrap();
         p.expect("EXIT=130").unwrap();
+        let pipe = |extra: &str| {
+            format!("printf 'hi\\n' | '{bin}' connect 'builtin:echo?close-after=500ms' --color never {extra} 2>&1; echo EXIT=$?")
+        };
+        let mut p = on_pty(pipe(""));
+        let seen = p.expect("EXIT=0").unwrap();
+        let text = String::from_utf8_lossy(seen.as_bytes()).into_owned();
+        assert_eq!(text.matches(&format!("* stdin ended; {said}")).count(), 1, "once: {text}");
+        for quiet in ["-n 1", "-w 100ms", "--timeout 300ms", "--json", "--ping-interval 100ms"] {
+            let mut p = on_pty(pipe(quiet));
+            let seen = p.expect("EXIT=").unwrap();
+            let text = String::from_utf8_lossy(seen.as_bytes()).into_owned();
+            assert!(!text.contains(said), "{quiet}: {text}");
+        }
     })
     .await
     .unwrap();

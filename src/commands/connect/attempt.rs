@@ -174,7 +174,7 @@ impl<'a> Attempt<'a> {
     /// expectation, a ping count; pings, heartbeats or `--reconnect` mean a watch, `--echo` a
     /// service),
     /// says once on stderr that the connection stays open, as users of other clients expect
-    /// the run to end there. Not in JSON, where stderr holds only warnings and the error.
+    /// the run to end there. Only for a person (`tell_open`: stderr a terminal, not JSON).
     fn tell_open(&mut self, printer: &mut Printer) {
         let s = self.s;
         let l = &s.liveness;
@@ -188,7 +188,7 @@ impl<'a> Attempt<'a> {
             || l.reconnect.is_some()
             || l.expect_close.is_some()
             || l.expectations.iter().any(|e| !e.is_empty());
-        if self.carry.told_open || ends || printer.settings().json {
+        if self.carry.told_open || ends || !s.tell_open {
             return;
         }
         self.carry.told_open = true;
