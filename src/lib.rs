@@ -32,9 +32,11 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             match ConnectSettings::from_args(*args, &env) {
                 Ok(s) => {
                     let mut printer = Printer::stdio(s.output);
-                    block_on(&mut printer, |p| commands::connect::run(s, p))
+                    block_on(&mut printer, JsonEnd::Summary { server: false }, |p| {
+                        commands::connect::run(s, p)
+                    })
                 }
-                Err(e) => usage_error(&mut printer, e),
+                Err(e) => usage_error(&mut printer, e, JsonEnd::Summary { server: false }),
             }
         }
         Command::HandshakeInspect(args) => {
@@ -42,9 +44,9 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             match InspectSettings::from_args(*args, &env) {
                 Ok(s) => {
                     let mut printer = Printer::stdio(s.output);
-                    block_on(&mut printer, |p| commands::handshake_inspect::run(s, p))
+                    block_on(&mut printer, JsonEnd::Error, |p| commands::handshake_inspect::run(s, p))
                 }
-                Err(e) => usage_error(&mut printer, e),
+                Err(e) => usage_error(&mut printer, e, JsonEnd::Error),
             }
         }
         Command::Listen(args) => {
@@ -52,9 +54,13 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             match ListenSettings::from_args(*args, &env) {
                 Ok(s) => {
                     let printer = Printer::stdio(s.output);
-                    serve_on_runtime(&mut Printer::stdio(s.output), commands::listen::run(s, printer))
+                    serve_on_runtime(
+                        &mut Printer::stdio(s.output),
+                        JsonEnd::Summary { server: true },
+                        commands::listen::run(s, printer),
+                    )
                 }
-                Err(e) => usage_error(&mut printer, e),
+                Err(e) => usage_error(&mut printer, e, JsonEnd::Summary { server: true }),
             }
         }
         Command::Echo(args) => {
@@ -62,9 +68,13 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             match EchoSettings::from_args(*args, &env) {
                 Ok(s) => {
                     let printer = Printer::stdio(s.output);
-                    serve_on_runtime(&mut Printer::stdio(s.output), commands::echo::run(s, printer))
+                    serve_on_runtime(
+                        &mut Printer::stdio(s.output),
+                        JsonEnd::Summary { server: true },
+                        commands::echo::run(s, printer),
+                    )
                 }
-                Err(e) => usage_error(&mut printer, e),
+                Err(e) => usage_error(&mut printer, e, JsonEnd::Summary { server: true }),
             }
         }
         Command::HeartbeatProbe(args) => {
@@ -72,23 +82,60 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             match settings::probe::HeartbeatProbeSettings::from_args(*args, &env) {
                 Ok(s) => {
                     let mut printer = Printer::stdio(s.output);
-                    serve_on_runtime(&mut Printer::stdio(s.output), async move {
+                    serve_on_runtime(&mut Printer::stdio(s.output), JsonEnd::Error, async move {
                         commands::heartbeat_probe::run(s, &mut printer).await
                     })
                 }
-                Err(e) => usage_error(&mut printer, e),
+                Err(e) => usage_error(&mut printer, e, JsonEnd::Error),
             }
         }
     }
 }
 
-fn usage_error(printer: &mut Printer, e: core::error::Error) -> ExitStatus {
+/// How a subcommand's JSON output ends (docs/json.md): with a `summary` (`connect`, `listen`,
+/// `echo`), or with the `error` event, which carries `exit` too (`handshake-inspect`,
+/// `heartbeat-probe`).
+#[derive(Debug, Clone, Copy)]
+enum JsonEnd {
+    Summary { server: bool },
+    Error,
+}
+
+impl JsonEnd {
+    fn of(subcommand: &str) -> JsonEnd {
+        match subcommand {
+            "connect" => JsonEnd::Summary { server: false },
+            "listen" | "echo" => JsonEnd::Summary { server: true },
+            _ => JsonEnd::Error,
+        }
+    }
+}
+
+/// Reports an error that ends the run before it started: the `error` (and, in JSON, the
+/// `summary` the subcommand always ends with).
+fn usage_error(printer: &mut Printer, e: core::error::Error, end: JsonEnd) -> ExitStatus {
     printer.error(&e, std::time::Duration::ZERO);
-    e.exit_status()
+    let status = e.exit_status();
+    if let JsonEnd::Summary { server } = end {
+        printer.empty_summary(status.code(), std::time::Duration::ZERO, server);
+    }
+    status
+}
+
+/// A command line clap could not parse (clap has printed why on stderr): with `--json` on it,
+/// the same error as JSON on stdout, ended as the subcommand's JSON always ends. Usage (2).
+pub fn argument_error(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitStatus {
+    let Some(subcommand) = cli::json_subcommand(args) else {
+        return ExitStatus::Usage;
+    };
+    let settings = output::OutputSettings::json_only();
+    // clap's own words are on stderr already.
+    let mut printer = Printer::new(settings, Box::new(std::io::stdout()), Box::new(std::io::sink()));
+    usage_error(&mut printer, cli::usage_of(e), JsonEnd::of(&subcommand))
 }
 
 /// Runs a command on a single-threaded runtime (a client needs no more).
-fn block_on<'p, F, Fut>(printer: &'p mut Printer, command: F) -> ExitStatus
+fn block_on<'p, F, Fut>(printer: &'p mut Printer, end: JsonEnd, command: F) -> ExitStatus
 where
     F: FnOnce(&'p mut Printer) -> Fut,
     Fut: std::future::Future<Output = ExitStatus>,
@@ -97,7 +144,7 @@ where
         Ok(rt) => rt,
         Err(source) => {
             let e = core::error::Error::Io { context: "cannot start the async runtime".into(), source };
-            return usage_error(printer, e);
+            return usage_error(printer, e, end);
         }
     };
     let status = runtime.block_on(command(printer));
@@ -109,13 +156,14 @@ where
 /// Runs a server on a multi-threaded runtime (one worker per core).
 fn serve_on_runtime(
     printer: &mut Printer,
+    end: JsonEnd,
     command: impl std::future::Future<Output = ExitStatus>,
 ) -> ExitStatus {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(source) => {
             let e = core::error::Error::Io { context: "cannot start the async runtime".into(), source };
-            return usage_error(printer, e);
+            return usage_error(printer, e, end);
         }
     };
     let status = runtime.block_on(command);

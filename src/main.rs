@@ -1,14 +1,16 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match wsdiag::cli::Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match wsdiag::cli::parse(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            // --help and --version print to stdout and succeed; usage errors exit 2.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            // --help and --version print to stdout and succeed.
+            if !e.use_stderr() {
+                return ExitCode::SUCCESS;
+            }
+            return ExitCode::from(wsdiag::argument_error(&e, &args).code());
         }
     };
     let status = wsdiag::run(cli, wsdiag::settings::Env::capture());

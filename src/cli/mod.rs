@@ -443,5 +443,95 @@ pub enum ColorChoice {
 }
 
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 500ms, 10s, 1m30s)"))
+    const EXAMPLES: &str = "examples: 500ms, 10s, 1.5s, 1m30s";
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!("a duration cannot be negative ({EXAMPLES})"));
+    }
+    if t.parse::<f64>().is_ok() {
+        return Err(format!("a unit is needed: {t}s or {t}ms, for example"));
+    }
+    humantime::parse_duration(t).map_err(|e| match e {
+        humantime::DurationError::UnknownUnit { unit, .. } => {
+            format!("unknown unit '{unit}' (ms, s, m, h, d; {EXAMPLES})")
+        }
+        humantime::DurationError::NumberOverflow => format!("too long ({EXAMPLES})"),
+        _ => format!("not a duration ({EXAMPLES})"),
+    })
+}
+
+/// Value names of numbers and durations: such a value may start with `-` (`--timeout -1s`,
+/// `-n -1`), so the value's own check says what is wrong with it instead of the parser taking
+/// it for an unknown flag.
+const NUMERIC_VALUES: [&str; 7] = ["DUR", "N", "BYTES", "CODE", "STATUS", "PCT", "PORT"];
+
+/// The parser: `Cli`'s command, with values of [`NUMERIC_VALUES`] allowed to start with `-`.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let numeric = |a: &clap::Arg| {
+        a.get_value_names().is_some_and(|names| names.iter().any(|n| NUMERIC_VALUES.contains(&n.as_str())))
+    };
+    Cli::command()
+        .mut_subcommands(|sub| sub.mut_args(|a| if numeric(&a) { a.allow_hyphen_values(true) } else { a }))
+}
+
+/// Parses a command line with [`command`]. Errors: clap's (usage, `--help`, `--version`).
+pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let mut matches = command().try_get_matches_from(args).map_err(negative)?;
+    Cli::from_arg_matches_mut(&mut matches)
+}
+
+/// A negative value for an unsigned number says so, instead of "invalid digit found in string".
+fn negative(e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let invalid_digit = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<std::num::ParseIntError>())
+        .is_some_and(|p| *p.kind() == std::num::IntErrorKind::InvalidDigit);
+    match (e.kind(), e.get(ContextKind::InvalidValue), e.get(ContextKind::InvalidArg)) {
+        (ErrorKind::ValueValidation, Some(ContextValue::String(v)), Some(ContextValue::String(arg)))
+            if invalid_digit && v.starts_with('-') =>
+        {
+            let message = format!("invalid value '{v}' for '{arg}': it cannot be negative\n\nFor more information, try '--help'.\n");
+            clap::Error::raw(ErrorKind::ValueValidation, message)
+        }
+        _ => e,
+    }
+}
+
+/// The subcommand named on a command line that also asks for `--json` (anywhere before `--`),
+/// so an argument-parsing error can keep the JSON contract.
+pub fn json_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    let words: Vec<&str> =
+        args.iter().skip(1).filter_map(|a| a.to_str()).take_while(|a| *a != "--").collect();
+    if !words.contains(&"--json") {
+        return None;
+    }
+    let cmd = Cli::command();
+    words.iter().find_map(|w| {
+        let sub =
+            cmd.get_subcommands().find(|s| s.get_name() == *w || s.get_all_aliases().any(|a| a == *w))?;
+        let has_json = sub.get_arguments().any(|a| a.get_long() == Some("json"));
+        has_json.then(|| sub.get_name().to_string())
+    })
+}
+
+/// clap's error as a usage error: its message (the lines before the first blank one, joined),
+/// its tips as the hint.
+pub fn usage_of(e: &clap::Error) -> crate::core::error::Error {
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let mut message: Vec<&str> = Vec::new();
+    for line in lines.by_ref() {
+        if line.trim().is_empty() {
+            break;
+        }
+        message.push(line.trim());
+    }
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message).to_string();
+    let tips: Vec<&str> = lines.filter_map(|l| l.trim().strip_prefix("tip: ")).collect();
+    let hint = (!tips.is_empty()).then(|| crate::core::error::Hint::Text(tips.join("; ")));
+    crate::core::error::Error::Usage { message, hint }
 }

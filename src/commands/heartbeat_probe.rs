@@ -1,6 +1,7 @@
 //! `wsdiag heartbeat-probe`: run the search's rounds of silent trial connections with a
 //! canary alongside, report every trial and the conclusion, and decide the exit status.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -10,7 +11,7 @@ use tokio::time::Instant;
 use crate::commands::signals::Signals;
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
-use crate::core::event::probe::TimingOnly;
+use crate::core::event::probe::{Seen, TimingOnly};
 use crate::core::event::EventKind;
 use crate::core::net::target::Target;
 use crate::core::probe::search::{Outcome, Search, Undecided, Verdict};
@@ -153,15 +154,25 @@ impl Rounds {
                     }
                 };
                 let Some(joined) = joined else { break };
-                let Ok((age, result)) = joined else { continue };
-                let report = result?;
+                let report = match joined {
+                    Ok((age, result)) => {
+                        let report = result?;
+                        if let Some(after) = report.server_traffic_after {
+                            done.server_keepalive =
+                                Some(done.server_keepalive.map_or(after, |k| k.min(after)));
+                        }
+                        search.record(age, &report.outcome);
+                        round.finished(age, &report);
+                        progress.show(&round, search);
+                        report
+                    }
+                    // Stopped because a shorter one died: reported too, as every trial that ran.
+                    Err(e) => match round.stopped.remove(&e.id()) {
+                        Some(report) => report,
+                        None => continue,
+                    },
+                };
                 done.trials += 1;
-                if let Some(after) = report.server_traffic_after {
-                    done.server_keepalive = Some(done.server_keepalive.map_or(after, |k| k.min(after)));
-                }
-                search.record(age, &report.outcome);
-                round.finished(age, &report.outcome);
-                progress.show(&round, search);
                 // With the live line, trials are in it and in --json, not a line each.
                 if progress.bar.is_none() {
                     clock.emit(printer, EventKind::Trial { phase, report });
@@ -174,8 +185,10 @@ impl Rounds {
 /// One round of trials in flight.
 struct Round {
     set: JoinSet<(Duration, Result<TrialReport, Error>)>,
-    /// Each trial's age and handle, to stop those a death answers for.
-    handles: Vec<(Duration, AbortHandle)>,
+    /// Each trial's age, id and handle, to stop those a death answers for.
+    handles: Vec<(Duration, u64, AbortHandle)>,
+    /// The report of each trial stopped so, by its task.
+    stopped: HashMap<tokio::task::Id, TrialReport>,
     /// Trials still running.
     running: usize,
     /// The longest age in the round.
@@ -199,25 +212,43 @@ impl Round {
         for age in ages {
             let (spec, id, clock) = (spec.clone(), *next_id, *clock);
             *next_id += 1;
-            handles.push((age, set.spawn(async move { (age, trial::run(&spec, id, age, &clock).await) })));
+            handles.push((
+                age,
+                id,
+                set.spawn(async move { (age, trial::run(&spec, id, age, &clock).await) }),
+            ));
         }
-        Round { set, handles, running, longest, phase }
+        Round { set, handles, stopped: HashMap::new(), running, longest, phase }
     }
 
     /// The trial of `age` ended with `outcome`. A connection that died after an idle age
     /// answers for every longer one: those trials are stopped instead of waited for (a silent
     /// path shows a death only when a trial speaks, at its full age).
-    fn finished(&mut self, age: Duration, outcome: &Outcome) {
+    fn finished(&mut self, age: Duration, report: &TrialReport) {
         self.running = self.running.saturating_sub(1);
-        if let Outcome::Died { .. } = outcome {
-            for (_, handle) in self.handles.iter().filter(|(a, _)| *a > age) {
+        if let Outcome::Died { .. } = report.outcome {
+            for (longer, id, handle) in self.handles.iter().filter(|(a, _, _)| *a > age) {
                 if !handle.is_finished() {
                     handle.abort();
                     self.running = self.running.saturating_sub(1);
+                    // A trial that ends as it is stopped reports its own result instead.
+                    self.stopped.insert(handle.id(), stopped(*id, *longer, report.id));
                 }
             }
-            self.handles.retain(|(a, _)| *a <= age);
+            self.handles.retain(|(a, _, _)| *a <= age);
         }
+    }
+}
+
+/// The report of trial `id` (of `age`), stopped because trial `by` died after a shorter idle.
+fn stopped(id: u64, age: Duration, by: u64) -> TrialReport {
+    TrialReport {
+        id,
+        age,
+        outcome: Outcome::Inconclusive,
+        rtt: None,
+        server_traffic_after: None,
+        seen: Seen::Stopped { by },
     }
 }
 

@@ -69,7 +69,9 @@ pub async fn open(s: &ServerSettings, mut printer: Printer) -> Result<Bound, Exi
         Ok(bound) => bound,
         Err(e) => {
             printer.error(&e, clock.elapsed());
-            return Err(e.exit_status());
+            let status = e.exit_status();
+            printer.empty_summary(status.code(), clock.elapsed(), true);
+            return Err(status);
         }
     };
     let (mut sink, printer) = spawn_printer(printer);

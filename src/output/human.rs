@@ -25,6 +25,8 @@ use crate::output::{OutputSettings, Printer};
 
 const PREVIEW_CHARS: usize = 64;
 const BODY_SHOWN: usize = 2048;
+/// Characters of a refusal's body on its `body:` line.
+const BODY_LINE: usize = 160;
 
 /// Writes lines with the connection prefix servers use (`[3] `).
 struct Lines<'a> {
@@ -75,7 +77,7 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 l.err(&info(format!("TLS certificate SHA-256 fingerprint {f}")));
             }
         }
-        EventKind::Accepted { peer } if v >= 1 => {
+        EventKind::Accepted { peer } if v >= 1 || s.arrivals() => {
             l.err(&info(format!("Accepted {}", escape(&peer.to_string()))))
         }
         EventKind::Disconnected(r) => l.err(&info(disconnected_line(r))),
@@ -85,7 +87,7 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 Dir::In => ("< ", |t| t.green()),
                 Dir::Out => ("> ", |t| t.cyan()),
             };
-            for line in message_text(data, s.pretty_json).split('\n') {
+            for line in repl_message(data, s.pretty_json, s.full_messages) {
                 l.out(&paint(&format!("{mark}{line}"), s.color_stdout, color));
             }
         }
@@ -360,6 +362,46 @@ fn probe_lines(r: &ProbeResult) -> Vec<String> {
 
 /// A data message as text: escaped text (pretty-printed when it is JSON and `pretty`), or
 /// binary as hex. Lines of pretty JSON are separated by `\n`, each escaped.
+/// Characters of a message the REPL shows before cutting it (its length shown instead).
+const REPL_PREVIEW: usize = 200;
+
+/// A message in the REPL: binary marked `[binary N bytes]` before its hex (so `deadbeef`
+/// typed and `/binary deadbeef` look apart); a long one cut to a preview with its length,
+/// unless `full` (`/full on`).
+fn repl_message(data: &Data, pretty: bool, full: bool) -> Vec<String> {
+    let len = data.len();
+    let text = message_text(data, pretty);
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    if let Data::Binary(_) = data {
+        lines[0] = format!("[binary {len} bytes] {}", lines[0]);
+    }
+    if full {
+        return lines;
+    }
+    let (mut shown, mut budget, mut cut): (Vec<String>, usize, bool) = (Vec::new(), REPL_PREVIEW, false);
+    for line in &lines {
+        if budget == 0 {
+            // Whole lines left out: the last one shown says so.
+            if let Some(last) = shown.last_mut() {
+                last.push('…');
+            }
+            cut = true;
+            break;
+        }
+        let (part, was_cut) = crate::output::sanitize::truncate(line, budget);
+        budget = budget.saturating_sub(line.chars().count());
+        shown.push(part);
+        if was_cut {
+            cut = true;
+            break;
+        }
+    }
+    if let (true, Some(last)) = (cut, shown.last_mut()) {
+        last.push_str(&format!(" ({len} bytes; /full on shows whole messages)"));
+    }
+    shown
+}
+
 fn message_text(data: &Data, pretty: bool) -> String {
     match data {
         Data::Text(t) if pretty => match serde_json::from_str::<serde_json::Value>(t) {
@@ -587,9 +629,16 @@ pub(crate) fn error_lines(err: &Error, s: &OutputSettings) -> Vec<String> {
         }
     }
     if let (Some(body), 0) = (err.body(), s.verbosity) {
-        let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
-        let more = if body.len() > 512 { "…" } else { "" };
-        lines.push(format!("  body: {}{more}", escape(text.trim_end())));
+        // One line of the body, however long it is (a plain HTTP server's page), with its
+        // length when cut; `-v` shows it whole.
+        let text = String::from_utf8_lossy(&body[..body.len().min(BODY_SHOWN)]);
+        let (shown, cut) = crate::output::sanitize::truncate(&escape(text.trim_end()), BODY_LINE);
+        let length = if cut || body.len() > BODY_SHOWN {
+            format!(" ({} bytes; -v shows it)", body.len())
+        } else {
+            String::new()
+        };
+        lines.push(format!("  body: {shown}{length}"));
     }
     for m in err.recent() {
         lines.push(format!("  received: {}", escape(m)));

@@ -40,12 +40,40 @@ pub struct OutputSettings {
     pub repl: bool,
     /// Pretty-print JSON text messages as they arrive (`/pretty on`).
     pub pretty_json: bool,
+    /// The REPL shows whole messages instead of a preview with the length (`/full on`).
+    pub full_messages: bool,
     /// Show pongs (and their RTT) of pings typed as commands (REPL, `--commands`), without
     /// the ping statistics of `--ping-*` runs.
     pub command_pongs: bool,
 }
 
 impl OutputSettings {
+    /// Whether each client's arrival has a line at the default verbosity, as its departure
+    /// does: `listen`, which shows what its clients send (not `echo`, whose clients are load).
+    pub fn arrivals(&self) -> bool {
+        self.prefix_conn && self.show_messages
+    }
+
+    /// JSON with every other choice at its default: for errors found before the flags could
+    /// be read.
+    pub fn json_only() -> Self {
+        OutputSettings {
+            json: true,
+            verbosity: 0,
+            color_stdout: false,
+            color_stderr: false,
+            show_secrets: false,
+            show_pongs: false,
+            show_messages: true,
+            prefix_conn: false,
+            timestamps: false,
+            repl: false,
+            pretty_json: false,
+            full_messages: false,
+            command_pongs: false,
+        }
+    }
+
     /// Whether an event would be shown at all: lets busy servers skip events nobody sees.
     pub fn wants(&self, kind: &crate::core::event::EventKind) -> bool {
         use crate::core::event::EventKind as K;
@@ -61,8 +89,8 @@ impl OutputSettings {
             | K::Tls(_)
             | K::HandshakeRequest { .. }
             | K::HandshakeResponse { .. }
-            | K::Open { .. }
-            | K::Accepted { .. } => self.json || self.verbosity >= 1,
+            | K::Open { .. } => self.json || self.verbosity >= 1,
+            K::Accepted { .. } => self.json || self.verbosity >= 1 || self.arrivals(),
             K::Close { .. } => self.json || self.verbosity >= 1 || self.repl,
             _ => true,
         }
@@ -136,6 +164,26 @@ impl Printer {
         for line in human::error_lines(err, &self.settings) {
             self.err_line(&line);
         }
+    }
+
+    /// The `summary` of a run that ended before any traffic (a usage error, a port that cannot
+    /// be bound): in JSON only, as the subcommand's last line; in human output the error says
+    /// it all.
+    pub fn empty_summary(&mut self, exit: u8, t: std::time::Duration, server: bool) {
+        if !self.settings.json {
+            return;
+        }
+        let summary = crate::core::event::Summary {
+            exit,
+            duration: t,
+            sent: Default::default(),
+            received: Default::default(),
+            pings: Default::default(),
+            echo: None,
+            close: None,
+            connections: server.then_some(0),
+        };
+        self.emit(Event { t, conn: 0, kind: crate::core::event::EventKind::Summary(summary) });
     }
 
     /// Prints a handshake-inspect report: raw bytes, one JSON document, or the human report.

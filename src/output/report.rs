@@ -322,6 +322,7 @@ mod tls_tests {
             timestamps: false,
             repl: false,
             pretty_json: false,
+            full_messages: false,
             command_pongs: false,
         };
         let mut out = String::new();

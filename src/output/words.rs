@@ -98,6 +98,7 @@ pub fn seen(seen: &Seen) -> String {
         }
         Seen::PingUnanswered { timeout } => format!("a ping went unanswered for {}", s1(*timeout)),
         Seen::PingsUnanswered => PINGS_UNANSWERED.into(),
+        Seen::Stopped { by } => format!("stopped early: trial {by} died after a shorter idle, which answers for this one"),
     }
 }
 

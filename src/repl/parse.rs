@@ -34,6 +34,8 @@ pub enum Control {
     },
     /// `/pretty on|off`: pretty-print JSON messages as they arrive.
     Pretty(bool),
+    /// `/full on|off`: show whole messages instead of a preview with the length.
+    Full(bool),
     Stats,
     Headers,
     /// `/verbose 0|1|2`.
@@ -52,7 +54,7 @@ pub enum Control {
 pub fn names(mode: Mode) -> &'static [&'static str] {
     match mode {
         Mode::Connect => &[
-            "/base64", "/binary", "/close", "/file", "/headers", "/help", "/json", "/ping", "/pong",
+            "/base64", "/binary", "/close", "/file", "/full", "/headers", "/help", "/json", "/ping", "/pong",
             "/pretty", "/quit", "/raw", "/stats", "/verbose",
         ],
         Mode::Listen => &[
@@ -75,15 +77,17 @@ pub fn help(mode: Mode) -> Vec<&'static str> {
         "/json {...}          check the JSON, then send it as text",
         "/raw OPCODE [fin=0|1] [rsv=BITS] [fragments=N] [ping-between] [size=N|hex=HEX] [TEXT]",
         "                     craft frames: any opcode (0-15 or text, binary, close, ping, pong, continuation)",
-        "/stats               RTT summary, messages, bytes, age",
     ];
     match mode {
         Mode::Connect => lines.extend([
+            "/stats               RTT summary, messages, bytes, age",
             "/pretty on|off       pretty-print JSON messages as they arrive",
+            "/full on|off         whole messages, not a preview of long ones with their length",
             "/verbose 0|1|2       0 messages, 1 handshake and closes, 2 every frame",
             "/headers             show the handshake again",
         ]),
         Mode::Listen => lines.extend([
+            "/stats               how many clients are connected (the summary at the end counts all)",
             "/clients             the connected clients (every other command goes to all of them)",
             "/to ID TEXT          send TEXT to client ID only",
             "/kick ID [CODE [REASON]]   close client ID (1000 by default)",
@@ -136,6 +140,11 @@ pub fn parse(line: &str, mode: Mode) -> Result<Control, String> {
             "off" => Ok(Control::Pretty(false)),
             _ => Err("/pretty takes on or off".into()),
         },
+        ("full", Mode::Connect) => match args {
+            "on" => Ok(Control::Full(true)),
+            "off" => Ok(Control::Full(false)),
+            _ => Err("/full takes on or off".into()),
+        },
         ("raw", _) => raw(args).map(Control::Send),
         ("stats", _) => none(Control::Stats),
         ("headers", Mode::Connect) => none(Control::Headers),
@@ -159,8 +168,52 @@ pub fn parse(line: &str, mode: Mode) -> Result<Control, String> {
             let id = client_id(id, "/kick")?;
             Ok(Control::Kick(id, close_status(rest.trim_start(), "/kick")?))
         }
-        _ => Err(format!("unknown command /{}; /help lists the commands", name.escape_debug())),
+        _ => Err(match closest(name, mode) {
+            Some(near) => format!("unknown command /{}; did you mean {near}?", name.escape_debug()),
+            None => format!("unknown command /{}; /help lists the commands", name.escape_debug()),
+        }),
     }
+}
+
+/// The command of `mode` closest to the unknown `name`: within two edits (a swap of two
+/// neighbours is one), or the only one it starts.
+fn closest(name: &str, mode: Mode) -> Option<&'static str> {
+    let candidates = names(mode);
+    let prefixed: Vec<&str> =
+        candidates.iter().copied().filter(|n| !name.is_empty() && n[1..].starts_with(name)).collect();
+    if let [only] = prefixed.as_slice() {
+        return Some(only);
+    }
+    let limit = if name.chars().count() <= 3 { 1 } else { 2 };
+    candidates
+        .iter()
+        .map(|n| (edits(name, &n[1..]), *n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Edits between `a` and `b`: insertions, deletions, substitutions and swaps of neighbours
+/// (optimal string alignment).
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 fn decode(format: InputFormat, args: &str, what: &str) -> Result<Control, String> {
@@ -336,6 +389,25 @@ mod tests {
         parse(line, Mode::Connect).unwrap_or_else(|e| panic!("{line}: {e}"))
     }
 
+    #[test]
+    fn an_unknown_command_near_a_known_one_is_suggested() {
+        for (line, mode, near) in [
+            ("/pnig", Mode::Connect, Some("/ping")),
+            ("/clsoe 1000", Mode::Connect, Some("/close")),
+            ("/stat", Mode::Listen, Some("/stats")),
+            ("/clinets", Mode::Listen, Some("/clients")),
+            ("/kik 2", Mode::Listen, Some("/kick")),
+            ("/nope", Mode::Connect, None),
+            ("/clients", Mode::Connect, None),
+        ] {
+            let e = err(line, mode);
+            match near {
+                Some(n) => assert!(e.ends_with(&format!("did you mean {n}?")), "{line}: {e}"),
+                None => assert!(e.ends_with("/help lists the commands"), "{line}: {e}"),
+            }
+        }
+    }
+
     fn err(line: &str, mode: Mode) -> String {
         match parse(line, mode) {
             Err(e) => e,
@@ -395,6 +467,8 @@ mod tests {
         );
         assert_eq!(ok("/pretty on"), Control::Pretty(true));
         assert_eq!(ok("/pretty off"), Control::Pretty(false));
+        assert_eq!(ok("/full on"), Control::Full(true));
+        assert_eq!(ok("/full off"), Control::Full(false));
         assert_eq!(ok("/stats"), Control::Stats);
         assert_eq!(ok("/headers"), Control::Headers);
         assert_eq!(ok("/verbose 2"), Control::Verbose(2));

@@ -38,6 +38,9 @@ pub struct ConnectSettings {
     pub notes: Vec<String>,
     /// `--echo`: send every data message received back unchanged.
     pub echo: bool,
+    /// Say when the input is through and the connection stays open: for a person (stderr a
+    /// terminal), not in JSON.
+    pub tell_open: bool,
     pub liveness: LivenessSettings,
 }
 
@@ -61,7 +64,8 @@ impl ConnectSettings {
             .map(|(i, m)| input.decode(m.into_bytes(), &format!("--send message {}", i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
         let request = request_config(args.request, &target, &curl)?;
-        let warnings = super::transport::insecure_warnings(&args.transport);
+        let mut warnings = super::transport::insecure_warnings(&args.transport, &target);
+        warnings.extend(super::transport::tls_checks(&args.transport, env, &target, false)?);
         crate::settings::target::check_status(args.close_code, &args.close_reason)?;
         if args.count == Some(0) {
             return Err(Error::usage("--count must be at least 1"));
@@ -109,6 +113,7 @@ impl ConnectSettings {
             warnings,
             notes: curl.notes,
             echo: args.echo,
+            tell_open: env.stderr_tty && !args.output.json,
             liveness,
         })
     }

@@ -215,12 +215,14 @@ impl InspectSettings {
         request.method = Some(args.method);
         request.version = Some(args.ws_version);
         let mut warnings = Vec::new();
-        if args.transport.insecure {
+        let tls = matches!(&target, crate::core::builtin::target::TargetChoice::Url(t) if t.tls);
+        if args.transport.insecure && (tls || args.follow) {
             warnings.push(
                 "--insecure: the server's certificate is not enforced (still checked for the report)"
                     .to_string(),
             );
         }
+        warnings.extend(transport::tls_checks(&args.transport, env, &target, args.follow)?);
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         let dial = dial_config(&args.transport, &target, env, proxy, None, None)?;
         Ok(InspectSettings {
@@ -274,6 +276,7 @@ pub fn output_settings(args: &OutputArgs, env: &Env, show_pongs: bool) -> Output
         timestamps: args.timestamps,
         repl: false,
         pretty_json: false,
+        full_messages: false,
         command_pongs: false,
     }
 }

@@ -46,7 +46,8 @@ impl HeartbeatProbeSettings {
         let target = TargetChoice::parse(&url)?;
         check_bounds(&args)?;
         let kind = kind(&args)?;
-        let warnings = insecure_warnings(&args.transport);
+        let mut warnings = insecure_warnings(&args.transport, &target);
+        warnings.extend(super::transport::tls_checks(&args.transport, env, &target, false)?);
         let proxy = proxy_config(&args.transport.proxy, &target, env)?;
         let request = request_config(args.request, &target, &curl)?;
         // Trials send nothing while idle: no keepalive; a black hole fails fast.

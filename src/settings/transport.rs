@@ -91,10 +91,39 @@ pub fn tls_config(args: &TransportArgs, env: &Env) -> TlsConfig {
     }
 }
 
+/// The TLS flags against the target: their files are read now, whatever the scheme (a bad one
+/// is a usage error, exit 2, before any connection); on a target without TLS the flags that
+/// change nothing are named in warnings. `may_redirect`: a redirect may still lead to wss://.
+pub(super) fn tls_checks(
+    args: &TransportArgs,
+    env: &Env,
+    target: &TargetChoice,
+    may_redirect: bool,
+) -> Result<Vec<String>, Error> {
+    crate::core::net::tls::check_files(&tls_config(args, env))?;
+    let tls = matches!(target, TargetChoice::Url(t) if t.tls);
+    if tls || may_redirect {
+        return Ok(Vec::new());
+    }
+    let given = [
+        ("--cacert", args.cacert.is_some()),
+        ("--cert", args.cert.is_some()),
+        ("--key", args.key.is_some()),
+        ("--insecure", args.insecure),
+        ("--sni", args.sni.is_some()),
+    ];
+    Ok(given
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(flag, _)| format!("{flag} has no effect: the URL is not wss://, so no TLS is used"))
+        .collect())
+}
+
 /// The loud warnings of unverified certificates (`--insecure`, `--proxy-insecure`).
-pub(super) fn insecure_warnings(args: &TransportArgs) -> Vec<String> {
+pub(super) fn insecure_warnings(args: &TransportArgs, target: &TargetChoice) -> Vec<String> {
     let mut warnings = Vec::new();
-    if args.insecure {
+    // Without TLS, `tls_checks` says that --insecure changes nothing.
+    if args.insecure && matches!(target, TargetChoice::Url(t) if t.tls) {
         warnings.push("--insecure: the server's certificate is not verified".to_string());
     }
     if args.proxy.proxy_insecure {

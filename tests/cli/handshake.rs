@@ -34,6 +34,20 @@ async fn huge_body_is_bounded() {
 }
 
 #[tokio::test]
+async fn a_long_body_is_cut_on_its_line_with_its_length() {
+    // A plain HTTP server's page: 900 characters, one line, or many.
+    for body in ["<html>".to_string() + &"p".repeat(894), "<p>line</p>\n".repeat(75)] {
+        let server = RawServer::start(Reply::Canned(http_response("200 OK", &body))).await;
+        let out = connect(&server.url()).arg("-n").arg("1").run().await;
+        out.expect_code(5);
+        let line = out.stderr_lines_starting("  body: ");
+        assert_eq!(line.len(), 1, "{out}");
+        assert!(line[0].chars().count() < 220, "cut: {}", line[0]);
+        assert!(line[0].ends_with(&format!("… ({} bytes; -v shows it)", body.len())), "{}", line[0]);
+    }
+}
+
+#[tokio::test]
 async fn wrong_accept_key_exits_5() {
     let server = RawServer::start(Reply::BadAccept).await;
     connect(&server.url())

@@ -15,10 +15,12 @@ async fn probe(url: &str, extra: &[&str]) -> Output {
     wsdiag(["heartbeat-probe", url, "--json", "--min", "1s"]).args(max).args(extra).run().await
 }
 
+#[track_caller]
 fn result(out: &Output) -> serde_json::Value {
     let lines = json_lines(out);
     let last = lines.last().cloned().unwrap_or_default();
     assert_eq!(last["type"], "result", "the last line is the result\n{out}");
+    every_trial_reported(out, &last);
     last
 }
 
@@ -36,6 +38,23 @@ fn brackets(r: &serde_json::Value, truth: Duration) {
     assert!(upper - lower <= Duration::from_secs(2), "within the resolution: {r}");
 }
 
+/// Every trial that ran has exactly one event (trials stopped by a shorter one's death too),
+/// its ids are 1..=N without a gap, and the result counts N.
+#[track_caller]
+fn every_trial_reported(out: &Output, r: &serde_json::Value) {
+    let mut ids: Vec<u64> =
+        json_lines(out).iter().filter(|l| l["type"] == "trial").filter_map(|l| l["id"].as_u64()).collect();
+    ids.sort();
+    let n = r["trials"].as_u64().unwrap_or_else(|| panic!("no trials count: {r}"));
+    assert_eq!(ids, (1..=n).collect::<Vec<_>>(), "one event per trial, {n} in the result\n{out}");
+    for stopped in json_lines(out).iter().filter(|l| l["detail"] == "stopped") {
+        assert_eq!(
+            (stopped["outcome"].as_str(), stopped["why"].as_str()),
+            (Some("inconclusive"), Some("stopped"))
+        );
+    }
+}
+
 #[tokio::test]
 async fn finds_the_builtin_echo_idle_timeout_and_how_it_dies() {
     let (two, three) =
@@ -48,8 +67,6 @@ async fn finds_the_builtin_echo_idle_timeout_and_how_it_dies() {
         brackets(&r, Duration::from_secs(truth));
         let recommended = secs(&r["recommended_interval_s"]);
         assert!(recommended < Duration::from_secs(truth) / 2 + Duration::from_millis(100), "{r}");
-        let trials = json_lines(&out).iter().filter(|l| l["type"] == "trial").count();
-        assert_eq!(r["trials"].as_u64(), Some(trials as u64), "a trial event per trial: {r}");
     }
 }
 

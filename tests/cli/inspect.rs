@@ -194,5 +194,8 @@ mod nginx {
 async fn raw_and_json_together_are_a_usage_error() {
     let out = handshake_inspect("builtin:echo").args(["--raw", "--json"]).run().await;
     out.expect_code(2);
-    assert!(out.stdout().is_empty(), "{out}");
+    // --json is on the command line: the error is also one JSON line, with its exit code.
+    let lines = crate::support::json_lines(&out);
+    assert_eq!(lines.len(), 1, "{out}");
+    assert_eq!((lines[0]["type"].as_str(), lines[0]["exit"].as_u64()), (Some("error"), Some(2)), "{out}");
 }

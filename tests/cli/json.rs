@@ -217,3 +217,61 @@ async fn long_frame_payloads_are_truncated_but_messages_are_whole() {
         .unwrap_or_else(|| panic!("no incoming message\n{out}"));
     assert_eq!(msg["data"]["text"].as_str(), Some(long.as_str()), "message data is whole");
 }
+
+/// Every run ends with a line that carries the exit code: `summary` for `connect`, `listen` and
+/// `echo`, the `error` for `handshake-inspect` and `heartbeat-probe`; usage errors (found by
+/// wsdiag or by the argument parser) too, whenever `--json` is on the command line.
+#[tokio::test]
+async fn json_keeps_its_last_line_on_usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["connect", "builtin:echo", "--count", "0", "--json"], "summary"),
+        (&["connect", "http://127.0.0.1/", "--json"], "summary"),
+        (&["connect", "builtin:echo", "-x", "hi", "--hex", "--json"], "summary"),
+        (&["connect", "builtin:echo?bogus=1", "--json"], "summary"),
+        (&["connect", "builtin:echo", "--timeout", "5", "--json"], "summary"),
+        (&["connect", "builtin:echo", "--json", "--no-such-flag"], "summary"),
+        (&["connect", "--json"], "summary"),
+        (&["--json", "connect", "builtin:echo"], "summary"),
+        (&["listen", "--port", "0", "--count", "0", "--json"], "summary"),
+        (&["listen", "--json", "--port", "nope"], "summary"),
+        (&["echo", "--port", "0", "--json", "--delay", "5"], "summary"),
+        (&["handshake-inspect", "http://127.0.0.1/", "--json"], "error"),
+        (&["handshake-inspect", "ws://127.0.0.1/", "--json", "--no-such-flag"], "error"),
+        (&["heartbeat-probe", "ws://127.0.0.1/", "--json", "--min", "5"], "error"),
+        (&["heartbeat-probe", "ws://127.0.0.1/", "--json", "--max", "1s", "--min", "2s"], "error"),
+    ];
+    for (args, last) in cases {
+        let out = crate::support::wsdiag(*args).run().await;
+        out.expect_code(2);
+        let lines = json_lines(&out);
+        let end = lines.last().unwrap_or_else(|| panic!("{args:?}: no JSON\n{out}"));
+        assert_eq!(end["type"], *last, "{args:?}: the last line\n{out}");
+        assert_eq!(end["exit"], 2, "{args:?}: its exit\n{out}");
+        let errors = of_type(&lines, "error");
+        assert_eq!(errors.len(), 1, "{args:?}: one error event\n{out}");
+        assert!(!errors[0]["message"].as_str().unwrap_or("").is_empty(), "{args:?}: a message\n{out}");
+        assert_eq!(lines.iter().filter(|e| e["type"] == "summary").count(), usize::from(*last == "summary"));
+        // The human error stays on stderr, once.
+        assert_eq!(out.stderr.matches("error:").count(), 1, "{args:?}\n{out}");
+    }
+    // Without --json, nothing on stdout.
+    let out = crate::support::wsdiag(["connect", "builtin:echo", "--timeout", "5"]).run().await;
+    out.expect_code(2);
+    assert!(out.stdout().is_empty(), "{out}");
+}
+
+/// A server that cannot bind ends its JSON with the summary too.
+#[tokio::test]
+async fn a_server_that_cannot_bind_ends_with_its_summary() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    for server in ["echo", "listen"] {
+        let out = crate::support::wsdiag([server, "--port", &port, "--json"]).run().await;
+        out.expect_code(3);
+        let lines = json_lines(&out);
+        let types: Vec<&str> = lines.iter().filter_map(|e| e["type"].as_str()).collect();
+        assert_eq!(types, ["error", "summary"], "{server}\n{out}");
+        assert_eq!(lines[1]["exit"], 3);
+        assert_eq!(lines[1]["connections"], 0);
+    }
+}

@@ -25,6 +25,7 @@ mod interop;
 mod json;
 mod listen;
 mod msrv;
+mod own_replies;
 mod pings;
 mod pipes;
 mod pressure;

@@ -6,6 +6,10 @@
 //!
 //! stdout and stderr are captured apart, so a transcript must be an interleaving of the two in
 //! which each stream keeps its order, as a terminal would show them.
+//!
+//! The transcripts of docs/*.md are run the same way, each one whose commands can run here:
+//! `wsdiag` against `builtin:echo`, without pipes or redirections (those against other servers
+//! are examples of output, not runs).
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -21,6 +25,15 @@ struct Step {
     args: Vec<String>,
     shown: Vec<String>,
     exit: Option<i32>,
+    /// `wsdiag` alone, with no shell syntax (`|`, `;`, `>`, a continued line).
+    plain: bool,
+}
+
+impl Step {
+    /// Whether the step can run here: `wsdiag` against the built-in echo server.
+    fn runnable(&self) -> bool {
+        self.plain && self.args.iter().any(|a| a.starts_with("builtin:") || a.contains(" 'builtin:"))
+    }
 }
 
 /// A transcript: its steps, and where it starts in README (for messages).
@@ -81,8 +94,13 @@ fn transcripts(text: &str) -> Vec<Transcript> {
                 step.exit = Some(-1);
             } else if let Some(command) = l.strip_prefix("$ ") {
                 let words = shell_words(command);
-                assert_eq!(words[0], "wsdiag", "README line {}: only wsdiag runs: {l}", n + 1);
-                steps.push(Step { args: words[1..].to_vec(), shown: Vec::new(), exit: None });
+                let shell = ["|", ";", "&&", ">", "<", "2>&1", "\\"];
+                let plain = words[0] == "wsdiag"
+                    && !command.ends_with('\\')
+                    && !words
+                        .iter()
+                        .any(|w| shell.contains(&w.as_str()) || w.starts_with("2>") || w.ends_with(';'));
+                steps.push(Step { args: words[1..].to_vec(), shown: Vec::new(), exit: None, plain });
             } else {
                 let step = steps.last_mut().expect("output follows a command");
                 match step.exit {
@@ -169,6 +187,27 @@ async fn run(step: &Step, text: &str) -> Output {
     server.finish().await
 }
 
+/// Runs `step` and compares what it printed with what `file` shows; the difference, if any.
+async fn differs(file: &str, t: &Transcript, step: &Step, text: &str) -> Option<String> {
+    let out = run(step, text).await;
+    let shown: Vec<String> = step.shown.iter().map(|l| filtered(l)).collect();
+    let (stdout, stderr) = (lines(&out.stdout()), lines(&out.stderr));
+    let code_ok = step.exit.is_none_or(|code| out.code() == Some(code));
+    (!code_ok || !interleaves(&shown, &stdout, &stderr)).then(|| {
+        format!(
+            "{file} line {}: `wsdiag {}`\n--- {file} shows (filtered), exit {:?} ---\n{}\n\
+             --- the binary printed (filtered), exit {:?} ---\nstdout:\n{}\nstderr:\n{}\n",
+            t.line,
+            step.args.join(" "),
+            step.exit,
+            shown.join("\n"),
+            out.code(),
+            stdout.join("\n"),
+            stderr.join("\n"),
+        )
+    })
+}
+
 #[tokio::test]
 async fn every_readme_transcript_matches_the_binary() {
     let text = readme();
@@ -178,32 +217,39 @@ async fn every_readme_transcript_matches_the_binary() {
     for t in &transcripts {
         for step in &t.steps {
             assert!(
-                step.args.iter().any(|a| a.starts_with("builtin:") || a.contains(" 'builtin:"))
-                    || step.args[0] == "listen",
+                step.runnable() || (step.plain && step.args[0] == "listen"),
                 "README line {}: `wsdiag {}` is not runnable here; use builtin:echo",
                 t.line,
                 step.args.join(" ")
             );
-            let out = run(step, &text).await;
-            let shown: Vec<String> = step.shown.iter().map(|l| filtered(l)).collect();
-            let (stdout, stderr) = (lines(&out.stdout()), lines(&out.stderr));
-            let code_ok = step.exit.is_none_or(|code| out.code() == Some(code));
-            if !code_ok || !interleaves(&shown, &stdout, &stderr) {
-                failures.push(format!(
-                    "README line {}: `wsdiag {}`\n--- README shows (filtered), exit {:?} ---\n{}\n\
-                     --- the binary printed (filtered), exit {:?} ---\nstdout:\n{}\nstderr:\n{}\n",
-                    t.line,
-                    step.args.join(" "),
-                    step.exit,
-                    shown.join("\n"),
-                    out.code(),
-                    stdout.join("\n"),
-                    stderr.join("\n"),
-                ));
-            }
+            failures.extend(differs("README.md", t, step, &text).await);
         }
     }
     assert!(failures.is_empty(), "{} README example(s) differ:\n\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn every_runnable_docs_transcript_matches_the_binary() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    let (mut ran, mut failures) = (0, Vec::new());
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let file = format!("docs/{}", path.file_name().unwrap_or_default().to_string_lossy());
+        for t in transcripts(&text).iter().filter(|t| t.steps.iter().all(Step::runnable)) {
+            ran += 1;
+            for step in &t.steps {
+                failures.extend(differs(&file, t, step, &text).await);
+            }
+        }
+    }
+    assert!(ran >= 15, "only {ran} docs transcripts can run here");
+    assert!(failures.is_empty(), "{} docs example(s) differ:\n\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

@@ -298,6 +298,9 @@ fn repl_session(bin: &str, state: &std::path::Path) {
     settle();
     p.send("/nope\r").unwrap();
     p.expect("error: unknown command /nope").unwrap();
+    settle();
+    p.send("/pnig\r").unwrap();
+    p.expect("error: unknown command /pnig; did you mean /ping?").unwrap();
     // Ctrl-D: a clean close with 1000 and the summary; then the terminal settings are the
     // ones it had before.
     settle();
@@ -315,7 +318,7 @@ fn repl_session(bin: &str, state: &std::path::Path) {
     let mut p = start("");
     p.expect("> ").unwrap();
     settle();
-    p.send("\x1b[A\x1b[A\x1b[A\x1b[A").unwrap(); // up: /nope, /ping, xyz, then the message
+    p.send("\x1b[A\x1b[A\x1b[A\x1b[A\x1b[A").unwrap(); // up: /pnig, /nope, /ping, xyz, then the message
     settle();
     p.send("\r").unwrap();
     p.expect(Regex(r"> hello \*\*\*")).unwrap();
@@ -372,6 +375,8 @@ fn listen_session(bin: &str, state: &std::path::Path) {
         }
     };
     let mut one = open("one here");
+    // An arrival has its line at the default verbosity, as a departure does.
+    p.expect(Regex(r"\[1\] \* Accepted 127\.0\.0\.1:\d+")).unwrap();
     p.expect("[1] < one here").unwrap();
     let mut two = open("two here");
     p.expect("[2] < two here").unwrap();
@@ -386,6 +391,9 @@ fn listen_session(bin: &str, state: &std::path::Path) {
     p.send("/clients\r").unwrap();
     p.expect("* 1 client connected").unwrap();
     settle();
+    p.send("/stats\r").unwrap();
+    p.expect("* 1 client connected; the summary at the end counts every client served").unwrap();
+    settle();
     p.send("to all\r").unwrap();
     assert_eq!(next_text(&mut two), "to all");
     // Ctrl-D stops the server: the remaining client gets 1001 (going away).
@@ -394,4 +402,162 @@ fn listen_session(bin: &str, state: &std::path::Path) {
     assert_eq!(close_of(&mut two), Some(CloseCode::Away));
     p.expect("EXIT=0").unwrap();
     p.expect("TERMINAL=RESTORED").unwrap();
+}
+
+#[tokio::test]
+async fn lines_typed_ahead_are_all_sent_in_order() {
+    if !pty_available() {
+        skip::not_possible_here("no pseudo-terminal can be allocated here");
+        return;
+    }
+    let peer = Recorder::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let (bin, url, dir) =
+        (crate::support::run::bin().to_string(), peer.url.clone(), state.path().to_path_buf());
+    let frames = peer.frames.clone();
+    let texts = move || -> Vec<String> {
+        let frames = frames.lock().unwrap();
+        frames.iter().filter(|f| f.0 == 0x81).map(|f| String::from_utf8_lossy(&f.1).into_owned()).collect()
+    };
+    tokio::task::spawn_blocking(move || {
+        use expectrl::Expect;
+        let script = format!("'{bin}' connect '{url}' --color never --timeout 10s; echo EXIT=$?");
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c").arg(script).env("TERM", "xterm").env("XDG_STATE_HOME", &dir);
+        let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+        p.set_expect_timeout(Some(Duration::from_secs(10)));
+        p.expect("> ").unwrap();
+        // Sixty lines and a half-typed one, in one write: as a paste without bracketed paste,
+        // or keys sent faster than the lines are read.
+        let lines: Vec<String> = (0..60).map(|i| format!("line-{i:02}")).collect();
+        let mut keys: String = lines.iter().map(|l| format!("{l}\r")).collect();
+        keys.push_str("half");
+        p.send(&keys).unwrap();
+        let wait_for = |n: usize| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while texts().len() < n && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        };
+        wait_for(60);
+        assert_eq!(texts(), lines, "every line, in order");
+        p.send("-typed\r").unwrap();
+        wait_for(61);
+        assert_eq!(texts().last().map(String::as_str), Some("half-typed"), "the half-typed line is kept");
+        settle();
+        p.send("\x04").unwrap();
+        p.expect("EXIT=0").unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// `-x` on a terminal, or a pipe that ends, leaves the connection open: said once on stderr
+/// when a person reads it, with what ends the run, as users of other clients expect the run
+/// to end there; scripts (stderr not a terminal) and `--json` see nothing of it.
+#[tokio::test]
+async fn an_open_connection_after_the_input_is_said_once() {
+    let said = "the connection stays open until the server closes it or Ctrl-C (-n N or -w DUR end the run)";
+    let out = connect("builtin:echo?close-after=300ms").stdin("hi\n").run().await;
+    out.expect_code(0);
+    assert!(!out.stderr.contains(said), "{out}");
+    if !pty_available() {
+        skip::not_possible_here("no pseudo-terminal can be allocated here");
+        return;
+    }
+    let bin = crate::support::run::bin().to_string();
+    tokio::task::spawn_blocking(move || {
+        use expectrl::Expect;
+        let on_pty = |script: String| {
+            let mut cmd = std::process::Command::new("sh");
+            cmd.arg("-c").arg(script).env("TERM", "xterm");
+            let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+            p.set_expect_timeout(Some(Duration::from_secs(10)));
+            p
+        };
+        let mut p = on_pty(format!("trap : INT; '{bin}' connect builtin:echo -x hi --color never; echo EXIT=$?"));
+        p.expect(format!("* the -x messages are sent; {said}")).unwrap();
+        settle();
+        p.send("\x03").unwrap();
+        p.expect("EXIT=130").unwrap();
+        let pipe = |extra: &str| {
+            format!("printf 'hi\\n' | '{bin}' connect 'builtin:echo?close-after=500ms' --color never {extra} 2>&1; echo EXIT=$?")
+        };
+        let mut p = on_pty(pipe(""));
+        let seen = p.expect("EXIT=0").unwrap();
+        let text = String::from_utf8_lossy(seen.as_bytes()).into_owned();
+        assert_eq!(text.matches(&format!("* stdin ended; {said}")).count(), 1, "once: {text}");
+        for quiet in ["-n 1", "-w 100ms", "--timeout 300ms", "--json", "--ping-interval 100ms"] {
+            let mut p = on_pty(pipe(quiet));
+            let seen = p.expect("EXIT=").unwrap();
+            let text = String::from_utf8_lossy(seen.as_bytes()).into_owned();
+            assert!(!text.contains(said), "{quiet}: {text}");
+        }
+    })
+    .await
+    .unwrap();
+}
+
+/// The REPL shows messages, not floods: text and binary apart, a long message as a preview with
+/// its length, whole ones after `/full on`.
+#[tokio::test]
+async fn the_repl_shows_previews_and_marks_binary() {
+    if !pty_available() {
+        skip::not_possible_here("no pseudo-terminal can be allocated here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.bin");
+    std::fs::write(&file, vec![0xABu8; 100 * 1024]).unwrap();
+    let (bin, state, file) = (crate::support::run::bin().to_string(), dir.path().to_path_buf(), file);
+    tokio::task::spawn_blocking(move || {
+        use expectrl::{Expect, Regex};
+        let script = format!("'{bin}' connect builtin:echo --color never; echo EXIT=$?");
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c").arg(script).env("TERM", "xterm").env("XDG_STATE_HOME", &state);
+        let mut p = expectrl::Session::spawn(cmd).expect("spawn on a pty");
+        p.set_expect_timeout(Some(Duration::from_secs(10)));
+        p.expect("> ").unwrap();
+        settle();
+        p.send("deadbeef\r").unwrap();
+        p.expect(Regex(r"< deadbeef\r?\n")).unwrap();
+        settle();
+        p.send("/binary deadbeef\r").unwrap();
+        p.expect("< [binary 4 bytes] deadbeef").unwrap();
+        settle();
+        p.send(format!("/file {}\r", file.display())).unwrap();
+        let shown = p.expect(Regex(r"< \[binary 102400 bytes\] (ab)+…")).unwrap();
+        let matched = shown.get(0).map_or(0, <[u8]>::len);
+        assert!(matched < 300, "a preview, not 200,000 hex characters: {matched}");
+        p.expect("(102400 bytes; /full on shows whole messages)").unwrap();
+        settle();
+        let long = "x".repeat(300);
+        p.send(format!("{long}\r")).unwrap();
+        p.expect(format!("< {}… (300 bytes; /full on shows whole messages)", "x".repeat(200))).unwrap();
+        settle();
+        p.send("/full on\r").unwrap();
+        settle();
+        p.send(format!("{long}\r")).unwrap();
+        p.expect(Regex(format!(r"< {long}\r?\n"))).unwrap();
+        settle();
+        p.send("/stats\r").unwrap();
+        p.expect(Regex(r"Sent 5 messages \(102,?\d+ bytes\)|Sent 5 messages")).unwrap();
+        settle();
+        p.send("\x04").unwrap();
+        p.expect("EXIT=0").unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// Crafted frames count as sent, and the pong to a crafted ping is matched.
+#[tokio::test]
+async fn raw_frames_count_as_sent_and_their_pings_are_matched() {
+    let script =
+        "/raw text fragments=3 ping-between hello world\n/raw binary fin=0 abc\n/raw 0 def\n/raw ping\n";
+    let out = connect("builtin:echo").args(["--commands", "-w", "300ms", "-v"]).stdin(script).run().await;
+    out.expect_code(0)
+        .expect_stderr_contains("* pong \"between\" rtt=")
+        .expect_stderr_contains("* Sent 2 messages (17 bytes), received 2 messages (17 bytes)");
+    assert!(!out.stderr.contains("Unmatched pong"), "{out}");
 }

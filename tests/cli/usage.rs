@@ -156,3 +156,94 @@ async fn help_lists_exit_codes() {
     let out = wsdiag(["connect", "--help"]).run().await;
     out.expect_code(0).expect_stdout_contains("Exit codes");
 }
+
+/// A negative number or duration is judged as a value of its flag, whatever the flag: not
+/// taken for an unknown flag `-1` with a tip to write `-- -1`.
+#[tokio::test]
+async fn negative_values_are_judged_as_values() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["connect", "builtin:echo", "--timeout", "-1s"],
+            "'--timeout <DUR>': a duration cannot be negative",
+        ),
+        (&["connect", "builtin:echo", "-w", "-500ms"], "'--wait <DUR>': a duration cannot be negative"),
+        (&["connect", "builtin:echo", "-n", "-1"], "'--count <N>': it cannot be negative"),
+        (
+            &["connect", "builtin:echo", "--max-message", "-5"],
+            "'--max-message <BYTES>': it cannot be negative",
+        ),
+        (&["listen", "--port", "0", "-n", "-2"], "'--count <N>': it cannot be negative"),
+        (&["echo", "--port", "-1"], "'--port <PORT>': -1 is not in 0..=65535"),
+        (
+            &["heartbeat-probe", "ws://127.0.0.1/", "--parallel", "-3"],
+            "'--parallel <N>': -3 is not in 1..=64",
+        ),
+        (
+            &["heartbeat-probe", "ws://127.0.0.1/", "--min", "-1s"],
+            "'--min <DUR>': a duration cannot be negative",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = wsdiag(*args).run().await;
+        out.expect_code(2).expect_stderr_contains(said);
+        assert!(
+            !out.stderr.contains("unexpected argument") && !out.stderr.contains("-- -"),
+            "{args:?}\n{out}"
+        );
+    }
+}
+
+/// A duration without its unit says which units to add, once.
+#[tokio::test]
+async fn a_duration_without_unit_suggests_the_units() {
+    for (value, said) in [
+        ("1.5", "'1.5' for '--wait <DUR>': a unit is needed: 1.5s or 1.5ms"),
+        ("5", "'5' for '--wait <DUR>': a unit is needed: 5s or 5ms"),
+        ("3x", "unknown unit 'x'"),
+        ("abc", "not a duration (examples: 500ms, 10s, 1.5s, 1m30s)"),
+    ] {
+        let out = connect("builtin:echo").args(["-w", value]).run().await;
+        out.expect_code(2).expect_stderr_contains(said);
+        assert!(out.stderr.matches("example").count() <= 1, "examples once\n{out}");
+        assert!(!out.stderr.contains("sec or"), "{out}");
+    }
+    // Fractions with a unit are durations.
+    connect("builtin:echo").args(["-x", "a", "-n", "1", "-w", "0.5s"]).run().await.expect_code(0);
+}
+
+#[tokio::test]
+async fn a_host_with_a_space_says_so() {
+    let out = connect("ws://a b/").run().await;
+    out.expect_code(2).expect_stderr_contains("invalid URL 'ws://a b/': the host 'a b' contains a space");
+    assert!(!out.stderr.contains("international"), "{out}");
+}
+
+/// TLS flags: their files are read before any connection (a missing one is exit 2, whatever
+/// the port does), and on a URL without TLS they are said to change nothing.
+#[tokio::test]
+async fn tls_flags_are_checked_before_connecting_and_named_when_they_do_nothing() {
+    let closed = crate::support::closed_port_url();
+    let wss = closed.replacen("ws://", "wss://", 1);
+    for url in [wss.as_str(), closed.as_str()] {
+        let out = connect(url).args(["--cacert", "/nonexistent/ca.pem"]).run().await;
+        out.expect_code(2).expect_stderr_contains("error: cannot read /nonexistent/ca.pem");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, rcgen_ca()).unwrap();
+    let out = connect("builtin:echo").arg("--cacert").arg(&ca).args(["-x", "a", "-n", "1"]).run().await;
+    out.expect_code(0).expect_stderr_contains("warning: --cacert has no effect: the URL is not wss://");
+    let out = connect("builtin:echo").args(["-k", "-x", "a", "-n", "1"]).run().await;
+    out.expect_code(0).expect_stderr_contains("warning: --insecure has no effect");
+    assert!(!out.stderr.contains("not verified"), "{out}");
+    let out = wsdiag(["heartbeat-probe", &closed, "--sni", "x"]).run().await;
+    out.expect_stderr_contains("warning: --sni has no effect");
+}
+
+/// A CA certificate in PEM.
+fn rcgen_ca() -> String {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["ca.test".into()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.self_signed(&key).unwrap().pem()
+}

@@ -53,6 +53,8 @@ pub(super) struct Carry {
     pub stdin_done: bool,
     /// Pings sent for --ping-interval/--ping-count (heartbeats not included).
     pub pings_sent: u64,
+    /// The line saying the connection stays open once the input is through was printed.
+    pub told_open: bool,
 }
 
 /// Drives one connection until the first reason to stop: sends the preamble and stdin, pings
@@ -78,6 +80,9 @@ pub(super) async fn drive(
             return Stop::OutputClosed;
         }
         let input_done = a.input_done();
+        if input_done {
+            a.tell_open(printer);
+        }
         let beat_at = a.beat.as_ref().map(|(_, b)| b.next_at());
         let stop = tokio::select! {
             biased;
@@ -163,6 +168,39 @@ impl<'a> Attempt<'a> {
             self.wait_deadline = self.s.wait.map(|w| Instant::now() + w);
         }
         input_done
+    }
+
+    /// Once the input is through and nothing else ends the run (`-n`, `-w`, `--timeout`, an
+    /// expectation, a ping count; pings, heartbeats or `--reconnect` mean a watch, `--echo` a
+    /// service),
+    /// says once on stderr that the connection stays open, as users of other clients expect
+    /// the run to end there. Only for a person (`tell_open`: stderr a terminal, not JSON).
+    fn tell_open(&mut self, printer: &mut Printer) {
+        let s = self.s;
+        let l = &s.liveness;
+        let ends = s.count.is_some()
+            || s.wait.is_some()
+            || s.timeout.is_some()
+            || s.echo
+            || l.ping_count.is_some()
+            || l.ping_interval.is_some()
+            || l.heartbeat.is_some()
+            || l.reconnect.is_some()
+            || l.expect_close.is_some()
+            || l.expectations.iter().any(|e| !e.is_empty());
+        if self.carry.told_open || ends || !s.tell_open {
+            return;
+        }
+        self.carry.told_open = true;
+        let what = match (s.read_stdin, s.messages.is_empty()) {
+            (true, _) => "stdin ended",
+            (false, false) => "the -x messages are sent",
+            (false, true) => "nothing to send",
+        };
+        printer.note(&format!(
+            "* {what}; the connection stays open until the server closes it or Ctrl-C \
+             (-n N or -w DUR end the run)"
+        ));
     }
 
     /// --ping-count counts the pings it asked for, not heartbeats.

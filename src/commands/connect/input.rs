@@ -104,6 +104,7 @@ impl Peers for Server<'_> {
         let printer = &mut *self.printer;
         match c {
             Control::Pretty(on) => printer.settings_mut().pretty_json = on,
+            Control::Full(on) => printer.settings_mut().full_messages = on,
             Control::Verbose(v) => printer.settings_mut().verbosity = v,
             Control::Headers => {
                 let Some((request, response)) = self.session.handshake() else {

@@ -77,6 +77,7 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         ),
         stdin_done: !s.read_stdin,
         pings_sent: 0,
+        told_open: false,
     };
     let mut totals = Totals {
         sent: Traffic::default(),

@@ -99,13 +99,14 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     }
     let mut summary = server.shutdown(&reports).await;
     summary.exit = status.code();
-    clock.emit(&mut sink, EventKind::Summary(summary));
     drop(sink);
+    // The error, then the summary: the summary is always the last line.
     if let Ok(mut printer) = printer_task.await {
         source.leave(&mut printer);
         if let Err(Some(e)) = &outcome {
             printer.error(e, clock.elapsed());
         }
+        clock.emit(&mut printer, EventKind::Summary(summary));
     }
     status
 }

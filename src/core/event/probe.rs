@@ -156,13 +156,16 @@ pub enum Seen {
     PingUnanswered { timeout: Duration },
     /// The server's TCP acknowledged pings but it answered none (the canary).
     PingsUnanswered,
+    /// Stopped before its age: trial `by` died after a shorter idle, which answers for this
+    /// one (a connection idle longer would die too).
+    Stopped { by: u64 },
 }
 
 impl Seen {
     /// A stable name for JSON (`answered`, `died_idle`, `server_traffic`, `unexpected_answer`,
     /// `died_during_probes`, `died_when_spoke`, `died_unanswered`, `blackhole`,
     /// `acked_unanswered`, `unanswered`, `ended`, `ping_unacknowledged`, `ping_unanswered`,
-    /// `pings_unanswered`).
+    /// `pings_unanswered`, `stopped`).
     pub fn name(&self) -> &'static str {
         match self {
             Seen::Answered { .. } => "answered",
@@ -179,6 +182,7 @@ impl Seen {
             Seen::PingUnacknowledged { .. } => "ping_unacknowledged",
             Seen::PingUnanswered { .. } => "ping_unanswered",
             Seen::PingsUnanswered => "pings_unanswered",
+            Seen::Stopped { .. } => "stopped",
         }
     }
 }

@@ -15,6 +15,24 @@ pub struct Target {
     pub userinfo: Option<String>,
 }
 
+/// The host part of a URL as written (between `//` and the path, without user info and port),
+/// when it holds a character no host name may contain: said in words, since the URL parser
+/// calls any such host "invalid international domain name".
+fn forbidden_in_host(input: &str) -> Option<String> {
+    let rest = input.split_once("//")?.1;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host.starts_with('[') { host } else { host.rsplit_once(':').map_or(host, |(h, _)| h) };
+    let c = host.chars().find(|c| c.is_whitespace() || c.is_control() || "<>^|\\".contains(*c))?;
+    let what = match c {
+        ' ' => "a space".to_string(),
+        '\t' => "a tab".to_string(),
+        c if c.is_whitespace() || c.is_control() => format!("the character {}", c.escape_debug()),
+        c => format!("'{c}'"),
+    };
+    Some(format!("the host '{}' contains {what}, which no host name may contain", host.escape_debug()))
+}
+
 impl Target {
     pub fn parse(input: &str) -> Result<Self, Error> {
         let bad = |why: &str| Error::Usage {
@@ -30,7 +48,10 @@ impl Target {
                 hint: Some(format!("try {} (or wss:// for TLS)", suggestion.escape_debug()).into()),
             });
         }
-        let url = url::Url::parse(input).map_err(|e| bad(&e.to_string()))?;
+        let url = url::Url::parse(input).map_err(|e| match forbidden_in_host(input) {
+            Some(why) => bad(&why),
+            None => bad(&e.to_string()),
+        })?;
         let tls = match url.scheme() {
             "ws" => false,
             "wss" => true,
@@ -162,6 +183,19 @@ mod tests {
         assert_eq!(t.port, 9001);
         assert_eq!(t.host_header(), "[::1]:9001");
         assert_eq!(t.display(), "ws://[::1]:9001/chat");
+    }
+
+    #[test]
+    fn a_host_with_a_forbidden_character_says_which() {
+        for (input, said) in [
+            ("ws://a b/", "the host 'a b' contains a space"),
+            ("ws://u:p@a^b:80/x", "the host 'a^b' contains '^'"),
+            ("wss://a<b:443", "the host 'a<b' contains '<'"),
+        ] {
+            let e = Target::parse(input).unwrap_err().to_string();
+            assert!(e.contains(said), "{input}: {e}");
+            assert!(!e.contains("international"), "{input}: {e}");
+        }
     }
 
     #[test]

@@ -86,6 +86,15 @@ pub fn client_config(opts: &TlsConfig, recorder: Option<CertRecorder>) -> Result
     Ok(Arc::new(config))
 }
 
+/// Reads the files the configuration names (CA, client certificate and key), so a missing or
+/// bad one is found before any connection is tried. Errors: `TlsConfig` (a usage error).
+pub fn check_files(opts: &TlsConfig) -> Result<(), Error> {
+    if opts.cacert.is_some() || opts.cert.is_some() {
+        client_config(opts, None)?;
+    }
+    Ok(())
+}
+
 fn roots(cacert: Option<&Path>) -> Result<RootCertStore, Error> {
     let mut roots = RootCertStore::empty();
     if let Some(path) = cacert {

@@ -51,6 +51,15 @@ impl Session {
                     };
                     self.emit(sink, EventKind::Frame(record));
                 }
+                // A crafted ping is answered like any other: its pong is matched, not
+                // "unmatched". Crafted data frames count as sent: their bytes, and a message
+                // when one ends (FIN).
+                if raw.opcode & 0x0F == 0x9 {
+                    self.remember_ping(raw.payload.clone());
+                } else if raw.opcode & 0x0F < 0x8 {
+                    self.sent.bytes += raw.payload.len() as u64;
+                    self.sent.messages += u64::from(raw.fin);
+                }
                 self.queue(Message::Frame(raw.to_frame()));
             }
         }
@@ -82,11 +91,16 @@ impl Session {
     /// the `Pong` event (the ping statistics count only sequence-numbered pings). At most the
     /// 32 latest are remembered.
     pub fn ping_with(&mut self, payload: Bytes, sink: &mut dyn EventSink) {
+        self.remember_ping(payload.clone());
+        self.submit(Outgoing::Ping(payload), sink);
+    }
+
+    /// Remembers a ping of a chosen payload, so its pong is matched and timed.
+    fn remember_ping(&mut self, payload: Bytes) {
         if self.chosen_pings.len() == 32 {
             self.chosen_pings.pop_front();
         }
-        self.chosen_pings.push_back((payload.clone(), Instant::now()));
-        self.submit(Outgoing::Ping(payload), sink);
+        self.chosen_pings.push_back((payload, Instant::now()));
     }
 
     /// Starts the closing handshake with a status code and reason.

@@ -147,7 +147,7 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<Decided, Refusal> {
     }
     if !has_token("upgrade", "websocket") {
         let mut r = refuse(426, "this is a WebSocket endpoint: send Upgrade: websocket\n");
-        r.headers = vec![("upgrade", "websocket".into()), ("connection", "Upgrade".into())];
+        r.headers = vec![("upgrade", "websocket".into())];
         return Err(r);
     }
     if !has_token("connection", "upgrade") {
@@ -197,8 +197,11 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<Decided, Refusal> {
 
 async fn send_refusal<S: AsyncWrite + Unpin, T>(io: &mut S, r: Refusal) -> Result<T, Error> {
     let reason = reason_phrase(r.status);
+    // One Connection header: a reply that offers an upgrade lists it (RFC 9110 §7.8) beside
+    // the close that follows every refusal.
+    let connection = if r.headers.iter().any(|(n, _)| *n == "upgrade") { "Upgrade, close" } else { "close" };
     let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n",
+        "HTTP/1.1 {} {reason}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: {connection}\r\n",
         r.status,
         r.body.len()
     );

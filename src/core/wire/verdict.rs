@@ -48,10 +48,11 @@ pub fn judge(offer: &Offer, resp: &Response) -> Vec<Check> {
         1 => check("http_version", Level::Pass, "HTTP/1.1"),
         _ => check("http_version", Level::Fail, "HTTP/1.0 reply: the upgrade needs HTTP/1.1"),
     });
+    // Repeated headers are judged on every reply, a refusal's too.
+    out.extend(duplicates(resp));
     if resp.status != 101 {
         return out;
     }
-    out.extend(duplicates(resp));
     out.push(match resp.header("Upgrade") {
         Some(v) if v.eq_ignore_ascii_case("websocket") => {
             check("upgrade", Level::Pass, format!("Upgrade: {v}"))
