@@ -10,17 +10,21 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::{Bytes, Utf8Bytes};
 
+pub mod backlog;
 pub mod close;
 pub mod deflate;
 pub mod ending;
 pub mod endpoint;
 pub mod frame;
+pub mod outcome;
 pub mod probe;
 pub mod proxy;
 
+pub use backlog::Backlog;
 pub use ending::{Deadline, End, Ending, Limit};
 pub use endpoint::{Endpoint, UnixPath};
 pub use frame::{Dir, FrameRecord};
+pub use outcome::{ConnOutcome, ReconnectReason};
 
 /// Something that happened on a connection, `t` after the run started.
 #[derive(Debug, Clone)]
@@ -175,91 +179,6 @@ pub struct ConnReport {
     pub outcome: ConnOutcome,
 }
 
-/// Why a client reconnects (JSON `reconnecting.reason`, docs/json.md).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReconnectReason {
-    /// The connection could not be opened: the name did not resolve, TCP was refused or timed
-    /// out.
-    ConnectFailed,
-    /// The server accepted TCP but did not finish the upgrade in time.
-    HandshakeTimeout,
-    /// The server refused the upgrade with this status (408, 429 or 5xx).
-    Rejected { status: u16 },
-    /// The server closed with this code (1001, 1006, 1011 to 1014).
-    Closed { code: u16 },
-    /// The connection ended abnormally after the upgrade.
-    Lost(End),
-    /// Heartbeats went unanswered.
-    HeartbeatDead,
-    /// Another I/O failure of the connection.
-    Io,
-}
-
-impl ReconnectReason {
-    /// A stable name for JSON (`connect_failed`, `handshake_timeout`, `rejected`, `closed`,
-    /// `lost`, `heartbeat_dead`, `io`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            ReconnectReason::ConnectFailed => "connect_failed",
-            ReconnectReason::HandshakeTimeout => "handshake_timeout",
-            ReconnectReason::Rejected { .. } => "rejected",
-            ReconnectReason::Closed { .. } => "closed",
-            ReconnectReason::Lost(_) => "lost",
-            ReconnectReason::HeartbeatDead => "heartbeat_dead",
-            ReconnectReason::Io => "io",
-        }
-    }
-}
-
-/// How a server-side connection ended (JSON `disconnected.outcome`, docs/json.md).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnOutcome {
-    /// The close handshake completed.
-    Closed,
-    /// The server shut down and closed it with 1001.
-    Shutdown,
-    /// The echo server's close-after fault closed it.
-    ClosedAfter,
-    /// The echo server's idle-timeout fault closed TCP without a close frame.
-    IdleTimeout,
-    /// The echo server's drop-after fault reset it.
-    Dropped,
-    /// It ended abnormally after the upgrade (FIN or reset without a close, a violation, a
-    /// deadline, a local limit).
-    Ended(End),
-    /// It failed a check of the server's after the upgrade (a close code, an expectation);
-    /// `message` is the error's.
-    Failed { message: String },
-    /// The upgrade did not complete; `message` says what the client did and what it got,
-    /// from the server's side.
-    HandshakeFailed { message: String },
-    /// It was upgraded while `limit` others were open, and closed at once with 1013 (the
-    /// limit on connections).
-    OverLimit { limit: usize },
-    /// Its unfinished handshake was dropped because `newer` connections arrived meanwhile
-    /// (the limit on pending handshakes).
-    Evicted { newer: usize },
-}
-
-impl ConnOutcome {
-    /// A stable name for JSON (`closed`, `shutdown`, `closed_after`, `idle_timeout`,
-    /// `dropped`, `ended`, `failed`, `handshake_failed`, `over_limit`, `evicted`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            ConnOutcome::Closed => "closed",
-            ConnOutcome::Shutdown => "shutdown",
-            ConnOutcome::ClosedAfter => "closed_after",
-            ConnOutcome::IdleTimeout => "idle_timeout",
-            ConnOutcome::Dropped => "dropped",
-            ConnOutcome::Ended(_) => "ended",
-            ConnOutcome::Failed { .. } => "failed",
-            ConnOutcome::HandshakeFailed { .. } => "handshake_failed",
-            ConnOutcome::OverLimit { .. } => "over_limit",
-            ConnOutcome::Evicted { .. } => "evicted",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub enum EventKind {
     /// A server is ready (servers only).
@@ -404,82 +323,6 @@ pub trait EventSink: Send {
     /// reading while it is over its limit (`Session::gate_reads`).
     fn backlog(&self) -> Option<Arc<Backlog>> {
         None
-    }
-}
-
-/// Events queued for a slow consumer (a paused terminal, a pipe nobody reads), in bytes of
-/// their estimated size ([`Backlog::weight`]), with a limit. Producers wait for room
-/// ([`Backlog::room`]) instead of queueing without bound.
-#[derive(Debug)]
-pub struct Backlog {
-    bytes: std::sync::atomic::AtomicUsize,
-    limit: usize,
-    /// The consumer is gone: there is always room (nothing will be written anyway).
-    gone: std::sync::atomic::AtomicBool,
-    room: tokio::sync::Notify,
-}
-
-impl Backlog {
-    /// A backlog that is full at `limit` bytes.
-    pub fn new(limit: usize) -> Self {
-        Backlog {
-            bytes: Default::default(),
-            limit,
-            gone: Default::default(),
-            room: tokio::sync::Notify::new(),
-        }
-    }
-
-    /// The estimated memory an event holds while queued, bytes: a fixed part plus its
-    /// payloads (message data, frame previews, handshake heads and bodies).
-    pub fn weight(kind: &EventKind) -> usize {
-        const BASE: usize = 256;
-        BASE + match kind {
-            EventKind::Message { data, .. } => data.len(),
-            EventKind::Frame(f) => f.preview.len(),
-            EventKind::HandshakeRequest { raw, .. } => raw.len(),
-            EventKind::HandshakeResponse { raw, body, .. } => raw.len() + body.len(),
-            EventKind::Ping { payload, .. } | EventKind::Pong { payload, .. } => payload.len(),
-            _ => 0,
-        }
-    }
-
-    /// Counts an event in.
-    pub fn add(&self, weight: usize) {
-        self.bytes.fetch_add(weight, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Counts an event out (written); wakes producers when room appears.
-    pub fn remove(&self, weight: usize) {
-        let before = self.bytes.fetch_sub(weight, std::sync::atomic::Ordering::Relaxed);
-        if before >= self.limit && before - weight < self.limit {
-            self.room.notify_waiters();
-        }
-    }
-
-    /// The consumer is gone: producers never wait again.
-    pub fn close(&self) {
-        self.gone.store(true, std::sync::atomic::Ordering::Relaxed);
-        self.room.notify_waiters();
-    }
-
-    /// Whether the backlog is at or over its limit.
-    pub fn full(&self) -> bool {
-        !self.gone.load(std::sync::atomic::Ordering::Relaxed)
-            && self.bytes.load(std::sync::atomic::Ordering::Relaxed) >= self.limit
-    }
-
-    /// Waits until the backlog is under its limit (at once if it is).
-    pub async fn room(&self) {
-        loop {
-            let notified = self.room.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if !self.full() {
-                return;
-            }
-            notified.await;
-        }
     }
 }
 

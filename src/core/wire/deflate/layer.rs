@@ -7,7 +7,6 @@
 //! frames, fragmented messages we send and frames with RSV bits already set (crafted frames)
 //! pass through untouched. Without an agreement the layer passes every byte straight through.
 
-use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -15,6 +14,8 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::codec::{Deflater, InflateError, Inflater};
+use super::fault::{DeflateFailure, DeflateFault};
+use super::frames::{apply_mask, header_bytes, release};
 use super::params::Agreement;
 use crate::core::event::{Dir, Side};
 use crate::core::wire::frame_log::{header_len, parse_header, Header};
@@ -24,40 +25,6 @@ use crate::core::wire::tap::{Records, TapRecord};
 const HIGH_WATER: usize = 256 << 10;
 /// What one read from the stream below asks for.
 const READ_CHUNK: usize = 16 << 10;
-
-/// A failure of the peer's compressed traffic, carried up as the `io::Error`'s inner error;
-/// the session turns it into the connection's ending.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeflateFailure {
-    /// The peer broke a rule of RFC 7692; `bytes` are the offending frame header or data.
-    Violation { rule: String, bytes: Vec<u8>, code: u16 },
-    /// An inflated message passed the size limit: `size` bytes so far, `max` allowed.
-    TooBig { size: usize, max: usize },
-}
-
-impl fmt::Display for DeflateFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DeflateFailure::Violation { rule, .. } => f.write_str(rule),
-            DeflateFailure::TooBig { size, max } => {
-                write!(f, "an inflated message of {size} bytes or more exceeds the limit of {max} bytes")
-            }
-        }
-    }
-}
-
-impl std::error::Error for DeflateFailure {}
-
-impl DeflateFailure {
-    fn into_io(self) -> io::Error {
-        io::Error::new(io::ErrorKind::InvalidData, self)
-    }
-
-    /// The failure inside an I/O error from this layer, if it is one.
-    pub fn of(e: &io::Error) -> Option<&DeflateFailure> {
-        e.get_ref().and_then(|inner| inner.downcast_ref::<DeflateFailure>())
-    }
-}
 
 /// What the layer does for one connection.
 #[derive(Debug, Clone, Copy)]
@@ -70,37 +37,6 @@ pub struct DeflateConfig {
     pub max_message: Option<usize>,
     /// A fault to inject into what this end sends (the echo server's, for testing clients).
     pub fault: Option<DeflateFault>,
-}
-
-/// Faults the echo server can inject into the messages it compresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeflateFault {
-    /// Compressed messages (RSV1) although the extension was declined (RFC 7692 §6).
-    Unnegotiated,
-    /// Compressed data that does not inflate (a reserved block type first).
-    Corrupt,
-    /// The compression context is kept across messages although the agreement says
-    /// `server_no_context_takeover`.
-    BreakContext,
-}
-
-impl DeflateFault {
-    /// The name used in flags and `builtin:echo` keys (`unnegotiated`, `corrupt`,
-    /// `break-context`).
-    pub fn name(self) -> &'static str {
-        match self {
-            DeflateFault::Unnegotiated => "unnegotiated",
-            DeflateFault::Corrupt => "corrupt",
-            DeflateFault::BreakContext => "break-context",
-        }
-    }
-
-    /// The fault of a name, if it is one.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [DeflateFault::Unnegotiated, DeflateFault::Corrupt, DeflateFault::BreakContext]
-            .into_iter()
-            .find(|f| f.name() == name)
-    }
 }
 
 /// The layer; see the module documentation.
@@ -211,51 +147,6 @@ impl<S> Deflate<S> {
             }
             _ => bytes,
         }
-    }
-}
-
-/// Empties a buffer, freeing it when it grew past a few KiB (idle connections hold nothing).
-fn release(buf: &mut Vec<u8>) {
-    if buf.capacity() > 4096 {
-        *buf = Vec::new();
-    } else {
-        buf.clear();
-    }
-}
-
-/// A frame header in wire form.
-fn header_bytes(fin: bool, rsv1: bool, opcode: u8, mask: Option<[u8; 4]>, len: usize) -> Vec<u8> {
-    let mut h = Vec::with_capacity(14);
-    h.push(u8::from(fin) << 7 | u8::from(rsv1) << 6 | opcode);
-    let m = if mask.is_some() { 0x80 } else { 0 };
-    match len {
-        0..=125 => h.push(m | len as u8),
-        126..=0xFFFF => {
-            h.push(m | 126);
-            h.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        _ => {
-            h.push(m | 127);
-            h.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
-    if let Some(key) = mask {
-        h.extend_from_slice(&key);
-    }
-    h
-}
-
-/// XORs `data` with the frame's masking key (RFC 6455 §5.3), in place, eight bytes at a time.
-fn apply_mask(data: &mut [u8], mask: Option<[u8; 4]>) {
-    let Some(key) = mask.filter(|k| *k != [0; 4]) else { return };
-    let wide = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
-    let mut chunks = data.chunks_exact_mut(8);
-    for c in &mut chunks {
-        let v = u64::from_ne_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ wide;
-        c.copy_from_slice(&v.to_ne_bytes());
-    }
-    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-        *b ^= key[i & 3];
     }
 }
 

@@ -3,11 +3,14 @@
 //! the protocol layer (`layer`).
 
 pub mod codec;
+pub mod fault;
+mod frames;
 pub mod layer;
 pub mod params;
 
 #[cfg(test)]
 mod tests;
 
-pub use layer::{Deflate, DeflateConfig, DeflateFailure, DeflateFault};
+pub use fault::{DeflateFailure, DeflateFault};
+pub use layer::{Deflate, DeflateConfig};
 pub use params::{Agreement, DeflateParams};
