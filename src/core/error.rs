@@ -150,15 +150,6 @@ impl Error {
         }
     }
 
-    /// The advice this error carries itself (usage, TLS and proxy failures); `hints.rs` words
-    /// it, and words the advice that follows from the other kinds.
-    pub fn own_hint(&self) -> Option<&Hint> {
-        match self {
-            Error::Usage { hint, .. } | Error::Tls { hint, .. } | Error::Proxy { hint, .. } => hint.as_ref(),
-            _ => None,
-        }
-    }
-
     /// Whether line breaks in the message are wsdiag's own (a regex error's diagram of where
     /// the pattern broke) and should be shown as lines. Elsewhere a line break may come from
     /// the peer (a close reason, an error text) and stays escaped.

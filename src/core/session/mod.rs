@@ -20,7 +20,9 @@ pub use crate::core::event::ending;
 pub mod outgoing;
 
 mod clock;
+mod over;
 mod receive;
+mod records;
 mod send;
 mod writer;
 
@@ -29,17 +31,16 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::core::event::{CloseInfo, Data, Dir, EventKind, EventSink, FrameRecord, PingStats, Side, Traffic};
 use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
-use crate::core::net::transport::{AnyStream, NetStream};
-use crate::core::wire::deflate::{Agreement, Deflate, DeflateConfig};
+use crate::core::net::transport::NetStream;
+use crate::core::wire::deflate::Deflate;
 use crate::core::wire::pong_filter::PongFilter;
-use crate::core::wire::tap::{drain, Records, Tap, TapConfig, TapRecord};
+use crate::core::wire::tap::{Records, Tap, TapConfig};
 use stats::{PingTracker, PongMatch};
 
 pub use clock::Clock;
@@ -162,46 +163,6 @@ impl Session {
         }
     }
 
-    /// A session over any stream whose opening handshake is already done (for example one
-    /// end of `tokio::io::duplex`): the in-process form of the core, with the same tap,
-    /// events and endings as a TCP connection.
-    pub async fn over(
-        stream: impl AnyStream,
-        local: Side,
-        config: WebSocketConfig,
-        tap_cfg: TapConfig,
-        clock: Clock,
-        conn: u64,
-    ) -> Self {
-        Self::over_with_deflate(stream, local, config, tap_cfg, clock, conn, None).await
-    }
-
-    /// `over`, with permessage-deflate in force when `agreement` is given (both ends must
-    /// agree on it, as a handshake would have made them).
-    pub async fn over_with_deflate(
-        stream: impl AnyStream,
-        local: Side,
-        config: WebSocketConfig,
-        tap_cfg: TapConfig,
-        clock: Clock,
-        conn: u64,
-        agreement: Option<Agreement>,
-    ) -> Self {
-        let (tap, records) = Tap::upgraded(NetStream::Other(Box::new(stream)), tap_cfg);
-        let role = if local == Side::Client { Role::Client } else { Role::Server };
-        let deflate = agreement.map(|agreement| DeflateConfig {
-            agreement,
-            local,
-            max_message: config.max_message_size,
-            fault: None,
-        });
-        let io = ReadAhead::new(PongFilter::new(Deflate::new(tap, deflate, &records), false));
-        let ws = WebSocketStream::from_raw_socket(io, role, Some(config)).await;
-        let mut session = Session::new(ws, records, tap_cfg, clock, conn, local);
-        session.set_deflate(agreement.is_some());
-        session
-    }
-
     /// Traffic and close so far.
     pub fn totals(&self) -> SessionTotals {
         SessionTotals {
@@ -209,21 +170,6 @@ impl Session {
             received: self.traffic(Dir::In),
             close: self.close.clone(),
         }
-    }
-
-    /// Traffic one way, with the bytes that crossed the wire when permessage-deflate is on.
-    pub fn traffic(&self, dir: Dir) -> Traffic {
-        let (mut t, i) = match dir {
-            Dir::In => (self.received, 0),
-            Dir::Out => (self.sent, 1),
-        };
-        t.wire_bytes = self.saved.map(|s| u64::try_from(t.bytes as i64 - s[i]).unwrap_or(0));
-        t
-    }
-
-    /// Marks permessage-deflate as agreed: traffic is then counted on the wire too.
-    pub fn set_deflate(&mut self, on: bool) {
-        self.saved = on.then_some([0, 0]);
     }
 
     /// The connection id events carry.
@@ -288,53 +234,6 @@ impl Session {
 
     fn emit(&self, sink: &mut dyn EventSink, kind: EventKind) {
         self.clock.emit_for(sink, self.conn, kind);
-    }
-
-    /// Emits frame events the tap recorded since the last call, and keeps the payload of the
-    /// peer's close frame as it crossed the wire.
-    pub fn drain_tap(&mut self, sink: &mut dyn EventSink) {
-        let mut records: Vec<TapRecord> = drain(&mut self.tap).collect();
-        // The last frame of each compressed message received in this batch, in order: the
-        // deflate layer reports their sizes after the tap reported the frames.
-        let mut awaiting = std::collections::VecDeque::new();
-        for i in 0..records.len() {
-            match &mut records[i] {
-                TapRecord::Frame(f) if f.dir == Dir::In && f.opcode <= 0x2 => {
-                    if f.rsv[0] && f.opcode != 0x0 {
-                        self.compressed_in = true;
-                    }
-                    if f.fin && std::mem::take(&mut self.compressed_in) {
-                        awaiting.push_back(i);
-                    }
-                }
-                TapRecord::Frame(f) if f.dir == Dir::Out && f.rsv[0] && f.opcode <= 0x2 => {
-                    f.inflated = self.deflated_out.pop_front();
-                }
-                TapRecord::Deflate { dir, wire, inflated } => {
-                    let (dir, wire, inflated) = (*dir, *wire, *inflated);
-                    if let Some(saved) = self.saved.as_mut() {
-                        saved[usize::from(dir == Dir::Out)] += inflated as i64 - wire as i64;
-                    }
-                    match dir {
-                        // A sent message's size is reported before its frame.
-                        Dir::Out => self.deflated_out.push_back(inflated),
-                        Dir::In => {
-                            if let Some(TapRecord::Frame(f)) = awaiting.pop_front().map(|j| &mut records[j]) {
-                                f.inflated = Some(inflated);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        for rec in records {
-            match rec {
-                TapRecord::Frame(f) => self.observe_frame(f, sink),
-                TapRecord::Eof { mid_frame } => self.eof_mid_frame = mid_frame,
-                _ => {}
-            }
-        }
     }
 
     /// Takes a frame the tap recorded (also one that arrived with the 101, before the
