@@ -16,6 +16,7 @@ mod endings;
 mod from_curl;
 mod generated;
 mod handshake;
+mod headers_once;
 mod heartbeat;
 mod heartbeat_probe;
 mod inspect;

@@ -8,6 +8,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use crate::core::error::Error;
 use crate::core::wire::deflate::params::{self, Agreement, DeflateParams, Role};
+use crate::core::wire::once::{self, Head};
 use crate::core::wire::tap::{find_head_end, HEAD_MAX};
 
 /// A refusal of every upgrade: the status, and the body sent with it (worded by the layer that
@@ -152,6 +153,11 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<Decided, Refusal> {
     }
     if !has_token("connection", "upgrade") {
         return Err(refuse(400, "the Connection header must list upgrade\n"));
+    }
+    let pairs: Vec<(&str, String)> =
+        req.headers.iter().map(|h| (h.name, String::from_utf8_lossy(h.value).into_owned())).collect();
+    if let Err(fault) = once::check(Head::Request, &pairs) {
+        return Err(refuse(400, format!("{fault}\n")));
     }
     let versions = values("sec-websocket-version");
     if versions.len() != 1 || versions[0] != "13" {

@@ -14,6 +14,7 @@ pub use crate::core::net::http::basic_auth;
 use crate::core::net::http::{escape_hex, head_defect};
 use crate::core::net::target::Target;
 use crate::core::wire::deflate::params::{self, Agreement, DeflateParams};
+use crate::core::wire::once::{self, Head};
 use crate::core::wire::tap::{find_head_end, BODY_MAX, HEAD_MAX};
 
 /// What the user asked to put in the upgrade request.
@@ -237,6 +238,8 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
             retry_after,
         });
     }
+    once::check(Head::Response, &resp.headers)
+        .map_err(|fault| Error::BadHandshake { message: fault.to_string() })?;
     let bad = |message: String| Err(Error::BadHandshake { message });
     let header = |name: &str| resp.header(name).map(str::to_string);
     match header("Upgrade") {

@@ -5,6 +5,7 @@ pub mod close;
 pub mod deflate;
 pub mod frame_log;
 pub mod handshake;
+pub mod once;
 pub mod pong_filter;
 pub mod tap;
 pub mod verdict;

@@ -4,6 +4,7 @@
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use crate::core::wire::handshake::{has_upgrade_token, Response};
+use crate::core::wire::once::{self, Head};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -117,12 +118,11 @@ fn status(resp: &Response) -> Check {
     }
 }
 
-/// Headers that must appear at most once in a 101.
+/// Headers RFC 6455 allows once (the rule `connect` applies too), each named with every value.
 fn duplicates(resp: &Response) -> Option<Check> {
-    let once = ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", "Content-Length"];
-    let dups: Vec<&str> = once.into_iter().filter(|n| resp.all(n).len() > 1).collect();
-    (!dups.is_empty())
-        .then(|| check("duplicates", Level::Fail, format!("repeated header(s): {}", dups.join(", "))))
+    let faults: Vec<String> =
+        once::all(Head::Response, &resp.headers).iter().map(ToString::to_string).collect();
+    (!faults.is_empty()).then(|| check("duplicates", Level::Fail, faults.join("; ")))
 }
 
 fn subprotocol(offer: &Offer, resp: &Response) -> Check {
