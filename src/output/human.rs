@@ -134,6 +134,15 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 l.err(&paint(&format!("{arrow} {}", escape_bytes(&line)), s.color_stderr, |t| t.cyan()));
             }
         }
+        EventKind::InterimResponse { dir, raw, status } if v >= 1 => {
+            let arrow = arrow(*dir);
+            for line in headers::lines(raw, s.show_secrets) {
+                l.err(&paint(&format!("{arrow} {}", escape_bytes(&line)), s.color_stderr, |t| t.yellow()));
+            }
+            l.err(&info(format!(
+                "Interim reply {status} skipped; the final response follows (RFC 9110 §15.2)"
+            )));
+        }
         EventKind::HandshakeResponse { dir, raw, status, body } if v >= 1 => {
             let ok = *status == Some(101);
             let arrow = arrow(*dir);
@@ -494,10 +503,12 @@ fn frame_line(f: &FrameRecord) -> String {
     if let Some(n) = f.inflated {
         // The payload is compressed: the message itself shows it inflated.
         line.push_str(&format!(" inflated={n} (compressed)"));
-    } else if let Some((code, reason)) = f.close_payload() {
+    } else if let Some((code, _)) = f.close_payload() {
         line.push_str(&format!(" code={code} ({})", close::name(code)));
+        // The reason's bytes as sent: invalid UTF-8 as `\xNN`, as text previews show it.
+        let reason = &f.preview[2..];
         if !reason.is_empty() {
-            line.push_str(&format!(" reason=\"{}\"", escape(&reason).replace('"', "\\\"")));
+            line.push_str(&format!(" reason=\"{}\"", escape_bytes(reason).replace('"', "\\\"")));
         }
     } else if f.len > 0 {
         let as_text =

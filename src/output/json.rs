@@ -186,6 +186,12 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             m.insert("dir".into(), json!(dir(*d)));
             ("handshake_request", m)
         }
+        EventKind::InterimResponse { dir: d, raw, status } => {
+            let mut m = head(raw, s.show_secrets);
+            m.insert("status".into(), json!(status));
+            m.insert("dir".into(), json!(dir(*d)));
+            ("interim_response", m)
+        }
         EventKind::HandshakeResponse { dir: d, raw, status, body } => {
             let mut m = head(raw, s.show_secrets);
             m.insert("status".into(), json!(status));

@@ -88,6 +88,7 @@ impl OutputSettings {
             | K::UnixConnected { .. }
             | K::Tls(_)
             | K::HandshakeRequest { .. }
+            | K::InterimResponse { .. }
             | K::HandshakeResponse { .. }
             | K::Open { .. } => self.json || self.verbosity >= 1,
             K::Accepted { .. } => self.json || self.verbosity >= 1 || self.arrivals(),

@@ -63,7 +63,8 @@ async fn servers_refuse_a_request_with_two_keys_naming_both() {
                        Sec-WebSocket-Version: 13\r\n\r\n";
         tcp.write_all(request.as_bytes()).await.unwrap();
         let mut reply = Vec::new();
-        let read = tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read_to_end(&mut reply)).await;
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read_to_end(&mut reply)).await;
         assert!(read.is_ok(), "{command}: the server must answer and close within 10 s");
         let reply = String::from_utf8_lossy(&reply);
         assert!(reply.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{command}: {reply}");

@@ -217,6 +217,13 @@ pub enum EventKind {
         dir: Dir,
         raw: Vec<u8>,
     },
+    /// An interim response head (`100 Continue`, `103 Early Hints`: any 1xx but 101), exact
+    /// bytes, received before the final response and skipped (RFC 9110 §15.2).
+    InterimResponse {
+        dir: Dir,
+        raw: Vec<u8>,
+        status: u16,
+    },
     /// The handshake response head, exact bytes, its status code as parsed from the status
     /// line (None when the head is no HTTP response), and the body of a non-101 reply.
     HandshakeResponse {

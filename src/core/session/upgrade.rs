@@ -221,6 +221,8 @@ async fn send_refusal<S: AsyncWrite + Unpin, T>(io: &mut S, r: Refusal) -> Resul
     Err(Error::Rejected {
         status: r.status,
         reason: reason.into(),
+        location: None,
+        versions: r.headers.iter().find(|(n, _)| *n == "sec-websocket-version").map(|(_, v)| v.clone()),
         body: r.body.into_bytes(),
         retry_after: None,
     })

@@ -159,11 +159,15 @@ impl DirTap {
     }
 }
 
-/// After a head: frames follow a request or a 101, a body follows any other response.
+/// After a head: frames follow a request or a 101, another head follows an interim 1xx reply
+/// (RFC 9110 §15.2), a body follows any other response.
 fn next_phase(head: &[u8], dir: Dir, cfg: TapConfig) -> Phase {
     let is_response = head.starts_with(b"HTTP/");
     let switching = is_response && head.get(9..12) == Some(b"101");
-    if is_response && !switching {
+    let interim = is_response && !switching && head.get(9) == Some(&b'1');
+    if interim {
+        Phase::Head(Vec::new())
+    } else if is_response && !switching {
         Phase::Body(0)
     } else if cfg.frames {
         Phase::Frames(FrameParser::new(dir, cfg.preview))

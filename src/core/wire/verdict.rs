@@ -45,6 +45,7 @@ fn check(id: &'static str, level: Level, message: impl Into<String>) -> Check {
 /// Every check that applies to this response, in a fixed order.
 pub fn judge(offer: &Offer, resp: &Response) -> Vec<Check> {
     let mut out = vec![status(resp)];
+    out.extend(interim(resp));
     out.push(match resp.minor_version {
         1 => check("http_version", Level::Pass, "HTTP/1.1"),
         _ => check("http_version", Level::Fail, "HTTP/1.0 reply: the upgrade needs HTTP/1.1"),
@@ -116,6 +117,27 @@ fn status(resp: &Response) -> Check {
         }
         _ => check("status", Level::Fail, format!("{line}: expected 101 Switching Protocols")),
     }
+}
+
+/// Interim replies before the final one: skipped, as browsers do (RFC 9110 §15.2), but noted,
+/// since a client that takes the first head for the answer fails on them.
+fn interim(resp: &Response) -> Option<Check> {
+    if resp.interim.is_empty() {
+        return None;
+    }
+    let heads: Vec<String> =
+        resp.interim.iter().map(|i| format!("{} {}", i.status, i.reason.escape_debug())).collect();
+    let n = heads.len();
+    let replies = if n == 1 { "interim reply" } else { "interim replies" };
+    Some(check(
+        "interim",
+        Level::Warn,
+        format!(
+            "{n} {replies} before the final response ({}), skipped as RFC 9110 §15.2 says; \
+             clients that take the first head for the answer fail here",
+            heads.join(", ")
+        ),
+    ))
 }
 
 /// Headers RFC 6455 allows once (the rule `connect` applies too), each named with every value.
@@ -277,6 +299,8 @@ mod tests {
             reason: "R".into(),
             headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
             rest: Vec::new(),
+            body: Vec::new(),
+            interim: Vec::new(),
             first_byte: None,
             head_done: Instant::now(),
         }
@@ -365,6 +389,26 @@ mod tests {
         let mut r = good(&[]);
         r.minor_version = 0;
         assert_eq!(level(&judge(&offer(), &r), "http_version"), Level::Fail);
+    }
+
+    #[test]
+    fn interim_replies_are_noted_and_the_final_one_judged() {
+        let mut r = good(&[]);
+        assert!(judge(&offer(), &r).iter().all(|c| c.id != "interim"));
+        r.interim.push(crate::core::wire::handshake::Interim {
+            raw: b"HTTP/1.1 103 Early Hints\r\n\r\n".to_vec(),
+            status: 103,
+            reason: "Early Hints".into(),
+            headers: Vec::new(),
+            at: Instant::now(),
+        });
+        let c = judge(&offer(), &r);
+        assert_eq!(level(&c, "interim"), Level::Warn);
+        assert_eq!(level(&c, "status"), Level::Pass);
+        assert!(
+            c[1].message.starts_with("1 interim reply before the final response (103 Early Hints)"),
+            "{c:?}"
+        );
     }
 
     #[test]
