@@ -180,10 +180,13 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
         {
             l.err(&format!("* pong \"{}\" rtt={}", escape_bytes(payload), ms(*rtt)));
         }
-        EventKind::Pong { seq, rtt: None, dir: Dir::In, late, .. } if s.show_pongs || v >= 1 => {
-            let seq = seq.map(|s| format!(" seq={s}")).unwrap_or_default();
-            let what = if *late { "Late pong" } else { "Unmatched pong" };
-            l.err(&info(format!("{what}{seq}")));
+        EventKind::Pong { seq: Some(seq), rtt: None, dir: Dir::In, late: true, .. }
+            if s.show_pongs || v >= 1 =>
+        {
+            l.err(&info(format!("Late pong seq={seq}")));
+        }
+        EventKind::Pong { rtt: None, dir: Dir::In, payload, expected, .. } if s.show_pongs || v >= 1 => {
+            l.err(&info(unmatched_pong(payload, expected)));
         }
         EventKind::PingTimeout { seq, after } if s.show_pongs || v >= 1 => {
             l.err(&format!("* ping seq={seq} timed out after {}", humantime::format_duration(*after)));
@@ -492,6 +495,23 @@ fn timing_list(t: &Timings) -> String {
             .filter_map(|(name, d)| d.map(|d| format!("{name} {}", ms(d))))
             .collect();
     parts.join(", ")
+}
+
+/// Why a pong matched no ping: its payload against those of the pings waiting (RFC 6455
+/// §5.5.3: a pong echoes its ping's payload), or no ping waiting at all.
+fn unmatched_pong(payload: &[u8], expected: &[tokio_tungstenite::tungstenite::Bytes]) -> String {
+    let got = preview(payload, true, false, PREVIEW_CHARS);
+    if expected.is_empty() {
+        return format!(
+            "Unmatched pong {got}: no ping was waiting for a pong (an unsolicited pong, allowed as a heartbeat, RFC 6455 §5.5.3)"
+        );
+    }
+    let due: Vec<String> = expected.iter().map(|p| preview(p, true, false, PREVIEW_CHARS)).collect();
+    let pings = if due.len() == 1 { "the ping waiting" } else { "any of the pings waiting" };
+    format!(
+        "Unmatched pong {got}: its payload does not echo {pings} ({}); a pong echoes its ping's payload (RFC 6455 §5.5.3)",
+        due.join(", ")
+    )
 }
 
 fn frame_line(f: &FrameRecord) -> String {

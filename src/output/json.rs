@@ -238,7 +238,7 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
         EventKind::Ping { dir: d, payload, seq } => {
             ("ping", obj(json!({ "dir": dir(*d), "seq": seq, "data": json_data(payload, true) })))
         }
-        EventKind::Pong { dir: d, payload, seq, rtt, late } => (
+        EventKind::Pong { dir: d, payload, seq, rtt, late, expected } => (
             "pong",
             obj(json!({
                 "dir": dir(*d),
@@ -246,6 +246,7 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 "rtt_ms": opt_ms(*rtt),
                 "late": late,
                 "data": json_data(payload, true),
+                "expected": expected.iter().map(|p| json_data(p, true)).collect::<Vec<_>>(),
             })),
         ),
         EventKind::PingTimeout { seq, after } => {

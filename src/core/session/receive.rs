@@ -171,7 +171,12 @@ impl Session {
             PongMatch::Late { .. } => (None, true),
             PongMatch::Unmatched => (chosen, false),
         };
-        self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late });
+        let expected = if matched == PongMatch::Unmatched && chosen.is_none() {
+            self.waiting_pings()
+        } else {
+            Vec::new()
+        };
+        self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late, expected });
         if let PongMatch::Matched { seq, rtt } = matched {
             self.emit(sink, EventKind::Rtt { seq: Some(seq), rtt });
         }
