@@ -66,11 +66,12 @@ pub enum Error {
     Rejected {
         status: u16,
         reason: String,
-        /// The reply's Location (a redirect's new URL, as sent).
-        location: Option<String>,
+        /// The reply's Location (a redirect's new URL, as sent). Boxed strings keep `Error`
+        /// small.
+        location: Option<Box<str>>,
         /// The reply's Sec-WebSocket-Version values, joined with ", " (a 426 lists the
         /// versions the server speaks, RFC 6455 §4.4).
-        versions: Option<String>,
+        versions: Option<Box<str>>,
         /// The body with its transfer coding removed (at most 64 KiB).
         body: Vec<u8>,
         /// Retry-After in seconds, on 429 and 503 replies.

@@ -222,7 +222,11 @@ async fn send_refusal<S: AsyncWrite + Unpin, T>(io: &mut S, r: Refusal) -> Resul
         status: r.status,
         reason: reason.into(),
         location: None,
-        versions: r.headers.iter().find(|(n, _)| *n == "sec-websocket-version").map(|(_, v)| v.clone()),
+        versions: r
+            .headers
+            .iter()
+            .find(|(n, _)| *n == "sec-websocket-version")
+            .map(|(_, v)| Box::from(v.as_str())),
         body: r.body.into_bytes(),
         retry_after: None,
     })
@@ -269,6 +273,14 @@ mod tests {
         assert_eq!(status(&OK.replace("keep-alive, Upgrade", "keep-alive")), Err(400));
         assert_eq!(status(&OK.replace("GET", "POST")), Err(400));
         assert_eq!(status(&OK.replace("HTTP/1.1", "HTTP/1.0")), Err(400));
+        let twice = OK.replace("Version: 13\r\n", "Version: 13\r\nSec-WebSocket-Version: 13\r\n");
+        let refusal = decide(twice.as_bytes(), policy()).err().unwrap();
+        assert_eq!(refusal.status, 400, "two versions are not one (RFC 6455 §11.3.5)");
+        assert!(
+            refusal.body.starts_with("Sec-WebSocket-Version appears 2 times (\"13\", \"13\")"),
+            "{}",
+            refusal.body
+        );
         let version = decide(OK.replace("Version: 13", "Version: 8").as_bytes(), policy()).err().unwrap();
         assert_eq!(version.headers, vec![("sec-websocket-version", "13".to_string())]);
     }

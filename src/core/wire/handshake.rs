@@ -320,8 +320,10 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
             resp.header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
         return Err(Error::Rejected {
             status: resp.status,
-            location: resp.header("Location").map(str::to_string),
-            versions: Some(resp.all("Sec-WebSocket-Version").join(", ")).filter(|v| !v.is_empty()),
+            location: resp.header("Location").map(Box::from),
+            versions: Some(resp.all("Sec-WebSocket-Version").join(", "))
+                .filter(|v| !v.is_empty())
+                .map(Box::from),
             reason: resp.reason,
             body: resp.body,
             retry_after,
@@ -493,6 +495,51 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn interim_heads_are_kept_and_skipped_even_split_across_reads() {
+        let (mut client, mut server) = tokio::io::duplex(1 << 16);
+        let reply = format!(
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n\
+             HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {ACCEPT}\r\n\r\n"
+        );
+        let reply = [reply.as_bytes(), b"\x81\x01x"].concat();
+        let peer = tokio::spawn(async move {
+            // A byte at a time: heads straddle reads everywhere.
+            for b in &reply {
+                server.write_all(&[*b]).await.unwrap();
+                server.flush().await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            server
+        });
+        let resp = read_response(&mut client).await.unwrap();
+        let _server = peer.await.unwrap();
+        assert_eq!(resp.status, 101);
+        let interim: Vec<(u16, &str)> = resp.interim.iter().map(|i| (i.status, i.reason.as_str())).collect();
+        assert_eq!(interim, [(100, "Continue"), (103, "Early Hints")]);
+        assert_eq!(resp.interim[1].headers, [("Link".to_string(), "</a.css>".to_string())]);
+        assert!(resp.raw.starts_with(b"HTTP/1.1 101"));
+        // What followed the 101 head in its last read, if anything: frames, never a head.
+        assert!(b"\x81\x01x".starts_with(&resp.rest), "{:?}", resp.rest);
+    }
+
+    #[tokio::test]
+    async fn a_chunked_refusal_ends_at_its_last_chunk_and_is_dechunked() {
+        tokio::time::pause();
+        let (mut client, mut server) = tokio::io::duplex(1 << 16);
+        let reply =
+            b"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nno \r\n3\r\nway\r\n0\r\n\r\n";
+        server.write_all(reply).await.unwrap();
+        // The server keeps the connection open: the last chunk, not a pause, ends the body.
+        let started = tokio::time::Instant::now();
+        let resp = read_response(&mut client).await.unwrap();
+        assert!(started.elapsed() < Duration::from_millis(300), "{:?}", started.elapsed());
+        assert_eq!(resp.rest, b"3\r\nno \r\n3\r\nway\r\n0\r\n\r\n");
+        assert_eq!(resp.body, b"no way");
+        drop(server);
     }
 
     #[tokio::test]

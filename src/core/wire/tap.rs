@@ -321,6 +321,33 @@ mod tests {
     }
 
     #[test]
+    fn interim_heads_are_heads_and_frames_follow_the_101() {
+        let cfg = TapConfig { frames: true, preview: 32 };
+        let mut reads = DirTap { dir: Dir::In, phase: Phase::Head(Vec::new()) };
+        let tx = Records::default();
+        let mut rx = tx.clone();
+        let wire: &[u8] = b"HTTP/1.1 103 Early Hints\r\nLink: <a>\r\n\r\nHTTP/1.1 101 OK\r\n\r\n\x81\x02hi";
+        // In reads of 5 bytes: heads and the frame straddle them.
+        for piece in wire.chunks(5) {
+            reads.observe(piece, cfg, &tx);
+        }
+        let recs: Vec<TapRecord> = drain(&mut rx).collect();
+        let heads: Vec<Vec<u8>> = recs
+            .iter()
+            .filter_map(|r| match r {
+                TapRecord::Head { raw, .. } => Some(raw.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            heads,
+            [&b"HTTP/1.1 103 Early Hints\r\nLink: <a>\r\n\r\n"[..], b"HTTP/1.1 101 OK\r\n\r\n"]
+        );
+        assert!(recs.iter().all(|r| !matches!(r, TapRecord::Body { .. })), "{recs:?}");
+        assert!(recs.iter().any(|r| matches!(r, TapRecord::Frame(f) if f.preview == b"hi")), "{recs:?}");
+    }
+
+    #[test]
     fn a_head_ends_at_the_first_empty_line_crlf_or_bare_lf() {
         assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r\nrest"), Some(24));
         assert_eq!(find_head_end(b"GET / HTTP/1.1\nA: b\n\nrest"), Some(21));
