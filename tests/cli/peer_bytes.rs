@@ -79,3 +79,17 @@ async fn a_redirect_names_its_location_and_never_asks_for_v() {
         "  hint: the server wants another protocol version: it speaks 13, 8 (Sec-WebSocket-Version)",
     );
 }
+
+#[tokio::test]
+async fn a_proxys_chunked_refusal_is_dechunked_too() {
+    let reply =
+        b"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nnot you\r\n0\r\n\r\n".to_vec();
+    let proxy = RawServer::start(Reply::Canned(reply)).await;
+    let proxy_url = proxy.url().replace("ws://", "http://");
+    let out = connect("ws://127.0.0.1:9/")
+        .args(["--proxy", proxy_url.trim_end_matches('/'), "-n", "1"])
+        .run()
+        .await;
+    out.expect_stderr_contains("HTTP 403 Forbidden").expect_stderr_contains("  body: not you\n");
+    assert!(!out.stderr.contains("7\\r\\n"), "{out}");
+}

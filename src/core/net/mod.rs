@@ -2,6 +2,7 @@
 
 pub mod certs;
 pub mod http;
+pub mod http_body;
 pub mod listener;
 pub mod proxy;
 pub mod read_ahead;

@@ -1,7 +1,6 @@
 //! What crosses the wire: the tap that records it, the frame parser, the opening handshake and
 //! its RFC 6455 checks, and close codes.
 
-pub mod body;
 pub mod close;
 pub mod deflate;
 pub mod frame_log;

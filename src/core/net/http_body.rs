@@ -1,6 +1,7 @@
-//! The body of a refusal (a non-101 reply): how its end is known (RFC 9112 §6.3) and its
-//! transfer coding removed, so what a user reads is what the server meant to send, while the
-//! wire view keeps the bytes as they crossed the wire. Chunk sizes are parsed by httparse.
+//! The body of a refusal (a non-101 reply to the upgrade, or a proxy's refusal of CONNECT):
+//! how its end is known (RFC 9112 §6.3) and its transfer coding removed, so what a user reads
+//! is what the peer meant to send, while handshake-inspect's wire view keeps the bytes as they
+//! crossed the wire. Chunk sizes are parsed by httparse.
 
 /// How a reply's body is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,20 @@ impl Framing {
     }
 }
 
+/// The end of the trailer section: after the first empty line (CRLF or bare LF).
+fn head_end(buf: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(p) = buf[i..].iter().position(|&b| b == b'\n') {
+        let at = i + p;
+        match buf.get(at + 1) {
+            Some(b'\n') => return Some(at + 2),
+            Some(b'\r') if buf.get(at + 2) == Some(&b'\n') => return Some(at + 3),
+            _ => i = at + 1,
+        }
+    }
+    None
+}
+
 /// A walk over chunks.
 struct Dechunked {
     data: Vec<u8>,
@@ -102,11 +117,7 @@ fn dechunk(wire: &[u8]) -> Dechunked {
         if size == 0 {
             // Trailer fields, then an empty line.
             let trailer = &at[used..];
-            let end = if trailer.starts_with(b"\r\n") {
-                Some(2)
-            } else {
-                crate::core::wire::tap::find_head_end(trailer)
-            };
+            let end = if trailer.starts_with(b"\r\n") { Some(2) } else { head_end(trailer) };
             if let Some(end) = end {
                 d.consumed += used + end;
                 d.complete = true;
