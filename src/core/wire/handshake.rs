@@ -127,7 +127,7 @@ pub struct Response {
     /// of anything else (still chunked, when it was sent so).
     pub rest: Vec<u8>,
     /// The body of a non-101 reply with its transfer coding removed (`Transfer-Encoding:
-    /// chunked` de-chunked, RFC 9112 §7.1); the same bytes as `rest` otherwise.
+    /// chunked` de-chunked, RFC 9112 §7.1; otherwise the same bytes as `rest`); empty for a 101.
     pub body: Vec<u8>,
     /// Interim (1xx, other than 101) responses that came before this one, in order: each is
     /// skipped and the final response judged (RFC 9110 §15.2).
