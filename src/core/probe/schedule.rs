@@ -18,6 +18,11 @@ use super::search::{Outcome, Phase, Plan, Search, Verdict};
 /// many times `--parallel` connections.
 pub const MAX_RUNNING: usize = 3;
 
+/// How long a trial asked to stop may still end by itself before it is stopped: a hop that
+/// closes idle connections closes all those past its timeout at once, and each of those deaths
+/// counts (the same age twice is what tells a closing hop).
+pub const STOP_GRACE: Duration = Duration::from_millis(100);
+
 /// A trial to start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Start {
@@ -35,6 +40,8 @@ pub struct Stop {
     pub age: Duration,
     /// The trial whose outcome made it moot.
     pub by: u64,
+    /// It belonged to a guess that `by` proved wrong (else `by` died after a shorter idle).
+    pub unneeded: bool,
 }
 
 /// What to do after an event.
@@ -178,7 +185,7 @@ impl Schedule {
         let (moot, keep) = level.running.drain(..).partition(|&(_, a)| a > age);
         level.running = keep;
         for &(t, a) in &moot {
-            actions.stop.push(Stop { id: t, age: a, by: id });
+            actions.stop.push(Stop { id: t, age: a, by: id, unneeded: false });
         }
         level.stopping.extend(moot);
     }
@@ -186,7 +193,7 @@ impl Schedule {
     /// Drops the guesses after level `i`, stopping their trials (made moot by trial `by`).
     fn drop_after(&mut self, i: usize, by: u64, actions: &mut Actions) {
         for l in self.levels.drain(i + 1..) {
-            actions.stop.extend(l.running.into_iter().map(|(id, age)| Stop { id, age, by }));
+            actions.stop.extend(l.running.into_iter().map(|(id, age)| Stop { id, age, by, unneeded: true }));
         }
         // Their stopping trials no longer count anywhere.
     }
@@ -198,11 +205,11 @@ impl Schedule {
         mut search: Search,
         assumed: Option<Duration>,
         actions: &mut Actions,
-    ) -> Result<(), Search> {
+    ) -> Result<(), Box<Search>> {
         let before = search.phase();
         let ages = search.next_round();
         if ages.is_empty() {
-            return Err(search);
+            return Err(Box::new(search));
         }
         let phase = if search.phase() == before { before } else { search.phase() };
         let mut running = Vec::with_capacity(ages.len());
@@ -233,7 +240,7 @@ impl Schedule {
                 if let Err(search) = self.open(last.search.clone(), None, actions) {
                     if real {
                         self.levels.clear();
-                        self.done = Some(search);
+                        self.done = Some(*search);
                     }
                     return;
                 }

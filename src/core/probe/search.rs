@@ -151,7 +151,10 @@ impl Search {
                         continue;
                     }
                     self.refine_start = Some((self.lower, self.upper));
-                    let n = self.plan.parallel as u32;
+                    // No more trials than it takes to cut the bracket to the resolution: the
+                    // fewer the ages, the sooner the round after can start as a guess on them.
+                    let parts = ((upper - lower).as_secs_f64() / self.resolution().as_secs_f64()).ceil();
+                    let n = (self.plan.parallel as u32).min((parts as u32).saturating_sub(1).max(1));
                     let step = (upper - lower) / (n + 1);
                     return (1..=n).map(|k| lower + step * k).filter(|a| !a.is_zero()).collect();
                 }

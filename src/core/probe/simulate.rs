@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::Duration;
 
-use super::schedule::{Actions, Schedule};
+use super::schedule::{Actions, Schedule, STOP_GRACE};
 use super::search::{Outcome, Plan, Signature, Verdict};
 
 /// A path with an idle timeout, and how a trial learns of it.
@@ -41,7 +41,7 @@ pub fn run(plan: Plan, model: Model, overlap: bool) -> Run {
     let (mut schedule, first) = Schedule::with_overlap(plan, overlap);
     // Trials pending: end time (tie-broken by id), and the outcome each will report.
     let mut queue = BinaryHeap::new();
-    let mut outcomes: HashMap<u64, Outcome> = HashMap::new();
+    let mut outcomes: HashMap<u64, (Duration, Outcome)> = HashMap::new();
     let (mut now, mut trials, mut peak) = (Duration::ZERO, 0, 0);
     let mut todo = vec![first];
     for _ in 0..100_000 {
@@ -50,11 +50,13 @@ pub fn run(plan: Plan, model: Model, overlap: bool) -> Run {
             for s in start {
                 let (end, outcome) = trial(&model, s.age);
                 queue.push(Reverse((now + end, s.id)));
-                outcomes.insert(s.id, outcome);
+                outcomes.insert(s.id, (now + end, outcome));
                 trials += 1;
             }
+            // As the probe does, a trial asked to stop that ends within the grace reports itself.
             for s in stop {
-                if outcomes.remove(&s.id).is_some() {
+                if outcomes.get(&s.id).is_some_and(|(end, _)| *end > now + STOP_GRACE) {
+                    outcomes.remove(&s.id);
                     todo.push(schedule.stopped(s.id));
                 }
             }
@@ -64,7 +66,7 @@ pub fn run(plan: Plan, model: Model, overlap: bool) -> Run {
             break;
         }
         let Some(Reverse((at, id))) = queue.pop() else { break };
-        let Some(outcome) = outcomes.remove(&id) else { continue };
+        let Some((_, outcome)) = outcomes.remove(&id) else { continue };
         now = at;
         todo.push(schedule.finished(id, &outcome));
     }
