@@ -97,3 +97,15 @@ fn one_trial_at_a_time_never_overlaps() {
     assert_eq!((seq.wall, seq.peak), (ovl.wall, ovl.peak));
     assert!(bounds(&ovl.verdict).2);
 }
+
+/// A hop that closes idle connections, below the second-longest rung (two rungs die while
+/// idle at the same age): two rounds, whatever guesses ran meanwhile.
+#[test]
+fn closing_hops_take_two_rounds_below_the_longest_rungs() {
+    for k in 0..100 {
+        let secs = 6.0 * 120f64.powf(k as f64 / 99.0);
+        let r = run(plan(), model(secs, true), true);
+        let ratio = r.wall.as_secs_f64() / secs;
+        assert!(ratio <= 2.05, "{secs:.1} s: {ratio:.2}x");
+    }
+}
