@@ -4,10 +4,13 @@
 //!
 //! Two kinds of case, printed side by side:
 //! - real runs of `target/release/wsdiag heartbeat-probe` against the built-in echo server's
-//!   idle timeout (2 s, 3 s, 8 s) and, when nginx is installed, an nginx `proxy_read_timeout`;
-//! - the search itself against simulated 60 s and 350 s paths: each round lasts as long as its
-//!   longest trial (a death is seen when it happens, a survival one pong later), which is
-//!   what a real run of that path would take.
+//!   idle timeout (2 s, 3 s, 8 s);
+//! - the probe's own schedule (`wsdiag::core::probe::simulate`) against model 60 s and 350 s
+//!   paths in simulated time: a closing hop's FIN is seen when it happens; a silent path's
+//!   drop when a trial speaks, plus the time the kernel's evidence takes (two retransmission
+//!   timeouts unacknowledged: 0.9 s, as measured in the NAT lab), or, for the row before it
+//!   was read, the whole 10 s pong timeout with rounds one after another. Then the worst and
+//!   median ratios over 200 timeouts from 10 s to 1,000 s, so that no single timeout flatters.
 //!
 //! Run with `cargo build --release && cargo bench --bench probe`. Loopback only; every run is
 //! bounded.
@@ -16,7 +19,8 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use wsdiag::core::probe::search::{Outcome, Plan, Search, Signature, Verdict};
+use wsdiag::core::probe::search::{Plan, Verdict};
+use wsdiag::core::probe::simulate::{self, Model};
 
 fn default_plan() -> Plan {
     Plan {
@@ -28,51 +32,23 @@ fn default_plan() -> Plan {
     }
 }
 
-/// The simulated wall time of a search against a path with idle timeout `t`, and its bounds.
-/// A `closing` hop ends idle connections at `t` (a FIN, seen at once); otherwise the path
-/// drops them silently and a trial learns it only when it speaks, one `pong` later.
-fn simulate(t: Duration, pong: Duration, closing: bool) -> (Duration, Option<(Duration, Duration)>) {
-    let mut s = Search::new(default_plan());
-    let mut wall = Duration::ZERO;
-    loop {
-        let ages = s.next_round();
-        if ages.is_empty() {
-            break;
+/// Detecting a black hole from TCP_INFO: two retransmission timeouts (NAT lab: 0.9 s).
+const EVIDENCE: Duration = Duration::from_millis(900);
+/// Without it: the default pong timeout.
+const PONG_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A simulated run against a path with idle timeout `t`: wall time, bounds, trials, most at once.
+fn simulate(t: Duration, closing: bool, now: bool) -> (Duration, String, usize, usize) {
+    let detect = if now { EVIDENCE } else { PONG_TIMEOUT };
+    let model = Model { timeout: t, closing, detect, rtt: Duration::from_millis(1) };
+    let r = simulate::run(default_plan(), model, now);
+    let bounds = match r.verdict {
+        Verdict::Bounded { lower, upper, .. } => {
+            format!("{:.1}..{:.1} s", lower.as_secs_f64(), upper.as_secs_f64())
         }
-        let mut results: Vec<(Duration, Outcome, Duration)> = ages
-            .into_iter()
-            .map(|age| {
-                if age < t {
-                    (age, Outcome::Alive, age + Duration::from_millis(1))
-                } else if closing {
-                    (age, Outcome::Died { age: t, signature: Signature::Fin }, t)
-                } else {
-                    (age, Outcome::Died { age, signature: Signature::Blackhole }, age + pong)
-                }
-            })
-            .collect();
-        // As the probe does: the first death stops the longer trials still running.
-        results.sort_by_key(|r| r.2);
-        let mut first_death: Option<(Duration, Duration)> = None;
-        let mut end = Duration::ZERO;
-        for (age, outcome, took) in results {
-            // Trials still running (ending later) with a longer age are stopped.
-            if first_death.is_some_and(|(a, at)| age > a && took > at) {
-                continue;
-            }
-            if matches!(outcome, Outcome::Died { .. }) && first_death.is_none() {
-                first_death = Some((age, took));
-            }
-            end = end.max(took);
-            s.record(age, &outcome);
-        }
-        wall += end;
-    }
-    let bounds = match s.verdict() {
-        Verdict::Bounded { lower, upper, .. } => Some((lower, upper)),
-        _ => None,
+        _ => "no bounds".into(),
     };
-    (wall, bounds)
+    (r.wall, bounds, r.trials, r.peak)
 }
 
 /// A real probe of `url`: its wall time and whether it exited 0.
@@ -101,12 +77,28 @@ fn main() -> ExitCode {
     for secs in [60u64, 350] {
         for (closing, kind) in [(true, "closing (FIN)"), (false, "silent (black hole)")] {
             let t = Duration::from_secs(secs);
-            let (wall, bounds) = simulate(t, Duration::from_secs(10), closing);
-            let b = bounds
-                .map(|(l, u)| format!("{:.1}..{:.1} s", l.as_secs_f64(), u.as_secs_f64()))
-                .unwrap_or_default();
-            line(&format!("simulated {secs} s {kind} {b}"), t, wall, "cargo bench --bench probe");
+            for (now, when) in [(false, "before"), (true, "now")] {
+                if closing && !now {
+                    continue;
+                }
+                let (wall, b, trials, peak) = simulate(t, closing, now);
+                let case = format!("simulated {secs} s {kind}, {when}: {b}");
+                line(&case, t, wall, &format!("{trials} trials, {peak} at once"));
+            }
         }
+    }
+    for (closing, kind) in [(true, "closing"), (false, "silent")] {
+        let mut ratios: Vec<f64> = (0..200)
+            .map(|k| {
+                let t = Duration::from_secs_f64(10.0 * 100f64.powf(k as f64 / 199.0));
+                simulate(t, closing, true).0.as_secs_f64() / t.as_secs_f64()
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "  simulated {kind} paths, 200 timeouts from 10 s to 1000 s: median {:.2}x, worst {:.2}x",
+            ratios[100], ratios[199]
+        );
     }
     let wsdiag = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/wsdiag");
     if !wsdiag.exists() {

@@ -247,7 +247,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--min', '--min', [CompletionResultType]::ParameterName, 'The shortest idle time tried')
             [CompletionResult]::new('--max', '--max', [CompletionResultType]::ParameterName, 'The longest idle time tried')
             [CompletionResult]::new('--resolution', '--resolution', [CompletionResultType]::ParameterName, 'Stop refining when the bounds are this close [default: 2s or 2% of the lower bound, whichever is larger]')
-            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Trials at once; 1 runs one at a time (doubling, then bisection), for servers that limit connections')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Trials per round; up to three rounds overlap (so up to 3×N connections); 1 runs one at a time (doubling, then bisection), for servers that limit connections')
             [CompletionResult]::new('--confirm', '--confirm', [CompletionResultType]::ParameterName, 'Trials at each bound in the final round (0: no confirm round)')
             [CompletionResult]::new('--pong-timeout', '--pong-timeout', [CompletionResultType]::ParameterName, 'How long the answer to a trial''s keepalive may take (also the TCP_USER_TIMEOUT of trials)')
             [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'What a trial sends after its idle time')

@@ -239,7 +239,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --min 'The shortest idle time tried'
             cand --max 'The longest idle time tried'
             cand --resolution 'Stop refining when the bounds are this close [default: 2s or 2% of the lower bound, whichever is larger]'
-            cand --parallel 'Trials at once; 1 runs one at a time (doubling, then bisection), for servers that limit connections'
+            cand --parallel 'Trials per round; up to three rounds overlap (so up to 3×N connections); 1 runs one at a time (doubling, then bisection), for servers that limit connections'
             cand --confirm 'Trials at each bound in the final round (0: no confirm round)'
             cand --pong-timeout 'How long the answer to a trial''s keepalive may take (also the TCP_USER_TIMEOUT of trials)'
             cand --kind 'What a trial sends after its idle time'

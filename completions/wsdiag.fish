@@ -214,7 +214,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s h -l
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l min -d 'The shortest idle time tried' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l max -d 'The longest idle time tried' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l resolution -d 'Stop refining when the bounds are this close [default: 2s or 2% of the lower bound, whichever is larger]' -r
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l parallel -d 'Trials at once; 1 runs one at a time (doubling, then bisection), for servers that limit connections' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l parallel -d 'Trials per round; up to three rounds overlap (so up to 3×N connections); 1 runs one at a time (doubling, then bisection), for servers that limit connections' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l confirm -d 'Trials at each bound in the final round (0: no confirm round)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l pong-timeout -d 'How long the answer to a trial\'s keepalive may take (also the TCP_USER_TIMEOUT of trials)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l kind -d 'What a trial sends after its idle time' -r -f -a "ws-ping\t'A ping frame with a random payload'

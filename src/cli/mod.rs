@@ -174,7 +174,7 @@ pub struct HeartbeatProbeArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub resolution: Option<Duration>,
 
-    /// Trials at once; 1 runs one at a time (doubling, then bisection), for servers that limit connections
+    /// Trials per round; up to three rounds overlap (so up to 3×N connections); 1 runs one at a time (doubling, then bisection), for servers that limit connections
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
 

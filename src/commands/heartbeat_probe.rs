@@ -14,9 +14,11 @@ use crate::core::error::Error;
 use crate::core::event::probe::{Seen, TimingOnly};
 use crate::core::event::EventKind;
 use crate::core::net::target::Target;
+use crate::core::probe::schedule::{Actions, Schedule, Start, Stop, STOP_GRACE};
 use crate::core::probe::search::{Outcome, Search, Undecided, Verdict};
 use crate::core::probe::trial::{self, CanaryReport, Keepalive, TrialConfig, TrialReport};
 use crate::core::probe::ProbeResult;
+use crate::core::session::wait::until;
 use crate::core::session::Clock;
 use crate::exit::ExitStatus;
 use crate::output::{prometheus, Printer};
@@ -51,9 +53,11 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
 
     let mut signals = Signals::install();
     let started = Instant::now();
-    let mut search = Search::new(s.plan);
+    let (mut schedule, first) = Schedule::new(s.plan);
     let progress = Progress { bar: s.progress.then(progress_bar) };
-    let rounds = Rounds::run(&spec, &mut search, &canary_rx, &progress, &mut signals, &clock, printer).await;
+    let rounds =
+        Rounds::run(&spec, (&mut schedule, first), &canary_rx, &progress, &mut signals, &clock, printer)
+            .await;
     let rounds = match rounds {
         Ok(r) => r,
         Err(e) => {
@@ -68,12 +72,12 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     let _ = tokio::time::timeout(Duration::from_secs(3), &mut canary).await;
     let report = canary_rx.borrow().clone();
 
-    let (verdict, status) = conclude(&s, &search, &report, rounds.interrupted);
+    let (verdict, status) = conclude(&s, schedule.search(), &report, rounds.interrupted);
     let classified = match (&verdict, s.classify && !rounds.interrupted) {
         (Verdict::Bounded { lower, upper, .. }, true) if !lower.is_zero() => {
             classify(
                 &spec,
-                rounds.next_id,
+                schedule.next_id(),
                 *lower / 2,
                 (*upper + *upper / 2).max(*upper + Duration::from_secs(1)),
                 &clock,
@@ -123,16 +127,15 @@ struct Rounds {
     server_keepalive: Option<Duration>,
     /// A signal stopped them.
     interrupted: bool,
-    /// The connection id the next connection gets (0 is the canary's; trials count from 1).
-    next_id: u64,
 }
 
 impl Rounds {
-    /// Runs the search's rounds of trials until it is done, the canary dies or a signal comes,
-    /// reporting each trial as it ends. Errors: a trial could not connect.
+    /// Runs the search's rounds of trials, overlapped as the schedule says, until it is done,
+    /// the canary dies or a signal comes, reporting each trial as it ends. Errors: a trial
+    /// could not connect.
     async fn run(
         spec: &TrialConfig,
-        search: &mut Search,
+        (schedule, first): (&mut Schedule, Actions),
         canary: &watch::Receiver<CanaryReport>,
         progress: &Progress,
         signals: &mut Signals,
@@ -140,124 +143,129 @@ impl Rounds {
         printer: &mut Printer,
     ) -> Result<Rounds, Error> {
         let (sig_int, sig_term, _) = signals.parts();
-        let mut done = Rounds { next_id: 1, ..Rounds::default() };
-        loop {
-            if canary.borrow().died.is_some() {
-                return Ok(done);
-            }
-            let phase = search.phase();
-            let ages = search.next_round();
-            if ages.is_empty() {
-                return Ok(done);
-            }
-            let phase = if search.phase() == phase { phase.name() } else { search.phase().name() };
-            let mut round = Round::start(spec, ages, phase, &mut done.next_id, clock);
-            progress.show(&round, search);
-            loop {
-                let joined = tokio::select! {
-                    j = round.set.join_next() => j,
-                    _ = Signals::interrupted(sig_int, sig_term) => {
-                        done.interrupted = true;
-                        return Ok(done);
-                    }
-                };
-                let Some(joined) = joined else { break };
-                let report = match joined {
-                    Ok((age, result)) => {
-                        let report = result?;
-                        if let Some(after) = report.server_traffic_after {
-                            done.server_keepalive =
-                                Some(done.server_keepalive.map_or(after, |k| k.min(after)));
-                        }
-                        search.record(age, &report.outcome);
-                        round.finished(age, &report);
-                        progress.show(&round, search);
-                        report
-                    }
-                    // Stopped because a shorter one died: reported too, as every trial that ran.
-                    Err(e) => match round.stopped.remove(&e.id()) {
-                        Some(report) => report,
-                        None => continue,
-                    },
-                };
-                done.trials += 1;
-                // With the live line, trials are in it and in --json, not a line each.
-                if progress.bar.is_none() {
-                    clock.emit_for(printer, report.id, EventKind::Trial { phase, report });
+        let mut done = Rounds::default();
+        let mut trials = Trials::default();
+        trials.apply(spec, first, canary, clock);
+        progress.show(schedule);
+        // Once the canary died, no trial starts; those running are waited for and reported.
+        // Trials of dropped guesses may still be on their way out when the search is done:
+        // they are waited for and reported too.
+        while !(schedule.is_done() || canary.borrow().died.is_some()) || !trials.set.is_empty() {
+            let next_stop = trials.next_stop();
+            let joined = tokio::select! {
+                j = trials.set.join_next() => j,
+                _ = until(next_stop) => {
+                    trials.stop_due();
+                    continue;
                 }
+                _ = Signals::interrupted(sig_int, sig_term) => {
+                    done.interrupted = true;
+                    return Ok(done);
+                }
+            };
+            let Some(joined) = joined else { return Ok(done) };
+            let (phase, report, actions) = match joined {
+                Ok((id, result)) => {
+                    trials.stopped.remove(&id);
+                    let report = result?;
+                    if let Some(after) = report.server_traffic_after {
+                        done.server_keepalive = Some(done.server_keepalive.map_or(after, |k| k.min(after)));
+                    }
+                    let actions = schedule.finished(id, &report.outcome);
+                    (trials.phase(id), report, actions)
+                }
+                // Stopped because its outcome no longer mattered: reported too, as every trial
+                // that ran.
+                Err(e) => match trials.by_task.remove(&e.id()).and_then(|id| trials.stopped.remove(&id)) {
+                    Some(report) => {
+                        let id = report.id;
+                        (trials.phase(id), report, schedule.stopped(id))
+                    }
+                    None => continue,
+                },
+            };
+            if canary.borrow().died.is_none() {
+                trials.apply(spec, actions, canary, clock);
+            } else {
+                trials.apply(spec, Actions { start: Vec::new(), ..actions }, canary, clock);
+            }
+            progress.show(schedule);
+            done.trials += 1;
+            // With the live line, trials are in it and in --json, not a line each.
+            if progress.bar.is_none() {
+                clock.emit_for(printer, report.id, EventKind::Trial { phase, report });
             }
         }
+        Ok(done)
     }
 }
 
-/// One round of trials in flight.
-struct Round {
-    set: JoinSet<(Duration, Result<TrialReport, Error>)>,
-    /// Each trial's age, id and handle, to stop those a death answers for.
-    handles: Vec<(Duration, u64, AbortHandle)>,
-    /// The report of each trial stopped so, by its task.
-    stopped: HashMap<tokio::task::Id, TrialReport>,
-    /// Trials still running.
-    running: usize,
-    /// The longest age in the round.
-    longest: Duration,
-    /// The search's phase, by name.
-    phase: &'static str,
+/// The trials in flight.
+#[derive(Default)]
+struct Trials {
+    set: JoinSet<(u64, Result<TrialReport, Error>)>,
+    /// Each trial's handle and round, by its id.
+    handles: HashMap<u64, (AbortHandle, &'static str)>,
+    /// Trial ids by task, for tasks that were stopped.
+    by_task: HashMap<tokio::task::Id, u64>,
+    /// The report of each trial asked to stop, by its id (a trial that ends as it is stopped
+    /// reports its own result instead).
+    stopped: HashMap<u64, TrialReport>,
+    /// Trials asked to stop, each with when it will be.
+    stopping: Vec<(Instant, TrialReport)>,
 }
 
-impl Round {
-    /// Starts a trial per age, numbered from `next_id` on.
-    fn start(
+impl Trials {
+    /// Starts and stops trials as the schedule says.
+    fn apply(
+        &mut self,
         spec: &TrialConfig,
-        ages: Vec<Duration>,
-        phase: &'static str,
-        next_id: &mut u64,
+        actions: Actions,
+        canary: &watch::Receiver<CanaryReport>,
         clock: &Clock,
-    ) -> Self {
-        let mut set = JoinSet::new();
-        let (running, longest) = (ages.len(), ages.iter().max().copied().unwrap_or_default());
-        let mut handles = Vec::new();
-        for age in ages {
-            let (spec, id, clock) = (spec.clone(), *next_id, *clock);
-            *next_id += 1;
-            handles.push((
-                age,
-                id,
-                set.spawn(async move { (age, trial::run(&spec, id, age, &clock).await) }),
-            ));
+    ) {
+        for Start { id, age, phase } in actions.start {
+            let (spec, clock, canary) = (spec.clone(), *clock, canary.clone());
+            let handle =
+                self.set.spawn(async move { (id, trial::run(&spec, id, age, &clock, Some(canary)).await) });
+            self.handles.insert(id, (handle, phase.name()));
         }
-        Round { set, handles, stopped: HashMap::new(), running, longest, phase }
+        for Stop { id, age, by, unneeded } in actions.stop {
+            let seen = if unneeded { Seen::Unneeded { by } } else { Seen::Stopped { by } };
+            self.stopping.push((Instant::now() + STOP_GRACE, stopped(id, age, seen)));
+        }
     }
 
-    /// The trial of `age` ended with `outcome`. A connection that died after an idle age
-    /// answers for every longer one: those trials are stopped instead of waited for (a silent
-    /// path shows a death only when a trial speaks, at its full age).
-    fn finished(&mut self, age: Duration, report: &TrialReport) {
-        self.running = self.running.saturating_sub(1);
-        if let Outcome::Died { .. } = report.outcome {
-            for (longer, id, handle) in self.handles.iter().filter(|(a, _, _)| *a > age) {
+    /// When the next trial asked to stop is due to be stopped.
+    fn next_stop(&self) -> Option<Instant> {
+        self.stopping.iter().map(|(at, _)| *at).min()
+    }
+
+    /// Stops the trials that are due, unless they already ended (they report themselves).
+    fn stop_due(&mut self) {
+        let now = Instant::now();
+        let (due, later) = std::mem::take(&mut self.stopping).into_iter().partition(|(at, _)| *at <= now);
+        self.stopping = later;
+        for (_, report) in due {
+            if let Some((handle, _)) = self.handles.get(&report.id) {
                 if !handle.is_finished() {
                     handle.abort();
-                    self.running = self.running.saturating_sub(1);
-                    // A trial that ends as it is stopped reports its own result instead.
-                    self.stopped.insert(handle.id(), stopped(*id, *longer, report.id));
+                    self.by_task.insert(handle.id(), report.id);
+                    self.stopped.insert(report.id, report);
                 }
             }
-            self.handles.retain(|(a, _, _)| *a <= age);
         }
+    }
+
+    /// The round trial `id` belongs to, by name.
+    fn phase(&self, id: u64) -> &'static str {
+        self.handles.get(&id).map_or("", |(_, p)| p)
     }
 }
 
-/// The report of trial `id` (of `age`), stopped because trial `by` died after a shorter idle.
-fn stopped(id: u64, age: Duration, by: u64) -> TrialReport {
-    TrialReport {
-        id,
-        age,
-        outcome: Outcome::Inconclusive,
-        rtt: None,
-        server_traffic_after: None,
-        seen: Seen::Stopped { by },
-    }
+/// The report of trial `id` (of `age`), stopped early as `seen` says.
+fn stopped(id: u64, age: Duration, seen: Seen) -> TrialReport {
+    TrialReport { id, age, outcome: Outcome::Inconclusive, rtt: None, server_traffic_after: None, seen }
 }
 
 /// The live progress line on stderr (`None`: no line, a trial event each instead).
@@ -266,11 +274,11 @@ struct Progress {
 }
 
 impl Progress {
-    /// Shows the round's state and the search's bounds.
-    fn show(&self, round: &Round, search: &Search) {
+    /// Shows the rounds' state and the search's bounds.
+    fn show(&self, schedule: &Schedule) {
         let Some(bar) = &self.bar else { return };
-        let (phase, running, longest) = (round.phase, round.running, round.longest);
-        let (lower, upper) = search.bounds();
+        let (phase, (running, longest)) = (schedule.phase().name(), schedule.running());
+        let (lower, upper) = schedule.search().bounds();
         let bound = |d: Option<Duration>| d.map_or("?".to_string(), |d| format!("{:.1} s", d.as_secs_f64()));
         bar.set_message(format!(
             "{phase}: {running} trials running (up to {:.1} s idle), bounds {} to {}",

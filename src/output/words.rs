@@ -99,6 +99,9 @@ pub fn seen(seen: &Seen) -> String {
         Seen::PingUnanswered { timeout } => format!("a ping went unanswered for {}", s1(*timeout)),
         Seen::PingsUnanswered => PINGS_UNANSWERED.into(),
         Seen::Stopped { by } => format!("stopped early: trial {by} died after a shorter idle, which answers for this one"),
+        Seen::Unneeded { by } => {
+            format!("stopped early: started in case trial {by} died when it spoke, which it did not")
+        }
     }
 }
 

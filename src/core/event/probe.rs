@@ -159,13 +159,16 @@ pub enum Seen {
     /// Stopped before its age: trial `by` died after a shorter idle, which answers for this
     /// one (a connection idle longer would die too).
     Stopped { by: u64 },
+    /// Stopped before its age: it belonged to a round started early in case trial `by` died
+    /// when it spoke, and `by` lived (or died otherwise), so that round is not needed.
+    Unneeded { by: u64 },
 }
 
 impl Seen {
     /// A stable name for JSON (`answered`, `died_idle`, `server_traffic`, `unexpected_answer`,
     /// `died_during_probes`, `died_when_spoke`, `died_unanswered`, `blackhole`,
     /// `acked_unanswered`, `unanswered`, `ended`, `ping_unacknowledged`, `ping_unanswered`,
-    /// `pings_unanswered`, `stopped`).
+    /// `pings_unanswered`, `stopped`, `unneeded`).
     pub fn name(&self) -> &'static str {
         match self {
             Seen::Answered { .. } => "answered",
@@ -183,6 +186,7 @@ impl Seen {
             Seen::PingUnanswered { .. } => "ping_unanswered",
             Seen::PingsUnanswered => "pings_unanswered",
             Seen::Stopped { .. } => "stopped",
+            Seen::Unneeded { .. } => "unneeded",
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct TcpInfo {
     pub probes: Option<u8>,
     /// Time since the last acknowledgement arrived (Linux only).
     pub last_ack_recv: Option<Duration>,
+    /// The retransmission timeout now, backed off after each timeout (Linux only).
+    pub rto: Option<Duration>,
 }
 
 /// A duplicate of a connection's socket descriptor.
@@ -41,6 +43,12 @@ impl SocketHandle {
     pub fn duplicate(tcp: &tokio::net::TcpStream) -> Option<Self> {
         let sock = socket2::SockRef::from(tcp).try_clone().ok()?;
         Some(SocketHandle { sock: std::net::TcpStream::from(sock) })
+    }
+
+    /// Another handle on the same socket (the descriptor duplicated again), to read its facts
+    /// while the connection is in use elsewhere; `None` when the system refuses.
+    pub fn try_clone(&self) -> Option<SocketHandle> {
+        Some(SocketHandle { sock: self.sock.try_clone().ok()? })
     }
 
     /// Reads TCP_INFO. Errors: the system's, e.g. on a platform without it.

@@ -1,7 +1,10 @@
-//! `heartbeat-probe`'s core: the search over idle ages (`search`, pure) and one trial
-//! connection (`trial`).
+//! `heartbeat-probe`'s core: the search over idle ages (`search`, pure), when its trials
+//! start and stop with rounds overlapped (`schedule`, pure; `simulate` runs it against a model
+//! path) and one trial connection (`trial`).
 
+pub mod schedule;
 pub mod search;
+pub mod simulate;
 pub mod trial;
 
 use std::time::Duration;

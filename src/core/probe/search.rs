@@ -11,6 +11,10 @@ use std::time::Duration;
 
 pub use crate::core::event::probe::{Conflict, OtherDeath, Outcome, Signature, Undecided, Verdict};
 
+/// The signature of a death assumed, not yet seen (`Search::assume_death`); no trial reports
+/// it.
+const ASSUMED: Signature = Signature::Other(OtherDeath::None);
+
 /// How the search is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
@@ -147,7 +151,10 @@ impl Search {
                         continue;
                     }
                     self.refine_start = Some((self.lower, self.upper));
-                    let n = self.plan.parallel as u32;
+                    // No more trials than it takes to cut the bracket to the resolution: the
+                    // fewer the ages, the sooner the round after can start as a guess on them.
+                    let parts = ((upper - lower).as_secs_f64() / self.resolution().as_secs_f64()).ceil();
+                    let n = (self.plan.parallel as u32).min((parts as u32).saturating_sub(1).max(1));
                     let step = (upper - lower) / (n + 1);
                     return (1..=n).map(|k| lower + step * k).filter(|a| !a.is_zero()).collect();
                 }
@@ -254,6 +261,22 @@ impl Search {
                     self.upper = Some(self.upper.map_or(died, |u| u.min(died)));
                 }
             }
+        }
+    }
+
+    /// The search as it would be if the trial of `age` died when it spoke, for a round
+    /// started before that is known (`schedule`). Its signature is a placeholder until
+    /// `settle` gives the real one.
+    pub fn assume_death(&self, age: Duration) -> Search {
+        let mut s = self.clone();
+        s.record(age, &Outcome::Died { age, signature: ASSUMED });
+        s
+    }
+
+    /// The death `assume_death` assumed happened, with this signature.
+    pub fn settle(&mut self, signature: &Signature) {
+        if let Some(s) = self.signatures.iter_mut().find(|s| **s == ASSUMED) {
+            *s = signature.clone();
         }
     }
 

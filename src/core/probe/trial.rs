@@ -12,6 +12,7 @@ use crate::core::error::Error;
 pub use crate::core::event::probe::{Classified, Keepalive, TrialReport, VerifyReport};
 use crate::core::event::probe::{OtherDeath, Outcome, Seen, Signature};
 use crate::core::event::{Data, Discard};
+use crate::core::net::socket::{SocketHandle, TcpInfo};
 use crate::core::net::target::Target;
 use crate::core::session::client;
 use crate::core::session::connection::ConnectionConfig;
@@ -20,6 +21,18 @@ use crate::core::session::{Clock, End, Ending, Incoming, Session};
 
 /// A death this soon after the keepalive was sent was caused by it.
 const SPOKE_AND_DIED: Duration = Duration::from_secs(1);
+
+/// Retransmissions of the keepalive, each after a retransmission timeout twice the last, that
+/// make a black hole: at least three RTOs (0.6 s at Linux's 200 ms floor) without an
+/// acknowledgement, while the canary on the same path is answered.
+pub const BLACK_HOLE_RETRANSMITS: u32 = 2;
+
+/// The canary was answered this recently (it pings every second): the path and the server
+/// are alive, so a trial's silence is its own.
+pub const CANARY_FRESH: Duration = Duration::from_secs(2);
+
+/// How often a trial waiting for its answer reads TCP_INFO.
+const EVIDENCE_POLL: Duration = Duration::from_millis(25);
 
 /// Why the wait for an answer ended without one.
 enum Answer {
@@ -72,12 +85,59 @@ pub fn signature(end: &End) -> Signature {
     }
 }
 
-/// Runs one trial of idle age `age`. Errors: the connection could not be opened (the
+/// Runs one trial of idle age `age`; with the `canary`'s state, a keepalive that the kernel
+/// retransmits unacknowledged while the canary is answered is a black hole at once (see
+/// `black_hole`), else after the pong timeout. Errors: the connection could not be opened (the
 /// command's exit status says why).
-pub async fn run(spec: &TrialConfig, id: u64, age: Duration, clock: &Clock) -> Result<TrialReport, Error> {
+pub async fn run(
+    spec: &TrialConfig,
+    id: u64,
+    age: Duration,
+    clock: &Clock,
+    canary: Option<tokio::sync::watch::Receiver<CanaryReport>>,
+) -> Result<TrialReport, Error> {
     let mut sink = Discard;
     let session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
-    Ok(Trial::new(&spec.kind, spec.pong_timeout, id, age, session).run().await)
+    let mut trial = Trial::new(&spec.kind, spec.pong_timeout, id, age, session);
+    trial.canary = canary;
+    Ok(trial.run().await)
+}
+
+/// The kernel's evidence of a black hole: data sent since `before` is still unacknowledged
+/// after `BLACK_HOLE_RETRANSMITS` retransmission timeouts of its own (Linux `tcpi_unacked`,
+/// `tcpi_retransmits`; Windows bytes in flight and timeout episodes). A system that does not
+/// count retransmissions (macOS) never shows it: the pong timeout decides there.
+pub fn black_hole(before: &TcpInfo, now: &TcpInfo) -> bool {
+    now.unacked > 0 && now.retransmits.saturating_sub(before.retransmits) >= BLACK_HOLE_RETRANSMITS
+}
+
+/// Whether the canary, on the same path, was answered within `CANARY_FRESH` of `now` and
+/// has not died.
+pub fn canary_alive(canary: &CanaryReport, now: Instant) -> bool {
+    canary.died.is_none()
+        && canary.last_pong.is_some_and(|p| now.saturating_duration_since(p) <= CANARY_FRESH)
+}
+
+/// What a trial watches for the kernel's evidence once it spoke.
+struct Evidence {
+    socket: SocketHandle,
+    before: TcpInfo,
+    canary: tokio::sync::watch::Receiver<CanaryReport>,
+}
+
+/// Resolves with the socket's facts once they show a black hole and the canary is alive;
+/// never without evidence to watch.
+async fn black_hole_seen(evidence: Option<Evidence>) -> TcpInfo {
+    let Some(e) = evidence else { return std::future::pending().await };
+    let mut poll = tokio::time::interval(EVIDENCE_POLL);
+    loop {
+        poll.tick().await;
+        if let Ok(now) = e.socket.tcp_info() {
+            if black_hole(&e.before, &now) && canary_alive(&e.canary.borrow(), Instant::now()) {
+                return now;
+            }
+        }
+    }
 }
 
 /// A trial under way: what it sends and how long the answer may take, its connection, and
@@ -90,12 +150,14 @@ struct Trial<'a> {
     session: Session,
     sink: Discard,
     opened: Instant,
+    /// The canary's state, for the kernel's evidence (`None`: the pong timeout alone).
+    canary: Option<tokio::sync::watch::Receiver<CanaryReport>>,
 }
 
 impl<'a> Trial<'a> {
     /// A trial over a connection opened just now.
     fn new(kind: &'a Kind, pong_timeout: Duration, id: u64, age: Duration, session: Session) -> Self {
-        Trial { kind, pong_timeout, id, age, session, sink: Discard, opened: Instant::now() }
+        Trial { kind, pong_timeout, id, age, session, sink: Discard, opened: Instant::now(), canary: None }
     }
 
     /// Silence for the trial's age, then the keepalive and the wait for its answer.
@@ -104,8 +166,32 @@ impl<'a> Trial<'a> {
             return early;
         }
         let sent = Instant::now();
+        let evidence = self.evidence();
         self.speak();
-        let answered = tokio::time::timeout(self.pong_timeout, self.answer(sent)).await;
+        let answered = tokio::time::timeout(self.pong_timeout, async {
+            tokio::select! {
+                answer = self.answer(sent) => Ok(answer),
+                info = black_hole_seen(evidence) => Err(info),
+            }
+        })
+        .await;
+        let answered = match answered {
+            Ok(Err(info)) => {
+                let seen = Seen::Blackhole {
+                    timeout: sent.elapsed(),
+                    unacked: info.unacked,
+                    retransmits: info.total_retransmits,
+                };
+                return self.report(
+                    Outcome::Died { age: self.age, signature: Signature::Blackhole },
+                    None,
+                    None,
+                    seen,
+                );
+            }
+            Ok(Ok(answer)) => Ok(answer),
+            Err(elapsed) => Err(elapsed),
+        };
         let (outcome, seen) = match answered {
             Ok(Ok(())) => {
                 let rtt = sent.elapsed();
@@ -157,6 +243,18 @@ impl<'a> Trial<'a> {
                 },
             }
         }
+    }
+
+    /// What to watch for the kernel's evidence of a black hole once the keepalive is sent:
+    /// a data keepalive over TCP, with TCP_INFO and a canary.
+    fn evidence(&self) -> Option<Evidence> {
+        if matches!(self.kind, Kind::TcpKeepalive) {
+            return None;
+        }
+        let canary = self.canary.clone()?;
+        let socket = self.session.socket()?.try_clone()?;
+        let before = socket.tcp_info().ok()?;
+        Some(Evidence { socket, before, canary })
     }
 
     /// Sends the keepalive (or switches the kernel's probes on).
@@ -290,6 +388,8 @@ fn silent(session: &Session, age: Duration, timeout: Duration) -> (Outcome, Seen
 pub struct CanaryReport {
     /// Round-trip times of its pings.
     pub rtts: Vec<Duration>,
+    /// When its last pong arrived.
+    pub last_pong: Option<Instant>,
     /// It died despite its traffic: after this long, how, and how that was seen.
     pub died: Option<(Duration, Signature, Seen)>,
 }
@@ -347,7 +447,10 @@ async fn keep_talking(
                 Incoming::Pong(_) => {
                     if let Some(at) = waiting.take() {
                         let rtt = at.elapsed();
-                        report.send_modify(|r| r.rtts.push(rtt));
+                        report.send_modify(|r| {
+                            r.rtts.push(rtt);
+                            r.last_pong = Some(Instant::now());
+                        });
                     }
                 }
                 Incoming::Ended(end) => {

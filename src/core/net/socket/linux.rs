@@ -41,5 +41,6 @@ pub(super) fn tcp_info(sock: &socket2::Socket) -> io::Result<TcpInfo> {
         established: info.tcpi_state == 1,
         probes: Some(info.tcpi_probes),
         last_ack_recv: Some(Duration::from_millis(u64::from(info.tcpi_last_ack_recv))),
+        rto: Some(Duration::from_micros(u64::from(info.tcpi_rto))),
     })
 }

@@ -65,5 +65,6 @@ pub(super) fn tcp_info(sock: &socket2::Socket) -> io::Result<TcpInfo> {
         established: info.tcpi_state == TCPS_ESTABLISHED,
         probes: None,
         last_ack_recv: None,
+        rto: None,
     })
 }

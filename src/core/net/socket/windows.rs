@@ -69,5 +69,6 @@ pub(super) fn tcp_info(sock: &socket2::Socket) -> io::Result<TcpInfo> {
         established: info.State == TCPSTATE_ESTABLISHED,
         probes: None,
         last_ack_recv: None,
+        rto: None,
     })
 }

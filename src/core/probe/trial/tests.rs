@@ -217,3 +217,33 @@ fn an_unanswered_keepalive_is_judged_by_how_and_when_the_connection_died() {
     assert!(matches!(outcome, Outcome::Inconclusive), "{outcome:?}");
     assert!(matches!(detail, Seen::DiedUnanswered { after, .. } if after == s(2)), "{detail:?}");
 }
+
+fn info(unacked: u32, retransmits: u32) -> TcpInfo {
+    TcpInfo { unacked, retransmits, ..TcpInfo::default() }
+}
+
+#[test]
+fn a_black_hole_is_data_unacknowledged_through_two_timeouts_of_its_own() {
+    let before = info(0, 0);
+    assert!(!black_hole(&before, &info(1, 0)), "just sent");
+    assert!(!black_hole(&before, &info(1, 1)), "one timeout can be a lost segment");
+    assert!(black_hole(&before, &info(1, 2)));
+    assert!(!black_hole(&before, &info(0, 2)), "acknowledged at last");
+    // Windows counts timeout episodes over the connection's life: only new ones count.
+    assert!(!black_hole(&info(0, 5), &info(1, 6)));
+    assert!(black_hole(&info(0, 5), &info(1, 7)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_canary_must_be_answered_lately_and_alive() {
+    let mut c = CanaryReport::default();
+    assert!(!canary_alive(&c, Instant::now()), "never answered");
+    c.last_pong = Some(Instant::now());
+    tokio::time::advance(CANARY_FRESH).await;
+    assert!(canary_alive(&c, Instant::now()));
+    tokio::time::advance(Duration::from_millis(1)).await;
+    assert!(!canary_alive(&c, Instant::now()), "answered too long ago");
+    c.last_pong = Some(Instant::now());
+    c.died = Some((Duration::from_secs(9), Signature::Rst, Seen::PingsUnanswered));
+    assert!(!canary_alive(&c, Instant::now()), "dead");
+}
