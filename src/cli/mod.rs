@@ -385,6 +385,17 @@ pub struct TransportArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "proxy")]
     pub abstract_unix_socket: Option<String>,
 
+    /// WebSocket over HTTP/2 (RFC 8441), as browsers open it on an h2 origin: offer ALPN h2 in
+    /// TLS (wss:// only) and send an extended CONNECT; exit 5 if the server does not select h2
+    /// or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL
+    #[arg(long, conflicts_with = "http2_prior_knowledge")]
+    pub http2: bool,
+
+    /// WebSocket over HTTP/2 without asking first: cleartext h2c on ws://, or h2 over TLS on
+    /// wss:// whatever ALPN selects (as curl's --http2-prior-knowledge)
+    #[arg(long)]
+    pub http2_prior_knowledge: bool,
+
     #[command(flatten)]
     pub proxy: ProxyArgs,
 }

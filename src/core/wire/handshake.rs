@@ -252,7 +252,21 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
         Some(v) if v == expected => {}
         other => return bad(format!("Sec-WebSocket-Accept is {}, expected \"{expected}\"", shown(other))),
     }
-    let subprotocol = header("Sec-WebSocket-Protocol");
+    let extensions = resp.all("Sec-WebSocket-Extensions");
+    let (subprotocol, agreed) = negotiate(header("Sec-WebSocket-Protocol"), &extensions, offered, deflate)?;
+    Ok(Upgraded { subprotocol, leftover: resp.rest, deflate: agreed })
+}
+
+/// Checks the server's choice of subprotocol and extensions against the offer (RFC 6455
+/// §4.1, RFC 7692 §5; the same over HTTP/2, RFC 8441 §5): returns the subprotocol and the
+/// permessage-deflate agreement. Errors: `BadHandshake` naming what was not offered.
+pub fn negotiate(
+    subprotocol: Option<String>,
+    extensions: &[&str],
+    offered: &[String],
+    deflate: Option<&DeflateParams>,
+) -> Result<(Option<String>, Option<Agreement>), Error> {
+    let bad = |message: String| Err(Error::BadHandshake { message });
     if let Some(p) = &subprotocol {
         if !offered.iter().any(|o| o == p) {
             return bad(if offered.is_empty() {
@@ -262,9 +276,8 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
             });
         }
     }
-    let extensions = resp.all("Sec-WebSocket-Extensions");
     let agreed = match deflate {
-        Some(offer) => params::accept(offer, &extensions).map_err(|why| Error::BadHandshake {
+        Some(offer) => params::accept(offer, extensions).map_err(|why| Error::BadHandshake {
             message: format!("invalid permessage-deflate response: {why}"),
         })?,
         None if !extensions.is_empty() => {
@@ -275,7 +288,7 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
         }
         None => None,
     };
-    Ok(Upgraded { subprotocol, leftover: resp.rest, deflate: agreed })
+    Ok((subprotocol, agreed))
 }
 
 /// True when a Connection value lists the `upgrade` token.
