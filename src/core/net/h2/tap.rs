@@ -92,7 +92,10 @@ impl FrameLog {
             (Body::Settings(params), Dir::In) if !frame.is_ack() && inner.peer_settings.is_none() => {
                 inner.peer_settings = Some(params.clone());
             }
-            (Body::GoAway { code, .. }, Dir::In) => {
+            // A GOAWAY with an error code is kept over the NO_ERROR one that may follow it.
+            (Body::GoAway { code, .. }, Dir::In)
+                if inner.peer_goaway.is_none_or(|g| g.reason == h2::Reason::NO_ERROR) =>
+            {
                 let reason = h2::Reason::from(*code);
                 inner.peer_goaway = Some(H2Error { frame: H2ErrorFrame::GoAway, reason, by_peer: true });
             }
