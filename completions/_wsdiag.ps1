@@ -284,7 +284,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--noproxy', '--noproxy', [CompletionResultType]::ParameterName, 'Hosts reached without the proxy: comma-separated names (with their subdomains), IP addresses, CIDR ranges, or ''*'' for all; overrides no_proxy and NO_PROXY')
             [CompletionResult]::new('--proxy-cacert', '--proxy-cacert', [CompletionResultType]::ParameterName, 'Trust only the CA certificates in this PEM file for an https:// proxy')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
-            [CompletionResult]::new('--classify', '--classify', [CompletionResultType]::ParameterName, 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection alive past the timeout (client-to-server traffic)')
+            [CompletionResult]::new('--classify', '--classify', [CompletionResultType]::ParameterName, 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive, and over HTTP/2 h2-ping) keep a connection alive past the timeout (client-to-server traffic)')
             [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')

@@ -570,7 +570,7 @@ _wsdiag() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "ws-ping data tcp-keepalive" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ws-ping data tcp-keepalive h2-ping" -- "${cur}"))
                     return 0
                     ;;
                 --payload)

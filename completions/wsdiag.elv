@@ -276,7 +276,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --noproxy 'Hosts reached without the proxy: comma-separated names (with their subdomains), IP addresses, CIDR ranges, or ''*'' for all; overrides no_proxy and NO_PROXY'
             cand --proxy-cacert 'Trust only the CA certificates in this PEM file for an https:// proxy'
             cand --color 'When to use colors (NO_COLOR in the environment means never, unless ''always'')'
-            cand --classify 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection alive past the timeout (client-to-server traffic)'
+            cand --classify 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive, and over HTTP/2 h2-ping) keep a connection alive past the timeout (client-to-server traffic)'
             cand --deflate 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
             cand -k 'Do not verify the server''s certificate (prints a warning)'
             cand --insecure 'Do not verify the server''s certificate (prints a warning)'

@@ -154,6 +154,9 @@ pub enum ProbeKind {
     Data,
     /// TCP keepalive probes (the kernel's), answered by their acknowledgement (Linux only)
     TcpKeepalive,
+    /// HTTP/2 PING frames, answered by the PING ACK of whatever ends the HTTP/2 connection
+    /// (with --http2 or --http2-prior-knowledge)
+    H2Ping,
 }
 
 #[derive(Debug, Args)]
@@ -211,8 +214,8 @@ pub struct HeartbeatProbeArgs {
     #[arg(long = "for", id = "verify_for", value_name = "DUR", value_parser = parse_duration, requires = "verify")]
     pub verify_for: Option<Duration>,
 
-    /// After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection
-    /// alive past the timeout (client-to-server traffic)
+    /// After the search: which keepalive kinds (ws-ping, data, tcp-keepalive, and over HTTP/2
+    /// h2-ping) keep a connection alive past the timeout (client-to-server traffic)
     #[arg(long)]
     pub classify: bool,
 

@@ -245,6 +245,78 @@ async fn h2c_through_an_http_proxy_tunnel() {
 }
 
 #[tokio::test]
+async fn heartbeat_probe_over_h2_says_which_pings_keep_haproxy_open() {
+    let pki = Pki::generate();
+    let Some(bin) = haproxy() else {
+        skip::missing_peer("haproxy is not installed (.ci/run installs it)");
+        return;
+    };
+    let echo = serve(["echo"]).await;
+    let proxy = Haproxy::start_with_idle_timeout(&bin, &pki, echo.port, false, "3s").await;
+    let url = format!("ws://127.0.0.1:{}/", proxy.h2c_port);
+    let out = crate::support::run::wsdiag(["heartbeat-probe", &url])
+        .args(["--http2-prior-knowledge", "--kind", "h2-ping", "--min", "1s", "--max", "8s"])
+        .args(["--pong-timeout", "2s", "--classify", "--confirm", "1"])
+        .run()
+        .await;
+    out.expect_code(0)
+        .expect_stdout_contains("Idle timeout: between 2.")
+        .expect_stdout_contains("Keepalive ws-ping: keeps it alive")
+        // HAProxy answers HTTP/2 PINGs itself and does not count them as activity.
+        .expect_stdout_contains("Keepalive h2-ping: does not");
+}
+
+#[tokio::test]
+async fn h2_ping_probes_need_http2() {
+    crate::support::run::wsdiag(["heartbeat-probe", "ws://127.0.0.1:1/", "--kind", "h2-ping"])
+        .run()
+        .await
+        .expect_code(2)
+        .expect_stderr_contains("--kind h2-ping needs an HTTP/2 connection");
+}
+
+#[tokio::test]
+async fn handshake_inspect_judges_rfc_8441() {
+    let pki = Pki::generate();
+    let Some((proxy, _echo)) = haproxy_in_front(&pki, false).await else { return };
+    let url = format!("ws://127.0.0.1:{}/", proxy.h2c_port);
+    let out = crate::support::handshake_inspect(&url).arg("--http2-prior-knowledge").run().await;
+    out.expect_code(0)
+        .expect_stdout_contains("* HTTP/2 server SETTINGS: SETTINGS_ENABLE_CONNECT_PROTOCOL=1")
+        .expect_stdout_contains("* HTTP/2 extended CONNECT on stream 1")
+        .expect_stdout_contains("pass  settings")
+        .expect_stdout_contains("pass  status        :status 200 OK (RFC 8441 §5: 200, not 101)")
+        // HAProxy turns the backend's 101 into a 200 and keeps its Sec-WebSocket-Accept.
+        .expect_stdout_contains("warn  accept")
+        .expect_stdout_contains("Verdict: WARN");
+    let json =
+        crate::support::handshake_inspect(&url).args(["--http2-prior-knowledge", "--json"]).run().await;
+    let doc = crate::support::json_doc(&json);
+    assert_eq!(doc["hops"][0]["http2"]["stream"], 1, "{doc}");
+    assert_eq!(doc["hops"][0]["response"]["version"], "HTTP/2", "{doc}");
+
+    let Some((node, port)) = node_h2_server().await else { return };
+    let forbidden = crate::support::handshake_inspect(&format!("ws://127.0.0.1:{port}/forbidden"))
+        .arg("--http2-prior-knowledge")
+        .run()
+        .await;
+    forbidden.expect_code(5).expect_stdout_contains("Verdict: REJECTED: the server answered 403, not 200");
+    let clean = crate::support::handshake_inspect(&format!("ws://127.0.0.1:{port}/"))
+        .args(["--http2-prior-knowledge", "--subprotocol", "chat"])
+        .run()
+        .await;
+    clean.expect_code(0).expect_stdout_contains("pass  accept").expect_stdout_contains("Verdict: PASS");
+    drop(node);
+
+    let Some((bare, _echo)) = haproxy_in_front(&pki, true).await else { return };
+    let missing = crate::support::handshake_inspect(&format!("ws://127.0.0.1:{}/", bare.h2c_port))
+        .arg("--http2-prior-knowledge")
+        .run()
+        .await;
+    missing.expect_code(5).expect_stdout_contains("SETTINGS_ENABLE_CONNECT_PROTOCOL");
+}
+
+#[tokio::test]
 async fn http2_flags_are_checked_against_the_url() {
     connect("ws://127.0.0.1:1/")
         .arg("--http2")

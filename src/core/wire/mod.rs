@@ -9,3 +9,4 @@ pub mod handshake;
 pub mod pong_filter;
 pub mod tap;
 pub mod verdict;
+pub mod verdict_h2;

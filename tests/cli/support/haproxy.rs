@@ -26,6 +26,18 @@ impl Haproxy {
     /// Starts HAProxy in front of 127.0.0.1:`upstream`; `no_extended_connect` sets the global
     /// `h2-workaround-bogus-websocket-clients` (it stops advertising extended CONNECT).
     pub async fn start(haproxy: &Path, pki: &Pki, upstream: u16, no_extended_connect: bool) -> Haproxy {
+        Haproxy::start_with_idle_timeout(haproxy, pki, upstream, no_extended_connect, "30s").await
+    }
+
+    /// Like [`Haproxy::start`], with `idle` as its client, server and tunnel timeouts (how long
+    /// a silent connection lives).
+    pub async fn start_with_idle_timeout(
+        haproxy: &Path,
+        pki: &Pki,
+        upstream: u16,
+        no_extended_connect: bool,
+        idle: &str,
+    ) -> Haproxy {
         let dir = tempfile::tempdir().expect("tempdir");
         let (h2c_port, tls_port) = (free_port(), free_port());
         let pem = dir.path().join("server.pem");
@@ -34,8 +46,8 @@ impl Haproxy {
         std::fs::write(&pem, bundle).expect("write pem");
         let workaround = if no_extended_connect { "  h2-workaround-bogus-websocket-clients\n" } else { "" };
         let conf = format!(
-            "global\n{workaround}defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  \
-             timeout server 30s\n  timeout tunnel 30s\nfrontend h2c\n  bind 127.0.0.1:{h2c_port} proto h2\n  \
+            "global\n{workaround}defaults\n  mode http\n  timeout connect 5s\n  timeout client {idle}\n  \
+             timeout server {idle}\n  timeout tunnel {idle}\nfrontend h2c\n  bind 127.0.0.1:{h2c_port} proto h2\n  \
              default_backend echo\nfrontend tls\n  bind 127.0.0.1:{tls_port} ssl crt {} alpn h2,http/1.1\n  \
              default_backend echo\nbackend echo\n  server echo 127.0.0.1:{upstream}\n",
             pem.display()
