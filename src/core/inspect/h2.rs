@@ -27,17 +27,17 @@ pub struct Http2Facts {
     pub stream_id: Option<u32>,
 }
 
-/// The HTTP/2 half of `inspect::run`, after the dial (`alpn`: what TLS selected).
+/// The HTTP/2 half of `inspect::run`, after the dial (whose TLS facts are in `hop`).
 pub(super) async fn run(
     target: &Target,
     config: &ConnectionConfig,
     how: Inspect<'_>,
     dialed: Dialed,
     mode: Http2Mode,
-    alpn: Option<String>,
     start: Instant,
     hop: &mut Hop,
 ) -> Result<(), Error> {
+    let alpn = hop.tls.as_ref().and_then(|t| t.info.as_ref()).and_then(|i| i.alpn.clone());
     hop.http2 = Some(Http2Facts::default());
     if target.tls && mode == Http2Mode::Alpn && alpn.as_deref() != Some(ALPN_H2) {
         let chose = alpn.map_or_else(|| "selected no protocol".to_string(), |p| format!("selected {p:?}"));

@@ -197,8 +197,7 @@ async fn run(
     }
     let dialed = dialed?;
     if let Some(mode) = dial.http2 {
-        let alpn = hop.tls.as_ref().and_then(|t| t.info.as_ref()).and_then(|i| i.alpn.clone());
-        return h2::run(target, config, how, dialed, mode, alpn, start, hop).await;
+        return h2::run(target, config, how, dialed, mode, start, hop).await;
     }
     let (mut stream, deadline) = (dialed.stream, dialed.handshake_deadline);
 
