@@ -224,7 +224,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l pong-t
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l kind -d 'What a trial sends after its idle time' -r -f -a "ws-ping\t'A ping frame with a random payload'
 data\t'A text message (--payload); any answer, or one matching --expect'
 tcp-keepalive\t'TCP keepalive probes (the kernel\'s), answered by their acknowledgement (Linux only)'
-h2-ping\t'HTTP/2 PING frames, answered by the PING ACK of whatever ends the HTTP/2 connection (with --http2 or --http2-prior-knowledge)'"
+h2-ping\t'HTTP/2 PING frames, answered by the first HTTP/2 endpoint on the path (a proxy answers them itself); with --http2 or --http2-prior-knowledge'"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l payload -d 'The message a `--kind data` trial sends' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l expect -d 'With --kind data: the answer must match this regex' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l fail-below -d 'Exit 1 when connections idle for less than DUR already die (a CI gate)' -r

@@ -154,8 +154,8 @@ pub enum ProbeKind {
     Data,
     /// TCP keepalive probes (the kernel's), answered by their acknowledgement (Linux only)
     TcpKeepalive,
-    /// HTTP/2 PING frames, answered by the PING ACK of whatever ends the HTTP/2 connection
-    /// (with --http2 or --http2-prior-knowledge)
+    /// HTTP/2 PING frames, answered by the first HTTP/2 endpoint on the path (a proxy answers
+    /// them itself); with --http2 or --http2-prior-knowledge
     H2Ping,
 }
 
