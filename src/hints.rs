@@ -58,10 +58,20 @@ impl Error {
                 "the server accepted TCP but did not complete the upgrade; is it a WebSocket \
                  endpoint (and does it speak TLS if you used wss://)?"
             }
-            Error::Rejected { status: 426, .. } => {
-                "the server wants another protocol version (see Sec-WebSocket-Version above with -v)"
+            // What the advice rests on is in the error itself, so it never asks for -v.
+            Error::Rejected { status: 426, versions: Some(versions), .. } => {
+                return Some(format!(
+                    "the server wants another protocol version: it speaks {} (Sec-WebSocket-Version)",
+                    versions.escape_debug()
+                ))
             }
-            Error::Rejected { status: 301..=308, .. } => "the endpoint moved; see Location with -v",
+            Error::Rejected { status: 426, .. } => {
+                "the server wants another protocol version, and its reply lists none (Sec-WebSocket-Version)"
+            }
+            Error::Rejected { status: 301..=308, location: Some(_), .. } => {
+                "the endpoint moved: connect to the new location (handshake-inspect -L follows redirects)"
+            }
+            Error::Rejected { status: 301..=308, .. } => "the endpoint moved, but the reply names no Location",
             Error::Rejected { status: 401 | 403, .. } => {
                 "the server refused the request; check -H, --auth, --bearer and --origin"
             }

@@ -19,8 +19,8 @@ pub async fn run(s: InspectSettings, printer: &mut Printer) -> ExitStatus {
             printer.note(&format!("* {}", crate::output::sanitize::escape(n)));
         }
     }
-    let mut target = match echo_server::start(&s.target).await {
-        Ok(t) => t,
+    let (mut target, _server) = match echo_server::start(&s.target).await {
+        Ok(started) => started,
         Err(e) => {
             printer.error(&e, std::time::Duration::ZERO);
             return e.exit_status();

@@ -33,8 +33,8 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     for n in &s.notes {
         clock.emit(printer, EventKind::Note { message: n.clone() });
     }
-    let target = match echo_server::start(&s.target).await {
-        Ok(t) => t,
+    let (target, _server) = match echo_server::start(&s.target).await {
+        Ok(started) => started,
         Err(e) => return fail(printer, &clock, &e),
     };
     let spec = trial_spec(&s, target);
@@ -71,8 +71,14 @@ pub async fn run(s: HeartbeatProbeSettings, printer: &mut Printer) -> ExitStatus
     let (verdict, status) = conclude(&s, &search, &report, rounds.interrupted);
     let classified = match (&verdict, s.classify && !rounds.interrupted) {
         (Verdict::Bounded { lower, upper, .. }, true) if !lower.is_zero() => {
-            classify(&spec, *lower / 2, (*upper + *upper / 2).max(*upper + Duration::from_secs(1)), &clock)
-                .await
+            classify(
+                &spec,
+                rounds.next_id,
+                *lower / 2,
+                (*upper + *upper / 2).max(*upper + Duration::from_secs(1)),
+                &clock,
+            )
+            .await
         }
         _ => Vec::new(),
     };
@@ -117,6 +123,8 @@ struct Rounds {
     server_keepalive: Option<Duration>,
     /// A signal stopped them.
     interrupted: bool,
+    /// The connection id the next connection gets (0 is the canary's; trials count from 1).
+    next_id: u64,
 }
 
 impl Rounds {
@@ -132,7 +140,7 @@ impl Rounds {
         printer: &mut Printer,
     ) -> Result<Rounds, Error> {
         let (sig_int, sig_term, _) = signals.parts();
-        let (mut done, mut next_id) = (Rounds::default(), 1u64);
+        let mut done = Rounds { next_id: 1, ..Rounds::default() };
         loop {
             if canary.borrow().died.is_some() {
                 return Ok(done);
@@ -143,7 +151,7 @@ impl Rounds {
                 return Ok(done);
             }
             let phase = if search.phase() == phase { phase.name() } else { search.phase().name() };
-            let mut round = Round::start(spec, ages, phase, &mut next_id, clock);
+            let mut round = Round::start(spec, ages, phase, &mut done.next_id, clock);
             progress.show(&round, search);
             loop {
                 let joined = tokio::select! {
@@ -175,7 +183,7 @@ impl Rounds {
                 done.trials += 1;
                 // With the live line, trials are in it and in --json, not a line each.
                 if progress.bar.is_none() {
-                    clock.emit(printer, EventKind::Trial { phase, report });
+                    clock.emit_for(printer, report.id, EventKind::Trial { phase, report });
                 }
             }
         }
@@ -346,20 +354,24 @@ fn probe_result(
     }
 }
 
-/// `--classify`: a connection per keepalive kind, each held past the timeout, at once.
+/// `--classify`: a connection per keepalive kind, each held past the timeout, at once; their
+/// connection ids count from `first_id`.
 async fn classify(
     spec: &TrialConfig,
+    first_id: u64,
     every: Duration,
     wanted: Duration,
     clock: &Clock,
 ) -> Vec<trial::Classified> {
     let kinds = [Keepalive::WsPing, Keepalive::Data, Keepalive::TcpKeepalive];
-    let runs = kinds.map(|kind| trial::classify(spec, kind, every, wanted, clock));
-    let [a, b, c] = runs;
+    let [a, b, c] =
+        [0, 1, 2].map(|i| trial::classify(spec, first_id + i, kinds[i as usize], every, wanted, clock));
     // Over HTTP/2, the connection's own PING frames too.
     let h2_ping = async {
         match spec.connection.dial.http2 {
-            Some(_) => Some(trial::classify(spec, Keepalive::H2Ping, every, wanted, clock).await),
+            Some(_) => {
+                Some(trial::classify(spec, first_id + 5, Keepalive::H2Ping, every, wanted, clock).await)
+            }
             None => None,
         }
     };
@@ -369,8 +381,8 @@ async fn classify(
         b,
         c,
         h2_ping,
-        trial::server_push(spec, every, wanted, clock),
-        trial::late_push(spec, wanted, clock)
+        trial::server_push(spec, first_id + 3, every, wanted, clock),
+        trial::late_push(spec, first_id + 4, wanted, clock)
     );
     let failed = |kind, e: Error| trial::Classified {
         kind,
@@ -424,7 +436,7 @@ async fn verify(
             return fail(printer, clock, &e);
         }
     }
-    clock.emit(printer, EventKind::Verify(report));
+    clock.emit_for(printer, trial::VERIFY_CONN, EventKind::Verify(report));
     status
 }
 

@@ -66,6 +66,13 @@ pub enum Error {
     Rejected {
         status: u16,
         reason: String,
+        /// The reply's Location (a redirect's new URL, as sent). Boxed strings keep `Error`
+        /// small.
+        location: Option<Box<str>>,
+        /// The reply's Sec-WebSocket-Version values, joined with ", " (a 426 lists the
+        /// versions the server speaks, RFC 6455 §4.4).
+        versions: Option<Box<str>>,
+        /// The body with its transfer coding removed (at most 64 KiB).
         body: Vec<u8>,
         /// Retry-After in seconds, on 429 and 503 replies.
         retry_after: Option<Duration>,
@@ -222,6 +229,9 @@ impl fmt::Display for Error {
             Error::Tls { message, .. } => write!(f, "TLS failed: {message}"),
             Error::HandshakeTimeout { after } => {
                 write!(f, "handshake timed out after {}", fmt_dur(*after))
+            }
+            Error::Rejected { status, reason, location: Some(to), .. } if (300..400).contains(status) => {
+                write!(f, "handshake rejected: HTTP {status} {reason} → {}", to.escape_debug())
             }
             Error::Rejected { status, reason, .. } => {
                 write!(f, "handshake rejected: HTTP {status} {reason}")

@@ -137,6 +137,15 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 l.err(&paint(&format!("{arrow} {}", escape_bytes(&line)), s.color_stderr, |t| t.cyan()));
             }
         }
+        EventKind::InterimResponse { dir, raw, status } if v >= 1 => {
+            let arrow = arrow(*dir);
+            for line in headers::lines(raw, s.show_secrets) {
+                l.err(&paint(&format!("{arrow} {}", escape_bytes(&line)), s.color_stderr, |t| t.yellow()));
+            }
+            l.err(&info(format!(
+                "Interim reply {status} skipped; the final response follows (RFC 9110 §15.2)"
+            )));
+        }
         EventKind::HandshakeResponse { dir, raw, status, body } if v >= 1 => {
             // 101 upgrades over HTTP/1.1; 200 opens the stream over HTTP/2 (RFC 8441 §5).
             let h2 = raw.starts_with(b":");
@@ -176,10 +185,13 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
         {
             l.err(&format!("* pong \"{}\" rtt={}", escape_bytes(payload), ms(*rtt)));
         }
-        EventKind::Pong { seq, rtt: None, dir: Dir::In, late, .. } if s.show_pongs || v >= 1 => {
-            let seq = seq.map(|s| format!(" seq={s}")).unwrap_or_default();
-            let what = if *late { "Late pong" } else { "Unmatched pong" };
-            l.err(&info(format!("{what}{seq}")));
+        EventKind::Pong { seq: Some(seq), rtt: None, dir: Dir::In, late: true, .. }
+            if s.show_pongs || v >= 1 =>
+        {
+            l.err(&info(format!("Late pong seq={seq}")));
+        }
+        EventKind::Pong { rtt: None, dir: Dir::In, payload, expected, .. } if s.show_pongs || v >= 1 => {
+            l.err(&info(unmatched_pong(payload, expected)));
         }
         EventKind::PingTimeout { seq, after } if s.show_pongs || v >= 1 => {
             l.err(&format!("* ping seq={seq} timed out after {}", humantime::format_duration(*after)));
@@ -496,6 +508,23 @@ fn timing_list(t: &Timings) -> String {
     parts.join(", ")
 }
 
+/// Why a pong matched no ping: its payload against those of the pings waiting (RFC 6455
+/// §5.5.3: a pong echoes its ping's payload), or no ping waiting at all.
+fn unmatched_pong(payload: &[u8], expected: &[tokio_tungstenite::tungstenite::Bytes]) -> String {
+    let got = preview(payload, true, false, PREVIEW_CHARS);
+    if expected.is_empty() {
+        return format!(
+            "Unmatched pong {got}: no ping was waiting for a pong (an unsolicited pong, allowed as a heartbeat, RFC 6455 §5.5.3)"
+        );
+    }
+    let due: Vec<String> = expected.iter().map(|p| preview(p, true, false, PREVIEW_CHARS)).collect();
+    let pings = if due.len() == 1 { "the ping waiting" } else { "any of the pings waiting" };
+    format!(
+        "Unmatched pong {got}: its payload does not echo {pings} ({}); a pong echoes its ping's payload (RFC 6455 §5.5.3)",
+        due.join(", ")
+    )
+}
+
 fn frame_line(f: &FrameRecord) -> String {
     let arrow = if f.dir == Dir::Out { ">>" } else { "<<" };
     let rsv: String = f.rsv.iter().map(|&b| if b { '1' } else { '0' }).collect();
@@ -505,10 +534,12 @@ fn frame_line(f: &FrameRecord) -> String {
     if let Some(n) = f.inflated {
         // The payload is compressed: the message itself shows it inflated.
         line.push_str(&format!(" inflated={n} (compressed)"));
-    } else if let Some((code, reason)) = f.close_payload() {
+    } else if let Some((code, _)) = f.close_payload() {
         line.push_str(&format!(" code={code} ({})", close::name(code)));
+        // The reason's bytes as sent: invalid UTF-8 as `\xNN`, as text previews show it.
+        let reason = &f.preview[2..];
         if !reason.is_empty() {
-            line.push_str(&format!(" reason=\"{}\"", escape(&reason).replace('"', "\\\"")));
+            line.push_str(&format!(" reason=\"{}\"", escape_bytes(reason).replace('"', "\\\"")));
         }
     } else if f.len > 0 {
         let as_text =

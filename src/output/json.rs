@@ -204,6 +204,12 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             m.insert("dir".into(), json!(dir(*d)));
             ("handshake_request", m)
         }
+        EventKind::InterimResponse { dir: d, raw, status } => {
+            let mut m = head(raw, s.show_secrets);
+            m.insert("status".into(), json!(status));
+            m.insert("dir".into(), json!(dir(*d)));
+            ("interim_response", m)
+        }
         EventKind::HandshakeResponse { dir: d, raw, status, body } => {
             let mut m = head(raw, s.show_secrets);
             m.insert("status".into(), json!(status));
@@ -250,7 +256,7 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
         EventKind::Ping { dir: d, payload, seq } => {
             ("ping", obj(json!({ "dir": dir(*d), "seq": seq, "data": json_data(payload, true) })))
         }
-        EventKind::Pong { dir: d, payload, seq, rtt, late } => (
+        EventKind::Pong { dir: d, payload, seq, rtt, late, expected } => (
             "pong",
             obj(json!({
                 "dir": dir(*d),
@@ -258,6 +264,7 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 "rtt_ms": opt_ms(*rtt),
                 "late": late,
                 "data": json_data(payload, true),
+                "expected": expected.iter().map(|p| json_data(p, true)).collect::<Vec<_>>(),
             })),
         ),
         EventKind::PingTimeout { seq, after } => {

@@ -89,6 +89,7 @@ impl OutputSettings {
             | K::UnixConnected { .. }
             | K::Tls(_)
             | K::HandshakeRequest { .. }
+            | K::InterimResponse { .. }
             | K::HandshakeResponse { .. }
             | K::Open { .. } => self.json || self.verbosity >= 1,
             K::Http2Frame { frame, .. } => self.json || self.verbosity >= http2::shown_at(frame),

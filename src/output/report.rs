@@ -95,6 +95,13 @@ fn hop_human(hop: &Hop, s: &OutputSettings, out: &mut String) {
         }
     }
     if let Some(r) = &hop.response {
+        // Interim heads first, each closed by an empty `<` line, as they came.
+        for interim in &r.interim {
+            for line in headers::lines(&interim.raw, s.show_secrets) {
+                out.push_str(&format!("< {}\n", escape_bytes(&line)));
+            }
+            out.push_str("<\n");
+        }
         for line in headers::lines(&r.raw, s.show_secrets) {
             out.push_str(&format!("< {}\n", escape_bytes(&line)));
         }
@@ -201,6 +208,9 @@ pub fn raw(report: &Report) -> Vec<u8> {
     for hop in &report.hops {
         out.extend_from_slice(&hop.request);
         if let Some(r) = &hop.response {
+            for interim in &r.interim {
+                out.extend_from_slice(&interim.raw);
+            }
             out.extend_from_slice(&r.raw);
             if !r.opened() {
                 out.extend_from_slice(&r.rest);
@@ -232,7 +242,16 @@ fn hop_json(hop: &Hop, s: &OutputSettings) -> Value {
         let mut m = crate::output::json::head(&r.raw, s.show_secrets);
         if !r.opened() && !r.rest.is_empty() {
             m.insert("body".into(), json_data(&r.rest, true));
+            if r.body != r.rest {
+                m.insert("decoded_body".into(), json_data(&r.body, true));
+            }
         }
+        let interim: Vec<Value> = r
+            .interim
+            .iter()
+            .map(|i| Value::Object(crate::output::json::head(&i.raw, s.show_secrets)))
+            .collect();
+        m.insert("interim".into(), Value::Array(interim));
         Value::Object(m)
     });
     let checks: Vec<Value> = hop

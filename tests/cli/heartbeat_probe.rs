@@ -47,6 +47,9 @@ fn every_trial_reported(out: &Output, r: &serde_json::Value) {
     ids.sort();
     let n = r["trials"].as_u64().unwrap_or_else(|| panic!("no trials count: {r}"));
     assert_eq!(ids, (1..=n).collect::<Vec<_>>(), "one event per trial, {n} in the result\n{out}");
+    for trial in json_lines(out).iter().filter(|l| l["type"] == "trial") {
+        assert_eq!(trial["conn"], trial["id"], "a trial's events carry its own connection id\n{trial}");
+    }
     for stopped in json_lines(out).iter().filter(|l| l["detail"] == "stopped") {
         assert_eq!(
             (stopped["outcome"].as_str(), stopped["why"].as_str()),

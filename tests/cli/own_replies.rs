@@ -86,10 +86,10 @@ async fn all_pass(who: &str, addr: &str, reject: Option<u16>) {
 async fn every_reply_of_the_built_in_servers_passes_handshake_inspect_checks() {
     let builtin =
         spawn_loopback(EchoFaults { subprotocols: vec!["chat".into()], ..EchoFaults::none() }).await.unwrap();
-    all_pass("builtin:echo", &builtin.to_string(), None).await;
+    all_pass("builtin:echo", &builtin.addr.to_string(), None).await;
     let rejection = Rejection { status: 403, body: "go away\n".into() };
     let builtin = spawn_loopback(EchoFaults { reject: Some(rejection), ..EchoFaults::none() }).await.unwrap();
-    all_pass("builtin:echo?reject=403", &builtin.to_string(), Some(403)).await;
+    all_pass("builtin:echo?reject=403", &builtin.addr.to_string(), Some(403)).await;
 
     for (who, args, reject) in [
         ("echo", vec!["echo", "-s", "chat", "-H", "X-Extra: 1"], None),

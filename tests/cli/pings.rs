@@ -163,6 +163,13 @@ async fn pongs_with_a_foreign_payload_count_as_unmatched() {
     let pongs = events(&all, "pong");
     assert_eq!(pongs.len(), 3, "{all:#?}");
     assert!(pongs.iter().all(|p| p["seq"].is_null() && p["late"] == false && p["rtt_ms"].is_null()));
+    // Each says what was due instead: the payloads of the pings waiting, its own ping's last
+    // (earlier ones may not have timed out yet) (RFC 6455 §5.5.3).
+    for (i, pong) in pongs.iter().enumerate() {
+        assert_eq!(pong["data"]["text"], "not the ping's payload", "{pong}");
+        let due = pong["expected"].as_array().and_then(|e| e.last()).map(|p| p["text"].clone());
+        assert_eq!(due, Some(format!("wsdiag-ping {}", i + 1).into()), "{pong}");
+    }
     let p = &event(&all, "summary")["pings"];
     assert_eq!(
         (p["unmatched"].as_u64(), p["received"].as_u64(), p["timeouts"].as_u64()),
@@ -170,9 +177,14 @@ async fn pongs_with_a_foreign_payload_count_as_unmatched() {
     );
 
     let out = connect(&server.url()).args(["--ping-count", "1", "--ping-timeout", "200ms"]).run().await;
-    out.expect_code(0).expect_stderr_contains("* Unmatched pong\n").expect_stderr_contains(
-        "1 pings sent, 0 pongs received, 100.0% loss, 1 timed out, 0 late, 1 unmatched",
-    );
+    out.expect_code(0)
+        .expect_stderr_contains(
+            "* Unmatched pong \"not the ping's payload\": its payload does not echo the ping waiting \
+             (\"wsdiag-ping 1\"); a pong echoes its ping's payload (RFC 6455 §5.5.3)\n",
+        )
+        .expect_stderr_contains(
+            "1 pings sent, 0 pongs received, 100.0% loss, 1 timed out, 0 late, 1 unmatched",
+        );
 }
 
 #[tokio::test]
@@ -304,4 +316,15 @@ async fn sigquit_in_human_mode_prints_the_statistics_lines() {
     assert!(next[0].starts_with("ping rtt min/avg/max/stddev = "), "{next:?}");
     let status = tokio::time::timeout(RUN_BOUND, child.wait()).await.expect("exits").expect("wait");
     assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn an_unsolicited_pong_says_no_ping_was_waiting() {
+    let server =
+        crate::support::RawServer::start(crate::support::Reply::UpgradeThenSend(b"\x8a\x04beat".to_vec()))
+            .await;
+    let out = connect(&server.url()).args(["-v", "-w", "300ms", "--no-stdin"]).run().await;
+    out.expect_stderr_contains(
+        "* Unmatched pong \"beat\": no ping was waiting for a pong (an unsolicited pong, allowed as a heartbeat, RFC 6455 §5.5.3)\n",
+    );
 }

@@ -31,6 +31,23 @@ fn received_texts(all: &[Value]) -> Vec<&str> {
         .collect()
 }
 
+/// Every reconnect reaches the one built-in server the run started (the same port), and the
+/// run leaves no listening socket behind it.
+#[tokio::test]
+async fn reconnects_reach_the_same_builtin_server() {
+    let out = connect("builtin:echo?close-after=150ms&close-code=1012")
+        .args(FAST)
+        .args(["--max-retries", "5", "-x", "hello", "--json"])
+        .run()
+        .await;
+    out.expect_code(1);
+    let all = json_lines(&out);
+    let addrs: Vec<&str> = events(&all, "tcp_connected").iter().filter_map(|e| e["addr"].as_str()).collect();
+    assert_eq!(addrs.len(), 6, "six connections\n{out}");
+    assert!(addrs.iter().all(|a| *a == addrs[0]), "every attempt reaches one server: {addrs:?}");
+    assert_eq!(received_texts(&all), ["hello"; 6], "{out}");
+}
+
 #[tokio::test]
 async fn service_restart_closes_are_retried_with_growing_backoff_until_max_retries() {
     let out = connect("builtin:echo?close-after=300ms&close-code=1012")

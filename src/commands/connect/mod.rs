@@ -86,10 +86,18 @@ pub async fn run(s: ConnectSettings, printer: &mut Printer) -> ExitStatus {
         pings: PingTracker::default(),
     };
     let mut retry = Retry::new(&s);
+    // One built-in server for the whole run: a reconnect reaches the same one.
+    let (target, _server) = match echo_server::start(&s.target).await {
+        Ok(started) => started,
+        Err(e) => {
+            carry.source.leave(printer);
+            return finish(printer, &clock, &totals, None, Ok(Err(e)));
+        }
+    };
     let outcome: Result<Result<(), Error>, Interrupted> = loop {
         let (sig_int, sig_term, _) = signals.parts();
         let opened = tokio::select! {
-            r = open(&s, &clock, printer) => r,
+            r = client::open(&target, &s.connection, 0, &clock, printer) => r,
             _ = Signals::interrupted(sig_int, sig_term) => break Err(Interrupted),
             _ = until(run_deadline) => Err(Error::RunTimeout { after: s.timeout.unwrap_or_default() }),
         };
@@ -325,11 +333,6 @@ async fn conclude(
             Attempt::Finished(checks(session, why))
         }
     }
-}
-
-async fn open(s: &ConnectSettings, clock: &Clock, printer: &mut Printer) -> Result<Session, Error> {
-    let target = echo_server::start(&s.target).await?;
-    client::open(&target, &s.connection, 0, clock, printer).await
 }
 
 /// Closes and waits for the peer's answer; `show` false hides data messages still arriving

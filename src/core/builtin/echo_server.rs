@@ -39,35 +39,53 @@ fn options(faults: &EchoFaults) -> ServerConfig {
     opts
 }
 
-/// The target to connect to: the URL itself, or a freshly started built-in echo server.
-pub async fn start(spec: &TargetChoice) -> Result<Target, Error> {
+/// A built-in echo server started for a run. Reconnects reach the same server (the same
+/// port); it stops, its connections told 1001 Going Away, when this value is dropped, so it
+/// lives exactly as long as the run that holds it.
+#[derive(Debug)]
+pub struct EchoServer {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        self.accept.abort();
+    }
+}
+
+/// The target to connect to: the URL itself, or a freshly started built-in echo server, which
+/// the caller keeps for as long as the run (every connection of the run reaches it).
+pub async fn start(spec: &TargetChoice) -> Result<(Target, Option<EchoServer>), Error> {
     match spec {
-        TargetChoice::Url(t) => Ok(t.clone()),
+        TargetChoice::Url(t) => Ok((t.clone(), None)),
         TargetChoice::BuiltinEcho(faults) => {
-            let addr = spawn_loopback(faults.clone()).await?;
-            Ok(Target {
+            let server = spawn_loopback(faults.clone()).await?;
+            let target = Target {
                 tls: false,
-                host: addr.ip().to_string(),
-                port: addr.port(),
+                host: server.addr.ip().to_string(),
+                port: server.addr.port(),
                 resource: "/".into(),
                 userinfo: None,
-            })
+            };
+            Ok((target, Some(server)))
         }
     }
 }
 
-/// Binds 127.0.0.1 on an ephemeral port and serves in the background until the runtime ends.
-pub async fn spawn_loopback(faults: EchoFaults) -> Result<SocketAddr, Error> {
+/// Binds 127.0.0.1 on an ephemeral port and serves in the background until the returned
+/// server is dropped.
+pub async fn spawn_loopback(faults: EchoFaults) -> Result<EchoServer, Error> {
     let err = |source| Error::Io { context: "cannot start the built-in echo server".into(), source };
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(err)?;
     let addr = listener.local_addr().map_err(err)?;
     let opts = Arc::new(options(&faults));
     let faults = Arc::new(faults);
     let clock = Clock::new(Instant::now());
-    // Never signalled: the server lives as long as the process.
     let (stop_tx, stop) = watch::channel(false);
-    tokio::spawn(async move {
-        let _keep = stop_tx;
+    let accept = tokio::spawn(async move {
         let mut conn = 0;
         while let Ok((tcp, _)) = listener.accept().await {
             conn += 1;
@@ -81,5 +99,5 @@ pub async fn spawn_loopback(faults: EchoFaults) -> Result<SocketAddr, Error> {
             });
         }
     });
-    Ok(addr)
+    Ok(EchoServer { addr, stop: stop_tx, accept })
 }

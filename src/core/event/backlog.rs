@@ -32,7 +32,7 @@ impl Backlog {
         BASE + match kind {
             EventKind::Message { data, .. } => data.len(),
             EventKind::Frame(f) => f.preview.len(),
-            EventKind::HandshakeRequest { raw, .. } => raw.len(),
+            EventKind::HandshakeRequest { raw, .. } | EventKind::InterimResponse { raw, .. } => raw.len(),
             EventKind::HandshakeResponse { raw, body, .. } => raw.len() + body.len(),
             EventKind::Ping { payload, .. } | EventKind::Pong { payload, .. } => payload.len(),
             _ => 0,

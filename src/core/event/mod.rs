@@ -229,6 +229,13 @@ pub enum EventKind {
         dir: Dir,
         raw: Vec<u8>,
     },
+    /// An interim response head (`100 Continue`, `103 Early Hints`: any 1xx but 101), exact
+    /// bytes, received before the final response and skipped (RFC 9110 §15.2).
+    InterimResponse {
+        dir: Dir,
+        raw: Vec<u8>,
+        status: u16,
+    },
     /// The handshake response head, exact bytes, its status code as parsed from the status
     /// line (None when the head is no HTTP response), and the body of a non-101 reply.
     HandshakeResponse {
@@ -261,6 +268,11 @@ pub enum EventKind {
         rtt: Option<Duration>,
         /// It answered a ping that had already timed out.
         late: bool,
+        /// For a received pong that answers no ping (and is not late): the payloads of the
+        /// pings still waiting for their pong, oldest first, at most [`EXPECTED_SHOWN`]. A pong
+        /// echoes its ping's payload (RFC 6455 §5.5.3), so a mismatch shows what came against
+        /// what was due; empty when none was waiting (an unsolicited pong, which §5.5.3 allows).
+        expected: Vec<Bytes>,
     },
     /// A ping got no pong within the ping timeout.
     PingTimeout {
@@ -316,6 +328,9 @@ pub enum EventKind {
     Verify(probe::VerifyReport),
     Summary(Summary),
 }
+
+/// How many waiting pings' payloads an unmatched pong lists.
+pub const EXPECTED_SHOWN: usize = 8;
 
 /// Where events go. Implemented by the output printer (and by anything that counts events).
 pub trait EventSink: Send {

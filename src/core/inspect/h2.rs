@@ -114,6 +114,8 @@ fn response(raw: Vec<u8>, status: u16, body: Vec<u8>, at: Instant) -> Response {
         .collect();
     let reason =
         http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("").to_string();
+    // HTTP/2 has no transfer coding (RFC 9113 §8.1): the body is what the DATA frames carried.
+    let decoded = if (200..300).contains(&status) { Vec::new() } else { body.clone() };
     Response {
         raw,
         minor_version: HTTP2,
@@ -121,6 +123,8 @@ fn response(raw: Vec<u8>, status: u16, body: Vec<u8>, at: Instant) -> Response {
         reason,
         headers,
         rest: body,
+        body: decoded,
+        interim: Vec::new(),
         first_byte: Some(at),
         head_done: at,
     }

@@ -4,6 +4,7 @@
 pub mod certs;
 pub mod h2;
 pub mod http;
+pub mod http_body;
 pub mod listener;
 pub mod proxy;
 pub mod read_ahead;

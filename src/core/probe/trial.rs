@@ -400,6 +400,9 @@ async fn keep_talking(
     }
 }
 
+/// The connection id of `--verify`'s one connection (0 is the canary's, which it runs without).
+pub const VERIFY_CONN: u64 = 1;
+
 /// Holds one connection for `wanted` with a ping every `interval` (±10 % jitter), each
 /// answered within the pong timeout. Errors: it could not connect.
 pub async fn verify(
@@ -409,7 +412,7 @@ pub async fn verify(
     clock: &Clock,
 ) -> Result<VerifyReport, Error> {
     let mut sink = Discard;
-    let session = client::open(&spec.target, &spec.connection, 1, clock, &mut sink).await?;
+    let session = client::open(&spec.target, &spec.connection, VERIFY_CONN, clock, &mut sink).await?;
     Ok(hold(session, interval, wanted, spec.pong_timeout).await)
 }
 
@@ -466,13 +469,14 @@ async fn hold(
 /// connect.
 pub async fn classify(
     spec: &TrialConfig,
+    id: u64,
     kind: Keepalive,
     every: Duration,
     wanted: Duration,
     clock: &Clock,
 ) -> Result<Classified, Error> {
     let mut sink = Discard;
-    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
     let opened = Instant::now();
     if kind == Keepalive::TcpKeepalive {
         if let Some(s) = session.socket() {
@@ -568,13 +572,14 @@ async fn ask_companion(session: &mut Session, request: String, timeout: Duration
 /// silent for `wanted`; then a ping checks the path. `None`: no companion.
 pub async fn server_push(
     spec: &TrialConfig,
+    id: u64,
     every: Duration,
     wanted: Duration,
     clock: &Clock,
 ) -> Result<Option<Classified>, Error> {
     use crate::core::builtin::companion::Request;
     let mut sink = Discard;
-    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
     let opened = Instant::now();
     let count = (wanted.as_secs_f64() / every.as_secs_f64()).ceil() as u32;
     let kind = Keepalive::ServerPush;
@@ -631,12 +636,13 @@ pub async fn server_push(
 /// delivered. `None`: no companion.
 pub async fn late_push(
     spec: &TrialConfig,
+    id: u64,
     after: Duration,
     clock: &Clock,
 ) -> Result<Option<Classified>, Error> {
     use crate::core::builtin::companion::Request;
     let mut sink = Discard;
-    let mut session = client::open(&spec.target, &spec.connection, 0, clock, &mut sink).await?;
+    let mut session = client::open(&spec.target, &spec.connection, id, clock, &mut sink).await?;
     let kind = Keepalive::LatePush;
     match ask_companion(&mut session, Request::push_after(after, "late"), spec.pong_timeout).await {
         Ok(true) => {}

@@ -182,6 +182,10 @@ fn emit_heads<T>(
                 request = raw.clone();
                 clock.emit_for_at(sink, conn, at, EventKind::HandshakeRequest { dir: Dir::Out, raw });
             }
+            TapRecord::Head { raw, at, .. } if status_code(&raw).is_some_and(handshake::is_interim) => {
+                let status = status_code(&raw).unwrap_or_default();
+                clock.emit_for_at(sink, conn, at, EventKind::InterimResponse { dir: Dir::In, raw, status });
+            }
             TapRecord::Head { raw, at, .. } => {
                 response = raw.clone();
                 clock.emit_for_at(

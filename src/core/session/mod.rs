@@ -298,6 +298,14 @@ impl Session {
     }
 
     /// The RTT of a pong that answers a `ping_with` ping.
+    /// The payloads of the pings waiting for a pong (timed ones and chosen ones, each oldest
+    /// first), at most `EXPECTED_SHOWN`.
+    fn waiting_pings(&self) -> Vec<Bytes> {
+        let timed = self.pings.waiting().into_iter().map(|seq| Bytes::from(format!("{PING_PREFIX}{seq}")));
+        let chosen = self.chosen_pings.iter().map(|(p, _)| p.clone());
+        timed.chain(chosen).take(crate::core::event::EXPECTED_SHOWN).collect()
+    }
+
     fn chosen_pong(&mut self, payload: &[u8]) -> Option<Duration> {
         let i = self.chosen_pings.iter().position(|(p, _)| p.as_ref() == payload)?;
         self.chosen_pings.remove(i).map(|(_, at)| at.elapsed())

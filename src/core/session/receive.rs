@@ -171,7 +171,12 @@ impl Session {
             PongMatch::Late { .. } => (None, true),
             PongMatch::Unmatched => (chosen, false),
         };
-        self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late });
+        let expected = if matched == PongMatch::Unmatched && chosen.is_none() {
+            self.waiting_pings()
+        } else {
+            Vec::new()
+        };
+        self.emit(sink, EventKind::Pong { dir: Dir::In, payload, seq, rtt, late, expected });
         if let PongMatch::Matched { seq, rtt } = matched {
             self.emit(sink, EventKind::Rtt { seq: Some(seq), rtt });
         }
@@ -313,15 +318,25 @@ impl Session {
                 Ending::LocalLimit(Limit::MessageSize { size, max: max_size })
             }
             WsError::Capacity(c) => Ending::Violation { rule: c.to_string(), bytes: Vec::new() },
-            // The close frame's bytes only when its reason is what broke the rule (a close
-            // frame read in the same burst may follow a text message that did).
-            WsError::Utf8(_) => Ending::Violation {
-                rule: "invalid UTF-8 in a text message or close reason (RFC 6455 §8.1)".into(),
-                bytes: self
-                    .wire_close
-                    .take()
-                    .filter(|b| b.get(2..).is_some_and(|r| std::str::from_utf8(r).is_err()))
-                    .unwrap_or_default(),
+            // Which it was: a close reason whose bytes the tap saw, or else a text message (a
+            // close frame read in the same burst may follow a text message that broke it; the
+            // protocol layer reports the first fault, and the close comes after).
+            WsError::Utf8(_) => match self
+                .wire_close
+                .take()
+                .filter(|b| b.get(2..).is_some_and(|r| std::str::from_utf8(r).is_err()))
+            {
+                Some(bytes) => Ending::Violation {
+                    rule: format!(
+                        "a close reason that is not UTF-8: \"{}\" (RFC 6455 §5.5.1, §8.1)",
+                        text_or_hex(&bytes[2..])
+                    ),
+                    bytes,
+                },
+                None => Ending::Violation {
+                    rule: "invalid UTF-8 in a text message (RFC 6455 §8.1)".into(),
+                    bytes: Vec::new(),
+                },
             },
             other => Ending::Violation { rule: other.to_string(), bytes: Vec::new() },
         }
@@ -354,6 +369,19 @@ impl Session {
         }
         Incoming::Message(data)
     }
+}
+
+/// Bytes a peer sent as text: valid UTF-8 as it is (`"` and `\\` escaped), every byte of an
+/// invalid sequence as `\xNN`, as text previews show them (renderers escape control characters).
+fn text_or_hex(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\").replace('"', "\\\""));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 /// The rule a protocol error says the peer broke, in wsdiag's words with the RFC 6455 section

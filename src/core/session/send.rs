@@ -28,6 +28,7 @@ impl Session {
                     seq: None,
                     rtt: None,
                     late: false,
+                    expected: Vec::new(),
                 };
                 self.emit(sink, pong);
                 self.queue(Message::Pong(payload));

@@ -123,6 +123,13 @@ impl PingTracker {
         gone
     }
 
+    /// The sequence numbers of the pings still waiting for their pong, oldest first.
+    pub fn waiting(&self) -> Vec<u64> {
+        let mut seqs: Vec<u64> = self.outstanding.keys().copied().collect();
+        seqs.sort_unstable();
+        seqs
+    }
+
     /// Pings still waiting for their pong.
     pub fn outstanding(&self) -> usize {
         self.outstanding.len()

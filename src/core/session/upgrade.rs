@@ -8,6 +8,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use crate::core::error::Error;
 use crate::core::wire::deflate::params::{self, Agreement, DeflateParams, Role};
+use crate::core::wire::once::{self, Head};
 use crate::core::wire::tap::{find_head_end, HEAD_MAX};
 
 /// A refusal of every upgrade: the status, and the body sent with it (worded by the layer that
@@ -153,6 +154,11 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<Decided, Refusal> {
     if !has_token("connection", "upgrade") {
         return Err(refuse(400, "the Connection header must list upgrade\n"));
     }
+    let pairs: Vec<(&str, String)> =
+        req.headers.iter().map(|h| (h.name, String::from_utf8_lossy(h.value).into_owned())).collect();
+    if let Err(fault) = once::check(Head::Request, &pairs) {
+        return Err(refuse(400, format!("{fault}\n")));
+    }
     let versions = values("sec-websocket-version");
     if versions.len() != 1 || versions[0] != "13" {
         let mut r = refuse(426, "this server speaks WebSocket version 13\n");
@@ -215,6 +221,12 @@ async fn send_refusal<S: AsyncWrite + Unpin, T>(io: &mut S, r: Refusal) -> Resul
     Err(Error::Rejected {
         status: r.status,
         reason: reason.into(),
+        location: None,
+        versions: r
+            .headers
+            .iter()
+            .find(|(n, _)| *n == "sec-websocket-version")
+            .map(|(_, v)| Box::from(v.as_str())),
         body: r.body.into_bytes(),
         retry_after: None,
     })
@@ -261,6 +273,14 @@ mod tests {
         assert_eq!(status(&OK.replace("keep-alive, Upgrade", "keep-alive")), Err(400));
         assert_eq!(status(&OK.replace("GET", "POST")), Err(400));
         assert_eq!(status(&OK.replace("HTTP/1.1", "HTTP/1.0")), Err(400));
+        let twice = OK.replace("Version: 13\r\n", "Version: 13\r\nSec-WebSocket-Version: 13\r\n");
+        let refusal = decide(twice.as_bytes(), policy()).err().unwrap();
+        assert_eq!(refusal.status, 400, "two versions are not one (RFC 6455 §11.3.5)");
+        assert!(
+            refusal.body.starts_with("Sec-WebSocket-Version appears 2 times (\"13\", \"13\")"),
+            "{}",
+            refusal.body
+        );
         let version = decide(OK.replace("Version: 13", "Version: 8").as_bytes(), policy()).err().unwrap();
         assert_eq!(version.headers, vec![("sec-websocket-version", "13".to_string())]);
     }

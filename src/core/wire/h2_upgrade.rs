@@ -156,7 +156,12 @@ pub async fn upgrade<S: AnyStream>(
             .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let reason = parts.status.canonical_reason().unwrap_or("").to_string();
-        return Err(Error::Rejected { status, reason, body: bytes, retry_after });
+        let value = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(Box::from);
+        let versions: Vec<&str> =
+            parts.headers.get_all("sec-websocket-version").iter().filter_map(|v| v.to_str().ok()).collect();
+        let versions = (!versions.is_empty()).then(|| Box::from(versions.join(", ")));
+        let location = value("location");
+        return Err(Error::Rejected { status, reason, location, versions, body: bytes, retry_after });
     }
     step(Step::Response { raw, status, body: Vec::new(), at });
     let value =

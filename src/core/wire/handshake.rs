@@ -12,8 +12,10 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use crate::core::error::Error;
 pub use crate::core::net::http::basic_auth;
 use crate::core::net::http::{escape_hex, head_defect};
+use crate::core::net::http_body as body;
 use crate::core::net::target::Target;
 use crate::core::wire::deflate::params::{self, Agreement, DeflateParams};
+use crate::core::wire::once::{self, Head as Once};
 use crate::core::wire::tap::{find_head_end, BODY_MAX, HEAD_MAX};
 
 /// What the user asked to put in the upgrade request.
@@ -122,8 +124,15 @@ pub struct Response {
     pub status: u16,
     pub reason: String,
     pub headers: Vec<(String, String)>,
-    /// Bytes after the head: the first frames of a 101, or the body of anything else.
+    /// Bytes after the head as they crossed the wire: the first frames of a 101, or the body
+    /// of anything else (still chunked, when it was sent so).
     pub rest: Vec<u8>,
+    /// The body of a non-101 reply with its transfer coding removed (`Transfer-Encoding:
+    /// chunked` de-chunked, RFC 9112 §7.1; otherwise the same bytes as `rest`); empty for a 101.
+    pub body: Vec<u8>,
+    /// Interim (1xx, other than 101) responses that came before this one, in order: each is
+    /// skipped and the final response judged (RFC 9110 §15.2).
+    pub interim: Vec<Interim>,
     /// When the first response byte arrived and when the head was complete.
     pub first_byte: Option<Instant>,
     pub head_done: Instant,
@@ -131,6 +140,27 @@ pub struct Response {
 
 /// `Response::minor_version` of an HTTP/2 response.
 pub const HTTP2: u8 = 2;
+
+/// An interim response (`100 Continue`, `103 Early Hints`, …) received before the final one.
+#[derive(Debug, Clone)]
+pub struct Interim {
+    /// The head's exact bytes, up to and including the blank line.
+    pub raw: Vec<u8>,
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    /// When the head was complete.
+    pub at: Instant,
+}
+
+/// Interim responses read before the final one at most: a server that sends 1xx heads
+/// forever is an error, not a hang.
+pub const MAX_INTERIM: usize = 16;
+
+/// True for an interim status: 1xx, except 101 which is the upgrade's final answer.
+pub fn is_interim(status: u16) -> bool {
+    (100..200).contains(&status) && status != 101
+}
 
 impl Response {
     /// Whether this answer opens the WebSocket: 101 over HTTP/1.1, a 2xx over HTTP/2 (RFC 8441
@@ -174,14 +204,81 @@ pub async fn send_request<S: AsyncWrite + Unpin>(stream: &mut S, request: &[u8])
     stream.flush().await.map_err(|e| io_err(e, "sending the upgrade request failed"))
 }
 
-/// Reads and parses the response head; for a non-101 reply also reads its body (bounded here,
-/// so a keep-alive server that sends no Content-Length cannot turn a 403 into a timeout).
+/// A parsed status line and headers.
+struct Head {
+    minor_version: u8,
+    status: u16,
+    reason: String,
+    headers: Vec<(String, String)>,
+}
+
+/// Reads and parses the response head, skipping (and keeping) interim 1xx heads before it;
+/// for a non-101 reply also reads its body (bounded here, so a keep-alive server that sends no
+/// Content-Length cannot turn a 403 into a timeout).
 pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Response, Error> {
     let mut buf = Vec::with_capacity(4096);
     let mut first_byte = None;
-    let end = loop {
-        if let Some(end) = find_head_end(&buf) {
-            break end;
+    let mut interim: Vec<Interim> = Vec::new();
+    let (raw, head) = loop {
+        let end = match read_head(stream, &mut buf, &mut first_byte).await {
+            Ok(end) => end,
+            Err(Error::UpgradeUnanswered { .. }) if buf.is_empty() && !interim.is_empty() => {
+                let last = &interim[interim.len() - 1];
+                return Err(Error::BadHandshake {
+                    message: format!(
+                        "the server sent an interim {} {} and closed before its final response",
+                        last.status,
+                        last.reason.escape_debug()
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let rest = buf.split_off(end);
+        let raw = std::mem::replace(&mut buf, rest);
+        let head = parse_head(&raw)?;
+        if !is_interim(head.status) {
+            break (raw, head);
+        }
+        if interim.len() == MAX_INTERIM {
+            return Err(Error::BadHandshake {
+                message: format!("more than {MAX_INTERIM} interim (1xx) responses before the final one"),
+            });
+        }
+        let Head { status, reason, headers, .. } = head;
+        interim.push(Interim { raw, status, reason, headers, at: Instant::now() });
+    };
+    let head_done = Instant::now();
+    let mut response = Response {
+        minor_version: head.minor_version,
+        status: head.status,
+        reason: head.reason,
+        headers: head.headers,
+        raw,
+        rest: buf,
+        body: Vec::new(),
+        interim,
+        first_byte,
+        head_done,
+    };
+    if response.status != 101 {
+        let rest = std::mem::take(&mut response.rest);
+        let framing = body::Framing::of(&response.headers);
+        response.rest = read_body(stream, rest, framing).await;
+        response.body = framing.decode(&response.rest);
+    }
+    Ok(response)
+}
+
+/// Reads until `buf` holds a whole head; returns where it ends.
+async fn read_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    first_byte: &mut Option<Instant>,
+) -> Result<usize, Error> {
+    loop {
+        if let Some(end) = find_head_end(buf) {
+            return Ok(end);
         }
         if buf.len() > HEAD_MAX {
             return Err(Error::BadHandshake { message: format!("response head exceeds {HEAD_MAX} bytes") });
@@ -196,48 +293,39 @@ pub async fn read_response<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Respo
             Err(e) => return Err(io_err(e, "reading the upgrade response failed")),
         };
         if n == 0 {
-            return Err(not_http(&buf, true));
+            return Err(not_http(buf, true));
         }
         first_byte.get_or_insert_with(Instant::now);
         buf.extend_from_slice(&chunk[..n]);
         if !buf.starts_with(&b"HTTP/"[..buf.len().min(5)]) {
-            return Err(not_http(&buf, false));
+            return Err(not_http(buf, false));
         }
-    };
-    let head_done = Instant::now();
-    let rest = buf.split_off(end);
+    }
+}
+
+/// Parses one complete response head.
+fn parse_head(raw: &[u8]) -> Result<Head, Error> {
     let mut headers = [httparse::EMPTY_HEADER; 128];
     let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(&buf) {
+    match resp.parse(raw) {
         Ok(httparse::Status::Complete(_)) => {}
         _ => {
-            return Err(match head_defect(&buf) {
+            return Err(match head_defect(raw) {
                 Some(defect) => Error::BadHandshake { message: defect },
-                None => not_http(&buf, false),
+                None => not_http(raw, false),
             })
         }
     }
-    let status = resp.code.unwrap_or(0);
-    let mut response = Response {
+    Ok(Head {
         minor_version: resp.version.unwrap_or(1),
-        status,
+        status: resp.code.unwrap_or(0),
         reason: resp.reason.unwrap_or("").to_string(),
         headers: resp
             .headers
             .iter()
             .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).trim().to_string()))
             .collect(),
-        raw: buf,
-        rest,
-        first_byte,
-        head_done,
-    };
-    if status != 101 {
-        let length = response.header("Content-Length").and_then(|v| v.parse::<usize>().ok());
-        let rest = std::mem::take(&mut response.rest);
-        response.rest = read_body(stream, rest, length).await;
-    }
-    Ok(response)
+    })
 }
 
 /// Sends the request and reads and checks the response (RFC 6455 §4.1): any fault is an error.
@@ -255,11 +343,17 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
             resp.header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
         return Err(Error::Rejected {
             status: resp.status,
+            location: resp.header("Location").map(Box::from),
+            versions: Some(resp.all("Sec-WebSocket-Version").join(", "))
+                .filter(|v| !v.is_empty())
+                .map(Box::from),
             reason: resp.reason,
-            body: resp.rest,
+            body: resp.body,
             retry_after,
         });
     }
+    once::check(Once::Response, &resp.headers)
+        .map_err(|fault| Error::BadHandshake { message: fault.to_string() })?;
     let bad = |message: String| Err(Error::BadHandshake { message });
     let header = |name: &str| resp.header(name).map(str::to_string);
     match header("Upgrade") {
@@ -337,22 +431,26 @@ fn not_http(buf: &[u8], eof: bool) -> Error {
     Error::BadHandshake { message }
 }
 
+/// Reads a refusal's body as it crossed the wire, up to `BODY_MAX` bytes: to its length, to
+/// the last chunk, or (without either) until the server pauses, as it may keep the connection
+/// open.
 async fn read_body<S: AsyncRead + Unpin>(
     stream: &mut S,
     mut body: Vec<u8>,
-    length: Option<usize>,
+    framing: body::Framing,
 ) -> Vec<u8> {
-    let want = length.unwrap_or(BODY_MAX).min(BODY_MAX);
-    // Without a length, stop once the server pauses: it may keep the connection open.
-    let pause = if length.is_some() { Duration::from_secs(2) } else { Duration::from_millis(300) };
-    while body.len() < want {
+    let pause = match framing {
+        body::Framing::Length(_) | body::Framing::Chunked => Duration::from_secs(2),
+        body::Framing::Close => Duration::from_millis(300),
+    };
+    while body.len() < BODY_MAX && !framing.complete(&body) {
         let mut chunk = [0u8; 4096];
         match timeout(pause, stream.read(&mut chunk)).await {
             Ok(Ok(n)) if n > 0 => body.extend_from_slice(&chunk[..n]),
             _ => break,
         }
     }
-    body.truncate(want);
+    body.truncate(framing.wire_len(&body).min(BODY_MAX));
     body
 }
 
@@ -433,6 +531,51 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn interim_heads_are_kept_and_skipped_even_split_across_reads() {
+        let (mut client, mut server) = tokio::io::duplex(1 << 16);
+        let reply = format!(
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n\
+             HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {ACCEPT}\r\n\r\n"
+        );
+        let reply = [reply.as_bytes(), b"\x81\x01x"].concat();
+        let peer = tokio::spawn(async move {
+            // A byte at a time: heads straddle reads everywhere.
+            for b in &reply {
+                server.write_all(&[*b]).await.unwrap();
+                server.flush().await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            server
+        });
+        let resp = read_response(&mut client).await.unwrap();
+        let _server = peer.await.unwrap();
+        assert_eq!(resp.status, 101);
+        let interim: Vec<(u16, &str)> = resp.interim.iter().map(|i| (i.status, i.reason.as_str())).collect();
+        assert_eq!(interim, [(100, "Continue"), (103, "Early Hints")]);
+        assert_eq!(resp.interim[1].headers, [("Link".to_string(), "</a.css>".to_string())]);
+        assert!(resp.raw.starts_with(b"HTTP/1.1 101"));
+        // What followed the 101 head in its last read, if anything: frames, never a head.
+        assert!(b"\x81\x01x".starts_with(&resp.rest), "{:?}", resp.rest);
+    }
+
+    #[tokio::test]
+    async fn a_chunked_refusal_ends_at_its_last_chunk_and_is_dechunked() {
+        tokio::time::pause();
+        let (mut client, mut server) = tokio::io::duplex(1 << 16);
+        let reply =
+            b"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nno \r\n3\r\nway\r\n0\r\n\r\n";
+        server.write_all(reply).await.unwrap();
+        // The server keeps the connection open: the last chunk, not a pause, ends the body.
+        let started = tokio::time::Instant::now();
+        let resp = read_response(&mut client).await.unwrap();
+        assert!(started.elapsed() < Duration::from_millis(300), "{:?}", started.elapsed());
+        assert_eq!(resp.rest, b"3\r\nno \r\n3\r\nway\r\n0\r\n\r\n");
+        assert_eq!(resp.body, b"no way");
+        drop(server);
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ pub mod deflate;
 pub mod frame_log;
 pub mod h2_upgrade;
 pub mod handshake;
+pub mod once;
 pub mod pong_filter;
 pub mod tap;
 pub mod verdict;

@@ -159,11 +159,15 @@ impl DirTap {
     }
 }
 
-/// After a head: frames follow a request or a 101, a body follows any other response.
+/// After a head: frames follow a request or a 101, another head follows an interim 1xx reply
+/// (RFC 9110 §15.2), a body follows any other response.
 fn next_phase(head: &[u8], dir: Dir, cfg: TapConfig) -> Phase {
     let is_response = head.starts_with(b"HTTP/");
     let switching = is_response && head.get(9..12) == Some(b"101");
-    if is_response && !switching {
+    let interim = is_response && !switching && head.get(9) == Some(&b'1');
+    if interim {
+        Phase::Head(Vec::new())
+    } else if is_response && !switching {
         Phase::Body(0)
     } else if cfg.frames {
         Phase::Frames(FrameParser::new(dir, cfg.preview))
@@ -314,6 +318,33 @@ mod tests {
             })
             .collect();
         assert_eq!(frames, vec![(1, b"hi".to_vec()), (8, vec![0x03, 0xe8])]);
+    }
+
+    #[test]
+    fn interim_heads_are_heads_and_frames_follow_the_101() {
+        let cfg = TapConfig { frames: true, preview: 32 };
+        let mut reads = DirTap { dir: Dir::In, phase: Phase::Head(Vec::new()) };
+        let tx = Records::default();
+        let mut rx = tx.clone();
+        let wire: &[u8] = b"HTTP/1.1 103 Early Hints\r\nLink: <a>\r\n\r\nHTTP/1.1 101 OK\r\n\r\n\x81\x02hi";
+        // In reads of 5 bytes: heads and the frame straddle them.
+        for piece in wire.chunks(5) {
+            reads.observe(piece, cfg, &tx);
+        }
+        let recs: Vec<TapRecord> = drain(&mut rx).collect();
+        let heads: Vec<Vec<u8>> = recs
+            .iter()
+            .filter_map(|r| match r {
+                TapRecord::Head { raw, .. } => Some(raw.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            heads,
+            [&b"HTTP/1.1 103 Early Hints\r\nLink: <a>\r\n\r\n"[..], b"HTTP/1.1 101 OK\r\n\r\n"]
+        );
+        assert!(recs.iter().all(|r| !matches!(r, TapRecord::Body { .. })), "{recs:?}");
+        assert!(recs.iter().any(|r| matches!(r, TapRecord::Frame(f) if f.preview == b"hi")), "{recs:?}");
     }
 
     #[test]

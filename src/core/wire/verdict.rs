@@ -4,6 +4,7 @@
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use crate::core::wire::handshake::{has_upgrade_token, Response};
+use crate::core::wire::once::{self, Head};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -45,6 +46,7 @@ pub(crate) fn check(id: &'static str, level: Level, message: impl Into<String>) 
 /// [`super::verdict_h2::judge`]).
 pub fn judge(offer: &Offer, resp: &Response) -> Vec<Check> {
     let mut out = vec![status(resp)];
+    out.extend(interim(resp));
     out.push(match resp.minor_version {
         1 => check("http_version", Level::Pass, "HTTP/1.1"),
         _ => check("http_version", Level::Fail, "HTTP/1.0 reply: the upgrade needs HTTP/1.1"),
@@ -118,12 +120,32 @@ fn status(resp: &Response) -> Check {
     }
 }
 
-/// Headers that must appear at most once in a 101.
+/// Interim replies before the final one: skipped, as browsers do (RFC 9110 §15.2), but noted,
+/// since a client that takes the first head for the answer fails on them.
+fn interim(resp: &Response) -> Option<Check> {
+    if resp.interim.is_empty() {
+        return None;
+    }
+    let heads: Vec<String> =
+        resp.interim.iter().map(|i| format!("{} {}", i.status, i.reason.escape_debug())).collect();
+    let n = heads.len();
+    let replies = if n == 1 { "interim reply" } else { "interim replies" };
+    Some(check(
+        "interim",
+        Level::Warn,
+        format!(
+            "{n} {replies} before the final response ({}), skipped as RFC 9110 §15.2 says; \
+             clients that take the first head for the answer fail here",
+            heads.join(", ")
+        ),
+    ))
+}
+
+/// Headers RFC 6455 allows once (the rule `connect` applies too), each named with every value.
 pub(crate) fn duplicates(resp: &Response) -> Option<Check> {
-    let once = ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", "Content-Length"];
-    let dups: Vec<&str> = once.into_iter().filter(|n| resp.all(n).len() > 1).collect();
-    (!dups.is_empty())
-        .then(|| check("duplicates", Level::Fail, format!("repeated header(s): {}", dups.join(", "))))
+    let faults: Vec<String> =
+        once::all(Head::Response, &resp.headers).iter().map(ToString::to_string).collect();
+    (!faults.is_empty()).then(|| check("duplicates", Level::Fail, faults.join("; ")))
 }
 
 pub(crate) fn subprotocol(offer: &Offer, resp: &Response) -> Check {
@@ -278,6 +300,8 @@ mod tests {
             reason: "R".into(),
             headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
             rest: Vec::new(),
+            body: Vec::new(),
+            interim: Vec::new(),
             first_byte: None,
             head_done: Instant::now(),
         }
@@ -366,6 +390,26 @@ mod tests {
         let mut r = good(&[]);
         r.minor_version = 0;
         assert_eq!(level(&judge(&offer(), &r), "http_version"), Level::Fail);
+    }
+
+    #[test]
+    fn interim_replies_are_noted_and_the_final_one_judged() {
+        let mut r = good(&[]);
+        assert!(judge(&offer(), &r).iter().all(|c| c.id != "interim"));
+        r.interim.push(crate::core::wire::handshake::Interim {
+            raw: b"HTTP/1.1 103 Early Hints\r\n\r\n".to_vec(),
+            status: 103,
+            reason: "Early Hints".into(),
+            headers: Vec::new(),
+            at: Instant::now(),
+        });
+        let c = judge(&offer(), &r);
+        assert_eq!(level(&c, "interim"), Level::Warn);
+        assert_eq!(level(&c, "status"), Level::Pass);
+        assert!(
+            c[1].message.starts_with("1 interim reply before the final response (103 Early Hints)"),
+            "{c:?}"
+        );
     }
 
     #[test]

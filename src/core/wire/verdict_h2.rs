@@ -73,6 +73,8 @@ mod tests {
             reason: String::new(),
             headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
             rest: Vec::new(),
+            body: Vec::new(),
+            interim: Vec::new(),
             first_byte: None,
             head_done: Instant::now(),
         }

@@ -1,6 +1,6 @@
 //! A raw-TCP server on 127.0.0.1:0 whose reply is computed from each request: it reads the
 //! request head, hands it (with the accept key derived from its Sec-WebSocket-Key) to a
-//! closure, and writes the closure's bytes verbatim. After a `101` reply it answers a close
+//! closure, and writes the closure's bytes verbatim. After a reply holding a `101` head it answers a close
 //! frame from the client with a close frame carrying the same code, and records that code.
 
 use std::net::SocketAddr;
@@ -122,7 +122,8 @@ async fn serve(mut tcp: TcpStream, log: Arc<Mutex<Log>>, respond: Arc<Responder>
     let req = Request { raw, target, accept: derive_accept_key(key.as_bytes()) };
     log.lock().expect("log").requests.push(req.clone());
     let reply = respond(&req);
-    let upgraded = reply.starts_with(b"HTTP/1.1 101") || reply.starts_with(b"HTTP/1.0 101");
+    // A 101 may follow interim (1xx) heads in the same reply.
+    let upgraded = reply.windows(12).any(|w| w == b"HTTP/1.1 101" || w == b"HTTP/1.0 101");
     if tcp.write_all(&reply).await.is_err() {
         return;
     }

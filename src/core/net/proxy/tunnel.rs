@@ -1,6 +1,7 @@
 //! The tunnel through a proxy: the HTTP CONNECT exchange (RFC 9110 §9.3.6), written and read
 //! here byte for byte so `-v` shows exactly what crossed the wire; SOCKS5 is in `socks`.
 
+use crate::core::net::http_body::Framing;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -128,11 +129,10 @@ async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
     let reason = reply.reason.unwrap_or("").to_string();
     let header_lines: Vec<(String, String)> =
         reply.headers.iter().map(|h| (h.name.to_string(), lossless(h.value))).collect();
-    let length = header_lines
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
-    read_body(stream, length, deadline, &mut info.body).await;
+    let framing = Framing::of(&header_lines);
+    read_body(stream, framing, deadline, &mut info.body).await;
+    // Shown as the proxy meant it: a chunked body de-chunked.
+    info.body = framing.decode(&info.body);
     Err(Error::Proxy {
         cause: None,
         message: format!(
@@ -238,24 +238,24 @@ fn parse_reply<'h, 'b>(
     }
 }
 
-/// The body explains the refusal: reads what is announced (`length`, or what comes before
-/// the proxy closes), at most 64 KiB, within the deadline and at most a second more.
+/// The body explains the refusal: reads what is announced (a length, chunks up to the last
+/// one, or what comes before the proxy closes), at most 64 KiB, within the deadline and at
+/// most a second more. The bytes are kept as they came.
 async fn read_body<S: AsyncRead + Unpin>(
     stream: &mut S,
-    length: Option<usize>,
+    framing: Framing,
     deadline: Instant,
     body: &mut Vec<u8>,
 ) {
     let body_deadline = deadline.min(Instant::now() + Duration::from_secs(1));
-    let want = length.unwrap_or(MAX_BODY).min(MAX_BODY);
     let mut chunk = [0u8; 4096];
-    while body.len() < want {
+    while body.len() < MAX_BODY && !framing.complete(body) {
         match timeout_at(body_deadline, stream.read(&mut chunk)).await {
             Ok(Ok(n)) if n > 0 => body.extend_from_slice(&chunk[..n]),
             _ => break,
         }
     }
-    body.truncate(want);
+    body.truncate(framing.wire_len(body).min(MAX_BODY));
 }
 
 /// What to do about a refusal with HTTP `status`.
