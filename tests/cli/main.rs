@@ -19,6 +19,7 @@ mod handshake;
 mod headers_once;
 mod heartbeat;
 mod heartbeat_probe;
+mod http2;
 mod inspect;
 mod inspect_checks;
 mod inspect_tls;

@@ -1,6 +1,8 @@
-//! The network path: a parsed target, DNS and TCP, proxies, TLS on either side, certificates.
+//! The network path: a parsed target, DNS and TCP, proxies, TLS on either side, certificates,
+//! and HTTP/2 streams carrying WebSockets (RFC 8441).
 
 pub mod certs;
+pub mod h2;
 pub mod http;
 pub mod http_body;
 pub mod listener;

@@ -38,11 +38,12 @@ pub struct Offer {
     pub deflate: bool,
 }
 
-fn check(id: &'static str, level: Level, message: impl Into<String>) -> Check {
+pub(crate) fn check(id: &'static str, level: Level, message: impl Into<String>) -> Check {
     Check { id, level, message: message.into() }
 }
 
-/// Every check that applies to this response, in a fixed order.
+/// Every check that applies to this response, in a fixed order (over HTTP/2, those of
+/// [`super::verdict_h2::judge`]).
 pub fn judge(offer: &Offer, resp: &Response) -> Vec<Check> {
     let mut out = vec![status(resp)];
     out.extend(interim(resp));
@@ -141,13 +142,13 @@ fn interim(resp: &Response) -> Option<Check> {
 }
 
 /// Headers RFC 6455 allows once (the rule `connect` applies too), each named with every value.
-fn duplicates(resp: &Response) -> Option<Check> {
+pub(crate) fn duplicates(resp: &Response) -> Option<Check> {
     let faults: Vec<String> =
         once::all(Head::Response, &resp.headers).iter().map(ToString::to_string).collect();
     (!faults.is_empty()).then(|| check("duplicates", Level::Fail, faults.join("; ")))
 }
 
-fn subprotocol(offer: &Offer, resp: &Response) -> Check {
+pub(crate) fn subprotocol(offer: &Offer, resp: &Response) -> Check {
     let selected = resp.header("Sec-WebSocket-Protocol");
     match (offer.subprotocols.is_empty(), selected) {
         (true, None) => check("subprotocol", Level::Pass, "none offered, none selected"),
@@ -198,7 +199,7 @@ pub fn parse_extensions(values: &[&str]) -> Vec<Extension> {
         .collect()
 }
 
-fn extensions(offer: &Offer, resp: &Response) -> Check {
+pub(crate) fn extensions(offer: &Offer, resp: &Response) -> Check {
     let exts = parse_extensions(&resp.all("Sec-WebSocket-Extensions"));
     if exts.is_empty() {
         return match offer.deflate {
