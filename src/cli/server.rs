@@ -104,6 +104,12 @@ pub struct ServerArgs {
     /// server_max_window_bits=10' (the client's own requests are honoured too)
     #[arg(long, value_name = "PARAMS")]
     pub deflate_params: Option<String>,
+
+    /// Serve HTTP/1.1 only: no ALPN h2 over TLS, and no cleartext HTTP/2 (h2c, prior
+    /// knowledge). Otherwise WebSockets are served over HTTP/2 too, as extended CONNECT
+    /// streams (RFC 8441), the way browsers open them on an h2 connection
+    #[arg(long)]
+    pub no_http2: bool,
 }
 
 /// Faults the echo server injects, to test clients' heartbeat and reconnect logic.

@@ -117,6 +117,9 @@ pub(crate) fn head(raw: &[u8], show: bool) -> Map<String, Value> {
     let lines = headers::lines(raw, show);
     let mut m = Map::new();
     m.insert("raw".into(), json!(String::from_utf8_lossy(&headers::masked(raw, show))));
+    if lines.first().is_some_and(|l| l.first() == Some(&b':')) {
+        return http2_head(&lines, m);
+    }
     let start = lines.first().map(|l| String::from_utf8_lossy(l).into_owned()).unwrap_or_default();
     let mut parts = start.splitn(3, ' ');
     let (a, b, c) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -130,6 +133,37 @@ pub(crate) fn head(raw: &[u8], show: bool) -> Map<String, Value> {
         m.insert("version".into(), json!(c));
     }
     let pairs: Vec<Value> = headers::pairs(&lines).into_iter().map(|(n, v)| json!([n, v])).collect();
+    m.insert("headers".into(), Value::Array(pairs));
+    m
+}
+
+/// An HTTP/2 HEADERS block written as `name: value` lines, pseudo-header fields first
+/// (`:method: CONNECT`): `version` "HTTP/2", the pseudo-header fields' values as the start
+/// line's would be, and every field (pseudo-header fields too) in `headers`.
+fn http2_head(lines: &[Vec<u8>], mut m: Map<String, Value>) -> Map<String, Value> {
+    let fields: Vec<(String, String)> = lines
+        .iter()
+        .filter_map(|l| {
+            // A pseudo-header field's name starts with the colon; its value follows the next.
+            let colon = l.iter().skip(1).position(|&b| b == b':')? + 1;
+            let name = String::from_utf8_lossy(&l[..colon]).into_owned();
+            let value = String::from_utf8_lossy(&l[colon + 1..]).trim().to_string();
+            Some((name, value))
+        })
+        .collect();
+    let get = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    m.insert("version".into(), json!("HTTP/2"));
+    match get(":status") {
+        Some(status) => {
+            m.insert("status".into(), json!(status.parse::<u16>().ok()));
+        }
+        None => {
+            m.insert("method".into(), json!(get(":method")));
+            m.insert("path".into(), json!(get(":path")));
+            m.insert("protocol".into(), json!(get(":protocol")));
+        }
+    }
+    let pairs: Vec<Value> = fields.into_iter().map(|(n, v)| json!([n, v])).collect();
     m.insert("headers".into(), Value::Array(pairs));
     m
 }
@@ -151,6 +185,21 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             )
         }
         EventKind::Accepted { peer } => ("accepted", obj(json!({ "peer": peer.to_string() }))),
+        EventKind::Http2Connection { protocol, max_streams } => (
+            "http2_connection",
+            obj(
+                json!({ "protocol": protocol.name(), "enable_connect_protocol": true, "max_concurrent_streams": max_streams }),
+            ),
+        ),
+        EventKind::Stream { peer, protocol, connection, stream_id } => (
+            "stream",
+            obj(json!({
+                "peer": peer.to_string(),
+                "protocol": protocol.name(),
+                "connection": connection,
+                "stream_id": stream_id,
+            })),
+        ),
         EventKind::Disconnected(r) => (
             "disconnected",
             obj(json!({
@@ -161,6 +210,9 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 "close": r.close.as_ref().map(close_json),
                 "outcome": r.outcome.name(),
                 "message": words::conn_outcome(&r.outcome),
+                "protocol": r.carrier.map(|c| c.protocol.name()),
+                "stream_id": r.carrier.and_then(|c| c.stream).map(|s| s.stream_id),
+                "connection": r.carrier.and_then(|c| c.stream).map(|s| s.connection),
             })),
         ),
         EventKind::Resolved { host, addrs, took } => {

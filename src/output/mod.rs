@@ -90,7 +90,9 @@ impl OutputSettings {
             | K::HandshakeRequest { .. }
             | K::HandshakeResponse { .. }
             | K::Open { .. } => self.json || self.verbosity >= 1,
-            K::Accepted { .. } => self.json || self.verbosity >= 1 || self.arrivals(),
+            K::Accepted { .. } | K::Stream { .. } | K::Http2Connection { .. } => {
+                self.json || self.verbosity >= 1 || self.arrivals()
+            }
             K::Close { .. } => self.json || self.verbosity >= 1 || self.repl,
             _ => true,
         }

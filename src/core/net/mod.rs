@@ -5,6 +5,7 @@ pub mod certs;
 pub mod h2;
 pub mod http;
 pub mod listener;
+pub mod preface;
 pub mod proxy;
 pub mod read_ahead;
 pub mod socket;

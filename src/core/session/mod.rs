@@ -10,6 +10,7 @@ pub mod backoff;
 pub mod client;
 pub mod connection;
 pub mod expect;
+pub mod h2_server;
 pub mod heartbeat;
 pub mod server;
 pub mod stats;

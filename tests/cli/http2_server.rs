@@ -1,0 +1,204 @@
+//! wsdiag's servers over HTTP/2 (RFC 8441), against node's own `http2` module as the client
+//! (tests/interop/h2client.mjs: extended CONNECT, WebSocket frames written by hand): h2c with
+//! prior knowledge beside HTTP/1.1 on one port, ALPN h2 over TLS, several streams on one
+//! connection, the refusals, `--no-http2`, and the logs.
+
+use std::process::Output;
+
+use serde_json::Value;
+use tokio::process::Command;
+
+use crate::server_interop::{args, run, show};
+use crate::support::served::{client, next_data, send, serve, Served};
+use crate::support::skip;
+
+fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `node h2client.mjs`, or None when node is missing.
+fn h2_client() -> Option<Command> {
+    let found =
+        std::process::Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        skip::missing_peer("no node on PATH (its built-in http2 module is the RFC 8441 client)");
+        return None;
+    }
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("tests/interop/h2client.mjs"));
+    Some(cmd)
+}
+
+fn http_url(s: &Served) -> String {
+    format!("http://127.0.0.1:{}/chat?room=1", s.port)
+}
+
+fn https_url(s: &Served) -> String {
+    format!("https://127.0.0.1:{}/", s.port)
+}
+
+fn lines(out: &Output) -> Vec<String> {
+    let mut l: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    l.sort();
+    l
+}
+
+fn events(stdout: &str) -> Vec<Value> {
+    stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
+    evs.iter().filter(|e| e["type"] == t).collect()
+}
+
+#[tokio::test]
+async fn h2c_prior_knowledge_carries_two_websockets_on_one_connection_beside_http1() {
+    let Some(node) = h2_client() else { return };
+    let server = serve(["echo", "--json", "--max-runtime", "30s"]).await;
+    let out = run(node, &args(&http_url(&server), &["--streams", "2", "hello", "wörld"])).await;
+    assert!(out.status.success(), "{}", show(&out));
+    let expected = [
+        "s1 closed 1000",
+        "s1 s1:hello",
+        "s1 s1:wörld",
+        "s1 status 200",
+        "s2 closed 1000",
+        "s2 s2:hello",
+        "s2 s2:wörld",
+        "s2 status 200",
+        "settings enableConnectProtocol=true",
+    ];
+    assert_eq!(lines(&out), expected, "{}", show(&out));
+
+    // The same port still upgrades HTTP/1.1.
+    let mut ws = client(&server.url()).await;
+    send(&mut ws, "plain".into()).await;
+    assert_eq!(next_data(&mut ws).await, "plain".into());
+    drop(ws);
+
+    server.wait_for("three ends", |out, _| out.matches("\"disconnected\"").count() >= 4).await;
+    let out = server.interrupt().await;
+    let evs = events(&out.stdout());
+    let h2 = of_type(&evs, "http2_connection");
+    assert_eq!(h2.len(), 1, "{}", out.stdout());
+    assert_eq!(h2[0]["protocol"], "h2c");
+    assert_eq!(h2[0]["enable_connect_protocol"], true);
+    let parent = h2[0]["conn"].clone();
+    let streams = of_type(&evs, "stream");
+    assert_eq!(streams.len(), 2, "{}", out.stdout());
+    let mut ids: Vec<u64> = streams.iter().map(|s| s["stream_id"].as_u64().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, [1, 3], "client-opened streams are odd");
+    for s in &streams {
+        assert_eq!(s["connection"], parent);
+        assert_ne!(s["conn"], parent, "each stream is a connection of its own in the log");
+    }
+    let request = of_type(&evs, "handshake_request")[0];
+    assert_eq!(request["version"], "HTTP/2");
+    assert_eq!(request["method"], "CONNECT");
+    assert_eq!(request["protocol"], "websocket");
+    assert_eq!(request["path"], "/chat?room=1");
+    let response = of_type(&evs, "handshake_response")[0];
+    assert_eq!(response["status"], 200, "{response}");
+    let gone = of_type(&evs, "disconnected");
+    let by_protocol = |p: &str| gone.iter().filter(|d| d["protocol"] == p).count();
+    assert_eq!(by_protocol("h2c"), 3, "two streams and their connection: {}", out.stdout());
+    assert_eq!(by_protocol("http/1.1"), 1);
+    let conn_end = gone.iter().find(|d| d["outcome"] == "http2_closed").expect("the connection's end");
+    assert_eq!(conn_end["conn"], parent);
+    assert_eq!(conn_end["stream_id"], Value::Null);
+    let stream_end = gone.iter().find(|d| d["stream_id"] == 1).expect("stream 1's end");
+    assert_eq!(stream_end["received"]["messages"], 2, "{stream_end}");
+    assert_eq!(stream_end["close"]["code"], 1000);
+    // Served: the WebSockets, not the HTTP/2 connection that carried two of them.
+    let summary = of_type(&evs, "summary")[0];
+    assert_eq!(summary["connections"], 3, "{summary}");
+}
+
+#[tokio::test]
+async fn tls_offers_alpn_h2_and_negotiates_as_over_http1() {
+    let Some(node) = h2_client() else { return };
+    let server = serve(["echo", "--tls-self-signed", "-s", "chat", "-v", "--max-runtime", "30s"]).await;
+    let alpn = run(h2_client().unwrap(), &args(&https_url(&server), &["--alpn"])).await;
+    assert_eq!(String::from_utf8_lossy(&alpn.stdout), "alpn h2\n", "{}", show(&alpn));
+    let out =
+        run(node, &args(&https_url(&server), &["--subprotocol", "other, chat", "--deflate", "hi"])).await;
+    assert!(out.status.success(), "{}", show(&out));
+    let got = lines(&out);
+    assert!(got.contains(&"s1 status 200".to_string()), "{}", show(&out));
+    assert!(got.contains(&"s1 header sec-websocket-protocol: chat".to_string()), "{}", show(&out));
+    assert!(
+        got.contains(
+            &"s1 header sec-websocket-extensions: permessage-deflate; client_no_context_takeover".to_string()
+        ),
+        "{}",
+        show(&out)
+    );
+    assert!(got.iter().any(|l| l.starts_with("s1 compressed ")), "the echo is compressed: {}", show(&out));
+    assert!(got.contains(&"s1 closed 1000".to_string()), "{}", show(&out));
+    server.wait_for("the stream's end", |_, err| err.contains("(stream 1 of connection")).await;
+    let out = server.interrupt().await;
+    out.expect_stderr_contains("HTTP/2 (ALPN h2): SETTINGS_ENABLE_CONNECT_PROTOCOL=1")
+        .expect_stderr_contains("< :method: CONNECT")
+        .expect_stderr_contains("< :protocol: websocket")
+        .expect_stderr_contains("> :status: 200")
+        .expect_stderr_contains("> sec-websocket-protocol: chat")
+        .expect_stderr_contains("Compression: permessage-deflate")
+        .expect_stderr_contains(", h2) after");
+}
+
+#[tokio::test]
+async fn requests_that_are_no_websocket_get_the_status_rfc_8441_calls_for() {
+    if h2_client().is_none() {
+        return;
+    }
+    let server = serve(["echo", "--max-runtime", "30s"]).await;
+    let url = http_url(&server);
+    let cases: [(&[&str], &str, &str); 4] = [
+        (&["--method", "GET", "--no-protocol"], "405", "allow: CONNECT"),
+        (&["--no-protocol"], "405", "allow: CONNECT"),
+        (&["--protocol", "chat"], "501", "only :protocol websocket"),
+        (&["--no-version"], "400", "sec-websocket-version: 13"),
+    ];
+    for (flags, status, detail) in cases {
+        let out = run(h2_client().expect("node was found"), &args(&url, flags)).await;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.contains(&format!("s1 status {status}\n")), "{flags:?}: {}", show(&out));
+        assert!(text.contains(detail), "{flags:?}: {}", show(&out));
+    }
+    server.wait_for("four refusals", |_, err| err.matches("invalid handshake request").count() >= 3).await;
+    let out = server.interrupt().await;
+    out.expect_stderr_contains("answered 405 Method Not Allowed")
+        .expect_stderr_contains("refused the handshake with 501 Not Implemented")
+        .expect_stderr_contains("answered 400 Bad Request");
+}
+
+#[tokio::test]
+async fn no_http2_offers_only_http1_over_tls_and_refuses_the_h2c_preface() {
+    let Some(node) = h2_client() else { return };
+    let tls = serve(["echo", "--tls-self-signed", "--no-http2", "--max-runtime", "30s"]).await;
+    let alpn = run(node, &args(&https_url(&tls), &["--alpn"])).await;
+    assert_eq!(String::from_utf8_lossy(&alpn.stdout), "alpn http/1.1\n", "{}", show(&alpn));
+    drop(tls);
+
+    let plain = serve(["echo", "--no-http2", "--max-runtime", "30s"]).await;
+    let out = run(h2_client().unwrap(), &args(&http_url(&plain), &["hi"])).await;
+    assert!(!out.status.success(), "{}", show(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("settings"), "{}", show(&out));
+    plain.wait_for("the refusal", |_, err| err.contains("Disconnected")).await;
+    let out = plain.interrupt().await;
+    out.expect_stderr_contains("invalid handshake request, answered 400 Bad Request");
+}
+
+#[tokio::test]
+async fn listen_once_serves_one_websocket_over_h2c() {
+    let Some(node) = h2_client() else { return };
+    let server = serve(["listen", "--once", "--expect", "hello", "--no-stdin", "--max-runtime", "30s"]).await;
+    let out = run(node, &args(&http_url(&server), &["hello"])).await;
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("s1 closed 1000"), "{}", show(&out));
+    let out = server.finish().await;
+    out.expect_code(0)
+        .expect_stdout("[2] s1:hello\n")
+        .expect_stderr_contains("(stream 1 of connection 1, h2c)");
+}
