@@ -202,3 +202,69 @@ async fn listen_once_serves_one_websocket_over_h2c() {
         .expect_stdout("[2] s1:hello\n")
         .expect_stderr_contains("(stream 1 of connection 1, h2c)");
 }
+
+/// HAProxy (Debian's package) on a free port, taking HTTP/1.1 and speaking HTTP/2 to the
+/// server at `backend`: `proto h2` over cleartext (prior knowledge), or over TLS with ALPN h2.
+/// HAProxy carries a WebSocket upgrade to such a backend as an extended CONNECT (RFC 8441)
+/// when the backend advertises SETTINGS_ENABLE_CONNECT_PROTOCOL. Killed when dropped.
+struct Haproxy {
+    port: u16,
+    _child: tokio::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+async fn haproxy(backend: u16, tls: bool) -> Option<Haproxy> {
+    let bin = crate::support::proxies::program("haproxy")?;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = crate::support::free_port();
+    let server = if tls { "ssl verify none alpn h2" } else { "proto h2" };
+    let config = format!(
+        "defaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  \
+         timeout tunnel 30s\nfrontend fe\n  bind 127.0.0.1:{port}\n  default_backend be\n\
+         backend be\n  server s1 127.0.0.1:{backend} {server}\n"
+    );
+    let path = dir.path().join("haproxy.cfg");
+    std::fs::write(&path, config).expect("write haproxy.cfg");
+    let child = Command::new(bin)
+        .arg("-f")
+        .arg(&path)
+        .arg("-db")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start haproxy");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "haproxy did not listen on {port} within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    Some(Haproxy { port, _child: child, _dir: dir })
+}
+
+#[tokio::test]
+async fn haproxy_carries_websockets_to_the_echo_server_over_h2c_and_h2() {
+    for tls in [false, true] {
+        let mut flags = vec!["echo", "-v", "--max-runtime", "30s"];
+        if tls {
+            flags.push("--tls-self-signed");
+        }
+        let server = serve(flags).await;
+        let Some(proxy) = haproxy(server.port, tls).await else { return };
+        let mut ws = client(&format!("ws://127.0.0.1:{}/via-haproxy", proxy.port)).await;
+        for text in ["one", "two"] {
+            send(&mut ws, text.into()).await;
+            assert_eq!(next_data(&mut ws).await, text.into(), "tls {tls}");
+        }
+        drop(ws);
+        let protocol = if tls { "h2" } else { "h2c" };
+        let end = format!("(stream 1 of connection 1, {protocol})");
+        server.wait_for("the stream's end", |_, err| err.contains(&end)).await;
+        let out = server.interrupt().await;
+        out.expect_stderr_contains("< :method: CONNECT")
+            .expect_stderr_contains("< :protocol: websocket")
+            .expect_stderr_contains("< :path: /via-haproxy")
+            .expect_stderr_contains("> :status: 200");
+    }
+}
