@@ -6,7 +6,7 @@ use colored::Colorize;
 
 use crate::core::error::Error;
 use crate::core::event::probe::TimingOnly;
-use crate::core::event::{Carrier, Endpoint, HttpProtocol};
+use crate::core::event::{Carrier, ConnOutcome, Endpoint, HttpProtocol};
 use crate::core::event::{
     CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, PingStats, Side, Summary, Timings,
     Traffic,
@@ -601,6 +601,15 @@ fn disconnected_line(r: &ConnReport) -> String {
         Some(Carrier { protocol, stream: None }) if protocol.is_http2() => format!(" ({protocol})"),
         _ => String::new(),
     };
+    if let ConnOutcome::Http2Closed { .. } = r.outcome {
+        // Its traffic is its streams', each on a line of its own.
+        return format!(
+            "Disconnected {}{over} after {:.3} s: {}",
+            r.peer,
+            r.duration.as_secs_f64(),
+            escape(&words::conn_outcome(&r.outcome))
+        );
+    }
     format!(
         "Disconnected {}{over} after {:.3} s: {}; in {}, out {}{close}",
         r.peer,

@@ -268,3 +268,84 @@ async fn haproxy_carries_websockets_to_the_echo_server_over_h2c_and_h2() {
             .expect_stderr_contains("> :status: 200");
     }
 }
+
+#[tokio::test]
+async fn stopping_closes_every_stream_with_1001_then_the_connection() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let Some(mut node) = h2_client() else { return };
+    let server = serve(["echo", "--max-runtime", "30s"]).await;
+    node.args(args(&http_url(&server), &["--streams", "2", "--hold", "hi"]));
+    node.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).kill_on_drop(true);
+    let mut child = node.spawn().expect("start node");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut seen = Vec::new();
+    // Both WebSockets are open (their echoes came back) before the server is stopped.
+    let opened = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while seen.iter().filter(|l: &&String| l.ends_with(" open")).count() < 2 {
+            match lines.next_line().await.expect("read the client") {
+                Some(line) => seen.push(line),
+                None => break,
+            }
+        }
+    })
+    .await;
+    assert!(opened.is_ok(), "both streams open: {seen:?}");
+    let out = server.interrupt().await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(line) = lines.next_line().await.expect("read the client") {
+            seen.push(line);
+        }
+    })
+    .await
+    .expect("the client ended");
+    assert!(seen.contains(&"s1 closed 1001".to_string()), "{seen:?}");
+    assert!(seen.contains(&"s2 closed 1001".to_string()), "{seen:?}");
+    out.expect_code(130)
+        .expect_stderr_contains("(stream 1 of connection 1, h2c) after")
+        .expect_stderr_contains("server shutting down")
+        .expect_stderr_contains("HTTP/2 connection closed after 2 streams");
+}
+
+#[tokio::test]
+async fn messages_far_larger_than_the_flow_control_windows_cross_two_streams_at_once() {
+    let Some(node) = h2_client() else { return };
+    let server = serve(["echo", "--max-runtime", "30s"]).await;
+    // 1 MiB and 3 MB against 64 KiB stream windows, both streams writing at once.
+    let out =
+        run(node, &args(&http_url(&server), &["--streams", "2", "big:1048576", "big:3000000", "after"]))
+            .await;
+    assert!(out.status.success(), "{}", show(&out));
+    let got = String::from_utf8_lossy(&out.stdout).into_owned();
+    for s in ["s1", "s2"] {
+        let mine: Vec<&str> = got.lines().filter(|l| l.starts_with(&format!("{s} "))).collect();
+        let want = [
+            format!("{s} status 200"),
+            format!("{s} big 1048576"),
+            format!("{s} big 3000000"),
+            format!("{s} {s}:after"),
+            format!("{s} closed 1000"),
+        ];
+        assert_eq!(mine, want, "{}", show(&out));
+    }
+    server.wait_for("both ends", |_, err| err.contains("after 2 streams")).await;
+    server
+        .interrupt()
+        .await
+        .expect_stderr_contains("in 3 messages (4048584 bytes), out 3 messages (4048584 bytes)");
+}
+
+#[tokio::test]
+async fn a_connection_that_carries_no_stream_is_sent_goaway_after_the_handshake_timeout() {
+    let Some(node) = h2_client() else { return };
+    let server = serve(["echo", "--handshake-timeout", "300ms", "--max-runtime", "30s"]).await;
+    let out = run(node, &args(&http_url(&server), &["--streams", "0"])).await;
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "settings enableConnectProtocol=true\ngoaway 0\n",
+        "{}",
+        show(&out)
+    );
+    server.wait_for("the connection's end", |_, err| err.contains("after 0 streams")).await;
+    server.interrupt().await;
+}

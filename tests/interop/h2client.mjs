@@ -3,11 +3,14 @@
 // CONNECT streams carrying WebSocket frames written by hand.
 //
 //   node h2client.mjs URL [--streams N] [--alpn] [--method M] [--protocol P] [--no-version]
-//                         [--subprotocol S] [--deflate] [MESSAGE...]
+//                         [--subprotocol S] [--deflate] [--hold] [MESSAGE...]
+//
+// `--hold` keeps each WebSocket open after its echoes until the server closes it (printing
+// `sI open` once the echoes are in), and answers the server's close.
 //
 // Prints `settings enableConnectProtocol=BOOL` once the server's SETTINGS arrive; for each
 // stream `sI status N` and its response headers as `sI header NAME: VALUE`, then every echoed
-// text message as `sI TEXT`, then `sI closed CODE`. `--alpn` only prints the protocol TLS's
+// text message as `sI TEXT`, then `sI closed CODE`; `goaway CODE` when the server sends one. `--alpn` only prints the protocol TLS's
 // ALPN chose (`alpn NAME`). Errors print `error CODE MESSAGE` and exit 1.
 import http2 from "node:http2";
 import tls from "node:tls";
@@ -25,6 +28,7 @@ while (argv.length) {
   else if (a === "--no-version") opt.version = false;
   else if (a === "--subprotocol") opt.subprotocol = argv.shift();
   else if (a === "--deflate") opt.deflate = true;
+  else if (a === "--hold") opt.hold = true;
   else opt.messages.push(a);
 }
 const fail = (code, message) => {
@@ -75,6 +79,11 @@ function parse(buf) {
 function run() {
   const session = http2.connect(url.origin, { rejectUnauthorized: false, settings: { enableConnectProtocol: false } });
   session.on("error", (e) => fail(e.code, e.message));
+  // The server's GOAWAY (with `--streams 0`, the only way the run ends).
+  session.on("goaway", (code) => {
+    console.log(`goaway ${code}`);
+    if (opt.streams === 0) session.close();
+  });
   session.once("remoteSettings", (settings) => {
     console.log(`settings enableConnectProtocol=${Boolean(settings.enableConnectProtocol)}`);
     if (!settings.enableConnectProtocol && opt.protocol) {
@@ -111,20 +120,25 @@ function stream(session, name, done) {
       return;
     }
     inflate = /permessage-deflate/.test(h["sec-websocket-extensions"] || "");
-    const pending = opt.messages.map((m) => `${name}:${m}`);
+    // `big:N` is a message of N bytes ("z" repeated), echoed back as `sI big N`.
+    const pending = opt.messages.map((m) => (m.startsWith("big:") ? "z".repeat(Number(m.slice(4))) : `${name}:${m}`));
     let waiting = pending.length;
     for (const m of pending) req.write(frame(1, Buffer.from(m)));
-    if (waiting === 0) req.write(frame(8, Buffer.from([0x03, 0xe8])));
+    const finish = () => (opt.hold ? console.log(`${name} open`) : req.write(frame(8, Buffer.from([0x03, 0xe8]))));
+    if (waiting === 0) finish();
     req.on("data", (d) => {
       let frames;
       [frames, buf] = parse(Buffer.concat([buf, d]));
       for (const f of frames) {
         if (f.opcode === 1) {
           // Compressed echoes are told apart, not inflated: the test checks the agreement.
-          console.log(`${name} ${f.rsv1 ? "compressed " + f.payload.length + " bytes" : f.payload.toString()}`);
-          if (--waiting === 0) req.write(frame(8, Buffer.from([0x03, 0xe8])));
+          const text = f.payload.toString();
+          const shown = /^z+$/.test(text) ? `big ${f.payload.length}` : text;
+          console.log(`${name} ${f.rsv1 ? "compressed " + f.payload.length + " bytes" : shown}`);
+          if (--waiting === 0) finish();
         } else if (f.opcode === 8) {
           console.log(`${name} closed ${f.payload.length >= 2 ? f.payload.readUInt16BE(0) : "none"}`);
+          if (opt.hold) req.write(frame(8, f.payload.subarray(0, 2)));
           req.end();
         }
       }

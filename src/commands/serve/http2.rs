@@ -1,7 +1,7 @@
 //! The streams of an HTTP/2 connection (RFC 8441): each extended CONNECT a WebSocket of its
 //! own, under its own connection id, admitted and reported like an HTTP/1.1 client.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -16,8 +16,9 @@ use crate::core::event::{Carrier, ConnOutcome, ConnReport, EventKind, StreamOf};
 use crate::core::session::h2_server::{self, H2Conn, H2Ending};
 use crate::core::session::SessionTotals;
 
-/// Serves the connection's streams until it ends (or the server stops and its streams are
-/// done), each in a task of its own; returns how it ended.
+/// Serves the connection's streams until it ends (or the server stops, or it has carried no
+/// stream for --handshake-timeout, and its streams are done), each in a task of its own;
+/// returns how it ended.
 pub(super) async fn serve(mut h2: H2Conn, ctx: ConnCtx, shared: Arc<Shared>) -> H2Ending {
     let mut sink = ctx.sink.clone();
     let protocol = h2.protocol;
@@ -27,8 +28,15 @@ pub(super) async fn serve(mut h2: H2Conn, ctx: ConnCtx, shared: Arc<Shared>) -> 
         EventKind::Http2Connection { protocol, max_streams: h2_server::MAX_STREAMS },
     );
     let mut streams = JoinSet::new();
-    let ending = h2_server::drive(&mut h2, ctx.stop.clone(), |req, respond| {
-        streams.spawn(serve_stream(req, respond, &ctx, shared.clone(), protocol));
+    let open = Arc::new(AtomicUsize::new(0));
+    let idle_after = shared.opts.handshake_timeout;
+    let ending = h2_server::drive(&mut h2, ctx.stop.clone(), idle_after, &open, |req, respond| {
+        let stream = serve_stream(req, respond, &ctx, shared.clone(), protocol);
+        let open = Open::count(open.clone());
+        streams.spawn(async move {
+            stream.await;
+            drop(open);
+        });
         // Reap finished streams so a long-lived connection does not accumulate them.
         while streams.try_join_next().is_some() {}
     })
@@ -36,6 +44,22 @@ pub(super) async fn serve(mut h2: H2Conn, ctx: ConnCtx, shared: Arc<Shared>) -> 
     // The connection is over: its streams end with it.
     while streams.join_next().await.is_some() {}
     ending
+}
+
+/// A stream counted as open while this lives.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    fn count(n: Arc<AtomicUsize>) -> Open {
+        n.fetch_add(1, Ordering::Relaxed);
+        Open(n)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// One stream: its own id, the extended CONNECT answered, the session run under the limit,

@@ -82,17 +82,31 @@ pub async fn spawn_loopback(faults: EchoFaults) -> Result<SocketAddr, Error> {
                     // h2c with prior knowledge: every extended CONNECT stream is echoed.
                     Ok(Admitted::Http2(mut h2)) => {
                         let mut streams = tokio::task::JoinSet::new();
-                        h2_server::drive(&mut h2, stop.clone(), |req, respond| {
-                            let (opts, faults, stop) = (opts.clone(), faults.clone(), stop.clone());
-                            streams.spawn(async move {
-                                let opened =
-                                    h2_server::open_stream(req, respond, conn, &opts, &clock, &mut Discard)
-                                        .await;
-                                if let Ok(session) = opened {
-                                    echo::run(session, &faults, &mut Discard, stop).await;
-                                }
-                            });
-                        })
+                        // Never idle-closed: in-process, for one client's tests.
+                        let open = std::sync::atomic::AtomicUsize::new(1);
+                        h2_server::drive(
+                            &mut h2,
+                            stop.clone(),
+                            opts.handshake_timeout,
+                            &open,
+                            |req, respond| {
+                                let (opts, faults, stop) = (opts.clone(), faults.clone(), stop.clone());
+                                streams.spawn(async move {
+                                    let opened = h2_server::open_stream(
+                                        req,
+                                        respond,
+                                        conn,
+                                        &opts,
+                                        &clock,
+                                        &mut Discard,
+                                    )
+                                    .await;
+                                    if let Ok(session) = opened {
+                                        echo::run(session, &faults, &mut Discard, stop).await;
+                                    }
+                                });
+                            },
+                        )
                         .await;
                         while streams.join_next().await.is_some() {}
                     }

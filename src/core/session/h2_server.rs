@@ -307,12 +307,15 @@ pub struct H2Ending {
 }
 
 /// Drives the connection: hands each request to `each` (which answers it, usually in a task
-/// of its own) until the client ends the connection or `stop` turns true, and then sends
-/// GOAWAY (RFC 9113 §6.8) and goes on driving the open streams until they end. The caller
-/// bounds how long that may take.
+/// of its own) until the client ends the connection, or `stop` turns true, or no stream has
+/// been open (`open` is 0) for `idle_after` (a connection that carries nothing holds a socket
+/// all the same); then sends GOAWAY (RFC 9113 §6.8) and goes on driving the open streams until
+/// they end. The caller bounds how long that may take.
 pub async fn drive(
     h2: &mut H2Conn,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    idle_after: Duration,
+    open: &std::sync::atomic::AtomicUsize,
     mut each: impl FnMut(Request<RecvStream>, SendResponse<Bytes>),
 ) -> H2Ending {
     let mut streams = 0;
@@ -326,6 +329,13 @@ pub async fn drive(
                 _ = crate::core::session::wait::stopped(&mut stop) => {
                     h2.conn.graceful_shutdown();
                     stopping = true;
+                    continue;
+                }
+                _ = tokio::time::sleep(idle_after) => {
+                    if open.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+                        h2.conn.graceful_shutdown();
+                        stopping = true;
+                    }
                     continue;
                 }
             }
