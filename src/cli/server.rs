@@ -13,6 +13,7 @@ Examples:
   wsdiag echo --idle-timeout 60s            # behave like nginx's proxy_read_timeout
   wsdiag echo --no-pong                     # a dead server that still holds TCP
   wsdiag echo --close-after 5s --close-code 1012 --tls-self-signed
+  wsdiag echo --tls-self-signed -v          # browsers' WebSockets over HTTP/2 (ALPN h2) too
   wsdiag connect 'builtin:echo?drop-after=3' -x a -x b -x c -x d -n 4
 
 The same fault options work as query parameters of builtin:echo, e.g.
