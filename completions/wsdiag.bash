@@ -73,7 +73,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__connect)
-            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --echo --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --echo --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --http2 --http2-prior-knowledge --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,7 +421,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__handshake__subcmd__inspect)
-            opts="-L -H -s -k -h --raw --version --ws-key --method --follow --no-close --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --json --color --show-secrets --help"
+            opts="-L -H -s -k -h --raw --version --ws-key --method --follow --no-close --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --http2 --http2-prior-knowledge --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --json --color --show-secrets --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -539,7 +539,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__heartbeat__subcmd__probe)
-            opts="-H -s -k -v -h -V --min --max --resolution --parallel --confirm --pong-timeout --kind --payload --expect --fail-below --verify --for --classify --prometheus --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-H -s -k -v -h -V --min --max --resolution --parallel --confirm --pong-timeout --kind --payload --expect --fail-below --verify --for --classify --prometheus --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --http2 --http2-prior-knowledge --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -570,7 +570,7 @@ _wsdiag() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "ws-ping data tcp-keepalive" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ws-ping data tcp-keepalive h2-ping" -- "${cur}"))
                     return 0
                     ;;
                 --payload)

@@ -92,6 +92,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l echo-rtt -d 'M
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l reconnect -d 'Re-establish a lost connection with exponential backoff and full jitter'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l deflate -d 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l http2 -d 'WebSocket over HTTP/2 (RFC 8441), as browsers open it on an h2 origin: offer ALPN h2 in TLS (wss:// only) and send an extended CONNECT; exit 5 if the server does not select h2 or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l http2-prior-knowledge -d 'WebSocket over HTTP/2 without asking first: cleartext h2c on ws://, or h2 over TLS on wss:// whatever ALPN selects (as curl\'s --http2-prior-knowledge)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l frames -d 'Show every frame both ways (same as -vv)'
@@ -209,6 +211,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s L -l
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l no-close -d 'Do not close the connection after a successful upgrade (drop it without a close frame)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l deflate -d 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l http2 -d 'WebSocket over HTTP/2 (RFC 8441), as browsers open it on an h2 origin: offer ALPN h2 in TLS (wss:// only) and send an extended CONNECT; exit 5 if the server does not select h2 or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l http2-prior-knowledge -d 'WebSocket over HTTP/2 without asking first: cleartext h2c on ws://, or h2 over TLS on wss:// whatever ALPN selects (as curl\'s --http2-prior-knowledge)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l json -d 'Print one JSON document instead of the report (schema: docs/json.md)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand handshake-inspect" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
@@ -221,7 +225,8 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l confir
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l pong-timeout -d 'How long the answer to a trial\'s keepalive may take (also the TCP_USER_TIMEOUT of trials)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l kind -d 'What a trial sends after its idle time' -r -f -a "ws-ping\t'A ping frame with a random payload'
 data\t'A text message (--payload); any answer, or one matching --expect'
-tcp-keepalive\t'TCP keepalive probes (the kernel\'s), answered by their acknowledgement (Linux only)'"
+tcp-keepalive\t'TCP keepalive probes (the kernel\'s), answered by their acknowledgement (Linux only)'
+h2-ping\t'HTTP/2 PING frames, answered by the PING ACK of whatever ends the HTTP/2 connection (with --http2 or --http2-prior-knowledge)'"
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l payload -d 'The message a `--kind data` trial sends' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l expect -d 'With --kind data: the answer must match this regex' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l fail-below -d 'Exit 1 when connections idle for less than DUR already die (a CI gate)' -r
@@ -251,9 +256,11 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l classify -d 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection alive past the timeout (client-to-server traffic)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l classify -d 'After the search: which keepalive kinds (ws-ping, data, tcp-keepalive, and over HTTP/2 h2-ping) keep a connection alive past the timeout (client-to-server traffic)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l deflate -d 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l http2 -d 'WebSocket over HTTP/2 (RFC 8441), as browsers open it on an h2 origin: offer ALPN h2 in TLS (wss:// only) and send an extended CONNECT; exit 5 if the server does not select h2 or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l http2-prior-knowledge -d 'WebSocket over HTTP/2 without asking first: cleartext h2c on ws://, or h2 over TLS on wss:// whatever ALPN selects (as curl\'s --http2-prior-knowledge)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l frames -d 'Show every frame both ways (same as -vv)'

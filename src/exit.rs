@@ -50,7 +50,8 @@ impl ExitStatus {
             Error::Rejected { .. }
             | Error::BadHandshake { .. }
             | Error::ClientHandshake { .. }
-            | Error::UpgradeUnanswered { .. } => ExitStatus::Handshake,
+            | Error::UpgradeUnanswered { .. }
+            | Error::Http2 { .. } => ExitStatus::Handshake,
             Error::Ended(end) => match ExitStatus::of_ending(&end.ending) {
                 // An ending that is no failure by itself still ended the run abnormally.
                 ExitStatus::Success => ExitStatus::Lost,

@@ -10,7 +10,10 @@ impl Error {
     /// worded, or the advice that follows from its kind.
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
-            Error::Usage { hint: Some(h), .. } | Error::Tls { hint: Some(h), .. } | Error::Proxy { hint: Some(h), .. } => {
+            Error::Usage { hint: Some(h), .. }
+            | Error::Tls { hint: Some(h), .. }
+            | Error::Proxy { hint: Some(h), .. }
+            | Error::Http2 { hint: Some(h), .. } => {
                 return Some(word(h))
             }
             // The usual hint for dead heartbeats is --reconnect, which was given and ran out.
@@ -113,6 +116,14 @@ pub fn word(hint: &Hint) -> String {
         Hint::CheckClientCert => "check --cert and --key, and that the server trusts their issuer",
         Hint::ClientCertMaybeRequired => {
             "servers that require a client certificate do this: pass --cert FILE --key FILE"
+        }
+        Hint::Http2NotSelected => {
+            "the server speaks HTTP/1.1 here, as browsers will too: drop --http2 (--http2-prior-knowledge) to test that"
+        }
+        Hint::ExtendedConnectMissing => {
+            "browsers that reach this origin over HTTP/2 cannot open WebSockets on that connection \
+             (they fall back to HTTP/1.1 only on a new connection): enable RFC 8441 extended \
+             CONNECT in the server or proxy that speaks h2, or stop offering h2 there"
         }
     };
     text.to_string()

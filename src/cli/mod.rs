@@ -154,6 +154,9 @@ pub enum ProbeKind {
     Data,
     /// TCP keepalive probes (the kernel's), answered by their acknowledgement (Linux only)
     TcpKeepalive,
+    /// HTTP/2 PING frames, answered by the PING ACK of whatever ends the HTTP/2 connection
+    /// (with --http2 or --http2-prior-knowledge)
+    H2Ping,
 }
 
 #[derive(Debug, Args)]
@@ -211,8 +214,8 @@ pub struct HeartbeatProbeArgs {
     #[arg(long = "for", id = "verify_for", value_name = "DUR", value_parser = parse_duration, requires = "verify")]
     pub verify_for: Option<Duration>,
 
-    /// After the search: which keepalive kinds (ws-ping, data, tcp-keepalive) keep a connection
-    /// alive past the timeout (client-to-server traffic)
+    /// After the search: which keepalive kinds (ws-ping, data, tcp-keepalive, and over HTTP/2
+    /// h2-ping) keep a connection alive past the timeout (client-to-server traffic)
     #[arg(long)]
     pub classify: bool,
 
@@ -384,6 +387,17 @@ pub struct TransportArgs {
     /// Like --unix-socket, with a Linux abstract socket name (no file). Linux only
     #[arg(long, value_name = "NAME", conflicts_with = "proxy")]
     pub abstract_unix_socket: Option<String>,
+
+    /// WebSocket over HTTP/2 (RFC 8441), as browsers open it on an h2 origin: offer ALPN h2 in
+    /// TLS (wss:// only) and send an extended CONNECT; exit 5 if the server does not select h2
+    /// or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL
+    #[arg(long, conflicts_with = "http2_prior_knowledge")]
+    pub http2: bool,
+
+    /// WebSocket over HTTP/2 without asking first: cleartext h2c on ws://, or h2 over TLS on
+    /// wss:// whatever ALPN selects (as curl's --http2-prior-knowledge)
+    #[arg(long)]
+    pub http2_prior_knowledge: bool,
 
     #[command(flatten)]
     pub proxy: ProxyArgs,

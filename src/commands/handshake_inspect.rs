@@ -71,7 +71,7 @@ fn exit_status(report: &Report) -> ExitStatus {
         return e.exit_status();
     }
     match &hop.response {
-        Some(r) if r.status != 101 => ExitStatus::Handshake,
+        Some(r) if !r.opened() => ExitStatus::Handshake,
         Some(_) if hop.checks.iter().any(|c| c.level == Level::Fail) => ExitStatus::CheckFailed,
         Some(_) => ExitStatus::Success,
         None => ExitStatus::Handshake,

@@ -356,11 +356,19 @@ async fn classify(
     let kinds = [Keepalive::WsPing, Keepalive::Data, Keepalive::TcpKeepalive];
     let runs = kinds.map(|kind| trial::classify(spec, kind, every, wanted, clock));
     let [a, b, c] = runs;
+    // Over HTTP/2, the connection's own PING frames too.
+    let h2_ping = async {
+        match spec.connection.dial.http2 {
+            Some(_) => Some(trial::classify(spec, Keepalive::H2Ping, every, wanted, clock).await),
+            None => None,
+        }
+    };
     // With a companion at the far end, server-to-client traffic too.
-    let (a, b, c, push, late) = tokio::join!(
+    let (a, b, c, h2, push, late) = tokio::join!(
         a,
         b,
         c,
+        h2_ping,
         trial::server_push(spec, every, wanted, clock),
         trial::late_push(spec, wanted, clock)
     );
@@ -377,6 +385,9 @@ async fn classify(
             c.refreshes = false;
             c.detail = "not applicable: there is no TCP over a Unix socket".into();
         }
+    }
+    if let Some(r) = h2 {
+        out.push(r.unwrap_or_else(|e| failed(Keepalive::H2Ping, e)));
     }
     for (r, kind) in [(push, Keepalive::ServerPush), (late, Keepalive::LatePush)] {
         match r {

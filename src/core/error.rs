@@ -83,6 +83,13 @@ pub enum Error {
     UpgradeUnanswered {
         detail: String,
     },
+    /// WebSockets over HTTP/2 (RFC 8441) could not start: the server did not select h2, did
+    /// not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL, reset the CONNECT stream, sent GOAWAY,
+    /// or broke HTTP/2 (a handshake failure, like a refused upgrade).
+    Http2 {
+        message: String,
+        hint: Option<Hint>,
+    },
     /// The connection ended abnormally after the upgrade: FIN or reset without a close
     /// frame, a deadline, a protocol violation by the peer, a local limit (see `Ending`).
     Ended(End),
@@ -211,6 +218,7 @@ impl fmt::Display for Error {
             | Error::ClientHandshake { message } => {
                 write!(f, "{message}")
             }
+            Error::Http2 { message, .. } => write!(f, "HTTP/2: {message}"),
             Error::Tls { message, .. } => write!(f, "TLS failed: {message}"),
             Error::HandshakeTimeout { after } => {
                 write!(f, "handshake timed out after {}", fmt_dur(*after))
@@ -330,6 +338,11 @@ pub enum Hint {
     ClientCertMaybeRequired,
     /// TLS advice about the proxy's certificate rather than the server's.
     ForProxy(Box<Hint>),
+    /// The server did not select h2 in ALPN: it serves WebSockets over HTTP/1.1 only here.
+    Http2NotSelected,
+    /// The server speaks h2 but does not advertise extended CONNECT (RFC 8441 §3): browsers
+    /// that reach it over h2 cannot open a WebSocket on that connection.
+    ExtendedConnectMissing,
 }
 
 impl From<String> for Hint {

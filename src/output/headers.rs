@@ -58,11 +58,17 @@ fn mask_line(line: &[u8]) -> Vec<u8> {
 
 /// Header (name, value) pairs after the start line, in wire order.
 pub(super) fn pairs(lines: &[Vec<u8>]) -> Vec<(String, String)> {
+    all_pairs(&lines[lines.len().min(1)..])
+}
+
+/// (name, value) pairs of every line: an HTTP/2 head (no start line), whose pseudo-header
+/// names begin with a colon (`:status: 200`).
+pub(super) fn all_pairs(lines: &[Vec<u8>]) -> Vec<(String, String)> {
     lines
         .iter()
-        .skip(1)
         .filter_map(|l| {
-            let colon = l.iter().position(|&b| b == b':')?;
+            let from = usize::from(l.first() == Some(&b':'));
+            let colon = from + l[from..].iter().position(|&b| b == b':')?;
             let name = String::from_utf8_lossy(&l[..colon]).into_owned();
             let value = String::from_utf8_lossy(&l[colon + 1..]).trim().to_string();
             Some((name, value))

@@ -140,6 +140,9 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 ms(t.took)
             )));
         }
+        EventKind::Http2Frame { dir, frame } if v >= super::http2::shown_at(frame) => {
+            l.err(&info(super::http2::line(*dir, frame)));
+        }
         EventKind::HandshakeRequest { dir, raw } if v >= 1 => {
             let arrow = arrow(*dir);
             for line in headers::lines(raw, s.show_secrets) {
@@ -147,8 +150,9 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
             }
         }
         EventKind::HandshakeResponse { dir, raw, status, body } if v >= 1 => {
-            // 101 for an HTTP/1.1 upgrade; 200 for HTTP/2's extended CONNECT (RFC 8441 §5).
-            let ok = *status == Some(101) || (*status == Some(200) && raw.first() == Some(&b':'));
+            // 101 upgrades over HTTP/1.1; 200 opens the stream over HTTP/2 (RFC 8441 §5).
+            let h2 = raw.starts_with(b":");
+            let ok = *status == Some(101) || (h2 && status.is_some_and(|s| (200..300).contains(&s)));
             let arrow = arrow(*dir);
             for line in headers::lines(raw, s.show_secrets) {
                 let text = format!("{arrow} {}", escape_bytes(&line));
@@ -490,11 +494,17 @@ pub(crate) fn tunnel_lines(t: &TunnelInfo, show_secrets: bool) -> Vec<String> {
 }
 
 fn timing_list(t: &Timings) -> String {
-    let parts: Vec<String> =
-        [("dns", t.dns), ("tcp", t.tcp), ("proxy", t.proxy), ("tls", t.tls), ("upgrade", t.upgrade)]
-            .iter()
-            .filter_map(|(name, d)| d.map(|d| format!("{name} {}", ms(d))))
-            .collect();
+    let parts: Vec<String> = [
+        ("dns", t.dns),
+        ("tcp", t.tcp),
+        ("proxy", t.proxy),
+        ("tls", t.tls),
+        ("http2", t.http2),
+        ("upgrade", t.upgrade),
+    ]
+    .iter()
+    .filter_map(|(name, d)| d.map(|d| format!("{name} {}", ms(d))))
+    .collect();
     parts.join(", ")
 }
 

@@ -79,6 +79,7 @@ fn timings(t: &Timings) -> Value {
         "tcp_ms": opt_ms(t.tcp),
         "proxy_ms": opt_ms(t.proxy),
         "tls_ms": opt_ms(t.tls),
+        "http2_ms": opt_ms(t.http2),
         "upgrade_ms": opt_ms(t.upgrade),
     })
 }
@@ -117,8 +118,21 @@ pub(crate) fn head(raw: &[u8], show: bool) -> Map<String, Value> {
     let lines = headers::lines(raw, show);
     let mut m = Map::new();
     m.insert("raw".into(), json!(String::from_utf8_lossy(&headers::masked(raw, show))));
-    if lines.first().is_some_and(|l| l.first() == Some(&b':')) {
-        return http2_head(&lines, m);
+    if raw.starts_with(b":") {
+        // HTTP/2 HEADERS (RFC 8441): no start line; the pseudo-header fields say it.
+        let pairs = headers::all_pairs(&lines);
+        let pseudo = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        m.insert("version".into(), json!("HTTP/2"));
+        if let Some(status) = pseudo(":status") {
+            m.insert("status".into(), json!(status.parse::<u16>().ok()));
+        } else {
+            m.insert("method".into(), json!(pseudo(":method")));
+            m.insert("path".into(), json!(pseudo(":path")));
+            m.insert("protocol".into(), json!(pseudo(":protocol")));
+        }
+        let pairs: Vec<Value> = pairs.into_iter().map(|(n, v)| json!([n, v])).collect();
+        m.insert("headers".into(), Value::Array(pairs));
+        return m;
     }
     let start = lines.first().map(|l| String::from_utf8_lossy(l).into_owned()).unwrap_or_default();
     let mut parts = start.splitn(3, ' ');
@@ -133,37 +147,6 @@ pub(crate) fn head(raw: &[u8], show: bool) -> Map<String, Value> {
         m.insert("version".into(), json!(c));
     }
     let pairs: Vec<Value> = headers::pairs(&lines).into_iter().map(|(n, v)| json!([n, v])).collect();
-    m.insert("headers".into(), Value::Array(pairs));
-    m
-}
-
-/// An HTTP/2 HEADERS block written as `name: value` lines, pseudo-header fields first
-/// (`:method: CONNECT`): `version` "HTTP/2", the pseudo-header fields' values as the start
-/// line's would be, and every field (pseudo-header fields too) in `headers`.
-fn http2_head(lines: &[Vec<u8>], mut m: Map<String, Value>) -> Map<String, Value> {
-    let fields: Vec<(String, String)> = lines
-        .iter()
-        .filter_map(|l| {
-            // A pseudo-header field's name starts with the colon; its value follows the next.
-            let colon = l.iter().skip(1).position(|&b| b == b':')? + 1;
-            let name = String::from_utf8_lossy(&l[..colon]).into_owned();
-            let value = String::from_utf8_lossy(&l[colon + 1..]).trim().to_string();
-            Some((name, value))
-        })
-        .collect();
-    let get = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-    m.insert("version".into(), json!("HTTP/2"));
-    match get(":status") {
-        Some(status) => {
-            m.insert("status".into(), json!(status.parse::<u16>().ok()));
-        }
-        None => {
-            m.insert("method".into(), json!(get(":method")));
-            m.insert("path".into(), json!(get(":path")));
-            m.insert("protocol".into(), json!(get(":protocol")));
-        }
-    }
-    let pairs: Vec<Value> = fields.into_iter().map(|(n, v)| json!([n, v])).collect();
     m.insert("headers".into(), Value::Array(pairs));
     m
 }
@@ -233,6 +216,7 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 json!({ "version": t.version, "cipher": t.cipher, "alpn": t.alpn, "sni": t.sni, "ms": millis(t.took) }),
             ),
         ),
+        EventKind::Http2Frame { dir: d, frame } => ("http2_frame", super::http2::json(dir(*d), frame)),
         EventKind::HandshakeRequest { dir: d, raw } => {
             let mut m = head(raw, s.show_secrets);
             m.insert("dir".into(), json!(dir(*d)));

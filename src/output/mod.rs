@@ -3,6 +3,7 @@
 
 pub mod channel;
 mod headers;
+mod http2;
 pub(crate) mod human;
 pub(crate) mod json;
 pub mod payload;
@@ -90,6 +91,7 @@ impl OutputSettings {
             | K::HandshakeRequest { .. }
             | K::HandshakeResponse { .. }
             | K::Open { .. } => self.json || self.verbosity >= 1,
+            K::Http2Frame { frame, .. } => self.json || self.verbosity >= http2::shown_at(frame),
             K::Accepted { .. } | K::Stream { .. } | K::Http2Connection { .. } => {
                 self.json || self.verbosity >= 1 || self.arrivals()
             }

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::core::inspect::{CloseOutcome, Hop, HopTimings, Report, TlsFacts};
 use crate::core::net::certs::EXPIRY_WARN_DAYS;
+use crate::core::net::h2::frames::setting_name;
 use crate::core::wire::verdict::Level;
 use crate::output::headers;
 use crate::output::human::ms;
@@ -35,8 +36,9 @@ pub fn human(report: &Report, s: &OutputSettings) -> String {
     let line = match (verdict, counts, hop.and_then(|h| h.error.as_ref())) {
         (_, _, Some(e)) => format!("Verdict: ERROR: {}", escape_bytes(e.to_string().as_bytes())),
         ("rejected", _, _) => {
-            let status = hop.and_then(|h| h.response.as_ref()).map_or(0, |r| r.status);
-            format!("Verdict: REJECTED: the server answered {status}, not 101")
+            let response = hop.and_then(|h| h.response.as_ref());
+            let (status, wanted) = response.map_or((0, 101), |r| (r.status, r.wanted_status()));
+            format!("Verdict: REJECTED: the server answered {status}, not {wanted}")
         }
         (v, Some((p, w, f)), _) => {
             let warnings = if w == 1 { "warning" } else { "warnings" };
@@ -78,6 +80,15 @@ fn hop_human(hop: &Hop, s: &OutputSettings, out: &mut String) {
     if let Some(tls) = &hop.tls {
         tls_human(tls, s, out);
     }
+    if let Some(h2) = &hop.http2 {
+        let settings: Vec<String> =
+            h2.settings.iter().map(|(id, v)| format!("{}={v}", setting_name(*id))).collect();
+        let shown = if settings.is_empty() { "none received".to_string() } else { settings.join(", ") };
+        out.push_str(&format!("* HTTP/2 server SETTINGS: {shown}\n"));
+        if let Some(id) = h2.stream_id {
+            out.push_str(&format!("* HTTP/2 extended CONNECT on stream {id}\n"));
+        }
+    }
     for line in headers::lines(&hop.request, s.show_secrets) {
         if !hop.request.is_empty() {
             out.push_str(&format!("> {}\n", escape_bytes(&line)));
@@ -87,7 +98,7 @@ fn hop_human(hop: &Hop, s: &OutputSettings, out: &mut String) {
         for line in headers::lines(&r.raw, s.show_secrets) {
             out.push_str(&format!("< {}\n", escape_bytes(&line)));
         }
-        if r.status != 101 && !r.rest.is_empty() {
+        if !r.opened() && !r.rest.is_empty() {
             out.push_str("<\n");
             let shown = &r.rest[..r.rest.len().min(BODY_SHOWN)];
             for line in String::from_utf8_lossy(shown).lines() {
@@ -191,7 +202,7 @@ pub fn raw(report: &Report) -> Vec<u8> {
         out.extend_from_slice(&hop.request);
         if let Some(r) = &hop.response {
             out.extend_from_slice(&r.raw);
-            if r.status != 101 {
+            if !r.opened() {
                 out.extend_from_slice(&r.rest);
             }
         }
@@ -219,7 +230,7 @@ fn hop_json(hop: &Hop, s: &OutputSettings) -> Value {
     let request = (!hop.request.is_empty()).then(|| crate::output::json::head(&hop.request, s.show_secrets));
     let response = hop.response.as_ref().map(|r| {
         let mut m = crate::output::json::head(&r.raw, s.show_secrets);
-        if r.status != 101 && !r.rest.is_empty() {
+        if !r.opened() && !r.rest.is_empty() {
             m.insert("body".into(), json_data(&r.rest, true));
         }
         Value::Object(m)
@@ -235,6 +246,10 @@ fn hop_json(hop: &Hop, s: &OutputSettings) -> Value {
         "tunnel": hop.tunnel.as_ref().map(|t| crate::output::json::tunnel(t, s.show_secrets)),
         "addr": hop.addr.as_ref().map(|a| a.to_string()),
         "tls": hop.tls.as_ref().map(tls_json),
+        "http2": hop.http2.as_ref().map(|h| json!({
+            "settings": h.settings.iter().map(|(id, v)| json!({ "id": id, "name": setting_name(*id), "value": v })).collect::<Vec<_>>(),
+            "stream": h.stream_id,
+        })),
         "request": request,
         "response": response,
         "checks": checks,

@@ -138,6 +138,18 @@ fn kind(args: &HeartbeatProbeArgs) -> Result<Kind, Error> {
             }
             Kind::TcpKeepalive
         }
+        ProbeKind::H2Ping => {
+            if args.expect.is_some() {
+                return Err(Error::usage("--expect goes with --kind data"));
+            }
+            if !args.transport.http2 && !args.transport.http2_prior_knowledge {
+                return Err(Error::Usage {
+                    message: "--kind h2-ping needs an HTTP/2 connection".into(),
+                    hint: Some("add --http2 (wss://) or --http2-prior-knowledge".to_string().into()),
+                });
+            }
+            Kind::H2Ping
+        }
         ProbeKind::Data => {
             let expect = match &args.expect {
                 Some(p) => Some(regex::Regex::new(p).map_err(|e| {

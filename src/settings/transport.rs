@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::cli::{ProxyArgs, TransportArgs};
 use crate::core::builtin::target::TargetChoice;
 use crate::core::error::Error;
+use crate::core::net::h2::Http2Mode;
 use crate::core::net::proxy::{Proxy, ProxyConfig};
 use crate::core::net::tls::TlsConfig;
 use crate::core::net::transport::DialConfig;
@@ -77,6 +78,7 @@ pub fn dial_config(
         tcp_user_timeout,
         proxy,
         unix,
+        http2: http2_mode(args, target)?,
     })
 }
 
@@ -88,6 +90,29 @@ pub fn tls_config(args: &TransportArgs, env: &Env) -> TlsConfig {
         insecure: args.insecure,
         sni: args.sni.clone(),
         keylog: env.keylog,
+        alpn_h2: args.http2 || args.http2_prior_knowledge,
+    }
+}
+
+/// `--http2` / `--http2-prior-knowledge`. `--http2` asks for h2 in TLS, so it needs wss://
+/// (curl's h2c upgrade from HTTP/1.1 cannot carry an extended CONNECT: RFC 8441 §3 needs the
+/// server's SETTINGS first, and no server offers it); builtin:echo speaks HTTP/1.1 only.
+pub(super) fn http2_mode(args: &TransportArgs, target: &TargetChoice) -> Result<Option<Http2Mode>, Error> {
+    let mode = match (args.http2, args.http2_prior_knowledge) {
+        (false, false) => return Ok(None),
+        (true, _) => Http2Mode::Alpn,
+        (false, true) => Http2Mode::PriorKnowledge,
+    };
+    match target {
+        TargetChoice::BuiltinEcho(_) => Err(Error::Usage {
+            message: "builtin:echo speaks HTTP/1.1 only; --http2 needs a ws:// or wss:// URL".into(),
+            hint: None,
+        }),
+        TargetChoice::Url(t) if !t.tls && mode == Http2Mode::Alpn => Err(Error::Usage {
+            message: "--http2 negotiates HTTP/2 in TLS, so it needs a wss:// URL".into(),
+            hint: Some("for cleartext HTTP/2 (h2c) use --http2-prior-knowledge".to_string().into()),
+        }),
+        _ => Ok(Some(mode)),
     }
 }
 

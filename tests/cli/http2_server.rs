@@ -349,3 +349,27 @@ async fn a_connection_that_carries_no_stream_is_sent_goaway_after_the_handshake_
     server.wait_for("the connection's end", |_, err| err.contains("after 0 streams")).await;
     server.interrupt().await;
 }
+
+#[tokio::test]
+async fn wsdiag_connect_over_http2_talks_to_wsdiag_echo_in_cleartext_and_over_tls() {
+    let plain = serve(["echo", "--max-runtime", "30s"]).await;
+    let out = crate::support::run::connect(&plain.url())
+        .args(["--http2-prior-knowledge", "--deflate", "-x", "over h2c", "-n", "1", "-v"])
+        .run()
+        .await;
+    out.expect_code(0)
+        .expect_stdout("over h2c\n")
+        .expect_stderr_contains("< :status: 200")
+        .expect_stderr_contains("Compression: permessage-deflate");
+    plain.wait_for("the stream's end", |_, err| err.contains("(stream 1 of connection 1, h2c)")).await;
+    plain.interrupt().await;
+
+    let tls = serve(["echo", "--tls-self-signed", "--max-runtime", "30s"]).await;
+    let out = crate::support::run::connect(&tls.wss_url())
+        .args(["--http2", "-k", "-x", "over h2", "-n", "1"])
+        .run()
+        .await;
+    out.expect_code(0).expect_stdout("over h2\n");
+    tls.wait_for("the stream's end", |_, err| err.contains("(stream 1 of connection 1, h2)")).await;
+    tls.interrupt().await;
+}

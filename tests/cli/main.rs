@@ -18,6 +18,7 @@ mod generated;
 mod handshake;
 mod heartbeat;
 mod heartbeat_probe;
+mod http2;
 mod http2_server;
 mod inspect;
 mod inspect_checks;

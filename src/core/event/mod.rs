@@ -16,6 +16,7 @@ pub mod deflate;
 pub mod ending;
 pub mod endpoint;
 pub mod frame;
+pub mod http2;
 pub mod outcome;
 pub mod probe;
 pub mod proxy;
@@ -91,6 +92,10 @@ pub struct Timings {
     /// The proxy's tunnel (TLS to an `https://` proxy included), after TCP to the proxy.
     pub proxy: Option<Duration>,
     pub tls: Option<Duration>,
+    /// HTTP/2 (RFC 8441): from the connection preface to the server's SETTINGS.
+    pub http2: Option<Duration>,
+    /// The upgrade: the HTTP/1.1 request to the 101, or over HTTP/2 the extended CONNECT
+    /// request to its `:status 200`.
     pub upgrade: Option<Duration>,
 }
 
@@ -231,6 +236,13 @@ pub enum EventKind {
     /// The proxy's tunnel: the CONNECT exchange or the SOCKS5 steps; `open` says if it opened.
     Tunnel(proxy::TunnelInfo),
     Tls(TlsInfo),
+    /// An HTTP/2 frame of the connection carrying the WebSocket (RFC 8441): SETTINGS, PING,
+    /// GOAWAY, WINDOW_UPDATE on stream 0, and the stream's HEADERS and RST_STREAM (DATA
+    /// frames carry the WebSocket frames, reported as `Frame`).
+    Http2Frame {
+        dir: Dir,
+        frame: http2::Frame,
+    },
     /// The opening handshake request, exact bytes; `dir` is Out for a client, In for a server.
     HandshakeRequest {
         dir: Dir,

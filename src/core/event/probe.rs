@@ -211,6 +211,8 @@ pub enum Keepalive {
     Data,
     /// TCP keepalive probes from the kernel, and nothing else.
     TcpKeepalive,
+    /// HTTP/2 PING frames (RFC 9113 §6.7) on the connection under the WebSocket (RFC 8441).
+    H2Ping,
     /// Pushes from a companion server, the client silent.
     ServerPush,
     /// One push from a companion after the idle timeout (`refreshes`: it was delivered).
@@ -223,6 +225,7 @@ impl Keepalive {
             Keepalive::WsPing => "ws-ping",
             Keepalive::Data => "data",
             Keepalive::TcpKeepalive => "tcp-keepalive",
+            Keepalive::H2Ping => "h2-ping",
             Keepalive::ServerPush => "server-push",
             Keepalive::LatePush => "push-after-timeout",
         }

@@ -14,6 +14,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 mod deflate_use;
+mod h2;
+
+pub use h2::Http2Facts;
 
 use crate::core::error::Error;
 use crate::core::event::{Endpoint, Side, TlsInfo};
@@ -89,6 +92,8 @@ pub struct Hop {
     pub timings: HopTimings,
     pub close: Option<CloseOutcome>,
     pub error: Option<Error>,
+    /// Over HTTP/2 (RFC 8441): the server's SETTINGS and the stream.
+    pub http2: Option<Http2Facts>,
 }
 
 /// A whole inspection: every hop (one unless redirects were followed) and the verdict.
@@ -105,7 +110,8 @@ impl Report {
         self.hops.last()
     }
 
-    /// "pass", "warn", "fail" (a check failed on a 101), "rejected" (non-101) or "error".
+    /// "pass", "warn", "fail" (a check failed on a 101), "rejected" (non-101; over HTTP/2,
+    /// non-2xx) or "error".
     pub fn verdict(&self) -> &'static str {
         let Some(hop) = self.last() else {
             return "error";
@@ -114,7 +120,7 @@ impl Report {
             return "error";
         }
         match &hop.response {
-            Some(r) if r.status != 101 => "rejected",
+            Some(r) if !r.opened() => "rejected",
             Some(_) => match hop.checks.iter().map(|c| c.level).max() {
                 Some(verdict::Level::Fail) => "fail",
                 Some(verdict::Level::Warn) => "warn",
@@ -140,6 +146,7 @@ pub async fn inspect(target: &Target, config: &ConnectionConfig, how: Inspect<'_
         timings: HopTimings::default(),
         close: None,
         error: None,
+        http2: None,
     };
     if let Err(e) = run(target, config, how, &mut hop).await {
         hop.error = Some(e);
@@ -189,6 +196,9 @@ async fn run(
         });
     }
     let dialed = dialed?;
+    if let Some(mode) = dial.http2 {
+        return h2::run(target, config, how, dialed, mode, start, hop).await;
+    }
     let (mut stream, deadline) = (dialed.stream, dialed.handshake_deadline);
 
     hop.request = handshake::build_request(target, &config.request, how.key);

@@ -26,6 +26,8 @@ pub struct TlsConfig {
     pub sni: Option<String>,
     /// Write session secrets to the file named by SSLKEYLOGFILE (resolved by settings).
     pub keylog: bool,
+    /// Offer ALPN `h2` before `http/1.1` (RFC 9113 §3.2), for WebSockets over HTTP/2.
+    pub alpn_h2: bool,
 }
 
 pub fn provider() -> Arc<CryptoProvider> {
@@ -79,7 +81,10 @@ pub fn client_config(opts: &TlsConfig, recorder: Option<CertRecorder>) -> Result
         }
         _ => builder.with_no_client_auth(),
     };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // With h2 both are offered, so a server without HTTP/2 still answers and its choice can be
+    // named.
+    config.alpn_protocols =
+        if opts.alpn_h2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
     if opts.keylog {
         config.key_log = Arc::new(rustls::KeyLogFile::new());
     }

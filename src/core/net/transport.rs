@@ -65,6 +65,8 @@ pub struct DialConfig {
     /// Connect to this Unix-domain socket instead of the URL's host and port (which still
     /// give the Host header, TLS's server name and the path).
     pub unix: Option<UnixPath>,
+    /// Carry the WebSocket on an HTTP/2 stream (RFC 8441) instead of an HTTP/1.1 upgrade.
+    pub http2: Option<crate::core::net::h2::Http2Mode>,
 }
 
 /// A phase of dialing, reported as it completes.

@@ -38,6 +38,10 @@ pub enum Kind {
     /// TCP keepalive probes from the kernel (the first a second after they are switched
     /// on), nothing at the WebSocket level; the probe's acknowledgement answers (TCP_INFO).
     TcpKeepalive,
+    /// An HTTP/2 PING frame on the connection under the WebSocket (RFC 9113 §6.7); its ACK
+    /// answers. It crosses only as far as the first HTTP/2 endpoint (a proxy answers it
+    /// itself), so it says whether that hop keeps the connection.
+    H2Ping,
 }
 
 impl Kind {
@@ -46,6 +50,7 @@ impl Kind {
             Kind::WsPing => "ws-ping",
             Kind::Data { .. } => "data",
             Kind::TcpKeepalive => "tcp-keepalive",
+            Kind::H2Ping => "h2-ping",
         }
     }
 }
@@ -174,6 +179,8 @@ impl<'a> Trial<'a> {
                     let _ = s.set_keepalive(Some(Duration::from_secs(1)));
                 }
             }
+            // Sent by `answer`, which waits on the same handle for the ACK.
+            Kind::H2Ping => {}
         }
     }
 
@@ -181,6 +188,9 @@ impl<'a> Trial<'a> {
     async fn answer(&mut self, sent: Instant) -> Result<(), Answer> {
         if matches!(self.kind, Kind::TcpKeepalive) {
             return self.probes_acked(sent).await;
+        }
+        if matches!(self.kind, Kind::H2Ping) {
+            return self.h2_ping_acked().await;
         }
         loop {
             match self.session.next(&mut self.sink).await {
@@ -199,6 +209,35 @@ impl<'a> Trial<'a> {
                 }
                 Incoming::Ended(end) => return Err(Answer::Ended(end)),
                 _ => {}
+            }
+        }
+    }
+
+    /// Sends an HTTP/2 PING and waits for its ACK; a connection that fails meanwhile ends the
+    /// session, which says how.
+    async fn h2_ping_acked(&mut self) -> Result<(), Answer> {
+        let mut handle = self.session.take_http2_ping();
+        let ping = async {
+            match handle.as_mut() {
+                Some(pp) => pp.ping(h2::Ping::opaque()).await.is_ok(),
+                None => false,
+            }
+        };
+        tokio::pin!(ping);
+        let mut failed = false;
+        loop {
+            tokio::select! {
+                acked = &mut ping, if !failed => {
+                    if acked {
+                        return Ok(());
+                    }
+                    failed = true;
+                }
+                incoming = self.session.next(&mut self.sink) => {
+                    if let Incoming::Ended(end) = incoming {
+                        return Err(Answer::Ended(end));
+                    }
+                }
             }
         }
     }
@@ -442,14 +481,24 @@ pub async fn classify(
     }
     let payload = match &spec.kind {
         Kind::Data { payload, .. } => payload.clone(),
-        Kind::WsPing | Kind::TcpKeepalive => "ping".to_string(),
+        Kind::WsPing | Kind::TcpKeepalive | Kind::H2Ping => "ping".to_string(),
     };
+    // HTTP/2 PINGs go from a task of their own: one at a time, each waiting for its ACK.
+    let h2_pinger = match (kind, session.take_http2_ping()) {
+        (Keepalive::H2Ping, Some(mut pp)) => Some(tokio::spawn(async move {
+            while pp.ping(h2::Ping::opaque()).await.is_ok() {
+                tokio::time::sleep(every).await;
+            }
+        })),
+        _ => None,
+    };
+    let _stop_pinger = AbortOnDrop(h2_pinger);
     let mut next = opened + every;
     let result = |refreshes, detail: String| Ok(Classified { kind, refreshes, detail });
     loop {
         tokio::select! {
             _ = until(Some(opened + wanted)) => break,
-            _ = until(Some(next)), if kind != Keepalive::TcpKeepalive => {
+            _ = until(Some(next)), if !matches!(kind, Keepalive::TcpKeepalive | Keepalive::H2Ping) => {
                 match kind {
                     Keepalive::WsPing => session.ping(&mut sink),
                     _ => session.send(Data::Text(Utf8Bytes::from(payload.clone())), &mut sink),
@@ -617,3 +666,14 @@ pub async fn late_push(
 
 #[cfg(test)]
 mod tests;
+
+/// Aborts a spawned task when dropped (the HTTP/2 pinger of a classify trial).
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}

@@ -30,7 +30,11 @@ pub async fn open(
     sink: &mut dyn EventSink,
 ) -> Result<Session, Error> {
     let mut timings = Timings::default();
-    let dialed = dial(target, spec, conn, clock, sink, &mut timings).await?;
+    let mut alpn = None;
+    let dialed = dial(target, spec, conn, clock, sink, &mut timings, &mut alpn).await?;
+    if let Some(mode) = spec.dial.http2 {
+        return super::h2_client::open(target, spec, dialed, mode, alpn, conn, clock, sink, timings).await;
+    }
     let (stream, socket, handshake_deadline) = (dialed.stream, dialed.socket, dialed.handshake_deadline);
 
     let (mut tap, mut tap_rx) = Tap::new(stream, spec.tap);
@@ -95,7 +99,7 @@ pub async fn open(
 }
 
 /// DNS, TCP, the proxy's tunnel and TLS to `target`, each phase reported as it ends and its
-/// time kept in `timings`.
+/// time kept in `timings`; the protocol the server selected in TLS (ALPN) goes to `alpn`.
 async fn dial(
     target: &Target,
     spec: &ConnectionConfig,
@@ -103,8 +107,12 @@ async fn dial(
     clock: &Clock,
     sink: &mut dyn EventSink,
     timings: &mut Timings,
+    alpn: &mut Option<String>,
 ) -> Result<Dialed, Error> {
     transport::dial(target, &spec.dial, None, &mut |phase| {
+        if let Phase::Tls(info) = &phase {
+            alpn.clone_from(&info.alpn);
+        }
         let kind = phase_event(phase, target, timings);
         clock.emit_for(sink, conn, kind);
     })

@@ -10,6 +10,7 @@ pub mod backoff;
 pub mod client;
 pub mod connection;
 pub mod expect;
+mod h2_client;
 pub mod h2_server;
 pub mod heartbeat;
 pub mod server;
@@ -128,6 +129,14 @@ pub struct Session {
     deflated_out: std::collections::VecDeque<u64>,
     /// Inside a compressed message received (its first frame had RSV1).
     compressed_in: bool,
+    /// Over HTTP/2 (RFC 8441): the connection's frames and PING handle.
+    http2: Option<Http2Link>,
+}
+
+/// What a session keeps of the HTTP/2 connection under it.
+struct Http2Link {
+    log: crate::core::net::h2::FrameLog,
+    ping_pong: Option<h2::PingPong>,
 }
 
 impl Session {
@@ -161,6 +170,7 @@ impl Session {
             saved: None,
             deflated_out: std::collections::VecDeque::new(),
             compressed_in: false,
+            http2: None,
         }
     }
 

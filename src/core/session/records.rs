@@ -24,6 +24,7 @@ impl Session {
     /// Emits frame events the tap recorded since the last call, and keeps the payload of the
     /// peer's close frame as it crossed the wire.
     pub fn drain_tap(&mut self, sink: &mut dyn EventSink) {
+        self.drain_http2(sink);
         let mut records: Vec<TapRecord> = drain(&mut self.tap).collect();
         // The last frame of each compressed message received in this batch, in order: the
         // deflate layer reports their sizes after the tap reported the frames.

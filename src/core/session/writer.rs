@@ -140,6 +140,10 @@ pub(super) fn io_ending(io: &std::io::Error) -> Ending {
     if let Some(tls) = crate::core::net::tls::classify(io, "") {
         return Ending::TlsFailure { message: tls.to_string() };
     }
+    // Over HTTP/2 (RFC 8441) the stream, not TCP, ends: named by its frame and error code.
+    if let Some(h2) = crate::core::net::h2::H2Error::find(io) {
+        return Ending::IoFailure { message: format!("the HTTP/2 stream ended: {h2}") };
+    }
     match io.kind() {
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
             Ending::Reset { on_write: false }

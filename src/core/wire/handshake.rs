@@ -116,7 +116,8 @@ pub fn generate_key() -> String {
 pub struct Response {
     /// The head's exact bytes, up to and including the blank line.
     pub raw: Vec<u8>,
-    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1; [`HTTP2`] for an HTTP/2 response (RFC 8441), whose
+    /// `raw` is its HEADERS as text lines (`:status: 200` first) and `rest` its body.
     pub minor_version: u8,
     pub status: u16,
     pub reason: String,
@@ -128,7 +129,29 @@ pub struct Response {
     pub head_done: Instant,
 }
 
+/// `Response::minor_version` of an HTTP/2 response.
+pub const HTTP2: u8 = 2;
+
 impl Response {
+    /// Whether this answer opens the WebSocket: 101 over HTTP/1.1, a 2xx over HTTP/2 (RFC 8441
+    /// §5; 200 is what servers send).
+    pub fn opened(&self) -> bool {
+        if self.minor_version == HTTP2 {
+            (200..300).contains(&self.status)
+        } else {
+            self.status == 101
+        }
+    }
+
+    /// The status the upgrade wants: 101, or 200 over HTTP/2.
+    pub fn wanted_status(&self) -> u16 {
+        if self.minor_version == HTTP2 {
+            200
+        } else {
+            101
+        }
+    }
+
     /// The first value of a header (names compare case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
@@ -252,7 +275,21 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
         Some(v) if v == expected => {}
         other => return bad(format!("Sec-WebSocket-Accept is {}, expected \"{expected}\"", shown(other))),
     }
-    let subprotocol = header("Sec-WebSocket-Protocol");
+    let extensions = resp.all("Sec-WebSocket-Extensions");
+    let (subprotocol, agreed) = negotiate(header("Sec-WebSocket-Protocol"), &extensions, offered, deflate)?;
+    Ok(Upgraded { subprotocol, leftover: resp.rest, deflate: agreed })
+}
+
+/// Checks the server's choice of subprotocol and extensions against the offer (RFC 6455
+/// §4.1, RFC 7692 §5; the same over HTTP/2, RFC 8441 §5): returns the subprotocol and the
+/// permessage-deflate agreement. Errors: `BadHandshake` naming what was not offered.
+pub fn negotiate(
+    subprotocol: Option<String>,
+    extensions: &[&str],
+    offered: &[String],
+    deflate: Option<&DeflateParams>,
+) -> Result<(Option<String>, Option<Agreement>), Error> {
+    let bad = |message: String| Err(Error::BadHandshake { message });
     if let Some(p) = &subprotocol {
         if !offered.iter().any(|o| o == p) {
             return bad(if offered.is_empty() {
@@ -262,9 +299,8 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
             });
         }
     }
-    let extensions = resp.all("Sec-WebSocket-Extensions");
     let agreed = match deflate {
-        Some(offer) => params::accept(offer, &extensions).map_err(|why| Error::BadHandshake {
+        Some(offer) => params::accept(offer, extensions).map_err(|why| Error::BadHandshake {
             message: format!("invalid permessage-deflate response: {why}"),
         })?,
         None if !extensions.is_empty() => {
@@ -275,7 +311,7 @@ pub async fn perform<S: AsyncRead + AsyncWrite + Unpin>(
         }
         None => None,
     };
-    Ok(Upgraded { subprotocol, leftover: resp.rest, deflate: agreed })
+    Ok((subprotocol, agreed))
 }
 
 /// True when a Connection value lists the `upgrade` token.

@@ -37,11 +37,12 @@ pub struct Offer {
     pub deflate: bool,
 }
 
-fn check(id: &'static str, level: Level, message: impl Into<String>) -> Check {
+pub(crate) fn check(id: &'static str, level: Level, message: impl Into<String>) -> Check {
     Check { id, level, message: message.into() }
 }
 
-/// Every check that applies to this response, in a fixed order.
+/// Every check that applies to this response, in a fixed order (over HTTP/2, those of
+/// [`super::verdict_h2::judge`]).
 pub fn judge(offer: &Offer, resp: &Response) -> Vec<Check> {
     let mut out = vec![status(resp)];
     out.push(match resp.minor_version {
@@ -118,14 +119,14 @@ fn status(resp: &Response) -> Check {
 }
 
 /// Headers that must appear at most once in a 101.
-fn duplicates(resp: &Response) -> Option<Check> {
+pub(crate) fn duplicates(resp: &Response) -> Option<Check> {
     let once = ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", "Content-Length"];
     let dups: Vec<&str> = once.into_iter().filter(|n| resp.all(n).len() > 1).collect();
     (!dups.is_empty())
         .then(|| check("duplicates", Level::Fail, format!("repeated header(s): {}", dups.join(", "))))
 }
 
-fn subprotocol(offer: &Offer, resp: &Response) -> Check {
+pub(crate) fn subprotocol(offer: &Offer, resp: &Response) -> Check {
     let selected = resp.header("Sec-WebSocket-Protocol");
     match (offer.subprotocols.is_empty(), selected) {
         (true, None) => check("subprotocol", Level::Pass, "none offered, none selected"),
@@ -176,7 +177,7 @@ pub fn parse_extensions(values: &[&str]) -> Vec<Extension> {
         .collect()
 }
 
-fn extensions(offer: &Offer, resp: &Response) -> Check {
+pub(crate) fn extensions(offer: &Offer, resp: &Response) -> Check {
     let exts = parse_extensions(&resp.all("Sec-WebSocket-Extensions"));
     if exts.is_empty() {
         return match offer.deflate {

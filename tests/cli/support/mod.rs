@@ -1,6 +1,7 @@
 //! Shared test machinery: running the binary, loopback servers, a throwaway PKI.
 
 pub mod crafted;
+pub mod haproxy;
 pub mod nat;
 pub mod nginx;
 pub mod pki;

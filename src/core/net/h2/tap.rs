@@ -21,7 +21,8 @@ use crate::core::event::frame::Dir;
 /// not grow memory without bound (DATA and HEADERS frames are only counted).
 pub const KEPT_FRAMES: usize = 4096;
 
-/// One frame as it crossed the wire, with its direction and time.
+/// One frame as it crossed the wire, with its direction and time (the time it was read or
+/// written whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameRecord {
     pub dir: Dir,
@@ -35,10 +36,16 @@ struct LogInner {
     dropped: u64,
     peer_settings: Option<Vec<(u16, u32)>>,
     peer_goaway: Option<H2Error>,
+    /// The first bytes the peer sent (up to [`FIRST_BYTES`]), to tell an HTTP/1.1 answer to
+    /// the connection preface from HTTP/2.
+    first_in: Vec<u8>,
 }
 
-/// What a [`FrameTap`] saw: connection-level frames (SETTINGS, PING, GOAWAY, RST_STREAM,
-/// WINDOW_UPDATE on stream 0) in wire order, the peer's first SETTINGS, and the peer's GOAWAY.
+/// How many of the peer's first bytes are kept.
+pub const FIRST_BYTES: usize = 64;
+
+/// What a [`FrameTap`] saw: every frame but DATA and a stream's WINDOW_UPDATE (so SETTINGS,
+/// PING, GOAWAY, WINDOW_UPDATE on stream 0, HEADERS, RST_STREAM) in wire order, the peer's first SETTINGS, and the peer's GOAWAY.
 /// Cheap to clone; clones share the log.
 #[derive(Debug, Clone, Default)]
 pub struct FrameLog(Arc<Mutex<LogInner>>);
@@ -61,6 +68,19 @@ impl FrameLog {
         self.lock().peer_settings.clone()
     }
 
+    /// The first bytes the peer sent (at most [`FIRST_BYTES`]).
+    pub fn first_bytes(&self) -> Vec<u8> {
+        self.lock().first_in.clone()
+    }
+
+    fn note_bytes(&self, bytes: &[u8]) {
+        let mut inner = self.lock();
+        let room = FIRST_BYTES - inner.first_in.len();
+        if room > 0 {
+            inner.first_in.extend_from_slice(&bytes[..room.min(bytes.len())]);
+        }
+    }
+
     /// The GOAWAY the peer sent, if any (RFC 9113 §6.8).
     pub fn peer_goaway(&self) -> Option<H2Error> {
         self.lock().peer_goaway
@@ -72,14 +92,19 @@ impl FrameLog {
             (Body::Settings(params), Dir::In) if !frame.is_ack() && inner.peer_settings.is_none() => {
                 inner.peer_settings = Some(params.clone());
             }
-            (Body::GoAway { code, .. }, Dir::In) => {
+            // A GOAWAY with an error code is kept over the NO_ERROR one that may follow it.
+            (Body::GoAway { code, .. }, Dir::In)
+                if inner.peer_goaway.is_none_or(|g| g.reason == h2::Reason::NO_ERROR) =>
+            {
                 let reason = h2::Reason::from(*code);
                 inner.peer_goaway = Some(H2Error { frame: H2ErrorFrame::GoAway, reason, by_peer: true });
             }
             _ => {}
         }
-        let connection_level = frame.stream == 0 || frame.kind == 3;
-        if !connection_level {
+        // DATA frames carry the WebSocket frames (the session's own tap reports those), and a
+        // stream's WINDOW_UPDATEs follow them; every other frame is kept.
+        let stream_flow = frame.kind == 0 || (frame.kind == 8 && frame.stream != 0);
+        if stream_flow {
             return;
         }
         if inner.frames.len() < KEPT_FRAMES {
@@ -99,17 +124,31 @@ pub struct FrameTap<S> {
     log: FrameLog,
     reader_in: FrameReader,
     reader_out: FrameReader,
+    /// The peer's first bytes have been kept.
+    seen_in: bool,
 }
 
 impl<S> FrameTap<S> {
     /// A tap for the client end: the bytes it writes start with the connection preface.
     pub fn client(inner: S, log: FrameLog) -> Self {
-        FrameTap { inner, log, reader_in: FrameReader::new(false), reader_out: FrameReader::new(true) }
+        FrameTap {
+            inner,
+            log,
+            reader_in: FrameReader::new(false),
+            reader_out: FrameReader::new(true),
+            seen_in: false,
+        }
     }
 
     /// A tap for the server end: the bytes it reads start with the connection preface.
     pub fn server(inner: S, log: FrameLog) -> Self {
-        FrameTap { inner, log, reader_in: FrameReader::new(true), reader_out: FrameReader::new(false) }
+        FrameTap {
+            inner,
+            log,
+            reader_in: FrameReader::new(true),
+            reader_out: FrameReader::new(false),
+            seen_in: false,
+        }
     }
 
     /// The transport under the tap.
@@ -124,7 +163,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for FrameTap<S> {
         let before = buf.filled().len();
         ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
         let log = &this.log;
-        this.reader_in.feed(&buf.filled()[before..], &mut |frame| log.note(Dir::In, frame));
+        let new = &buf.filled()[before..];
+        if !this.seen_in {
+            this.seen_in = new.len() >= FIRST_BYTES;
+            log.note_bytes(new);
+        }
+        this.reader_in.feed(new, &mut |frame| log.note(Dir::In, frame));
         Poll::Ready(Ok(()))
     }
 }
