@@ -291,7 +291,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__echo)
-            opts="-p -b -s -H -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --no-deflate --deflate-params --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --companion --deflate-fault --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --no-deflate --deflate-params --no-http2 --delay --drop-after --close-after --close-code --close-reason --no-pong --idle-timeout --ping-interval --push-every --reject --companion --deflate-fault --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,7 +795,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__listen)
-            opts="-p -b -s -H -n -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --no-deflate --deflate-params --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -n -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --no-deflate --deflate-params --no-http2 --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

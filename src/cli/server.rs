@@ -13,6 +13,7 @@ Examples:
   wsdiag echo --idle-timeout 60s            # behave like nginx's proxy_read_timeout
   wsdiag echo --no-pong                     # a dead server that still holds TCP
   wsdiag echo --close-after 5s --close-code 1012 --tls-self-signed
+  wsdiag echo --tls-self-signed -v          # browsers' WebSockets over HTTP/2 (ALPN h2) too
   wsdiag connect 'builtin:echo?drop-after=3' -x a -x b -x c -x d -n 4
 
 The same fault options work as query parameters of builtin:echo, e.g.
@@ -104,6 +105,12 @@ pub struct ServerArgs {
     /// server_max_window_bits=10' (the client's own requests are honoured too)
     #[arg(long, value_name = "PARAMS")]
     pub deflate_params: Option<String>,
+
+    /// Serve HTTP/1.1 only: no ALPN h2 over TLS, and no cleartext HTTP/2 (h2c, prior
+    /// knowledge). Otherwise WebSockets are served over HTTP/2 too, as extended CONNECT
+    /// streams (RFC 8441), the way browsers open them on an h2 connection
+    #[arg(long)]
+    pub no_http2: bool,
 }
 
 /// Faults the echo server injects, to test clients' heartbeat and reconnect logic.

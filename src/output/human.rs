@@ -6,7 +6,7 @@ use colored::Colorize;
 
 use crate::core::error::Error;
 use crate::core::event::probe::TimingOnly;
-use crate::core::event::Endpoint;
+use crate::core::event::{Carrier, ConnOutcome, Endpoint, HttpProtocol};
 use crate::core::event::{
     CloseInfo, ConnReport, Data, Dir, Event, EventKind, FrameRecord, PingStats, Side, Summary, Timings,
     Traffic,
@@ -79,6 +79,18 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
         }
         EventKind::Accepted { peer } if v >= 1 || s.arrivals() => {
             l.err(&info(format!("Accepted {}", escape(&peer.to_string()))))
+        }
+        EventKind::Http2Connection { protocol, max_streams } if v >= 1 || s.arrivals() => {
+            let how = if *protocol == HttpProtocol::H2 { "ALPN h2" } else { "h2c, prior knowledge" };
+            l.err(&info(format!(
+                "HTTP/2 ({how}): SETTINGS_ENABLE_CONNECT_PROTOCOL=1, up to {max_streams} streams"
+            )))
+        }
+        EventKind::Stream { peer, protocol, connection, stream_id } if v >= 1 || s.arrivals() => {
+            l.err(&info(format!(
+                "Stream {stream_id} of connection {connection} ({protocol}) from {}",
+                escape(&peer.to_string())
+            )))
         }
         EventKind::Disconnected(r) => l.err(&info(disconnected_line(r))),
         EventKind::Message { dir, data } if s.repl => {
@@ -623,8 +635,24 @@ fn disconnected_line(r: &ConnReport) -> String {
         }
         None => String::new(),
     };
+    let over = match r.carrier {
+        Some(Carrier { protocol, stream: Some(st) }) => {
+            format!(" (stream {} of connection {}, {protocol})", st.stream_id, st.connection)
+        }
+        Some(Carrier { protocol, stream: None }) if protocol.is_http2() => format!(" ({protocol})"),
+        _ => String::new(),
+    };
+    if let ConnOutcome::Http2Closed { .. } = r.outcome {
+        // Its traffic is its streams', each on a line of its own.
+        return format!(
+            "Disconnected {}{over} after {:.3} s: {}",
+            r.peer,
+            r.duration.as_secs_f64(),
+            escape(&words::conn_outcome(&r.outcome))
+        );
+    }
     format!(
-        "Disconnected {} after {:.3} s: {}; in {}, out {}{close}",
+        "Disconnected {}{over} after {:.3} s: {}; in {}, out {}{close}",
         r.peer,
         r.duration.as_secs_f64(),
         escape(&words::conn_outcome(&r.outcome)),

@@ -168,6 +168,21 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             )
         }
         EventKind::Accepted { peer } => ("accepted", obj(json!({ "peer": peer.to_string() }))),
+        EventKind::Http2Connection { protocol, max_streams } => (
+            "http2_connection",
+            obj(
+                json!({ "protocol": protocol.name(), "enable_connect_protocol": true, "max_concurrent_streams": max_streams }),
+            ),
+        ),
+        EventKind::Stream { peer, protocol, connection, stream_id } => (
+            "stream",
+            obj(json!({
+                "peer": peer.to_string(),
+                "protocol": protocol.name(),
+                "connection": connection,
+                "stream_id": stream_id,
+            })),
+        ),
         EventKind::Disconnected(r) => (
             "disconnected",
             obj(json!({
@@ -178,6 +193,9 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 "close": r.close.as_ref().map(close_json),
                 "outcome": r.outcome.name(),
                 "message": words::conn_outcome(&r.outcome),
+                "protocol": r.carrier.map(|c| c.protocol.name()),
+                "stream_id": r.carrier.and_then(|c| c.stream).map(|s| s.stream_id),
+                "connection": r.carrier.and_then(|c| c.stream).map(|s| s.connection),
             })),
         ),
         EventKind::Resolved { host, addrs, took } => {

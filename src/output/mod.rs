@@ -93,7 +93,9 @@ impl OutputSettings {
             | K::HandshakeResponse { .. }
             | K::Open { .. } => self.json || self.verbosity >= 1,
             K::Http2Frame { frame, .. } => self.json || self.verbosity >= http2::shown_at(frame),
-            K::Accepted { .. } => self.json || self.verbosity >= 1 || self.arrivals(),
+            K::Accepted { .. } | K::Stream { .. } | K::Http2Connection { .. } => {
+                self.json || self.verbosity >= 1 || self.arrivals()
+            }
             K::Close { .. } => self.json || self.verbosity >= 1 || self.repl,
             _ => true,
         }

@@ -60,6 +60,13 @@ pub fn conn_outcome(outcome: &ConnOutcome) -> String {
         ConnOutcome::Evicted { newer } => {
             format!("handshake dropped: {newer} newer connections arrived while it was unfinished (--max-pending)")
         }
+        ConnOutcome::Http2Closed { streams, error } => {
+            let streams = if *streams == 1 { "1 stream".to_string() } else { format!("{streams} streams") };
+            match error {
+                None => format!("HTTP/2 connection closed after {streams}"),
+                Some(e) => format!("HTTP/2 connection failed after {streams}: {e}"),
+            }
+        }
     }
 }
 

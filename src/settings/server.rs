@@ -32,6 +32,9 @@ pub struct ServerSettings {
     pub tap: TapConfig,
     /// permessage-deflate: what to ask of a client that offers it (None: `--no-deflate`).
     pub deflate: Option<DeflateParams>,
+    /// Serve WebSockets over HTTP/2 too (RFC 8441: ALPN `h2`, h2c prior knowledge); false with
+    /// `--no-http2`.
+    pub http2: bool,
 }
 
 impl ServerSettings {
@@ -120,6 +123,7 @@ fn server_settings(args: &ServerArgs, frames: bool) -> Result<ServerSettings, Er
         max_runtime: args.max_runtime,
         tap: TapConfig { frames, preview: FRAME_PREVIEW },
         deflate: deflate_wishes(args)?,
+        http2: !args.no_http2,
     })
 }
 

@@ -199,7 +199,7 @@ async fn node_http2_rst_stream_and_goaway_are_named_by_error_code() {
 
 #[tokio::test]
 async fn an_http1_only_server_is_exit_5() {
-    let echo = serve(["echo"]).await;
+    let echo = serve(["echo", "--no-http2"]).await;
     let out = connect(&echo.url()).args(["--http2-prior-knowledge", "--send", "x"]).run().await;
     out.expect_code(5).expect_stderr_contains(
         "error: HTTP/2: the server answered the HTTP/2 connection preface with HTTP/1.1 (\"HTTP/1.1 400 Bad Request\")",

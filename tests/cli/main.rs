@@ -20,6 +20,7 @@ mod headers_once;
 mod heartbeat;
 mod heartbeat_probe;
 mod http2;
+mod http2_server;
 mod inspect;
 mod inspect_checks;
 mod inspect_tls;

@@ -15,7 +15,8 @@ use crate::core::error::Error;
 use crate::core::event::Discard;
 use crate::core::net::listener::Accepted;
 use crate::core::net::target::Target;
-use crate::core::session::server::{self, ServerConfig};
+use crate::core::session::h2_server;
+use crate::core::session::server::{self, Admitted, ServerConfig};
 use crate::core::session::Clock;
 use crate::core::wire::deflate::DeflateParams;
 use crate::core::wire::tap::TapConfig;
@@ -34,6 +35,7 @@ fn options(faults: &EchoFaults) -> ServerConfig {
         raw_handle: false,
         deflate: Some(DeflateParams::default()),
         deflate_fault: None,
+        http2: true,
     };
     faults.apply(&mut opts);
     opts
@@ -91,10 +93,42 @@ pub async fn spawn_loopback(faults: EchoFaults) -> Result<EchoServer, Error> {
             conn += 1;
             let (opts, faults, stop) = (opts.clone(), faults.clone(), stop.clone());
             tokio::spawn(async move {
-                if let Ok(session) =
-                    server::accept(Accepted::Tcp(tcp), conn, &opts, &clock, &mut Discard).await
-                {
-                    echo::run(session, &faults, &mut Discard, stop).await;
+                match server::accept(Accepted::Tcp(tcp), conn, &opts, &clock, &mut Discard).await {
+                    Ok(Admitted::Upgraded(session)) => {
+                        echo::run(session, &faults, &mut Discard, stop).await;
+                    }
+                    // h2c with prior knowledge: every extended CONNECT stream is echoed.
+                    Ok(Admitted::Http2(mut h2)) => {
+                        let mut streams = tokio::task::JoinSet::new();
+                        // Never idle-closed: in-process, for one client's tests.
+                        let open = std::sync::atomic::AtomicUsize::new(1);
+                        h2_server::drive(
+                            &mut h2,
+                            stop.clone(),
+                            opts.handshake_timeout,
+                            &open,
+                            |req, respond| {
+                                let (opts, faults, stop) = (opts.clone(), faults.clone(), stop.clone());
+                                streams.spawn(async move {
+                                    let opened = h2_server::open_stream(
+                                        req,
+                                        respond,
+                                        conn,
+                                        &opts,
+                                        &clock,
+                                        &mut Discard,
+                                    )
+                                    .await;
+                                    if let Ok(session) = opened {
+                                        echo::run(session, &faults, &mut Discard, stop).await;
+                                    }
+                                });
+                            },
+                        )
+                        .await;
+                        while streams.join_next().await.is_some() {}
+                    }
+                    Err(_) => {}
                 }
             });
         }

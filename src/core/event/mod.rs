@@ -20,12 +20,14 @@ pub mod http2;
 pub mod outcome;
 pub mod probe;
 pub mod proxy;
+pub mod served;
 
 pub use backlog::Backlog;
 pub use ending::{Deadline, End, Ending, Limit};
 pub use endpoint::{Endpoint, UnixPath};
 pub use frame::{Dir, FrameRecord};
 pub use outcome::{ConnOutcome, ReconnectReason};
+pub use served::{Carrier, HttpProtocol, StreamOf};
 
 /// Something that happened on a connection, `t` after the run started.
 #[derive(Debug, Clone)]
@@ -182,6 +184,8 @@ pub struct ConnReport {
     pub close: Option<CloseInfo>,
     /// How it ended.
     pub outcome: ConnOutcome,
+    /// What carried it (None when it ended before that was known, e.g. in the TLS handshake).
+    pub carrier: Option<Carrier>,
 }
 
 #[derive(Debug, Clone)]
@@ -198,6 +202,21 @@ pub enum EventKind {
     },
     /// A server-side connection ended.
     Disconnected(ConnReport),
+    /// A client's connection turned out to be HTTP/2 (ALPN `h2`, or the h2c preface): the
+    /// server sent its SETTINGS, extended CONNECT enabled (RFC 8441 §3), and takes up to
+    /// `max_streams` WebSocket streams on it at once (servers only).
+    Http2Connection {
+        protocol: HttpProtocol,
+        max_streams: u32,
+    },
+    /// An HTTP/2 stream opened on connection `connection`; this event's own connection id is
+    /// the stream's from now on (servers only).
+    Stream {
+        peer: Endpoint,
+        protocol: HttpProtocol,
+        connection: u64,
+        stream_id: u32,
+    },
     Resolved {
         host: String,
         addrs: Vec<SocketAddr>,

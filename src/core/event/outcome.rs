@@ -67,11 +67,15 @@ pub enum ConnOutcome {
     /// Its unfinished handshake was dropped because `newer` connections arrived meanwhile
     /// (the limit on pending handshakes).
     Evicted { newer: usize },
+    /// An HTTP/2 connection ended after carrying `streams` streams (each logged under its own
+    /// id); `error` names the GOAWAY or connection error when it did not end cleanly.
+    Http2Closed { streams: u64, error: Option<String> },
 }
 
 impl ConnOutcome {
     /// A stable name for JSON (`closed`, `shutdown`, `closed_after`, `idle_timeout`,
-    /// `dropped`, `ended`, `failed`, `handshake_failed`, `over_limit`, `evicted`).
+    /// `dropped`, `ended`, `failed`, `handshake_failed`, `over_limit`, `evicted`,
+    /// `http2_closed`).
     pub fn name(&self) -> &'static str {
         match self {
             ConnOutcome::Closed => "closed",
@@ -84,6 +88,7 @@ impl ConnOutcome {
             ConnOutcome::HandshakeFailed { .. } => "handshake_failed",
             ConnOutcome::OverLimit { .. } => "over_limit",
             ConnOutcome::Evicted { .. } => "evicted",
+            ConnOutcome::Http2Closed { .. } => "http2_closed",
         }
     }
 }

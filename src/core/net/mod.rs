@@ -6,6 +6,7 @@ pub mod h2;
 pub mod http;
 pub mod http_body;
 pub mod listener;
+pub mod preface;
 pub mod proxy;
 pub mod read_ahead;
 pub mod socket;

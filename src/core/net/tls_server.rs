@@ -10,13 +10,18 @@ use rustls::ServerConfig;
 use crate::core::error::Error;
 use crate::core::net::tls::provider;
 
+/// The ALPN protocol id of HTTP/2 over TLS (RFC 9113 §3.2).
+pub const ALPN_H2: &[u8] = b"h2";
+
 /// A server TLS configuration and the SHA-256 fingerprint of its leaf certificate.
 pub struct ServerTls {
     pub config: Arc<ServerConfig>,
     pub fingerprint: String,
 }
 
-pub fn from_files(cert: &Path, key: &Path) -> Result<ServerTls, Error> {
+/// A configuration from a PEM certificate chain and key; `http2` offers ALPN `h2` before
+/// `http/1.1` (RFC 7301; RFC 9113 §3.2), so clients that speak HTTP/2 choose it.
+pub fn from_files(cert: &Path, key: &Path, http2: bool) -> Result<ServerTls, Error> {
     let bad = |what: &Path, why: String| Error::TlsConfig {
         message: format!("cannot read {}: {why}", what.display()),
     };
@@ -28,25 +33,30 @@ pub fn from_files(cert: &Path, key: &Path) -> Result<ServerTls, Error> {
         return Err(bad(cert, "no PEM certificate in it".into()));
     }
     let key = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, e.to_string()))?;
-    build(chain, key)
+    build(chain, key, http2)
 }
 
-/// A certificate for localhost, 127.0.0.1 and ::1, made now.
-pub fn self_signed() -> Result<ServerTls, Error> {
+/// A certificate for localhost, 127.0.0.1 and ::1, made now; `http2` as for [`from_files`].
+pub fn self_signed(http2: bool) -> Result<ServerTls, Error> {
     let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
     let cert = rcgen::generate_simple_self_signed(names)
         .map_err(|e| Error::TlsConfig { message: format!("cannot make a self-signed certificate: {e}") })?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
-    build(vec![cert.cert.der().clone()], key)
+    build(vec![cert.cert.der().clone()], key, http2)
 }
 
-fn build(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Result<ServerTls, Error> {
+fn build(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    http2: bool,
+) -> Result<ServerTls, Error> {
     let fingerprint = fingerprint(&chain[0]);
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_no_client_auth().with_single_cert(chain, key))
         .map_err(|e| Error::TlsConfig { message: format!("cannot use the certificate and key: {e}") })?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols =
+        if http2 { vec![ALPN_H2.to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
     Ok(ServerTls { config: Arc::new(config), fingerprint })
 }
 

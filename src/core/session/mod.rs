@@ -11,6 +11,7 @@ pub mod client;
 pub mod connection;
 pub mod expect;
 mod h2_client;
+pub mod h2_server;
 pub mod heartbeat;
 pub mod server;
 pub mod stats;

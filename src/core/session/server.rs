@@ -10,12 +10,15 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::core::error::Error;
-use crate::core::event::{Dir, EventKind, EventSink, Side, Timings};
+use crate::core::event::{Dir, EventKind, EventSink, HttpProtocol, Side, Timings};
 use crate::core::net::http::status_code;
 use crate::core::net::listener::Accepted;
+use crate::core::net::preface::{self, Opening};
 use crate::core::net::read_ahead::ReadAhead;
 use crate::core::net::socket::SocketHandle;
+use crate::core::net::tls_server::ALPN_H2;
 use crate::core::net::transport::{AnyStream, NetStream};
+use crate::core::session::h2_server::{self, H2Conn};
 use crate::core::session::upgrade::{self, Policy, Rejection};
 use crate::core::session::{Clock, Session, Ws};
 use crate::core::wire::deflate::{Agreement, Deflate, DeflateConfig, DeflateFault, DeflateParams};
@@ -44,11 +47,24 @@ pub struct ServerConfig {
     pub deflate: Option<DeflateParams>,
     /// A permessage-deflate fault to inject (the echo server's `--deflate-fault`).
     pub deflate_fault: Option<DeflateFault>,
+    /// Serve HTTP/2 too (RFC 8441): connections whose TLS chose ALPN `h2`, and cleartext ones
+    /// that open with the HTTP/2 preface (h2c with prior knowledge). The TLS configuration's
+    /// ALPN list must agree (`tls_server`).
+    pub http2: bool,
+}
+
+/// What an accepted connection turned out to be.
+pub enum Admitted {
+    /// An HTTP/1.1 upgrade: one session.
+    Upgraded(Box<Session>),
+    /// An HTTP/2 connection (boxed: rare beside HTTP/1.1, and large), whose streams are
+    /// sessions of their own.
+    Http2(Box<H2Conn>),
 }
 
 /// The protocol stream over the tap: permessage-deflate as agreed (the unnegotiated fault
 /// compresses what it sends all the same), `--no-pong`, the read-ahead, tungstenite.
-async fn protocol_stream(
+pub(crate) async fn protocol_stream(
     tap: Tap<NetStream>,
     records: &Records,
     opts: &ServerConfig,
@@ -103,7 +119,8 @@ async fn secure<S: AnyStream>(
     }
 }
 
-/// Runs TLS and the upgrade for one accepted socket, emitting handshake events for `conn`.
+/// Runs TLS and the upgrade for one accepted socket, emitting handshake events for `conn`;
+/// or, for a client that speaks HTTP/2 (and `opts.http2`), the HTTP/2 connection preface.
 /// The session comes boxed: a server holds thousands of them, each in its own task, and a
 /// pointer keeps every future that carries one small.
 pub async fn accept(
@@ -112,7 +129,7 @@ pub async fn accept(
     opts: &ServerConfig,
     clock: &Clock,
     sink: &mut dyn EventSink,
-) -> Result<Box<Session>, Error> {
+) -> Result<Admitted, Error> {
     let start = Instant::now();
     let deadline = start + opts.handshake_timeout;
     let mut timings = Timings::default();
@@ -120,20 +137,42 @@ pub async fn accept(
         Accepted::Tcp(tcp) if opts.raw_handle => SocketHandle::duplicate(tcp),
         _ => None,
     };
+    let mut http2 = None;
     let stream = match accepted {
         Accepted::Tcp(tcp) => {
             let _ = tcp.set_nodelay(true);
             match &opts.tls {
-                Some(config) => NetStream::ServerTls(Box::new(secure(tcp, config, deadline, opts).await?)),
-                None => NetStream::Plain(tcp),
+                Some(config) => {
+                    let tls = secure(tcp, config, deadline, opts).await?;
+                    if opts.http2 && tls.get_ref().1.alpn_protocol() == Some(ALPN_H2) {
+                        http2 = Some(HttpProtocol::H2);
+                    }
+                    NetStream::ServerTls(Box::new(tls))
+                }
+                None => {
+                    if opts.http2 && matches!(preface::sniff(&tcp, deadline).await, Ok(Opening::Http2)) {
+                        http2 = Some(HttpProtocol::H2c);
+                    }
+                    NetStream::Plain(tcp)
+                }
             }
         }
         #[cfg(unix)]
         Accepted::Unix(unix) => match &opts.tls {
-            Some(config) => NetStream::Other(Box::new(secure(unix, config, deadline, opts).await?)),
+            Some(config) => {
+                let tls = secure(unix, config, deadline, opts).await?;
+                if opts.http2 && tls.get_ref().1.alpn_protocol() == Some(ALPN_H2) {
+                    http2 = Some(HttpProtocol::H2);
+                }
+                NetStream::Other(Box::new(tls))
+            }
             None => NetStream::Other(Box::new(unix)),
         },
     };
+    if let Some(protocol) = http2 {
+        let h2 = h2_server::handshake(stream, protocol, deadline, opts.handshake_timeout).await?;
+        return Ok(Admitted::Http2(Box::new(h2)));
+    }
     if opts.tls.is_some() {
         timings.tls = Some(start.elapsed());
     }
@@ -183,5 +222,5 @@ pub async fn accept(
     for f in early_frames {
         session.observe_frame(f, sink);
     }
-    Ok(session)
+    Ok(Admitted::Upgraded(session))
 }

@@ -45,13 +45,13 @@ pub struct Accepted {
 }
 
 /// A refusal: status, extra headers, body.
-struct Refusal {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
+pub(crate) struct Refusal {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
 }
 
-fn refuse(status: u16, body: impl Into<String>) -> Refusal {
+pub(crate) fn refuse(status: u16, body: impl Into<String>) -> Refusal {
     Refusal { status, headers: Vec::new(), body: body.into() }
 }
 
@@ -171,6 +171,21 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<Decided, Refusal> {
     if !valid_key {
         return Err(refuse(400, "Sec-WebSocket-Key must be one base64-encoded 16-byte value\n"));
     }
+    let (subprotocol, deflate) = negotiate(&values, policy)?;
+    Ok(Decided { key: keys[0].clone(), subprotocol, deflate })
+}
+
+/// What the server agreed to, past the request's own checks: the subprotocol, and the
+/// permessage-deflate agreement with its response entry.
+pub(crate) type Negotiated = (Option<String>, Option<(Agreement, DeflateParams)>);
+
+/// The part of the answer shared by HTTP/1.1 and HTTP/2 (RFC 8441 §5 keeps it as RFC 6455
+/// has it): the refusal asked for, the subprotocol choice, the permessage-deflate answer.
+/// `values` gives every value of a request header, by lowercase name.
+pub(crate) fn negotiate(
+    values: &dyn Fn(&str) -> Vec<String>,
+    policy: Policy<'_>,
+) -> Result<Negotiated, Refusal> {
     if let Some(r) = policy.reject {
         return Err(refuse(r.status, r.body.clone()));
     }
@@ -198,7 +213,7 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<Decided, Refusal> {
         let (offers, _) = params::entries(&offers, Role::Offer).ok()?;
         params::answer(&offers, ours)
     });
-    Ok(Decided { key: keys[0].clone(), subprotocol, deflate })
+    Ok((subprotocol, deflate))
 }
 
 async fn send_refusal<S: AsyncWrite + Unpin, T>(io: &mut S, r: Refusal) -> Result<T, Error> {
@@ -238,7 +253,7 @@ async fn write<S: AsyncWrite + Unpin>(io: &mut S, bytes: &[u8]) -> Result<(), Er
     io.flush().await.map_err(fail)
 }
 
-fn reason_phrase(status: u16) -> &'static str {
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
     tokio_tungstenite::tungstenite::http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -14,16 +15,22 @@ use tokio::task::JoinSet;
 
 use crate::core::error::Error;
 use crate::core::event::EventSink as _;
-use crate::core::event::{ConnOutcome, ConnReport, Endpoint, EventKind, Summary, Traffic, UnixPath};
+use crate::core::event::{Carrier, ConnOutcome, ConnReport, Endpoint, EventKind, Summary, Traffic, UnixPath};
 use crate::core::net::listener::{Accepted, Listener};
 use crate::core::net::tls_server;
-use crate::core::session::server::{self, ServerConfig};
+use crate::core::session::server::{self, Admitted, ServerConfig};
 use crate::core::session::{Clock, Session, SessionTotals};
 use crate::exit::ExitStatus;
 use crate::output::channel::{spawn_printer, ChannelSink};
 use crate::output::Printer;
 use crate::settings::server::ServerTlsChoice;
 use crate::settings::ServerSettings;
+
+mod admission;
+mod http2;
+
+pub use admission::Limits;
+use admission::{take_slot, Pending};
 
 /// How long shutdown waits for connections to finish their closing handshakes.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -46,7 +53,7 @@ pub type Handler =
 /// A running server.
 pub struct Server {
     stop: watch::Sender<bool>,
-    accept_task: tokio::task::JoinHandle<JoinSet<ConnReport>>,
+    accept_task: tokio::task::JoinHandle<JoinSet<()>>,
     /// Every finished connection's report, as it finishes.
     pub reports: mpsc::UnboundedReceiver<ConnReport>,
     started: Instant,
@@ -87,8 +94,8 @@ pub async fn bind(s: &ServerSettings) -> Result<(Listener, Option<tls_server::Se
     raise_fd_limit();
     let tls = match &s.tls {
         ServerTlsChoice::None => None,
-        ServerTlsChoice::Files { cert, key } => Some(tls_server::from_files(cert, key)?),
-        ServerTlsChoice::SelfSigned => Some(tls_server::self_signed()?),
+        ServerTlsChoice::Files { cert, key } => Some(tls_server::from_files(cert, key, s.http2)?),
+        ServerTlsChoice::SelfSigned => Some(tls_server::self_signed(s.http2)?),
     };
     let listener = match &s.unix {
         Some(path) => unix_listener(path).await?,
@@ -130,31 +137,9 @@ pub fn server_config(s: &ServerSettings, tls: Option<&tls_server::ServerTls>) ->
         raw_handle: false,
         deflate: s.deflate,
         deflate_fault: None,
+        http2: s.http2,
     }
 }
-
-/// How many connections a server takes at once.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Upgraded sessions; a connection beyond them is refused at once.
-    pub connections: usize,
-    /// Connections still in their TLS handshake or upgrade; a new one drops the oldest.
-    pub pending: usize,
-}
-
-impl Limits {
-    pub fn of(s: &crate::settings::ServerSettings) -> Self {
-        Limits { connections: s.max_connections, pending: s.max_pending }
-    }
-}
-
-/// Handshakes in progress, oldest first, each with the sender that drops it.
-type Pending =
-    Arc<std::sync::Mutex<std::collections::VecDeque<(u64, Instant, tokio::sync::oneshot::Sender<()>)>>>;
-
-/// A handshake this old may be dropped for a newer connection when `--max-pending` is
-/// reached; a burst of younger ones is an overload, and the newcomer is refused instead.
-const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 
 /// Starts accepting. `max_accepts` stops accepting after that many connections (`--once`).
 pub fn start(
@@ -168,24 +153,25 @@ pub fn start(
 ) -> Server {
     let (stop, stop_rx) = watch::channel(false);
     let (report_tx, reports) = mpsc::unbounded_channel();
-    let opts = Arc::new(opts);
     let limit = Arc::new(Semaphore::new(limits.connections));
     let pending: Pending = Arc::default();
     let mut stop_accepting = stop_rx.clone();
+    let shared = Arc::new(Shared { opts, clock, handler, limit, limits, ids: AtomicU64::new(0), report_tx });
     let accept_task = tokio::spawn(async move {
         let mut conns = JoinSet::new();
-        let mut next = 0u64;
+        let mut accepted = 0u64;
         loop {
             let Some((tcp, peer)) = accept_next(&listener, &sink, &mut stop_accepting).await else { break };
-            next += 1;
+            accepted += 1;
+            let next = shared.ids.fetch_add(1, Ordering::Relaxed) + 1;
             let mut sink = sink.clone();
-            if limit.available_permits() == 0 {
+            if shared.limit.available_permits() == 0 {
                 let message = format!("refused {peer}: --max-connections {} reached", limits.connections);
                 clock.emit_for(&mut sink, next, EventKind::Warning { message });
                 continue;
             }
             let (evict, evicted) = tokio::sync::oneshot::channel();
-            let admitted = take_slot(&pending, limits, opts.handshake_timeout, next, evict);
+            let admitted = take_slot(&pending, limits, shared.opts.handshake_timeout, next, evict);
             if !admitted {
                 let message =
                     format!("refused {peer}: --max-pending {} handshakes in progress", limits.pending);
@@ -193,17 +179,11 @@ pub fn start(
                 continue;
             }
             let ctx = ConnCtx { conn: next, peer, sink, stop: stop_rx.clone() };
-            let (opts, handler, report_tx) = (opts.clone(), handler.clone(), report_tx.clone());
-            let (limit, pending) = (limit.clone(), pending.clone());
-            conns.spawn(async move {
-                let admit = Admission { limit, limits, pending, evicted };
-                let report = serve_one(tcp, ctx, &opts, clock, handler, admit).await;
-                let _ = report_tx.send(report.clone());
-                report
-            });
+            let (shared, pending) = (shared.clone(), pending.clone());
+            conns.spawn(async move { serve_one(tcp, ctx, shared, pending, evicted).await });
             // Reap finished tasks so a long-running server does not accumulate them.
             while conns.try_join_next().is_some() {}
-            if max_accepts.is_some_and(|m| next >= m) {
+            if max_accepts.is_some_and(|m| accepted >= m) {
                 break;
             }
         }
@@ -238,76 +218,66 @@ async fn accept_next(
     }
 }
 
-/// A handshake slot for connection `conn`: the oldest handshake still waiting makes room if
-/// it has had its chance (a second, or the whole --handshake-timeout if shorter). False when
-/// there is no room.
-fn take_slot(
-    pending: &Pending,
-    limits: Limits,
-    handshake_timeout: Duration,
-    conn: u64,
-    evict: tokio::sync::oneshot::Sender<()>,
-) -> bool {
-    let Ok(mut waiting) = pending.lock() else { return true };
-    let old_enough = EVICTABLE_AFTER.min(handshake_timeout);
-    let full = waiting.len() >= limits.pending;
-    if full && waiting.front().is_some_and(|(_, since, _)| since.elapsed() >= old_enough) {
-        if let Some((_, _, oldest)) = waiting.pop_front() {
-            let _ = oldest.send(());
-        }
-    }
-    let room = waiting.len() < limits.pending;
-    if room {
-        waiting.push_back((conn, Instant::now(), evict));
-    }
-    room
-}
-
-/// What a connection needs to be admitted: a handshake slot it may lose to a newer
-/// connection, then a session permit.
-struct Admission {
+/// What every connection's task shares: the options, the handler, the session limit, the
+/// connection ids (HTTP/2 streams take theirs from the same count), where reports go.
+struct Shared {
+    opts: ServerConfig,
+    clock: Clock,
+    handler: Handler,
     limit: Arc<Semaphore>,
     limits: Limits,
-    pending: Pending,
-    evicted: tokio::sync::oneshot::Receiver<()>,
+    ids: AtomicU64,
+    report_tx: mpsc::UnboundedSender<ConnReport>,
 }
 
+/// Serves one accepted connection: its handshake (it may lose its slot to a newer
+/// connection), then its session, or the streams of an HTTP/2 connection.
 async fn serve_one(
     tcp: Accepted,
     mut ctx: ConnCtx,
-    opts: &ServerConfig,
-    clock: Clock,
-    handler: Handler,
-    admit: Admission,
-) -> ConnReport {
+    shared: Arc<Shared>,
+    pending: Pending,
+    evicted: tokio::sync::oneshot::Receiver<()>,
+) {
     let started = Instant::now();
+    let clock = shared.clock;
     clock.emit_for(&mut ctx.sink, ctx.conn, EventKind::Accepted { peer: ctx.peer.clone() });
     let (conn, peer, mut sink) = (ctx.conn, ctx.peer.clone(), ctx.sink.clone());
-    let Admission { limit, limits, pending, evicted } = admit;
     let accepted = tokio::select! {
         // Boxed: the handshake's state is freed once it is over, not kept for the connection's life.
-        r = Box::pin(server::accept(tcp, conn, opts, &clock, &mut sink)) => Some(r),
+        r = Box::pin(server::accept(tcp, conn, &shared.opts, &clock, &mut sink)) => Some(r),
         Ok(()) = evicted => None,
     };
     if let Ok(mut waiting) = pending.lock() {
         waiting.retain(|(c, _, _)| *c != conn);
     }
-    let (outcome, totals) = match accepted {
-        None => (ConnOutcome::Evicted { newer: limits.pending }, SessionTotals::default()),
-        Some(Err(e)) => (ConnOutcome::HandshakeFailed { message: server_side(&e) }, SessionTotals::default()),
-        Some(Ok(mut session)) => match limit.try_acquire_owned() {
-            Ok(permit) => {
-                let done = handler(session, ctx).await;
-                drop(permit);
-                done
-            }
-            // Others were upgraded meanwhile: say so in the protocol (1013, try again later).
-            Err(_) => {
-                // Boxed, like the handshake: a rare path kept out of every connection's future.
-                Box::pin(session.close_and_wait(1013, "--max-connections reached", &mut sink)).await;
-                (ConnOutcome::OverLimit { limit: limits.connections }, session.totals())
-            }
-        },
+    let (outcome, totals, carrier) = match accepted {
+        None => (ConnOutcome::Evicted { newer: shared.limits.pending }, SessionTotals::default(), None),
+        Some(Err(e)) => {
+            (ConnOutcome::HandshakeFailed { message: server_side(&e) }, SessionTotals::default(), None)
+        }
+        Some(Ok(Admitted::Upgraded(session))) => {
+            let (outcome, totals) = run_session(session, ctx, &shared).await;
+            (outcome, totals, Some(Carrier::HTTP11))
+        }
+        Some(Ok(Admitted::Http2(h2))) => {
+            // Boxed: only HTTP/2 connections carry its state.
+            let protocol = h2.protocol;
+            let ending = Box::pin(http2::serve(*h2, ctx, shared.clone())).await;
+            let outcome = ConnOutcome::Http2Closed { streams: ending.streams, error: ending.error };
+            let report = ConnReport {
+                peer,
+                duration: started.elapsed(),
+                sent: Default::default(),
+                received: Default::default(),
+                close: None,
+                outcome,
+                carrier: Some(Carrier { protocol, stream: None }),
+            };
+            // Not a WebSocket connection of its own: logged, not counted (its streams are).
+            clock.emit_for(&mut sink, conn, EventKind::Disconnected(report));
+            return;
+        }
     };
     let report = ConnReport {
         peer,
@@ -316,13 +286,32 @@ async fn serve_one(
         received: totals.received,
         close: totals.close,
         outcome,
+        carrier,
     };
     clock.emit_for(&mut sink, conn, EventKind::Disconnected(report.clone()));
-    report
+    let _ = shared.report_tx.send(report);
+}
+
+/// Runs an upgraded session under the limit on sessions: the handler, or a close with 1013
+/// when others took every place meanwhile.
+async fn run_session(mut session: Box<Session>, mut ctx: ConnCtx, shared: &Shared) -> Handled {
+    match shared.limit.clone().try_acquire_owned() {
+        Ok(permit) => {
+            let done = (shared.handler)(session, ctx).await;
+            drop(permit);
+            done
+        }
+        // Others were upgraded meanwhile: say so in the protocol (1013, try again later).
+        Err(_) => {
+            // Boxed, like the handshake: a rare path kept out of every connection's future.
+            Box::pin(session.close_and_wait(1013, "--max-connections reached", &mut ctx.sink)).await;
+            (ConnOutcome::OverLimit { limit: shared.limits.connections }, session.totals())
+        }
+    }
 }
 
 /// A failed handshake, said from the server's side: what the client did and what it got.
-fn server_side(e: &crate::core::error::Error) -> String {
+pub(super) fn server_side(e: &crate::core::error::Error) -> String {
     use crate::core::error::Error;
     match e {
         Error::Rejected { status, reason, body, .. } => {
