@@ -2,7 +2,8 @@
 //!
 //! - `cli`: command-line types (clap) · `settings`: validated settings and the environment
 //! - `commands`: one module per subcommand · `core`: connections, tap, sessions, events
-//! - `output`: the printer (human and NDJSON) · `exit`: exit statuses · `hints`: the advice
+//! - `output`: the printer (human and NDJSON) · `recording`: HAR and NDJSON recordings read
+//!   for `replay` · `exit`: exit statuses · `hints`: the advice
 //!   shown with errors, worded with the CLI's flags
 
 #![warn(unreachable_pub, clippy::print_stdout, clippy::print_stderr)]
@@ -13,6 +14,7 @@ pub mod core;
 pub mod exit;
 pub mod hints;
 pub mod output;
+pub mod recording;
 pub mod repl;
 pub mod settings;
 
