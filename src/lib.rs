@@ -34,6 +34,14 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             match ConnectSettings::from_args(*args, &env) {
                 Ok(s) => {
                     let mut printer = Printer::stdio(s.output);
+                    if let Some((path, url)) = &s.record {
+                        match output::Recorder::create(path, url) {
+                            Ok(recorder) => printer.record_to(recorder),
+                            Err(e) => {
+                                return usage_error(&mut printer, e, JsonEnd::Summary { server: false })
+                            }
+                        }
+                    }
                     block_on(&mut printer, JsonEnd::Summary { server: false }, |p| {
                         commands::connect::run(s, p)
                     })
@@ -77,6 +85,16 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
                     )
                 }
                 Err(e) => usage_error(&mut printer, e, JsonEnd::Summary { server: true }),
+            }
+        }
+        Command::Replay(args) => {
+            let mut printer = Printer::stdio(settings::output_settings(&args.output, &env, false));
+            match settings::ReplaySettings::from_args(*args, &env) {
+                Ok(s) => {
+                    let mut printer = Printer::stdio(s.output);
+                    block_on(&mut printer, JsonEnd::Error, |p| commands::replay::run(s, p))
+                }
+                Err(e) => usage_error(&mut printer, e, JsonEnd::Error),
             }
         }
         Command::HeartbeatProbe(args) => {

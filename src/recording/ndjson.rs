@@ -86,7 +86,7 @@ pub(super) fn parse(text: &str, bad: Bad) -> Result<Vec<Recording>, Error> {
     };
     let start = read.steps.first().map_or(Duration::ZERO, |s| s.at);
     let steps = read.steps.into_iter().map(|s| Step { at: s.at.saturating_sub(start), ..s }).collect();
-    Ok(vec![Recording { label: "the recording".into(), url, headers, script: Script { steps }, notes }])
+    Ok(vec![Recording { label: "recording".into(), url, headers, script: Script { steps }, notes }])
 }
 
 impl Read {

@@ -26,6 +26,7 @@ pub mod connect;
 pub mod curl;
 mod expect;
 pub mod probe;
+mod replay;
 mod request;
 pub mod server;
 pub mod target;
@@ -33,6 +34,7 @@ mod transport;
 mod unix;
 
 pub use connect::{ConnectSettings, HeartbeatSettings, LivenessSettings, ReconnectSettings};
+pub use replay::{ReplayRun, ReplaySettings};
 pub(crate) use request::parse_header;
 pub use request::{apply_curl, request_config, FromCurl};
 pub use server::{EchoSettings, ListenSettings, ServerSettings};
