@@ -124,7 +124,7 @@ pub fn human(r: &Replayed) -> Vec<String> {
             lines.push(format!("  recorded: {}", shown(&step.data)));
         }
         _ => {
-            let how = r.outcome.ended.as_ref().map_or("the replay stopped".into(), |end| ended(end));
+            let how = r.outcome.ended.as_ref().map_or("the replay stopped".into(), ended);
             lines.push(format!("{head}: message {i} of {n} ({from}, {at}) not reached: {how}"));
         }
     }
