@@ -61,15 +61,16 @@ pub async fn run(s: ReplaySettings, printer: &mut Printer) -> ExitStatus {
         .map(|(r, outcome)| Replayed { label: &r.label, url: &r.url, script: &r.script, outcome })
         .collect();
     let status = status(&replayed, failure.as_ref(), interrupted);
+    // The result document is the last line on stdout (and carries the exit status).
+    if let Some(e) = &failure {
+        printer.error(e, clock.elapsed());
+    }
     if s.json_report {
         printer.data_line(&json(&replayed, status.code()));
     } else {
         for line in replayed.iter().flat_map(human) {
             printer.data_line(&line);
         }
-    }
-    if let Some(e) = &failure {
-        printer.error(e, clock.elapsed());
     }
     status
 }
