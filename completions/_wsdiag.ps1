@@ -137,6 +137,8 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'A received message must match REGEX (repeatable, in order); exit 0 once all matched')
             [CompletionResult]::new('--expect-timeout', '--expect-timeout', [CompletionResultType]::ParameterName, 'How long each --expect may wait for its match')
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Ping each client every DUR and print each round-trip time')
+            [CompletionResult]::new('--replay', '--replay', [CompletionResultType]::ParameterName, 'A mock server: play the server''s side of a recording (a connect --record file, or a HAR file''s first WebSocket entry) to each client, checking what it sends (stdin is not read)')
+            [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'With --replay: bound on the wait for each recorded client message, from when it was due')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
             [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)')
             [CompletionResult]::new('--no-deflate', '--no-deflate', [CompletionResultType]::ParameterName, 'Decline permessage-deflate (RFC 7692), which is otherwise accepted when a client offers it')

@@ -6,7 +6,7 @@ use tokio::time::Instant;
 use crate::commands::signals::Signals;
 use crate::core::builtin::echo_server;
 use crate::core::error::Error;
-use crate::core::event::EventKind;
+use crate::core::event::{EventKind, Side};
 use crate::core::replay::drive::{self, Outcome};
 use crate::core::session::{client, Clock, Session};
 use crate::exit::ExitStatus;
@@ -43,7 +43,7 @@ pub async fn run(s: ReplaySettings, printer: &mut Printer) -> ExitStatus {
         };
         let (sig_int, sig_term, _) = signals.parts();
         let outcome = tokio::select! {
-            o = drive::run(&mut session, &r.script, s.pacing, &s.rules, printer) => Some(o),
+            o = drive::run(&mut session, Side::Client, &r.script, s.pacing, &s.rules, printer) => Some(o),
             _ = Signals::interrupted(sig_int, sig_term) => None,
         };
         let Some(outcome) = outcome else {

@@ -37,7 +37,7 @@ pub use connect::{ConnectSettings, HeartbeatSettings, LivenessSettings, Reconnec
 pub use replay::{ReplayRun, ReplaySettings};
 pub(crate) use request::parse_header;
 pub use request::{apply_curl, request_config, FromCurl};
-pub use server::{EchoSettings, ListenSettings, ServerSettings};
+pub use server::{EchoSettings, ListenSettings, ServedReplay, ServerSettings};
 pub use transport::{dial_config, proxy_config, tls_config};
 
 /// The parts of the process environment that matter, captured once at start-up.

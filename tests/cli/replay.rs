@@ -200,3 +200,64 @@ async fn bad_recordings_and_flags_are_usage_errors_naming_the_place() {
         assert_eq!(out.stdout(), "", "{out}");
     }
 }
+
+/// A recording with a reply, a server-initiated message 1 s later, and a last exchange.
+const MOCK: &str = r#"{"type":"recording","version":1,"url":"ws://127.0.0.1:9/","side":"client","t":0,"conn":0}
+{"type":"handshake_request","method":"GET","path":"/","headers":[],"t":0,"conn":0}
+{"type":"message","dir":"out","kind":"text","data":{"text":"hello"},"t":0.1,"conn":0}
+{"type":"message","dir":"in","kind":"text","data":{"text":"{\"hello\":\"client\"}"},"t":0.11,"conn":0}
+{"type":"message","dir":"in","kind":"binary","data":{"bytes":"3q2+7w=="},"t":1.11,"conn":0}
+{"type":"message","dir":"out","kind":"text","data":{"text":"bye"},"t":1.2,"conn":0}
+{"type":"message","dir":"in","kind":"text","data":{"text":"bye"},"t":1.21,"conn":0}
+"#;
+
+/// A Python `websockets` client: sends `first`, then prints what comes and answers "bye" to
+/// the binary message.
+const CLIENT: &str = r#"
+import sys
+from websockets.sync.client import connect
+with connect(sys.argv[1]) as ws:
+    ws.send(sys.argv[2])
+    for _ in range(3):
+        m = ws.recv(timeout=5)
+        print(repr(m), flush=True)
+        if isinstance(m, bytes):
+            ws.send("bye")
+"#;
+
+async fn python_client(url: &str, first: &str) -> Option<std::process::Output> {
+    let python = interop::python();
+    if !python.exists() {
+        crate::support::skip::missing_peer(
+            "Python with `websockets` (WSDIAG_TEST_PYTHON) for listen --replay",
+        );
+        return None;
+    }
+    let run =
+        tokio::process::Command::new(python).args(["-c", CLIENT, url, first]).kill_on_drop(true).output();
+    Some(tokio::time::timeout(Duration::from_secs(20), run).await.expect("the client finished").expect("ran"))
+}
+
+#[tokio::test]
+async fn listen_replay_serves_the_recording_to_a_python_client() {
+    let record = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(record.path(), MOCK).unwrap();
+    let path = record.path().to_str().unwrap();
+    let server =
+        crate::support::served::serve(["listen", "--replay", path, "--once", "--max-runtime", "20s"]).await;
+    let Some(client) = python_client(&server.url(), "hello").await else { return };
+    let said = String::from_utf8_lossy(&client.stdout).into_owned();
+    assert_eq!(said, "'{\"hello\":\"client\"}'\nb'\\xde\\xad\\xbe\\xef'\n'bye'\n", "{client:?}");
+    let out = server.finish().await;
+    out.expect_code(0);
+    // A client that deviates: logged with the divergence, its outcome a failed check.
+    let server =
+        crate::support::served::serve(["listen", "--replay", path, "--once", "--max-runtime", "20s"]).await;
+    let Some(_) = python_client(&server.url(), "hi").await else { return };
+    let out = server.finish().await;
+    out.expect_code(1)
+        .expect_stderr_contains(
+            "message 1 of 5 (to the server, 0.000 s into the recording) differs: other text",
+        )
+        .expect_stderr_contains("recorded: \"hello\"; received: \"hi\"");
+}

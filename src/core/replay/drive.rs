@@ -1,7 +1,8 @@
-//! The replay loop over one open session: each client step is sent when its recorded gap
-//! (divided by the speed) has passed since the step before it happened here; each server step
-//! takes the next data message received, with a bound on the wait, and is judged by the
-//! matcher. The first missing reply, or the end of the connection, ends the loop.
+//! The replay loop over one open session, as either side: each step of the local side is sent
+//! when its recorded gap (divided by the speed) has passed since the step before it happened
+//! here; each step of the peer takes the next data message received, with a bound on the
+//! wait, and is judged by the matcher. The first missing message, or the end of the
+//! connection, ends the loop.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -38,10 +39,12 @@ pub struct Outcome {
     pub ended: Option<End>,
 }
 
-/// Replays `script` over `session`, reporting what crosses the wire to `sink`. The session
-/// is left open (unless the peer ended it) for the caller to close.
+/// Replays `script` over `session` as its `local` side (the steps by `local` are sent, the
+/// others expected), reporting what crosses the wire to `sink`. The session is left open
+/// (unless the peer ended it) for the caller to close.
 pub async fn run(
     session: &mut Session,
+    local: Side,
     script: &Script,
     pacing: Pacing,
     rules: &Rules,
@@ -54,27 +57,24 @@ pub async fn run(
     for step in &script.steps {
         let due = prev_here + pacing.delay(step.at.saturating_sub(prev_at));
         prev_at = step.at;
-        match step.by {
-            Side::Client => {
-                if !reader.read_until(due).await {
-                    break;
-                }
-                reader.session.send(step.data.clone(), reader.sink);
-                prev_here = Instant::now();
-                verdicts.push(Verdict::Sent);
+        if step.by == local {
+            if !reader.read_until(due).await {
+                break;
             }
-            Side::Server => {
-                let started = Instant::now();
-                let Some((data, when)) = reader.next_message(due + pacing.reply_timeout).await else {
-                    verdicts.push(Verdict::Missing { waited: started.elapsed() });
-                    break;
-                };
-                prev_here = when;
-                verdicts.push(match rules.compare(&step.data, &data) {
-                    None => Verdict::Matched,
-                    Some(mismatch) => Verdict::Diverged { mismatch, received: data },
-                });
-            }
+            reader.session.send(step.data.clone(), reader.sink);
+            prev_here = Instant::now();
+            verdicts.push(Verdict::Sent);
+        } else {
+            let started = Instant::now();
+            let Some((data, when)) = reader.next_message(due + pacing.reply_timeout).await else {
+                verdicts.push(Verdict::Missing { waited: started.elapsed() });
+                break;
+            };
+            prev_here = when;
+            verdicts.push(match rules.compare(&step.data, &data) {
+                None => Verdict::Matched,
+                Some(mismatch) => Verdict::Diverged { mismatch, received: data },
+            });
         }
     }
     verdicts.resize(script.steps.len(), Verdict::NotReached);

@@ -120,8 +120,15 @@ async fn the_recorded_gaps_are_kept_divided_by_the_speed() {
         let mut client = served(|t| Some(t.to_string()), Duration::from_millis(10)).await;
         let pacing = Pacing { speed, reply_timeout: Duration::from_secs(5) };
         let start = Instant::now();
-        let outcome =
-            run(&mut client, &two_exchanges(), pacing, &Rules::default(), &mut Collect::default()).await;
+        let outcome = run(
+            &mut client,
+            Side::Client,
+            &two_exchanges(),
+            pacing,
+            &Rules::default(),
+            &mut Collect::default(),
+        )
+        .await;
         assert_eq!(outcome.verdicts, [Verdict::Sent, Verdict::Matched, Verdict::Sent, Verdict::Matched]);
         // The server thinks 10 ms per reply; the pause before "b" is the recorded gap after
         // the reply to "a", divided by the speed.
@@ -134,7 +141,8 @@ async fn the_recorded_gaps_are_kept_divided_by_the_speed() {
 async fn a_changed_reply_diverges_and_the_run_goes_on() {
     let mut client = served(|t| Some(if t == "a" { "A".into() } else { t.into() }), Duration::ZERO).await;
     let pacing = Pacing { speed: 0.0, reply_timeout: Duration::from_secs(5) };
-    let outcome = run(&mut client, &two_exchanges(), pacing, &Rules::default(), &mut Discard).await;
+    let outcome =
+        run(&mut client, Side::Client, &two_exchanges(), pacing, &Rules::default(), &mut Discard).await;
     assert_eq!(
         outcome.verdicts,
         [
@@ -151,7 +159,8 @@ async fn a_missing_reply_waits_its_bound_and_ends_the_loop() {
     let mut client = served(|t| (t != "a").then(|| t.to_string()), Duration::ZERO).await;
     let pacing = Pacing { speed: 1.0, reply_timeout: Duration::from_secs(3) };
     let start = Instant::now();
-    let outcome = run(&mut client, &two_exchanges(), pacing, &Rules::default(), &mut Discard).await;
+    let outcome =
+        run(&mut client, Side::Client, &two_exchanges(), pacing, &Rules::default(), &mut Discard).await;
     // The reply was due 10 ms after the send, plus the bound.
     assert_eq!(start.elapsed(), Duration::from_millis(3_010));
     assert_eq!(
