@@ -138,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--expect-timeout', '--expect-timeout', [CompletionResultType]::ParameterName, 'How long each --expect may wait for its match')
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Ping each client every DUR and print each round-trip time')
             [CompletionResult]::new('--replay', '--replay', [CompletionResultType]::ParameterName, 'A mock server: play the server''s side of a recording (a connect --record file, or a HAR file''s first WebSocket entry) to each client, checking what it sends (stdin is not read)')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Also write every connection to FILE as a versioned NDJSON record with headers and messages in full; `wsdiag replay FILE URL` replays the first client against URL')
             [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'With --replay: bound on the wait for each recorded client message, from when it was due')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
             [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)')

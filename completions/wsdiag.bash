@@ -819,7 +819,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__listen)
-            opts="-p -b -s -H -n -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --no-deflate --deflate-params --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --replay --reply-timeout --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -n -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --no-deflate --deflate-params --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --replay --record --reply-timeout --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -918,6 +918,10 @@ _wsdiag() {
                     return 0
                     ;;
                 --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -133,6 +133,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --expect-timeout 'How long each --expect may wait for its match'
             cand --ping-interval 'Ping each client every DUR and print each round-trip time'
             cand --replay 'A mock server: play the server''s side of a recording (a connect --record file, or a HAR file''s first WebSocket entry) to each client, checking what it sends (stdin is not read)'
+            cand --record 'Also write every connection to FILE as a versioned NDJSON record with headers and messages in full; `wsdiag replay FILE URL` replays the first client against URL'
             cand --reply-timeout 'With --replay: bound on the wait for each recorded client message, from when it was due'
             cand --color 'When to use colors (NO_COLOR in the environment means never, unless ''always'')'
             cand --tls-self-signed 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'

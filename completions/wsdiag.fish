@@ -121,6 +121,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l expect -d 'A re
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l expect-timeout -d 'How long each --expect may wait for its match' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l ping-interval -d 'Ping each client every DUR and print each round-trip time' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l replay -d 'A mock server: play the server\'s side of a recording (a connect --record file, or a HAR file\'s first WebSocket entry) to each client, checking what it sends (stdin is not read)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l record -d 'Also write every connection to FILE as a versioned NDJSON record with headers and messages in full; `wsdiag replay FILE URL` replays the first client against URL' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l reply-timeout -d 'With --replay: bound on the wait for each recorded client message, from when it was due' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
 always\t''

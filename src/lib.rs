@@ -35,7 +35,7 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
                 Ok(s) => {
                     let mut printer = Printer::stdio(s.output);
                     if let Some((path, url)) = &s.record {
-                        match output::Recorder::create(path, url) {
+                        match output::Recorder::create(path, Some(url)) {
                             Ok(recorder) => printer.record_to(recorder),
                             Err(e) => {
                                 return usage_error(&mut printer, e, JsonEnd::Summary { server: false })
@@ -63,7 +63,13 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             let mut printer = Printer::stdio(settings::output_settings(&args.output, &env, false));
             match ListenSettings::from_args(*args, &env) {
                 Ok(s) => {
-                    let printer = Printer::stdio(s.output);
+                    let mut printer = Printer::stdio(s.output);
+                    if let Some(path) = &s.record {
+                        match output::Recorder::create(path, None) {
+                            Ok(recorder) => printer.record_to(recorder),
+                            Err(e) => return usage_error(&mut printer, e, JsonEnd::Summary { server: true }),
+                        }
+                    }
                     serve_on_runtime(
                         &mut Printer::stdio(s.output),
                         JsonEnd::Summary { server: true },

@@ -217,6 +217,11 @@ pub struct ListenArgs {
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
 
+    /// Also write every connection to FILE as a versioned NDJSON record with headers and
+    /// messages in full; `wsdiag replay FILE URL` replays the first client against URL
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
     /// With --replay: bound on the wait for each recorded client message, from when it was due
     #[arg(long, value_name = "DUR", default_value = "5s", value_parser = parse_duration, requires = "replay")]
     pub reply_timeout: Duration,

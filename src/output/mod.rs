@@ -141,6 +141,17 @@ impl Printer {
         self.record = Some(recorder);
     }
 
+    /// The settings that decide which events reach this printer at all (servers drop the
+    /// others before they cross to the printer's thread): every event when recording.
+    pub fn wanted(&self) -> OutputSettings {
+        let mut s = self.settings;
+        if self.record.is_some() {
+            s.json = true;
+            s.show_messages = true;
+        }
+        s
+    }
+
     /// One line of data on stdout (a subcommand's result document).
     pub fn data_line(&mut self, line: &str) {
         self.out_line(line);

@@ -1,5 +1,6 @@
 //! `--record FILE`: the session as NDJSON for `wsdiag replay`, beside the usual output. The
-//! first line is `{"type":"recording","version":1,"url":…,"side":"client"}`; then every event
+//! first line is `{"type":"recording","version":1,"url":…,"side":"client"}` (`connect`; for
+//! `listen`, `"url":null,"side":"server"`); then every event
 //! as `--json` prints it, except that header values are never masked and messages are whole
 //! (docs/json.md). On Unix the file is created readable by its owner only: it holds the
 //! request's Cookie and Authorization values.
@@ -21,9 +22,10 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates (or truncates) `path` and writes the `recording` line for a client session
-    /// of `url`. Errors: the file cannot be created or written (usage).
-    pub fn create(path: &Path, url: &str) -> Result<Self, Error> {
+    /// Creates (or truncates) `path` and writes the `recording` line: for a client session of
+    /// `url` (`Some`), or a server's (`None`). Errors: the file cannot be created or written
+    /// (usage).
+    pub fn create(path: &Path, url: Option<&str>) -> Result<Self, Error> {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
@@ -33,7 +35,7 @@ impl Recorder {
         let mut settings = OutputSettings::json_only();
         settings.show_secrets = true;
         let mut recorder = Recorder { file: BufWriter::new(file), settings };
-        let head = json!({ "type": "recording", "version": FORMAT_VERSION, "url": url, "side": "client", "t": 0.0, "conn": 0 });
+        let head = json!({ "type": "recording", "version": FORMAT_VERSION, "url": url, "side": if url.is_some() { "client" } else { "server" }, "t": 0.0, "conn": 0 });
         recorder.line(&head.to_string()).map_err(cannot)?;
         Ok(recorder)
     }

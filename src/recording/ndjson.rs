@@ -1,8 +1,8 @@
 //! wsdiag's own NDJSON: what `connect --record` writes (a `recording` line, then the events
 //! of `--json` with every header value in full), or plain `connect --json` output. Replay
 //! reads the `recording` line (`version`, `url`, `side`), the first `handshake_request`
-//! (`headers`, `path`), `tls` (for the scheme when there is no `recording` line) and every
-//! `message` (`t`, `dir`, `kind`, `data`); other lines are skipped.
+//! (`headers`, `path`, `conn`), `tls` (for the scheme when there is no URL) and every `message`
+//! of that connection (`t`, `dir`, `kind`, `data`); other lines are skipped.
 
 use std::time::Duration;
 
@@ -30,6 +30,9 @@ struct Read {
     /// Whose side the `out` messages are.
     recorder: Option<Side>,
     request: Option<(String, Vec<(String, String)>)>,
+    /// The connection of the first `handshake_request`: a server's record holds many, and
+    /// the first one is replayed.
+    conn: Option<u64>,
     tls: bool,
     steps: Vec<Step>,
 }
@@ -49,9 +52,14 @@ pub(super) fn parse(text: &str, bad: Bad) -> Result<Vec<Recording>, Error> {
             v.get("type").and_then(Value::as_str).ok_or_else(|| bad(place.clone(), "no \"type\"".into()))?;
         match kind {
             "recording" => read.recording(&v, &place, bad)?,
-            "handshake_request" if read.request.is_none() => read.request = Some(request(&v, &place, bad)?),
+            "handshake_request" if read.request.is_none() => {
+                read.request = Some(request(&v, &place, bad)?);
+                read.conn = v.get("conn").and_then(Value::as_u64);
+            }
             "tls" => read.tls = true,
-            "message" => read.steps.push(message(&v, &place, bad, read.recorder.unwrap_or(Side::Client))?),
+            "message" if v.get("conn").and_then(Value::as_u64) == read.conn => {
+                read.steps.push(message(&v, &place, bad, read.recorder.unwrap_or(Side::Client))?)
+            }
             _ => {}
         }
     }
@@ -104,16 +112,16 @@ impl Read {
             }
             _ => return Err(bad(place.into(), format!("\"version\" must be {FORMAT_VERSION}"))),
         }
-        self.url = Some(
-            v.get("url")
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad(place.into(), "no \"url\"".into()))?
-                .to_string(),
-        );
         self.recorder = Some(match v.get("side").and_then(Value::as_str) {
             Some("server") => Side::Server,
             _ => Side::Client,
         });
+        // A server's record has no URL of its own: the client's request gives one.
+        self.url = match v.get("url") {
+            Some(Value::String(url)) => Some(url.clone()),
+            None | Some(Value::Null) if self.recorder == Some(Side::Server) => None,
+            _ => return Err(bad(place.into(), "no \"url\"".into())),
+        };
         Ok(())
     }
 }

@@ -73,6 +73,8 @@ pub struct ListenSettings {
     pub output: OutputSettings,
     /// `--replay FILE`: the recording whose server side each client is played.
     pub replay: Option<ServedReplay>,
+    /// `--record FILE`: where the NDJSON record of every connection goes.
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// What `listen --replay` plays to each client.
@@ -218,6 +220,7 @@ impl ListenSettings {
             ping_interval: args.ping_interval,
             output,
             replay: args.replay.as_deref().map(|p| served_replay(p, args.reply_timeout)).transpose()?,
+            record: args.record,
         })
     }
 }

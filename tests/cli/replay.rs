@@ -261,3 +261,26 @@ async fn listen_replay_serves_the_recording_to_a_python_client() {
         )
         .expect_stderr_contains("recorded: \"hello\"; received: \"hi\"");
 }
+
+#[tokio::test]
+async fn listen_record_keeps_the_first_client_for_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("server.ndjson");
+    let file = file.to_str().unwrap();
+    let server =
+        crate::support::served::serve(["listen", "--record", file, "--once", "--max-runtime", "20s"]).await;
+    let url = format!("{}chat?x=1", server.url());
+    let out = wsdiag(["connect", &url, "-x", "hello", "-x", "{\"a\":1}", "-H", "Cookie: z=1", "-w", "200ms"])
+        .run()
+        .await;
+    out.expect_code(0);
+    server.finish().await.expect_code(0);
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.starts_with(r#"{"type":"recording","version":1,"url":null,"side":"server""#), "{text}");
+    // The recorded client, replayed against another server: its request and messages again.
+    let echo = Script::echo().start().await;
+    let out = wsdiag(["replay", file, &format!("ws://127.0.0.1:{}/chat?x=1", echo.port())]).run().await;
+    out.expect_code(0).expect_stdout_contains("2 messages as recorded: 2 sent, 0 matched");
+    assert_eq!(echo.seen().requests[0].header("Cookie"), Some("z=1"));
+    assert_eq!(echo.seen().requests[0].target, "/chat?x=1");
+}
