@@ -284,3 +284,18 @@ async fn listen_record_keeps_the_first_client_for_replay() {
     assert_eq!(echo.seen().requests[0].header("Cookie"), Some("z=1"));
     assert_eq!(echo.seen().requests[0].target, "/chat?x=1");
 }
+
+#[tokio::test]
+async fn json_output_ends_with_the_replay_document_and_usage_errors_with_the_error() {
+    let out = wsdiag(["replay", &fixture("firefox.har"), "builtin:echo", "--json"]).run().await;
+    out.expect_code(0);
+    let lines = out.stdout_lines();
+    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!((last["type"].as_str(), last["exit"].as_u64()), (Some("replay"), Some(0)));
+    let messages = lines.iter().filter(|l| l.contains(r#""type":"message""#)).count();
+    assert_eq!(messages, 4, "{out}");
+    let out = wsdiag(["replay", "/nonexistent.har", "--json"]).run().await;
+    out.expect_code(2);
+    let last: Value = serde_json::from_str(out.stdout_lines().last().unwrap()).unwrap();
+    assert_eq!((last["type"].as_str(), last["exit"].as_u64()), (Some("error"), Some(2)));
+}
