@@ -36,6 +36,7 @@ pub enum ReportFormat {
     Json,
 }
 
+/// `wsdiag replay FILE [URL]` and its options.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// The recording: a HAR file or wsdiag's NDJSON record

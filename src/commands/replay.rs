@@ -14,6 +14,7 @@ use crate::output::replay::{human, json, Replayed};
 use crate::output::Printer;
 use crate::settings::{ReplayRun, ReplaySettings};
 
+/// Replays every chosen recording and prints the result; the exit status per docs/replay.md.
 pub async fn run(s: ReplaySettings, printer: &mut Printer) -> ExitStatus {
     let clock = Clock::new(Instant::now());
     for w in &s.warnings {

@@ -16,6 +16,7 @@ use crate::core::event::Event;
 use crate::output::{json, OutputSettings};
 use crate::recording::FORMAT_VERSION;
 
+/// The open record file and how its lines are written (JSON, secrets in full).
 pub struct Recorder {
     file: BufWriter<File>,
     settings: OutputSettings,

@@ -31,6 +31,7 @@ pub struct ReplayRun {
     pub notes: Vec<String>,
 }
 
+/// Validated input to a `replay` run.
 #[derive(Debug, Clone)]
 pub struct ReplaySettings {
     pub runs: Vec<ReplayRun>,
@@ -43,6 +44,8 @@ pub struct ReplaySettings {
 }
 
 impl ReplaySettings {
+    /// Reads and chooses the recordings and checks every flag. Errors (usage): a bad flag or
+    /// value, a bad recording (named with its place), `--entry`/`--url-match` choosing nothing.
     pub fn from_args(args: ReplayArgs, env: &Env) -> Result<Self, Error> {
         if args.request.from_curl.is_some() {
             return Err(Error::usage(
