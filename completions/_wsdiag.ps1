@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('echo', 'echo', [CompletionResultType]::ParameterValue, 'Run an echo server, with fault injection, for testing clients')
             [CompletionResult]::new('handshake-inspect', 'handshake-inspect', [CompletionResultType]::ParameterValue, 'Perform only the opening handshake, show it exactly and judge it against RFC 6455')
             [CompletionResult]::new('heartbeat-probe', 'heartbeat-probe', [CompletionResultType]::ParameterValue, 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay a recorded session (a browser''s HAR export, or connect --record) against a server and check that its replies are the recorded ones')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -44,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--close-code', '--close-code', [CompletionResultType]::ParameterName, 'Close code sent when wsdiag closes the connection')
             [CompletionResult]::new('--close-reason', '--close-reason', [CompletionResultType]::ParameterName, 'Close reason sent when wsdiag closes the connection (at most 123 bytes)')
             [CompletionResult]::new('--max-message', '--max-message', [CompletionResultType]::ParameterName, 'Largest message or frame accepted, in bytes; a bigger one ends the run, after a close with 1009 (message too big), with exit 6. 0 for no limit')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Also write the session to FILE as a versioned NDJSON record with every header and message in full, for `wsdiag replay` (the terminal shows the usual output)')
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Send a ping every DUR and print each round-trip time')
             [CompletionResult]::new('--ping-count', '--ping-count', [CompletionResultType]::ParameterName, 'Stop after N pings (answered or timed out) and print ping(8)-style statistics')
             [CompletionResult]::new('--ping-timeout', '--ping-timeout', [CompletionResultType]::ParameterName, 'A ping unanswered this long counts as lost (a later pong counts as late)')
@@ -137,6 +139,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'A received message must match REGEX (repeatable, in order); exit 0 once all matched')
             [CompletionResult]::new('--expect-timeout', '--expect-timeout', [CompletionResultType]::ParameterName, 'How long each --expect may wait for its match')
             [CompletionResult]::new('--ping-interval', '--ping-interval', [CompletionResultType]::ParameterName, 'Ping each client every DUR and print each round-trip time')
+            [CompletionResult]::new('--replay', '--replay', [CompletionResultType]::ParameterName, 'A mock server: play the server''s side of a recording (a connect --record file, or a HAR file''s first WebSocket entry) to each client, checking what it sends (stdin is not read)')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Also write every connection to FILE as a versioned NDJSON record with headers and messages in full; `wsdiag replay FILE URL` replays the first client against URL')
+            [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'With --replay: bound on the wait for each recorded client message, from when it was due')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
             [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)')
             [CompletionResult]::new('--no-deflate', '--no-deflate', [CompletionResultType]::ParameterName, 'Decline permessage-deflate (RFC 7692), which is otherwise accepted when a client offers it')
@@ -305,12 +310,62 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'wsdiag;replay' {
+            [CompletionResult]::new('--entry', '--entry', [CompletionResultType]::ParameterName, 'Replay only the Nth WebSocket entry of a HAR file (from 1)')
+            [CompletionResult]::new('--url-match', '--url-match', [CompletionResultType]::ParameterName, 'Replay only the HAR entries whose URL matches REGEX')
+            [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, 'Divide the recorded gaps between messages by F: 2 is twice as fast; 0 sends each message as soon as the replies recorded before it are in')
+            [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'Bound on the wait for each recorded server message, from when it was due')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Leave out this JSON pointer (RFC 6901, e.g. /ts or /items/0/id) of JSON messages when comparing (repeatable)')
+            [CompletionResult]::new('--match-regex', '--match-regex', [CompletionResultType]::ParameterName, 'Text matching REGEX may differ: such spans are blanked in both messages before comparing (repeatable)')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'How the result is printed on stdout')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header (repeatable); @FILE reads headers from FILE, one per line')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header (repeatable); @FILE reads headers from FILE, one per line')
+            [CompletionResult]::new('--from-curl', '--from-curl', [CompletionResultType]::ParameterName, 'Take the URL, headers, cookies, subprotocols and -k from a curl command, as a browser''s developer tools copy it ("Copy as cURL"); its WebSocket handshake headers are made anew')
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'Origin header value')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'Offer a subprotocol (repeatable, in order of preference)')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'HTTP Basic authentication')
+            [CompletionResult]::new('--bearer', '--bearer', [CompletionResultType]::ParameterName, 'Authorization: Bearer TOKEN')
+            [CompletionResult]::new('--deflate-params', '--deflate-params', [CompletionResultType]::ParameterName, 'Offer permessage-deflate with these parameters, e.g. ''server_no_context_takeover; server_max_window_bits=10'' (implies --deflate)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Bound on DNS resolution plus TCP connect')
+            [CompletionResult]::new('--handshake-timeout', '--handshake-timeout', [CompletionResultType]::ParameterName, 'Bound on the TLS handshake plus the HTTP upgrade')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate chain (PEM), for servers that require client authentication')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key for --cert (PEM)')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name sent in TLS SNI and checked against the certificate [default: URL host]')
+            [CompletionResult]::new('--unix-socket', '--unix-socket', [CompletionResultType]::ParameterName, 'Connect to this Unix-domain socket instead of the URL''s host and port, which still give the Host header, the TLS server name and the path (as curl''s --unix-socket); a missing path or a file that is not a socket exits 3. Not on Windows')
+            [CompletionResult]::new('--abstract-unix-socket', '--abstract-unix-socket', [CompletionResultType]::ParameterName, 'Like --unix-socket, with a Linux abstract socket name (no file). Linux only')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server''s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. '''' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]')
+            [CompletionResult]::new('--proxy-user', '--proxy-user', [CompletionResultType]::ParameterName, 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL''s')
+            [CompletionResult]::new('--proxy-header', '--proxy-header', [CompletionResultType]::ParameterName, 'Add a header to the CONNECT request (repeatable)')
+            [CompletionResult]::new('--noproxy', '--noproxy', [CompletionResultType]::ParameterName, 'Hosts reached without the proxy: comma-separated names (with their subdomains), IP addresses, CIDR ranges, or ''*'' for all; overrides no_proxy and NO_PROXY')
+            [CompletionResult]::new('--proxy-cacert', '--proxy-cacert', [CompletionResultType]::ParameterName, 'Trust only the CA certificates in this PEM file for an https:// proxy')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR in the environment means never, unless ''always'')')
+            [CompletionResult]::new('--deflate', '--deflate', [CompletionResultType]::ParameterName, 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (prints a warning)')
+            [CompletionResult]::new('--http2', '--http2', [CompletionResultType]::ParameterName, 'WebSocket over HTTP/2 (RFC 8441), as browsers open it on an h2 origin: offer ALPN h2 in TLS (wss:// only) and send an extended CONNECT; exit 5 if the server does not select h2 or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL')
+            [CompletionResult]::new('--http2-prior-knowledge', '--http2-prior-knowledge', [CompletionResultType]::ParameterName, 'WebSocket over HTTP/2 without asking first: cleartext h2c on ws://, or h2 over TLS on wss:// whatever ALPN selects (as curl''s --http2-prior-knowledge)')
+            [CompletionResult]::new('--proxy-insecure', '--proxy-insecure', [CompletionResultType]::ParameterName, 'Do not verify an https:// proxy''s certificate')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, '-v: handshake and timings on stderr; -vv: also every frame both ways')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, '-v: handshake and timings on stderr; -vv: also every frame both ways')
+            [CompletionResult]::new('--frames', '--frames', [CompletionResultType]::ParameterName, 'Show every frame both ways (same as -vv)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show Authorization, Cookie and similar header values instead of masking them')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Start each human output line with the time (UTC, HH:MM:SS.mmm); always on in the REPL')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'wsdiag;help' {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect to a WebSocket server, send messages and print what comes back')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Accept WebSocket clients, print what they send and talk back from stdin')
             [CompletionResult]::new('echo', 'echo', [CompletionResultType]::ParameterValue, 'Run an echo server, with fault injection, for testing clients')
             [CompletionResult]::new('handshake-inspect', 'handshake-inspect', [CompletionResultType]::ParameterValue, 'Perform only the opening handshake, show it exactly and judge it against RFC 6455')
             [CompletionResult]::new('heartbeat-probe', 'heartbeat-probe', [CompletionResultType]::ParameterValue, 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay a recorded session (a browser''s HAR export, or connect --record) against a server and check that its replies are the recorded ones')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -327,6 +382,9 @@ Register-ArgumentCompleter -Native -CommandName 'wsdiag' -ScriptBlock {
             break
         }
         'wsdiag;help;heartbeat-probe' {
+            break
+        }
+        'wsdiag;help;replay' {
             break
         }
         'wsdiag;help;help' {

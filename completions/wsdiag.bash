@@ -34,6 +34,9 @@ _wsdiag() {
             wsdiag,listen)
                 cmd="wsdiag__subcmd__listen"
                 ;;
+            wsdiag,replay)
+                cmd="wsdiag__subcmd__replay"
+                ;;
             wsdiag__subcmd__help,connect)
                 cmd="wsdiag__subcmd__help__subcmd__connect"
                 ;;
@@ -52,6 +55,9 @@ _wsdiag() {
             wsdiag__subcmd__help,listen)
                 cmd="wsdiag__subcmd__help__subcmd__listen"
                 ;;
+            wsdiag__subcmd__help,replay)
+                cmd="wsdiag__subcmd__help__subcmd__replay"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _wsdiag() {
 
     case "${cmd}" in
         wsdiag)
-            opts="-h -V --help --version connect listen echo handshake-inspect heartbeat-probe help"
+            opts="-h -V --help --version connect listen echo handshake-inspect heartbeat-probe replay help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -73,7 +79,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__connect)
-            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --echo --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --http2 --http2-prior-knowledge --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-x -n -w -H -s -k -v -h -V --send --binary --hex --base64 --no-stdin --echo --commands --keep-going --no-history --count --wait --timeout --close-code --close-reason --max-message --record --ping-interval --ping-count --ping-timeout --echo-rtt --heartbeat --heartbeat-misses --heartbeat-message --heartbeat-expect --tcp-keepalive --tcp-user-timeout --reconnect --backoff-base --backoff-max --max-retries --expect --expect-json --expect-timeout --expect-close --max-rtt --max-loss --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --http2 --http2-prior-knowledge --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -116,6 +122,10 @@ _wsdiag() {
                     return 0
                     ;;
                 --max-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -697,7 +707,7 @@ _wsdiag() {
             return 0
             ;;
         wsdiag__subcmd__help)
-            opts="connect listen echo handshake-inspect heartbeat-probe help"
+            opts="connect listen echo handshake-inspect heartbeat-probe replay help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -794,8 +804,22 @@ _wsdiag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wsdiag__subcmd__help__subcmd__replay)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wsdiag__subcmd__listen)
-            opts="-p -b -s -H -n -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --no-deflate --deflate-params --no-http2 --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            opts="-p -b -s -H -n -v -h -V --port --bind --unix-socket --abstract-unix-socket --max-connections --max-pending --max-message --handshake-timeout --subprotocol --header --cert --key --tls-self-signed --max-runtime --no-deflate --deflate-params --no-http2 --once --count --expect --expect-timeout --binary --no-stdin --commands --keep-going --no-history --ping-interval --replay --record --reply-timeout --verbose --frames --json --color --show-secrets --timestamps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -890,6 +914,152 @@ _wsdiag() {
                     return 0
                     ;;
                 --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wsdiag__subcmd__replay)
+            opts="-H -s -k -v -h -V --entry --url-match --speed --reply-timeout --ignore --match-regex --report --header --from-curl --origin --subprotocol --auth --bearer --deflate --deflate-params --connect-timeout --handshake-timeout --cacert --cert --key --insecure --sni --unix-socket --abstract-unix-socket --http2 --http2-prior-knowledge --proxy --proxy-user --proxy-header --noproxy --proxy-cacert --proxy-insecure --verbose --frames --json --color --show-secrets --timestamps --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --entry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url-match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-curl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subprotocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bearer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deflate-params)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --handshake-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abstract-unix-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand echo 'Run an echo server, with fault injection, for testing clients'
             cand handshake-inspect 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
             cand heartbeat-probe 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive'
+            cand replay 'Replay a recorded session (a browser''s HAR export, or connect --record) against a server and check that its replies are the recorded ones'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdiag;connect'= {
@@ -40,6 +41,7 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --close-code 'Close code sent when wsdiag closes the connection'
             cand --close-reason 'Close reason sent when wsdiag closes the connection (at most 123 bytes)'
             cand --max-message 'Largest message or frame accepted, in bytes; a bigger one ends the run, after a close with 1009 (message too big), with exit 6. 0 for no limit'
+            cand --record 'Also write the session to FILE as a versioned NDJSON record with every header and message in full, for `wsdiag replay` (the terminal shows the usual output)'
             cand --ping-interval 'Send a ping every DUR and print each round-trip time'
             cand --ping-count 'Stop after N pings (answered or timed out) and print ping(8)-style statistics'
             cand --ping-timeout 'A ping unanswered this long counts as lost (a later pong counts as late)'
@@ -132,6 +134,9 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand --expect 'A received message must match REGEX (repeatable, in order); exit 0 once all matched'
             cand --expect-timeout 'How long each --expect may wait for its match'
             cand --ping-interval 'Ping each client every DUR and print each round-trip time'
+            cand --replay 'A mock server: play the server''s side of a recording (a connect --record file, or a HAR file''s first WebSocket entry) to each client, checking what it sends (stdin is not read)'
+            cand --record 'Also write every connection to FILE as a versioned NDJSON record with headers and messages in full; `wsdiag replay FILE URL` replays the first client against URL'
+            cand --reply-timeout 'With --replay: bound on the wait for each recorded client message, from when it was due'
             cand --color 'When to use colors (NO_COLOR in the environment means never, unless ''always'')'
             cand --tls-self-signed 'Serve TLS with a fresh self-signed certificate for localhost (its SHA-256 fingerprint is printed)'
             cand --no-deflate 'Decline permessage-deflate (RFC 7692), which is otherwise accepted when a client offers it'
@@ -296,12 +301,61 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'wsdiag;replay'= {
+            cand --entry 'Replay only the Nth WebSocket entry of a HAR file (from 1)'
+            cand --url-match 'Replay only the HAR entries whose URL matches REGEX'
+            cand --speed 'Divide the recorded gaps between messages by F: 2 is twice as fast; 0 sends each message as soon as the replies recorded before it are in'
+            cand --reply-timeout 'Bound on the wait for each recorded server message, from when it was due'
+            cand --ignore 'Leave out this JSON pointer (RFC 6901, e.g. /ts or /items/0/id) of JSON messages when comparing (repeatable)'
+            cand --match-regex 'Text matching REGEX may differ: such spans are blanked in both messages before comparing (repeatable)'
+            cand --report 'How the result is printed on stdout'
+            cand -H 'Add a request header (repeatable); @FILE reads headers from FILE, one per line'
+            cand --header 'Add a request header (repeatable); @FILE reads headers from FILE, one per line'
+            cand --from-curl 'Take the URL, headers, cookies, subprotocols and -k from a curl command, as a browser''s developer tools copy it ("Copy as cURL"); its WebSocket handshake headers are made anew'
+            cand --origin 'Origin header value'
+            cand -s 'Offer a subprotocol (repeatable, in order of preference)'
+            cand --subprotocol 'Offer a subprotocol (repeatable, in order of preference)'
+            cand --auth 'HTTP Basic authentication'
+            cand --bearer 'Authorization: Bearer TOKEN'
+            cand --deflate-params 'Offer permessage-deflate with these parameters, e.g. ''server_no_context_takeover; server_max_window_bits=10'' (implies --deflate)'
+            cand --connect-timeout 'Bound on DNS resolution plus TCP connect'
+            cand --handshake-timeout 'Bound on the TLS handshake plus the HTTP upgrade'
+            cand --cacert 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)'
+            cand --cert 'Client certificate chain (PEM), for servers that require client authentication'
+            cand --key 'Private key for --cert (PEM)'
+            cand --sni 'Server name sent in TLS SNI and checked against the certificate [default: URL host]'
+            cand --unix-socket 'Connect to this Unix-domain socket instead of the URL''s host and port, which still give the Host header, the TLS server name and the path (as curl''s --unix-socket); a missing path or a file that is not a socket exits 3. Not on Windows'
+            cand --abstract-unix-socket 'Like --unix-socket, with a Linux abstract socket name (no file). Linux only'
+            cand --proxy 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server''s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. '''' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]'
+            cand --proxy-user 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL''s'
+            cand --proxy-header 'Add a header to the CONNECT request (repeatable)'
+            cand --noproxy 'Hosts reached without the proxy: comma-separated names (with their subdomains), IP addresses, CIDR ranges, or ''*'' for all; overrides no_proxy and NO_PROXY'
+            cand --proxy-cacert 'Trust only the CA certificates in this PEM file for an https:// proxy'
+            cand --color 'When to use colors (NO_COLOR in the environment means never, unless ''always'')'
+            cand --deflate 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
+            cand -k 'Do not verify the server''s certificate (prints a warning)'
+            cand --insecure 'Do not verify the server''s certificate (prints a warning)'
+            cand --http2 'WebSocket over HTTP/2 (RFC 8441), as browsers open it on an h2 origin: offer ALPN h2 in TLS (wss:// only) and send an extended CONNECT; exit 5 if the server does not select h2 or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL'
+            cand --http2-prior-knowledge 'WebSocket over HTTP/2 without asking first: cleartext h2c on ws://, or h2 over TLS on wss:// whatever ALPN selects (as curl''s --http2-prior-knowledge)'
+            cand --proxy-insecure 'Do not verify an https:// proxy''s certificate'
+            cand -v '-v: handshake and timings on stderr; -vv: also every frame both ways'
+            cand --verbose '-v: handshake and timings on stderr; -vv: also every frame both ways'
+            cand --frames 'Show every frame both ways (same as -vv)'
+            cand --json 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
+            cand --show-secrets 'Show Authorization, Cookie and similar header values instead of masking them'
+            cand --timestamps 'Start each human output line with the time (UTC, HH:MM:SS.mmm); always on in the REPL'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'wsdiag;help'= {
             cand connect 'Connect to a WebSocket server, send messages and print what comes back'
             cand listen 'Accept WebSocket clients, print what they send and talk back from stdin'
             cand echo 'Run an echo server, with fault injection, for testing clients'
             cand handshake-inspect 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
             cand heartbeat-probe 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive'
+            cand replay 'Replay a recorded session (a browser''s HAR export, or connect --record) against a server and check that its replies are the recorded ones'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wsdiag;help;connect'= {
@@ -313,6 +367,8 @@ set edit:completion:arg-completer[wsdiag] = {|@words|
         &'wsdiag;help;handshake-inspect'= {
         }
         &'wsdiag;help;heartbeat-probe'= {
+        }
+        &'wsdiag;help;replay'= {
         }
         &'wsdiag;help;help'= {
         }

@@ -31,6 +31,7 @@ complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "listen" -d 'Accept We
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "echo" -d 'Run an echo server, with fault injection, for testing clients'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive'
+complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "replay" -d 'Replay a recorded session (a browser\'s HAR export, or connect --record) against a server and check that its replies are the recorded ones'
 complete -c wsdiag -n "__fish_wsdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s x -l send -d 'Send MSG after connecting (repeatable; sent in order, before stdin lines)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -s n -l count -d 'Exit after N messages have been received' -r
@@ -39,6 +40,7 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l timeout -d 'Bo
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l close-code -d 'Close code sent when wsdiag closes the connection' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l close-reason -d 'Close reason sent when wsdiag closes the connection (at most 123 bytes)' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l max-message -d 'Largest message or frame accepted, in bytes; a bigger one ends the run, after a close with 1009 (message too big), with exit 6. 0 for no limit' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l record -d 'Also write the session to FILE as a versioned NDJSON record with every header and message in full, for `wsdiag replay` (the terminal shows the usual output)' -r -F
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-interval -d 'Send a ping every DUR and print each round-trip time' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-count -d 'Stop after N pings (answered or timed out) and print ping(8)-style statistics' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand connect" -l ping-timeout -d 'A ping unanswered this long counts as lost (a later pong counts as late)' -r
@@ -120,6 +122,9 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -s n -l count -d '
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l expect -d 'A received message must match REGEX (repeatable, in order); exit 0 once all matched' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l expect-timeout -d 'How long each --expect may wait for its match' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l ping-interval -d 'Ping each client every DUR and print each round-trip time' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l replay -d 'A mock server: play the server\'s side of a recording (a connect --record file, or a HAR file\'s first WebSocket entry) to each client, checking what it sends (stdin is not read)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l record -d 'Also write every connection to FILE as a versioned NDJSON record with headers and messages in full; `wsdiag replay FILE URL` replays the first client against URL' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l reply-timeout -d 'With --replay: bound on the wait for each recorded client message, from when it was due' -r
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand listen" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -269,9 +274,53 @@ complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l show-s
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -l timestamps -d 'Start each human output line with the time (UTC, HH:MM:SS.mmm); always on in the REPL'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wsdiag -n "__fish_wsdiag_using_subcommand heartbeat-probe" -s V -l version -d 'Print version'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "listen" -d 'Accept WebSocket clients, print what they send and talk back from stdin'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "echo" -d 'Run an echo server, with fault injection, for testing clients'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive'
-complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l entry -d 'Replay only the Nth WebSocket entry of a HAR file (from 1)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l url-match -d 'Replay only the HAR entries whose URL matches REGEX' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l speed -d 'Divide the recorded gaps between messages by F: 2 is twice as fast; 0 sends each message as soon as the replies recorded before it are in' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l reply-timeout -d 'Bound on the wait for each recorded server message, from when it was due' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l ignore -d 'Leave out this JSON pointer (RFC 6901, e.g. /ts or /items/0/id) of JSON messages when comparing (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l match-regex -d 'Text matching REGEX may differ: such spans are blanked in both messages before comparing (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l report -d 'How the result is printed on stdout' -r -f -a "human\t'A few lines for people'
+json\t'One JSON document (schema: docs/json.md)'"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -s H -l header -d 'Add a request header (repeatable); @FILE reads headers from FILE, one per line' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l from-curl -d 'Take the URL, headers, cookies, subprotocols and -k from a curl command, as a browser\'s developer tools copy it ("Copy as cURL"); its WebSocket handshake headers are made anew' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l origin -d 'Origin header value' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -s s -l subprotocol -d 'Offer a subprotocol (repeatable, in order of preference)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l auth -d 'HTTP Basic authentication' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l bearer -d 'Authorization: Bearer TOKEN' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l deflate-params -d 'Offer permessage-deflate with these parameters, e.g. \'server_no_context_takeover; server_max_window_bits=10\' (implies --deflate)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l connect-timeout -d 'Bound on DNS resolution plus TCP connect' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l handshake-timeout -d 'Bound on the TLS handshake plus the HTTP upgrade' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l cacert -d 'Trust only the CA certificates in this PEM file (instead of the built-in and system roots)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l cert -d 'Client certificate chain (PEM), for servers that require client authentication' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l key -d 'Private key for --cert (PEM)' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l sni -d 'Server name sent in TLS SNI and checked against the certificate [default: URL host]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l unix-socket -d 'Connect to this Unix-domain socket instead of the URL\'s host and port, which still give the Host header, the TLS server name and the path (as curl\'s --unix-socket); a missing path or a file that is not a socket exits 3. Not on Windows' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l abstract-unix-socket -d 'Like --unix-socket, with a Linux abstract socket name (no file). Linux only' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l proxy -d 'Connect through this proxy: http:// (HTTP CONNECT), https:// (TLS to the proxy, then CONNECT), socks5:// (wsdiag resolves the server\'s name) or socks5h:// (the proxy does); USER:PASS@ in the URL authenticates. \'\' means no proxy [default: http_proxy for ws://, https_proxy or HTTPS_PROXY for wss://, else all_proxy or ALL_PROXY]' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l proxy-user -d 'Proxy credentials (Basic for HTTP proxies, RFC 1929 for SOCKS5); overrides the URL\'s' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l proxy-header -d 'Add a header to the CONNECT request (repeatable)' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l noproxy -d 'Hosts reached without the proxy: comma-separated names (with their subdomains), IP addresses, CIDR ranges, or \'*\' for all; overrides no_proxy and NO_PROXY' -r
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l proxy-cacert -d 'Trust only the CA certificates in this PEM file for an https:// proxy' -r -F
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l color -d 'When to use colors (NO_COLOR in the environment means never, unless \'always\')' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l deflate -d 'Offer permessage-deflate (RFC 7692) as browsers do ("permessage-deflate; client_max_window_bits") and use it if the server agrees'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -s k -l insecure -d 'Do not verify the server\'s certificate (prints a warning)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l http2 -d 'WebSocket over HTTP/2 (RFC 8441), as browsers open it on an h2 origin: offer ALPN h2 in TLS (wss:// only) and send an extended CONNECT; exit 5 if the server does not select h2 or does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l http2-prior-knowledge -d 'WebSocket over HTTP/2 without asking first: cleartext h2c on ws://, or h2 over TLS on wss:// whatever ALPN selects (as curl\'s --http2-prior-knowledge)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l proxy-insecure -d 'Do not verify an https:// proxy\'s certificate'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -s v -l verbose -d '-v: handshake and timings on stderr; -vv: also every frame both ways'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l frames -d 'Show every frame both ways (same as -vv)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l json -d 'Print NDJSON events on stdout, one object per line (schema: docs/json.md)'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l show-secrets -d 'Show Authorization, Cookie and similar header values instead of masking them'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -l timestamps -d 'Start each human output line with the time (UTC, HH:MM:SS.mmm); always on in the REPL'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe replay help" -f -a "connect" -d 'Connect to a WebSocket server, send messages and print what comes back'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe replay help" -f -a "listen" -d 'Accept WebSocket clients, print what they send and talk back from stdin'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe replay help" -f -a "echo" -d 'Run an echo server, with fault injection, for testing clients'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe replay help" -f -a "handshake-inspect" -d 'Perform only the opening handshake, show it exactly and judge it against RFC 6455'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe replay help" -f -a "heartbeat-probe" -d 'Find how long an idle connection survives on a path, how the path kills it, and the heartbeat interval that keeps it alive'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe replay help" -f -a "replay" -d 'Replay a recorded session (a browser\'s HAR export, or connect --record) against a server and check that its replies are the recorded ones'
+complete -c wsdiag -n "__fish_wsdiag_using_subcommand help; and not __fish_seen_subcommand_from connect listen echo handshake-inspect heartbeat-probe replay help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

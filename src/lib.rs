@@ -2,7 +2,8 @@
 //!
 //! - `cli`: command-line types (clap) · `settings`: validated settings and the environment
 //! - `commands`: one module per subcommand · `core`: connections, tap, sessions, events
-//! - `output`: the printer (human and NDJSON) · `exit`: exit statuses · `hints`: the advice
+//! - `output`: the printer (human and NDJSON) · `recording`: HAR and NDJSON recordings read
+//!   for `replay` · `exit`: exit statuses · `hints`: the advice
 //!   shown with errors, worded with the CLI's flags
 
 #![warn(unreachable_pub, clippy::print_stdout, clippy::print_stderr)]
@@ -13,6 +14,7 @@ pub mod core;
 pub mod exit;
 pub mod hints;
 pub mod output;
+pub mod recording;
 pub mod repl;
 pub mod settings;
 
@@ -32,6 +34,14 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             match ConnectSettings::from_args(*args, &env) {
                 Ok(s) => {
                     let mut printer = Printer::stdio(s.output);
+                    if let Some((path, url)) = &s.record {
+                        match output::Recorder::create(path, Some(url)) {
+                            Ok(recorder) => printer.record_to(recorder),
+                            Err(e) => {
+                                return usage_error(&mut printer, e, JsonEnd::Summary { server: false })
+                            }
+                        }
+                    }
                     block_on(&mut printer, JsonEnd::Summary { server: false }, |p| {
                         commands::connect::run(s, p)
                     })
@@ -53,7 +63,13 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
             let mut printer = Printer::stdio(settings::output_settings(&args.output, &env, false));
             match ListenSettings::from_args(*args, &env) {
                 Ok(s) => {
-                    let printer = Printer::stdio(s.output);
+                    let mut printer = Printer::stdio(s.output);
+                    if let Some(path) = &s.record {
+                        match output::Recorder::create(path, None) {
+                            Ok(recorder) => printer.record_to(recorder),
+                            Err(e) => return usage_error(&mut printer, e, JsonEnd::Summary { server: true }),
+                        }
+                    }
                     serve_on_runtime(
                         &mut Printer::stdio(s.output),
                         JsonEnd::Summary { server: true },
@@ -75,6 +91,16 @@ pub fn run(cli: Cli, env: Env) -> ExitStatus {
                     )
                 }
                 Err(e) => usage_error(&mut printer, e, JsonEnd::Summary { server: true }),
+            }
+        }
+        Command::Replay(args) => {
+            let mut printer = Printer::stdio(settings::output_settings(&args.output, &env, false));
+            match settings::ReplaySettings::from_args(*args, &env) {
+                Ok(s) => {
+                    let mut printer = Printer::stdio(s.output);
+                    block_on(&mut printer, JsonEnd::Error, |p| commands::replay::run(s, p))
+                }
+                Err(e) => usage_error(&mut printer, e, JsonEnd::Error),
             }
         }
         Command::HeartbeatProbe(args) => {

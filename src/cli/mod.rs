@@ -7,10 +7,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod liveness;
 mod proxy;
+mod replay;
 mod server;
 
 pub use liveness::LivenessArgs;
 pub use proxy::ProxyArgs;
+pub use replay::{ReplayArgs, ReportFormat};
 pub use server::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 
 const EXIT_CODES: &str = "\
@@ -52,6 +54,10 @@ pub enum Command {
     /// heartbeat interval that keeps it alive
     #[command(after_help = PROBE_AFTER_HELP)]
     HeartbeatProbe(Box<HeartbeatProbeArgs>),
+    /// Replay a recorded session (a browser's HAR export, or connect --record) against a
+    /// server and check that its replies are the recorded ones
+    #[command(after_help = replay::REPLAY_AFTER_HELP)]
+    Replay(Box<ReplayArgs>),
 }
 
 const CONNECT_AFTER_HELP: &str = "\
@@ -293,6 +299,11 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
     pub max_message: usize,
 
+    /// Also write the session to FILE as a versioned NDJSON record with every header and
+    /// message in full, for `wsdiag replay` (the terminal shows the usual output)
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
     #[command(flatten)]
     pub liveness: LivenessArgs,
 
@@ -307,7 +318,7 @@ pub struct ConnectArgs {
 }
 
 /// What goes into the opening handshake request.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Request")]
 pub struct RequestArgs {
     /// Add a request header (repeatable); @FILE reads headers from FILE, one per line

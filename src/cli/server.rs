@@ -218,6 +218,21 @@ pub struct ListenArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub ping_interval: Option<Duration>,
 
+    /// A mock server: play the server's side of a recording (a connect --record file, or a
+    /// HAR file's first WebSocket entry) to each client, checking what it sends (stdin is not
+    /// read)
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+
+    /// Also write every connection to FILE as a versioned NDJSON record with headers and
+    /// messages in full; `wsdiag replay FILE URL` replays the first client against URL
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// With --replay: bound on the wait for each recorded client message, from when it was due
+    #[arg(long, value_name = "DUR", default_value = "5s", value_parser = parse_duration, requires = "replay")]
+    pub reply_timeout: Duration,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -8,5 +8,6 @@ pub mod handshake_inspect;
 pub mod heartbeat_probe;
 pub mod input;
 pub mod listen;
+pub mod replay;
 pub mod serve;
 pub mod signals;

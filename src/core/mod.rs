@@ -14,8 +14,9 @@
 //!    checks, close codes).
 //! 5. `session`: a live connection (client or server side), its typed input, statistics,
 //!    heartbeats and backoff.
-//! 6. `builtin` (the embedded echo server behind `builtin:echo`) and `inspect` (the
-//!    handshake-inspect client): drivers over sessions.
+//! 6. `builtin` (the embedded echo server behind `builtin:echo`), `inspect` (the
+//!    handshake-inspect client) and `replay` (a recorded session played again and judged):
+//!    drivers over sessions.
 //! 7. `probe`: the idle-timeout search of `heartbeat-probe` and its trial connections (which
 //!    speak to the echo server's companion).
 
@@ -25,6 +26,7 @@ pub mod event;
 pub mod inspect;
 pub mod net;
 pub mod probe;
+pub mod replay;
 pub mod session;
 pub mod wire;
 
@@ -33,5 +35,12 @@ mod tests;
 
 /// The rooms of the core by layer, floor first: a room may import the rooms of lower layers
 /// only.
-pub const LAYERS: [&[&str]; 7] =
-    [&["event"], &["error"], &["net"], &["wire"], &["session"], &["builtin", "inspect"], &["probe"]];
+pub const LAYERS: [&[&str]; 7] = [
+    &["event"],
+    &["error"],
+    &["net"],
+    &["wire"],
+    &["session"],
+    &["builtin", "inspect", "replay"],
+    &["probe"],
+];

@@ -51,7 +51,7 @@ impl EventSink for ChannelSink {
 /// returning the printer, when every sink is dropped or stdout is closed.
 pub fn spawn_printer(mut printer: Printer) -> (ChannelSink, JoinHandle<Printer>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<(Event, usize)>();
-    let settings = *printer.settings();
+    let settings = printer.wanted();
     let backlog = Arc::new(Backlog::new(BACKLOG_BYTES));
     let task = {
         let backlog = backlog.clone();

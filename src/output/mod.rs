@@ -8,11 +8,14 @@ pub(crate) mod human;
 pub(crate) mod json;
 pub mod payload;
 pub mod prometheus;
+mod record;
+pub mod replay;
 pub mod report;
 pub mod sanitize;
 mod stdout_gone;
 pub mod words;
 
+pub use record::Recorder;
 pub use stdout_gone::stdout_gone;
 
 use std::io::{self, Write};
@@ -107,6 +110,8 @@ pub struct Printer {
     out: Box<dyn Write + Send>,
     err: Box<dyn Write + Send>,
     closed: bool,
+    /// `--record`: every event also goes to this file, in full.
+    record: Option<Recorder>,
 }
 
 impl Printer {
@@ -118,7 +123,7 @@ impl Printer {
         if settings.color_stdout || settings.color_stderr {
             colored::control::set_override(true);
         }
-        Printer { settings, out, err, closed: false }
+        Printer { settings, out, err, closed: false, record: None }
     }
 
     pub fn settings(&self) -> &OutputSettings {
@@ -134,6 +139,27 @@ impl Printer {
     pub fn redirect(&mut self, out: Box<dyn Write + Send>, err: Box<dyn Write + Send>) {
         self.out = out;
         self.err = err;
+    }
+
+    /// Also writes every event to `recorder` (`--record`).
+    pub fn record_to(&mut self, recorder: Recorder) {
+        self.record = Some(recorder);
+    }
+
+    /// The settings that decide which events reach this printer at all (servers drop the
+    /// others before they cross to the printer's thread): every event when recording.
+    pub fn wanted(&self) -> OutputSettings {
+        let mut s = self.settings;
+        if self.record.is_some() {
+            s.json = true;
+            s.show_messages = true;
+        }
+        s
+    }
+
+    /// One line of data on stdout (a subcommand's result document).
+    pub fn data_line(&mut self, line: &str) {
+        self.out_line(line);
     }
 
     /// A line of wsdiag's own on stderr (REPL help, command errors), not an event.
@@ -233,6 +259,12 @@ impl Printer {
 
 impl EventSink for Printer {
     fn emit(&mut self, event: Event) {
+        if let Some(recorder) = &mut self.record {
+            if let Err(e) = recorder.event(&event) {
+                self.record = None;
+                self.warning(&format!("--record: cannot write the record any more: {e}"));
+            }
+        }
         if self.settings.json {
             if let Some(line) = json::event(&event, &self.settings) {
                 self.out_line(&line);

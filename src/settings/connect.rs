@@ -42,6 +42,8 @@ pub struct ConnectSettings {
     /// terminal), not in JSON.
     pub tell_open: bool,
     pub liveness: LivenessSettings,
+    /// `--record FILE`: where the NDJSON record goes, and the URL it names.
+    pub record: Option<(std::path::PathBuf, String)>,
 }
 
 impl ConnectSettings {
@@ -115,6 +117,7 @@ impl ConnectSettings {
             echo: args.echo,
             tell_open: env.stderr_tty && !args.output.json,
             liveness,
+            record: args.record.map(|path| (path, url)),
         })
     }
 }

@@ -26,6 +26,7 @@ pub mod connect;
 pub mod curl;
 mod expect;
 pub mod probe;
+mod replay;
 mod request;
 pub mod server;
 pub mod target;
@@ -33,9 +34,10 @@ mod transport;
 mod unix;
 
 pub use connect::{ConnectSettings, HeartbeatSettings, LivenessSettings, ReconnectSettings};
+pub use replay::{ReplayRun, ReplaySettings};
 pub(crate) use request::parse_header;
 pub use request::{apply_curl, request_config, FromCurl};
-pub use server::{EchoSettings, ListenSettings, ServerSettings};
+pub use server::{EchoSettings, ListenSettings, ServedReplay, ServerSettings};
 pub use transport::{dial_config, proxy_config, tls_config};
 
 /// The parts of the process environment that matter, captured once at start-up.

@@ -74,6 +74,38 @@ pub struct ListenSettings {
     pub input_mode: InputMode,
     pub ping_interval: Option<Duration>,
     pub output: OutputSettings,
+    /// `--replay FILE`: the recording whose server side each client is played.
+    pub replay: Option<ServedReplay>,
+    /// `--record FILE`: where the NDJSON record of every connection goes.
+    pub record: Option<std::path::PathBuf>,
+}
+
+/// What `listen --replay` plays to each client.
+#[derive(Debug, Clone)]
+pub struct ServedReplay {
+    pub script: std::sync::Arc<crate::core::replay::Script>,
+    pub pacing: crate::core::replay::Pacing,
+    /// Said once at the start (e.g. which HAR entry is played).
+    pub notes: Vec<String>,
+}
+
+/// Reads the recording `listen --replay` serves: its one connection, or a HAR file's first.
+fn served_replay(path: &std::path::Path, reply_timeout: Duration) -> Result<ServedReplay, Error> {
+    let mut all = crate::recording::load(path)?;
+    let mut notes = Vec::new();
+    if all.len() > 1 {
+        notes.push(format!(
+            "--replay: {} has {} WebSocket entries; serving entry 1",
+            path.display(),
+            all.len()
+        ));
+    }
+    let first = all.remove(0);
+    Ok(ServedReplay {
+        script: std::sync::Arc::new(first.script),
+        pacing: crate::core::replay::Pacing { speed: 1.0, reply_timeout },
+        notes,
+    })
 }
 
 /// What a server asks of a client's permessage-deflate offer (`--deflate-params`), or None
@@ -166,7 +198,7 @@ impl ListenSettings {
     pub fn from_args(args: ListenArgs, env: &Env) -> Result<Self, Error> {
         let mut output = output_settings(&args.output, env, args.ping_interval.is_some());
         output.prefix_conn = true;
-        let input_mode = InputMode::choose(&args.repl, env, !args.no_stdin);
+        let input_mode = InputMode::choose(&args.repl, env, !args.no_stdin && args.replay.is_none());
         output.command_pongs = !matches!(input_mode, InputMode::Messages);
         if matches!(input_mode, InputMode::Repl { .. }) {
             output.repl = true;
@@ -187,10 +219,12 @@ impl ListenSettings {
             expect,
             expect_timeout: args.expect_timeout,
             binary: args.binary,
-            read_stdin: !args.no_stdin,
+            read_stdin: !args.no_stdin && args.replay.is_none(),
             input_mode,
             ping_interval: args.ping_interval,
             output,
+            replay: args.replay.as_deref().map(|p| served_replay(p, args.reply_timeout)).transpose()?,
+            record: args.record,
         })
     }
 }

@@ -31,6 +31,11 @@ pub(crate) async fn start() -> Option<PyServer> {
     start_with(&[]).await
 }
 
+/// Starts the server answering the text message `from` with `to` (every other one echoed).
+pub(crate) async fn start_changing(from: &str, to: &str) -> Option<PyServer> {
+    start_with(&["--change".as_ref(), from.as_ref(), to.as_ref()]).await
+}
+
 /// Starts the server on the Unix-domain socket `path` (its port is 0).
 #[cfg(unix)]
 pub(crate) async fn start_unix(path: &std::path::Path) -> Option<PyServer> {

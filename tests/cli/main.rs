@@ -39,6 +39,7 @@ mod readme;
 mod reconnect;
 mod refusals;
 mod repl;
+mod replay;
 mod sanitize;
 mod secrets;
 mod server_interop;

@@ -1,11 +1,12 @@
 """Echo server for wsdiag's interoperability tests, built on the `websockets` library.
 
-    echo_server.py [--unix PATH]
+    echo_server.py [--unix PATH] [--change FROM TO]...
 
 Binds 127.0.0.1 on an ephemeral port and prints the port on stdout (with --unix: listens on
 the Unix-domain socket PATH and prints PATH), echoes every message and selects the first
 offered subprotocol it supports. Exits when stdin closes, so it never outlives the test that
-started it.
+started it. With --change, a text message FROM is answered with TO instead (a server whose
+reply changed, for replay tests).
 """
 
 import asyncio
@@ -14,6 +15,7 @@ import sys
 from websockets.asyncio.server import serve, unix_serve
 
 SUPPORTED = ["chat.v1", "chat.v2"]
+CHANGES = {}
 
 
 def select_subprotocol(connection, offered):
@@ -25,7 +27,7 @@ def select_subprotocol(connection, offered):
 
 async def echo(websocket):
     async for message in websocket:
-        await websocket.send(message)
+        await websocket.send(CHANGES.get(message, message))
 
 
 async def main(unix_path):
@@ -45,5 +47,14 @@ async def main(unix_path):
 
 
 if __name__ == "__main__":
-    unix_path = sys.argv[2] if sys.argv[1:2] == ["--unix"] else None
+    args = sys.argv[1:]
+    unix_path = None
+    while args:
+        if args[0] == "--unix":
+            unix_path, args = args[1], args[2:]
+        elif args[0] == "--change":
+            CHANGES[args[1]] = args[2]
+            args = args[3:]
+        else:
+            sys.exit(f"unknown argument {args[0]}")
     asyncio.run(main(unix_path))

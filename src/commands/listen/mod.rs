@@ -3,6 +3,7 @@
 //! scripts, exit once --count/--expect are met or --once's client has left.
 
 mod clients;
+mod replay;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
@@ -46,7 +47,15 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     // Set once a client completed its upgrade: `--once` with nobody at all is a failure.
     let client_came = Arc::new(AtomicBool::new(false));
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
-    let handler = handler(&inboxes, &close_code, &client_came, notes_tx, s.ping_interval);
+    let handler = match &s.replay {
+        Some(r) => {
+            for n in &r.notes {
+                clock.emit(&mut sink, EventKind::Note { message: n.clone() });
+            }
+            replay::handler(r, &client_came, notes_tx)
+        }
+        None => handler(&inboxes, &close_code, &client_came, notes_tx, s.ping_interval),
+    };
     let max_accepts = s.once.then_some(1);
     let mut server =
         serve::start(listener, opts, serve::Limits::of(&s.server), max_accepts, clock, sink.clone(), handler);

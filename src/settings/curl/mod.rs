@@ -231,32 +231,58 @@ impl Copy {
     /// The headers to send, the subprotocol offer and whether deflate was offered; the
     /// browser's own handshake headers are dropped (with a note).
     fn sort_headers(self, out: &mut CurlRequest) -> Result<(), Error> {
-        let mut dropped = Vec::new();
-        for h in self.headers {
-            let (name, value) = super::parse_header(&h)?;
-            let lower = name.to_ascii_lowercase();
-            if lower == "sec-websocket-protocol" {
-                out.subprotocols
-                    .extend(value.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from));
-            } else if REGENERATED.contains(&lower.as_str()) {
-                if lower == "sec-websocket-extensions"
-                    && value.to_ascii_lowercase().contains("permessage-deflate")
-                {
-                    out.deflate = true;
-                }
-                dropped.push(name);
-            } else {
-                out.headers.push((name, value));
-            }
-        }
+        let pairs = self.headers.iter().map(|h| super::parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+        let sorted = sort_browser_headers(pairs);
+        out.headers = sorted.headers;
+        out.subprotocols = sorted.subprotocols;
+        out.deflate = sorted.deflate;
         if !self.cookies.is_empty() {
             out.headers.push(("Cookie".into(), self.cookies.join("; ")));
         }
-        if !dropped.is_empty() {
-            out.notes.push(format!("--from-curl: dropped {} (wsdiag makes its own)", dropped.join(", ")));
+        if !sorted.dropped.is_empty() {
+            out.notes
+                .push(format!("--from-curl: dropped {} (wsdiag makes its own)", sorted.dropped.join(", ")));
         }
         Ok(())
     }
+}
+
+/// A browser's (or a recording's) request headers, sorted for a new connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrowserHeaders {
+    /// The headers sent again, in order.
+    pub headers: Vec<(String, String)>,
+    /// From `Sec-WebSocket-Protocol`, in order.
+    pub subprotocols: Vec<String>,
+    /// The request offered permessage-deflate (RFC 7692).
+    pub deflate: bool,
+    /// The names of the headers made anew per connection ([`REGENERATED`]) and of HTTP/2
+    /// pseudo-headers, as given.
+    pub dropped: Vec<String>,
+}
+
+/// Sorts a recorded request's headers as `--from-curl` and `replay` both do: the headers
+/// made for the recorded connection itself are dropped, `Sec-WebSocket-Protocol` becomes the
+/// subprotocol offer, a permessage-deflate offer is noted, the rest is kept in order.
+pub fn sort_browser_headers(pairs: impl IntoIterator<Item = (String, String)>) -> BrowserHeaders {
+    let mut out = BrowserHeaders::default();
+    for (name, value) in pairs {
+        let lower = name.to_ascii_lowercase();
+        if lower == "sec-websocket-protocol" {
+            out.subprotocols
+                .extend(value.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from));
+        } else if REGENERATED.contains(&lower.as_str()) || lower.starts_with(':') {
+            if lower == "sec-websocket-extensions"
+                && value.to_ascii_lowercase().contains("permessage-deflate")
+            {
+                out.deflate = true;
+            }
+            out.dropped.push(name);
+        } else {
+            out.headers.push((name, value));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
