@@ -76,6 +76,21 @@ pub fn basic_auth(userpass: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(userpass))
 }
 
+/// The end of an HTTP head: after the first empty line, CRLF or bare LF (RFC 9112 §2.2 lets a
+/// recipient accept a bare LF as a line end).
+pub fn find_head_end(buf: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(p) = buf[i..].iter().position(|&b| b == b'\n') {
+        let at = i + p;
+        match buf.get(at + 1) {
+            Some(b'\n') => return Some(at + 2),
+            Some(b'\r') if buf.get(at + 2) == Some(&b'\n') => return Some(at + 3),
+            _ => i = at + 1,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::status_code;

@@ -3,6 +3,8 @@
 //! is what the peer meant to send, while handshake-inspect's wire view keeps the bytes as they
 //! crossed the wire. Chunk sizes are parsed by httparse.
 
+use crate::core::net::http::find_head_end;
+
 /// How a reply's body is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
@@ -73,20 +75,6 @@ impl Framing {
     }
 }
 
-/// The end of the trailer section: after the first empty line (CRLF or bare LF).
-fn head_end(buf: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(p) = buf[i..].iter().position(|&b| b == b'\n') {
-        let at = i + p;
-        match buf.get(at + 1) {
-            Some(b'\n') => return Some(at + 2),
-            Some(b'\r') if buf.get(at + 2) == Some(&b'\n') => return Some(at + 3),
-            _ => i = at + 1,
-        }
-    }
-    None
-}
-
 /// A walk over chunks.
 struct Dechunked {
     data: Vec<u8>,
@@ -117,7 +105,7 @@ fn dechunk(wire: &[u8]) -> Dechunked {
         if size == 0 {
             // Trailer fields, then an empty line.
             let trailer = &at[used..];
-            let end = if trailer.starts_with(b"\r\n") { Some(2) } else { head_end(trailer) };
+            let end = if trailer.starts_with(b"\r\n") { Some(2) } else { find_head_end(trailer) };
             if let Some(end) = end {
                 d.consumed += used + end;
                 d.complete = true;

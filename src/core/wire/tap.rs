@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+pub use crate::core::net::http::find_head_end;
 use crate::core::wire::frame_log::{Dir, FrameParser, FrameRecord};
 
 /// Largest HTTP head kept, and largest body of a non-101 reply kept.
@@ -178,21 +179,6 @@ fn next_phase(head: &[u8], dir: Dir, cfg: TapConfig) -> Phase {
     } else {
         Phase::Ignore
     }
-}
-
-/// The end of an HTTP head: after the first empty line, CRLF or bare LF (RFC 9112 §2.2 lets a
-/// recipient accept a bare LF as a line end).
-pub fn find_head_end(buf: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(p) = buf[i..].iter().position(|&b| b == b'\n') {
-        let at = i + p;
-        match buf.get(at + 1) {
-            Some(b'\n') => return Some(at + 2),
-            Some(b'\r') if buf.get(at + 2) == Some(&b'\n') => return Some(at + 3),
-            _ => i = at + 1,
-        }
-    }
-    None
 }
 
 /// Wraps a stream and records both directions into a channel.
