@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::interop;
+use crate::support::served::serve;
 use crate::support::{wsdiag, Script};
 
 fn fixture(name: &str) -> String {
@@ -29,6 +30,23 @@ async fn browser_hars_replay_against_the_echo_server() {
     let out =
         wsdiag(["replay", &fixture("chrome.har"), "builtin:echo", "--url-match", "/socket"]).run().await;
     out.expect_code(0).expect_stdout("entry 1 (builtin:echo): 4 messages as recorded: 2 sent, 2 matched\n");
+}
+
+#[tokio::test]
+async fn a_har_replays_over_http2_with_the_connection_flags_connect_has() {
+    let server = serve(["echo", "--json", "--max-runtime", "30s"]).await;
+    let url = server.url();
+    let out =
+        wsdiag(["replay", &fixture("chrome.har"), &url, "--entry", "1", "--http2-prior-knowledge", "-v"])
+            .run()
+            .await;
+    out.expect_code(0)
+        .expect_stdout_contains(&format!("entry 1 ({url}): 4 messages as recorded: 2 sent, 2 matched\n"))
+        .expect_stderr_contains(":protocol: websocket")
+        .expect_stderr_contains(":status: 200");
+    // The server saw an HTTP/2 stream, not an HTTP/1.1 upgrade.
+    let log = server.stdout();
+    assert!(log.contains(r#""protocol":"h2c""#), "{log}");
 }
 
 #[tokio::test]
