@@ -107,13 +107,25 @@ pub fn transfer(
     let mut stdout = child.stdout.take().ok_or("no stdout")?;
     // Read (and for wsdiag check) the output as it comes, so the client never blocks on it.
     let expected = (kind == Kind::WebSocket).then(|| hex_line(&payload.bytes));
+    // Compared as it arrives, a pipe's worth at a time: the checker shares the client's core,
+    // and holding 128 MiB of output would cost it page faults the client then waits for.
     let checker = std::thread::spawn(move || -> Res<()> {
-        let mut got = Vec::new();
-        stdout.read_to_end(&mut got).map_err(|e| format!("reading the client's output: {e}"))?;
+        let mut buf = vec![0u8; 1 << 16];
+        let mut seen = 0;
+        let mut same = true;
+        loop {
+            let n = stdout.read(&mut buf).map_err(|e| format!("reading the client's output: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            if let Some(want) = &expected {
+                same &= want.get(seen..seen + n) == Some(&buf[..n]);
+            }
+            seen += n;
+        }
         match expected {
-            Some(want) if got != want => Err(format!(
-                "the echo printed by connect differs from the message sent ({} bytes of output)",
-                got.len()
+            Some(want) if !same || seen != want.len() => Err(format!(
+                "the echo printed by connect differs from the message sent ({seen} bytes of output)"
             )),
             _ => Ok(()),
         }

@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::core::event::Data;
@@ -133,30 +132,80 @@ pub fn report_error(notes: &mut dyn Write, message: &str) {
 }
 /// Raw stdin lines; the channel closes at end of input (at once when stdin is not read). A
 /// stdin that is closed or unreadable counts as empty; line ends (LF, CRLF) are removed.
+/// Stdin is read on a thread of its own, straight into the buffer of the line being read: a
+/// 64 MiB line is copied once, from the kernel, not through two buffers on its way.
 pub fn spawn_lines(read: bool) -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel(16);
     if read {
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(tokio::io::stdin());
-            loop {
-                let mut line = Vec::new();
-                match reader.read_until(b'\n', &mut line).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                }
-                if line.last() == Some(&b'\n') {
-                    line.pop();
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                }
-                if tx.send(line).await.is_err() {
-                    return;
-                }
-            }
-        });
+        // A thread that cannot start leaves stdin unread: it counts as empty.
+        let _ = std::thread::Builder::new()
+            .name("stdin".into())
+            .spawn(move || read_lines(std::io::stdin(), |line| tx.blocking_send(line).is_ok()));
     }
     rx
+}
+
+/// Reads of stdin: at most 1 MiB at a time.
+const READ_MAX: usize = 1 << 20;
+/// A line at least this long (64 KiB) keeps the buffer it was read into.
+const LONG_LINE: usize = 64 << 10;
+
+/// Splits `input` into lines and hands each to `deliver` (which returns false to stop) until
+/// the input ends; LF and CRLF line ends are removed, a last line without LF is kept as it is.
+/// A read error ends the input, dropping an unfinished line.
+fn read_lines(mut input: impl std::io::Read, mut deliver: impl FnMut(Vec<u8>) -> bool) {
+    // `buf[..filled]` is what was read and not yet delivered; the rest is zeroed free space
+    // (zeroed once, as the buffer grows); `buf[..scanned]` holds no line end.
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut filled, mut scanned) = (0, 0);
+    loop {
+        let mut from = 0;
+        while let Some(i) = memchr::memchr(b'\n', &buf[scanned..filled]) {
+            let end = scanned + i;
+            let mut line = if from == 0 && end >= LONG_LINE {
+                // Only the bytes after the line end move.
+                let rest = buf.split_off(end + 1);
+                (filled, scanned) = (filled - end - 1, 0);
+                std::mem::replace(&mut buf, rest)
+            } else {
+                let line = buf[from..=end].to_vec();
+                (from, scanned) = (end + 1, end + 1);
+                line
+            };
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            if !deliver(line) {
+                return;
+            }
+        }
+        buf.copy_within(from..filled, 0);
+        filled -= from;
+        scanned = filled;
+        if filled == buf.len() {
+            // Full: double the space (a long line), by at most READ_MAX and at least 8 KiB.
+            buf.resize(filled + filled.clamp(8 << 10, READ_MAX), 0);
+        }
+        let end = buf.len().min(filled + READ_MAX);
+        let read = loop {
+            match input.read(&mut buf[filled..end]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        match read {
+            Ok(0) => {
+                buf.truncate(filled);
+                if !buf.is_empty() {
+                    deliver(buf);
+                }
+                return;
+            }
+            Ok(n) => filled += n,
+            Err(_) => return,
+        }
+    }
 }
 
 /// `/file`: the file as one message, binary, or text when asked and it is UTF-8. At most
@@ -177,4 +226,78 @@ pub async fn read_file(path: &Path, text: bool) -> Result<Data, String> {
     String::from_utf8(bytes)
         .map(|t| Data::Text(t.into()))
         .map_err(|_| format!("/file {show} is not UTF-8 text; send it without --text"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `step` bytes a read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.data.len().min(self.step).min(out.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn lines(data: &[u8], step: usize) -> Vec<Vec<u8>> {
+        let mut got = Vec::new();
+        read_lines(Trickle { data, step }, |l| {
+            got.push(l);
+            true
+        });
+        got
+    }
+
+    /// What `BufRead::split` makes of `data`, with CR removed before each LF.
+    fn expected(data: &[u8]) -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = data.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+        if out.last().is_some_and(Vec::is_empty) {
+            out.pop();
+        }
+        let ended = out.len() - usize::from(!data.ends_with(b"\n") && !data.is_empty());
+        for line in &mut out[..ended] {
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lines_are_split_as_they_were_however_the_reads_fall() {
+        let long = vec![b'x'; 3 * LONG_LINE + 17];
+        let mut mixed = b"a\r\n\n\r\nb".to_vec();
+        mixed.extend_from_slice(b"\n");
+        mixed.extend_from_slice(&long);
+        mixed.extend_from_slice(b"\r\nshort\nlast\r");
+        let inputs: [&[u8]; 5] = [b"", b"one", b"a\nb\r\nc\n", b"\n\n", &mixed];
+        for data in inputs {
+            for step in [7, 4096, READ_MAX] {
+                assert_eq!(lines(data, step), expected(data), "{} bytes in reads of {step}", data.len());
+            }
+        }
+        for data in inputs.iter().take(4) {
+            assert_eq!(lines(data, 1), expected(data), "{data:?} a byte at a time");
+        }
+        // The last line keeps its CR when no LF follows it.
+        assert_eq!(lines(b"x\r", 1), [b"x\r".to_vec()]);
+    }
+
+    #[test]
+    fn reading_stops_when_the_lines_are_no_longer_wanted() {
+        let mut got = 0;
+        read_lines(Trickle { data: b"a\nb\nc\n", step: 100 }, |_| {
+            got += 1;
+            got < 2
+        });
+        assert_eq!(got, 2);
+    }
 }

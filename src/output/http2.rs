@@ -32,7 +32,7 @@ pub(super) fn line(dir: Dir, f: &Frame) -> String {
                 line.push_str(&format!(" {}={value}", setting_name(*id)));
             }
         }
-        Body::Ping(data) => line.push_str(&format!(" data={}", hex::encode(data))),
+        Body::Ping(data) => line.push_str(&format!(" data={}", const_hex::encode(data))),
         Body::GoAway { last_stream, code, debug } => {
             line.push_str(&format!(" last_stream={last_stream} error={}", reason_name((*code).into())));
             if !debug.is_empty() {
@@ -72,7 +72,7 @@ pub(super) fn json(dir: &str, f: &Frame) -> Map<String, Value> {
         }
         Body::Ping(data) => {
             m.insert("ack".into(), json!(f.is_ack()));
-            m.insert("data".into(), json!(hex::encode(data)));
+            m.insert("data".into(), json!(const_hex::encode(data)));
         }
         Body::GoAway { last_stream, code, debug } => {
             m.insert("last_stream".into(), json!(last_stream));

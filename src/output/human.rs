@@ -18,7 +18,7 @@ use crate::core::probe::ProbeResult;
 use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
 use crate::output::headers;
-use crate::output::payload::{hex, preview};
+use crate::output::payload::{self, hex, preview};
 use crate::output::sanitize::{escape, escape_bytes};
 use crate::output::words;
 use crate::output::{OutputSettings, Printer};
@@ -40,6 +40,16 @@ impl Lines<'_> {
             let part = format!("{}{}{part}", self.stamp(), self.prefix);
             self.p.out_line(&part);
         }
+    }
+
+    /// A received message on one line, written a piece at a time: a large one is never
+    /// rendered whole (64 MiB of binary is 128 MiB of hex). Pretty JSON is rendered whole.
+    fn message(&mut self, data: &Data, pretty: bool) {
+        if pretty && matches!(data, Data::Text(_)) {
+            return self.out(&message_text(data, true));
+        }
+        let head = format!("{}{}", self.stamp(), self.prefix);
+        self.p.out_pieces(head.as_bytes(), &mut |w| payload::write_message(data, w));
     }
 
     fn err(&mut self, line: &str) {
@@ -103,9 +113,7 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 l.out(&paint(&format!("{mark}{line}"), s.color_stdout, color));
             }
         }
-        EventKind::Message { dir: Dir::In, data } if s.show_messages => {
-            l.out(&message_text(data, s.pretty_json));
-        }
+        EventKind::Message { dir: Dir::In, data } if s.show_messages => l.message(data, s.pretty_json),
         EventKind::Message { dir: Dir::Out, .. } => {}
         EventKind::Resolved { host, addrs, took } if v >= 1 => {
             let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();

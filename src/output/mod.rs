@@ -180,6 +180,19 @@ impl Printer {
         }
     }
 
+    /// Writes one line of data to stdout as `head`, the pieces `body` writes and a newline,
+    /// then flushes; a closed reader ends output quietly.
+    fn out_pieces(&mut self, head: &[u8], body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) {
+        if self.closed {
+            return;
+        }
+        let out = &mut *self.out;
+        let res = out.write_all(head).and_then(|_| body(out)).and_then(|_| out.write_all(b"\n"));
+        if res.and_then(|_| out.flush()).is_err() {
+            self.closed = true;
+        }
+    }
+
     /// Writes one diagnostic line to stderr (failures to write diagnostics are ignored).
     fn err_line(&mut self, line: &str) {
         let _ = writeln!(self.err, "{line}");

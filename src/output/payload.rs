@@ -1,14 +1,49 @@
 //! How payloads look: text escaped, binary as hex for people and base64 for machines.
 
+use std::io::{self, Write};
+
 use base64::Engine;
 use serde_json::{json, Value};
 
+use crate::core::event::Data;
 use crate::output::sanitize;
 
 pub use crate::core::event::hex;
 
 pub fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Payload bytes rendered per piece by `write_message`: 32 KiB.
+const PIECE: usize = 32 << 10;
+
+/// A message as `connect` prints it, written in pieces: binary as lowercase hex, text escaped
+/// (`sanitize::escape`, so no newline), no line end. The output equals `hex` or `escape` of the
+/// whole payload; at most 64 KiB of it exists at a time.
+pub fn write_message(data: &Data, w: &mut dyn Write) -> io::Result<()> {
+    match data {
+        Data::Binary(b) => {
+            let mut buf = vec![0u8; 2 * PIECE];
+            for piece in b.chunks(PIECE) {
+                let out = &mut buf[..2 * piece.len()];
+                const_hex::encode_to_slice(piece, out).map_err(io::Error::other)?;
+                w.write_all(out)?;
+            }
+        }
+        Data::Text(t) => {
+            let mut rest: &str = t;
+            while !rest.is_empty() {
+                // A piece ends on a character boundary, at most 3 bytes short of PIECE.
+                let mut end = rest.len().min(PIECE);
+                while !rest.is_char_boundary(end) {
+                    end -= 1;
+                }
+                w.write_all(sanitize::escape(&rest[..end]).as_bytes())?;
+                rest = &rest[end..];
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `{"text": …}` for UTF-8, `{"bytes": base64}` otherwise.
@@ -44,5 +79,18 @@ mod tests {
         assert_eq!(preview(b"abcdef", true, false, 3), "\"abc…\"");
         assert_eq!(preview(&[1, 2, 255], false, true, 20), "hex=0102ff…");
         assert_eq!(json_data(b"\xff", true), json!({"bytes": "/w=="}));
+    }
+
+    #[test]
+    fn a_message_written_in_pieces_is_the_message_rendered_whole() {
+        let bytes: Vec<u8> = (0..3 * PIECE + 5).map(|i| (i * 7 % 251) as u8).collect();
+        let mut out = Vec::new();
+        write_message(&Data::Binary(bytes.clone().into()), &mut out).unwrap();
+        assert_eq!(out, hex(&bytes).into_bytes());
+        // Multi-byte characters straddle every piece boundary; controls are escaped.
+        let text = "é\x1b✓\n".repeat(PIECE / 2);
+        let mut out = Vec::new();
+        write_message(&Data::Text(text.clone().into()), &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), sanitize::escape(&text));
     }
 }

@@ -24,6 +24,7 @@ use crate::output::OutputSettings;
 
 pub mod connect;
 pub mod curl;
+mod decode;
 mod expect;
 pub mod probe;
 mod replay;
@@ -144,26 +145,11 @@ impl InputFormat {
                 Ok(Data::Text(Utf8Bytes::from(text)))
             }
             InputFormat::Binary => Ok(Data::Binary(Bytes::from(raw))),
-            InputFormat::Hex => {
-                let s: String =
-                    String::from_utf8_lossy(&raw).chars().filter(|c| !c.is_whitespace()).collect();
-                if !s.len().is_multiple_of(2) {
-                    return Err(bad("hex needs an even number of digits".into()));
-                }
-                let bytes = (0..s.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&s[i..i + 2], 16))
-                    .collect::<Result<Vec<u8>, _>>()
-                    .map_err(|_| bad(format!("'{}' is not hex", s.escape_debug())))?;
-                Ok(Data::Binary(Bytes::from(bytes)))
-            }
-            InputFormat::Base64 => {
-                let trimmed: Vec<u8> = raw.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(&trimmed)
-                    .map_err(|e| bad(format!("not base64: {e}")))?;
-                Ok(Data::Binary(Bytes::from(bytes)))
-            }
+            // Decoded in place: a large message is never held twice (`decode.rs`).
+            InputFormat::Hex => Ok(Data::Binary(Bytes::from(decode::hex_in_place(raw).map_err(bad)?))),
+            InputFormat::Base64 => decode::base64_in_place(raw)
+                .map(|bytes| Data::Binary(Bytes::from(bytes)))
+                .map_err(|e| bad(format!("not base64: {e}"))),
         }
     }
 }

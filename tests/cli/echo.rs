@@ -1,5 +1,6 @@
 //! Sending and receiving: text, binary, --hex and --base64 round trips through `builtin:echo`
-//! and a test echo server, stdin lines, and a 10 MiB message.
+//! and a test echo server, stdin lines, 10 MiB messages, a 6 MiB base64 line and what large
+//! lines print.
 
 use tokio_tungstenite::tungstenite::Message;
 
@@ -136,4 +137,55 @@ async fn ten_mib_binary_message_round_trips_through_a_server() {
     }
     let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
     assert_same_large(&out.stdout_bytes, format!("{hex}\n").as_bytes());
+}
+
+#[tokio::test]
+async fn a_six_mib_base64_line_with_whitespace_round_trips_and_prints_as_hex() {
+    use base64::Engine;
+    // Every byte value, in an order that is not a pattern.
+    let mut x: u32 = 0x9E37_79B9;
+    let data: Vec<u8> = (0..6 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    let mut line = base64::engine::general_purpose::STANDARD.encode(&data).into_bytes();
+    // Spaces and tabs inside the line (as wrapped base64 pasted onto one line has them).
+    for at in [3 << 20, 1 << 20, 76] {
+        line.insert(at, if at == 76 { b'\t' } else { b' ' });
+    }
+    line.push(b'\n');
+    let server = WsServer::echo().await;
+    let out = connect(&server.url()).args(["--base64", "-n", "1"]).stdin(line).run().await;
+    out.expect_code(0);
+    let seen = server.finished().await;
+    match seen.messages.as_slice() {
+        [Message::Binary(sent)] => assert_same_large(sent, &data),
+        other => panic!("server expected one binary message, got {} messages", other.len()),
+    }
+    let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
+    assert_same_large(&out.stdout_bytes, format!("{hex}\n").as_bytes());
+}
+
+#[tokio::test]
+async fn a_large_text_message_is_printed_escaped_across_its_pieces() {
+    // Multi-byte characters and controls at every offset, so that some straddle the points
+    // where the output is cut into pieces.
+    let text = "\r✓é\u{1b}[31m".repeat(200_000);
+    let out = connect("builtin:echo").args(["-n", "1"]).stdin(format!("{text}\n")).run().await;
+    out.expect_code(0);
+    let shown = "\\r✓é\\x1b[31m".repeat(200_000);
+    assert_same_large(&out.stdout_bytes, format!("{shown}\n").as_bytes());
+}
+
+#[tokio::test]
+async fn a_bad_digit_far_into_a_hex_line_is_named_with_its_offset() {
+    let mut line = "ab".repeat(100_000);
+    line.replace_range(150_001..150_002, "x");
+    let out = connect("builtin:echo").args(["--hex", "-n", "1"]).stdin(format!("{line}\n")).run().await;
+    out.expect_code(2).expect_stderr_contains("stdin line 1: 'x' at byte 150001 is not a hex digit");
+    assert!(out.stdout().is_empty(), "{out}");
 }

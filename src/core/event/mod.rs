@@ -374,7 +374,7 @@ pub trait EventSink: Send {
 
 /// Lowercase hex of `bytes`, two digits a byte (how binary payloads are matched and shown).
 pub fn hex(bytes: &[u8]) -> String {
-    ::hex::encode(bytes)
+    const_hex::encode(bytes)
 }
 
 /// A sink that discards every event and asks for no data-message events (the built-in echo

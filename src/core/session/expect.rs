@@ -13,6 +13,8 @@ use crate::core::event::Data;
 
 /// Messages kept to show what arrived instead of an expected one.
 const RECENT: usize = 5;
+/// Characters kept of each of them: 4,096 (text, or hex of 2,048 bytes), then `…`.
+const RECENT_CHARS: usize = 4096;
 
 #[derive(Debug, Clone)]
 pub enum Expectation {
@@ -90,11 +92,7 @@ impl Expectations {
 
     /// Checks a message; true when it met a pending expectation.
     pub fn received(&mut self, data: &Data) -> bool {
-        let text = match data {
-            Data::Text(t) => t.to_string(),
-            Data::Binary(b) => crate::core::event::hex(b),
-        };
-        self.recent.push_back(text);
+        self.recent.push_back(shown(data));
         if self.recent.len() > RECENT {
             self.recent.pop_front();
         }
@@ -130,6 +128,21 @@ impl Expectations {
     /// The last messages received, oldest first.
     pub fn recent(&self) -> Vec<String> {
         self.recent.iter().cloned().collect()
+    }
+}
+
+/// A recent message as a failure shows it: text, or binary as hex, cut at `RECENT_CHARS`
+/// characters (a large message is not copied whole to be shown).
+fn shown(data: &Data) -> String {
+    match data {
+        Data::Text(t) => match t.char_indices().nth(RECENT_CHARS) {
+            Some((at, _)) => format!("{}…", &t[..at]),
+            None => t.to_string(),
+        },
+        Data::Binary(b) if b.len() > RECENT_CHARS / 2 => {
+            format!("{}…", crate::core::event::hex(&b[..RECENT_CHARS / 2]))
+        }
+        Data::Binary(b) => crate::core::event::hex(b),
     }
 }
 
@@ -175,6 +188,18 @@ mod tests {
         let err = e.failure("the server closed");
         assert!(err.to_string().contains("/z/"), "{err}");
         assert_eq!(err.recent(), ["q".to_string()]);
+    }
+
+    #[test]
+    fn large_recent_messages_are_cut() {
+        let mut e = Expectations::new(vec![vec![Expectation::regex("z").unwrap()]], Duration::from_secs(1));
+        e.received(&text(&"é".repeat(RECENT_CHARS + 1)));
+        e.received(&Data::Binary(vec![0xab; RECENT_CHARS].into()));
+        e.received(&Data::Binary(vec![1, 2].into()));
+        let recent = e.recent();
+        assert_eq!(recent[0], format!("{}…", "é".repeat(RECENT_CHARS)));
+        assert_eq!(recent[1], format!("{}…", "ab".repeat(RECENT_CHARS / 2)));
+        assert_eq!(recent[2], "0102");
     }
 
     #[test]
