@@ -153,7 +153,7 @@ pub(crate) fn head(raw: &[u8], show: bool) -> Map<String, Value> {
 
 /// The JSON line for an event, or None for events with no JSON form.
 pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
-    let (kind, mut m): (&str, Map<String, Value>) = match &ev.kind {
+    let (kind, m): (&str, Map<String, Value>) = match &ev.kind {
         EventKind::Listening { addr, tls, fingerprint } => {
             // A Unix socket has no URL of its own: clients pass its path and any URL.
             let url = match addr {
@@ -264,13 +264,7 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             }
             ("frame", m)
         }
-        EventKind::Message { dir: d, data } => {
-            let (kind, data) = match data {
-                Data::Text(t) => ("text", json!({ "text": t.as_str() })),
-                Data::Binary(b) => ("binary", json_data(b, false)),
-            };
-            ("message", obj(json!({ "dir": dir(*d), "kind": kind, "len": data_len(ev), "data": data })))
-        }
+        EventKind::Message { dir: d, data } => ("message", message_json(*d, data, None)),
         EventKind::Ping { dir: d, payload, seq } => {
             ("ping", obj(json!({ "dir": dir(*d), "seq": seq, "data": json_data(payload, true) })))
         }
@@ -334,10 +328,44 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
             )
         }
     };
+    Some(finish(kind, m, ev))
+}
+
+/// The line: the event's fields after `type`, `t` and `conn`.
+fn finish(kind: &str, mut m: Map<String, Value>, ev: &Event) -> String {
     m.insert("type".into(), json!(kind));
     m.insert("t".into(), json!(secs(ev.t)));
     m.insert("conn".into(), json!(ev.conn));
-    Some(order(m))
+    order(m)
+}
+
+/// A `message` event's fields; `payload` stands in for the payload's string when given.
+fn message_json(d: Dir, data: &Data, payload: Option<&str>) -> Map<String, Value> {
+    let data_json = match (data, payload) {
+        (Data::Text(_), Some(p)) => json!({ "text": p }),
+        (Data::Text(t), None) => json!({ "text": t.as_str() }),
+        (Data::Binary(_), Some(p)) => json!({ "bytes": p }),
+        (Data::Binary(b), None) => json_data(b, false),
+    };
+    let kind = if matches!(data, Data::Text(_)) { "text" } else { "binary" };
+    obj(json!({ "dir": dir(d), "kind": kind, "len": data.len(), "data": data_json }))
+}
+
+/// Payloads of at least 64 KiB are written in pieces in JSON too (`message_around`).
+pub(crate) const STREAMED: usize = 64 << 10;
+/// What stands for the payload while the rest of a `message` line is rendered: NUL characters
+/// are escaped in JSON, so no other field's text can look like it.
+const STAND_IN: &str = "\u{0}payload\u{0}";
+
+/// A `message` event's JSON line cut around its payload's string: what comes before it (with
+/// the opening quote) and after it (from the closing quote), so that the payload can be written
+/// in pieces between them (`payload::write_json_contents`). None for other events.
+pub(crate) fn message_around(ev: &Event) -> Option<(String, String)> {
+    let EventKind::Message { dir: d, data } = &ev.kind else { return None };
+    let line = finish("message", message_json(*d, data, Some(STAND_IN)), ev);
+    let quoted = Value::from(STAND_IN).to_string();
+    let at = line.find(&quoted)?;
+    Some((line[..=at].to_string(), line[at + quoted.len() - 1..].to_string()))
 }
 
 /// The `end` event's fields (docs/json.md): the ending's name, the party it concerns, a
@@ -469,13 +497,6 @@ fn probe_json(r: &ProbeResult) -> Map<String, Value> {
     m
 }
 
-fn data_len(ev: &Event) -> usize {
-    match &ev.kind {
-        EventKind::Message { data, .. } => data.len(),
-        _ => 0,
-    }
-}
-
 fn obj(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -540,6 +561,28 @@ fn traffic_json(t: &crate::core::event::Traffic) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use crate::core::event::{Data, Dir, Event, EventKind};
+    use crate::output::payload::write_json_contents;
+
+    #[test]
+    fn a_message_written_around_its_payload_is_the_line_rendered_whole() {
+        let text = "\"é\u{1b}✓\\\n\u{202e}".repeat(30_000);
+        let bytes: Vec<u8> = (0..200_001).map(|i: usize| (i * 31 % 256) as u8).collect();
+        for data in [Data::Text(text.into()), Data::Binary(bytes.into())] {
+            let ev = Event {
+                t: std::time::Duration::from_millis(1500),
+                conn: 7,
+                kind: EventKind::Message { dir: Dir::In, data: data.clone() },
+            };
+            let whole = super::event(&ev, &crate::output::OutputSettings::json_only()).unwrap();
+            let (head, tail) = super::message_around(&ev).unwrap();
+            let mut line = head.into_bytes();
+            write_json_contents(&data, &mut line).unwrap();
+            line.extend_from_slice(tail.as_bytes());
+            assert_eq!(String::from_utf8(line).unwrap(), whole);
+        }
+    }
+
     #[test]
     fn leading_fields_and_plain_decimal_time() {
         let mut m = serde_json::Map::new();

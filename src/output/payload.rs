@@ -31,19 +31,55 @@ pub fn write_message(data: &Data, w: &mut dyn Write) -> io::Result<()> {
             }
         }
         Data::Text(t) => {
-            let mut rest: &str = t;
-            while !rest.is_empty() {
-                // A piece ends on a character boundary, at most 3 bytes short of PIECE.
-                let mut end = rest.len().min(PIECE);
-                while !rest.is_char_boundary(end) {
-                    end -= 1;
-                }
-                w.write_all(sanitize::escape(&rest[..end]).as_bytes())?;
-                rest = &rest[end..];
+            for piece in char_pieces(t) {
+                w.write_all(sanitize::escape(piece).as_bytes())?;
             }
         }
     }
     Ok(())
+}
+
+/// A payload's contents inside a JSON string, written in pieces: binary as base64, text with
+/// JSON's escapes, no quotes. Equal to what `json_data` and `serde_json` give for the whole
+/// payload; at most 64 KiB of it exists at a time.
+pub fn write_json_contents(data: &Data, w: &mut dyn Write) -> io::Result<()> {
+    match data {
+        Data::Binary(b) => {
+            // Whole 3-byte groups per piece: only the last one is padded.
+            let mut buf = vec![0u8; PIECE / 3 * 4 + 4];
+            for piece in b.chunks(PIECE / 3 * 3) {
+                let n = base64::engine::general_purpose::STANDARD
+                    .encode_slice(piece, &mut buf)
+                    .map_err(io::Error::other)?;
+                w.write_all(&buf[..n])?;
+            }
+        }
+        Data::Text(t) => {
+            for piece in char_pieces(t) {
+                let quoted = serde_json::to_string(piece).map_err(io::Error::other)?;
+                w.write_all(&quoted.as_bytes()[1..quoted.len() - 1])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `text` in pieces of at most PIECE bytes, each ending on a character boundary.
+fn char_pieces(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        // At most 3 bytes short of PIECE: a character is at most 4 bytes long.
+        let mut end = rest.len().min(PIECE);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let (piece, after) = rest.split_at(end);
+        rest = after;
+        Some(piece)
+    })
 }
 
 /// `{"text": …}` for UTF-8, `{"bytes": base64}` otherwise.

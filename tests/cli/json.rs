@@ -141,6 +141,35 @@ async fn binary_messages_carry_base64_bytes() {
 }
 
 #[tokio::test]
+async fn large_messages_are_whole_json_values_both_ways() {
+    // Past the size from which payloads are written in pieces: text with characters JSON
+    // escapes and multi-byte ones straddling the pieces, and binary of every byte value.
+    let text = "\"q\" \\ é ✓ \u{1} ".repeat(50_000);
+    let bytes: Vec<u8> = (0..300_001).map(|i: usize| (i * 131 % 256) as u8).collect();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let out = connect("builtin:echo").args(["--json", "-n", "1"]).stdin(format!("{text}\n")).run().await;
+    out.expect_code(0);
+    let all = events(&out);
+    let messages = of_type(&all, "message");
+    assert_eq!(messages.len(), 2, "{out}");
+    for m in messages {
+        assert_eq!(m["data"]["text"].as_str(), Some(text.as_str()), "the {} message differs", m["dir"]);
+        assert_eq!(m["len"], text.len());
+    }
+    let out =
+        connect("builtin:echo").args(["--json", "--hex", "-n", "1"]).stdin(format!("{hex}\n")).run().await;
+    out.expect_code(0);
+    use base64::Engine;
+    let want = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let all = events(&out);
+    let messages = of_type(&all, "message");
+    assert_eq!(messages.len(), 2, "{out}");
+    for m in messages {
+        assert_eq!(m["data"]["bytes"].as_str(), Some(want.as_str()), "the {} message differs", m["dir"]);
+    }
+}
+
+#[tokio::test]
 async fn pings_and_pongs_are_reported() {
     let out = connect("builtin:echo").args(["--json", "--ping-interval", "100ms", "-w", "700ms"]).run().await;
     out.expect_code(0);
