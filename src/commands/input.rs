@@ -1,6 +1,7 @@
 //! Stdin for `connect` and `listen`: lines read in a task (messages, or commands with
 //! `--commands`), or the terminal REPL; and what both do with a `/file`.
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::path::Path;
 
@@ -20,7 +21,7 @@ const FILE_MAX: u64 = 64 << 20;
 pub enum Source {
     /// Stdin lines: messages, or commands when `commands` is set (`keep_going`: one that
     /// cannot be carried out is reported and skipped).
-    Lines { rx: mpsc::Receiver<Vec<u8>>, commands: Option<bool>, number: u64 },
+    Lines { rx: StdinLines, commands: Option<bool>, number: u64 },
     /// The terminal REPL, and its writer for lines above the prompt.
     Repl(Terminal, PromptWriter),
 }
@@ -130,19 +131,40 @@ pub fn command_error(message: &str, number: u64) -> String {
 pub fn report_error(notes: &mut dyn Write, message: &str) {
     let _ = writeln!(notes, "error: {}", escape(message));
 }
-/// Raw stdin lines; the channel closes at end of input (at once when stdin is not read). A
+/// Raw stdin lines; `recv` gives None at end of input (at once when stdin is not read). A
 /// stdin that is closed or unreadable counts as empty; line ends (LF, CRLF) are removed.
 /// Stdin is read on a thread of its own, straight into the buffer of the line being read: a
-/// 64 MiB line is copied once, from the kernel, not through two buffers on its way.
-pub fn spawn_lines(read: bool) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel(16);
+/// 64 MiB line is copied once, from the kernel, not through two buffers on its way. Lines
+/// come over in batches (those one read completed: one wake-up per read, not per line), one
+/// batch waiting at most: the reader stays about two batches ahead of what is sent, so a
+/// connection that cannot keep up stops stdin from being read.
+pub fn spawn_lines(read: bool) -> StdinLines {
+    let (tx, rx) = mpsc::channel(1);
     if read {
         // A thread that cannot start leaves stdin unread: it counts as empty.
         let _ = std::thread::Builder::new()
             .name("stdin".into())
-            .spawn(move || read_lines(std::io::stdin(), |line| tx.blocking_send(line).is_ok()));
+            .spawn(move || read_lines(std::io::stdin(), |batch| tx.blocking_send(batch).is_ok()));
     }
-    rx
+    StdinLines { rx, ready: VecDeque::new() }
+}
+
+/// Stdin's lines as the reading thread hands them over.
+pub struct StdinLines {
+    rx: mpsc::Receiver<Vec<Vec<u8>>>,
+    ready: VecDeque<Vec<u8>>,
+}
+
+impl StdinLines {
+    /// The next line; None at the end of stdin.
+    pub async fn recv(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if let Some(line) = self.ready.pop_front() {
+                return Some(line);
+            }
+            self.ready = self.rx.recv().await?.into();
+        }
+    }
 }
 
 /// Reads of stdin: at most 1 MiB at a time.
@@ -150,15 +172,17 @@ const READ_MAX: usize = 1 << 20;
 /// A line at least this long (64 KiB) keeps the buffer it was read into.
 const LONG_LINE: usize = 64 << 10;
 
-/// Splits `input` into lines and hands each to `deliver` (which returns false to stop) until
-/// the input ends; LF and CRLF line ends are removed, a last line without LF is kept as it is.
-/// A read error ends the input, dropping an unfinished line.
-fn read_lines(mut input: impl std::io::Read, mut deliver: impl FnMut(Vec<u8>) -> bool) {
+/// Splits `input` into lines and hands them to `deliver` (which returns false to stop) in
+/// batches, those each read completed, until the input ends; LF and CRLF line ends are
+/// removed, a last line without LF is kept as it is. A read error ends the input, dropping
+/// an unfinished line.
+fn read_lines(mut input: impl std::io::Read, mut deliver: impl FnMut(Vec<Vec<u8>>) -> bool) {
     // `buf[..filled]` is what was read and not yet delivered; the rest is zeroed free space
     // (zeroed once, as the buffer grows); `buf[..scanned]` holds no line end.
     let mut buf: Vec<u8> = Vec::new();
     let (mut filled, mut scanned) = (0, 0);
     loop {
+        let mut batch = Vec::new();
         let mut from = 0;
         while let Some(i) = memchr::memchr(b'\n', &buf[scanned..filled]) {
             let end = scanned + i;
@@ -176,9 +200,10 @@ fn read_lines(mut input: impl std::io::Read, mut deliver: impl FnMut(Vec<u8>) ->
             if line.last() == Some(&b'\r') {
                 line.pop();
             }
-            if !deliver(line) {
-                return;
-            }
+            batch.push(line);
+        }
+        if !batch.is_empty() && !deliver(batch) {
+            return;
         }
         buf.copy_within(from..filled, 0);
         filled -= from;
@@ -198,7 +223,7 @@ fn read_lines(mut input: impl std::io::Read, mut deliver: impl FnMut(Vec<u8>) ->
             Ok(0) => {
                 buf.truncate(filled);
                 if !buf.is_empty() {
-                    deliver(buf);
+                    deliver(vec![buf]);
                 }
                 return;
             }
@@ -249,8 +274,8 @@ mod tests {
 
     fn lines(data: &[u8], step: usize) -> Vec<Vec<u8>> {
         let mut got = Vec::new();
-        read_lines(Trickle { data, step }, |l| {
-            got.push(l);
+        read_lines(Trickle { data, step }, |batch| {
+            got.extend(batch);
             true
         });
         got
@@ -292,12 +317,12 @@ mod tests {
     }
 
     #[test]
-    fn reading_stops_when_the_lines_are_no_longer_wanted() {
-        let mut got = 0;
-        read_lines(Trickle { data: b"a\nb\nc\n", step: 100 }, |_| {
-            got += 1;
-            got < 2
+    fn lines_come_in_batches_of_one_read_and_stop_when_no_longer_wanted() {
+        let mut batches = Vec::new();
+        read_lines(Trickle { data: b"a\nb\nc\nd\n", step: 4 }, |batch| {
+            batches.push(batch);
+            false
         });
-        assert_eq!(got, 2);
+        assert_eq!(batches, [vec![b"a".to_vec(), b"b".to_vec()]], "one read's lines, then nothing");
     }
 }

@@ -6,20 +6,22 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::{DecodeError, Engine};
 
+use crate::output::sanitize::escape_bytes;
+
 /// Hex digits decoded per step (an even number): 64 KiB.
 const CHUNK: usize = 64 * 1024;
 
-/// Hex digits, any case, with ASCII whitespace anywhere between them, decoded into the same
+/// Hex digits, any case, with ASCII whitespace (and the vertical tab) anywhere between them, decoded into the same
 /// buffer. Errors (one line): the first character that is neither a hex digit nor whitespace,
 /// with its byte offset in the line; an odd number of digits.
 pub(super) fn hex_in_place(mut buf: Vec<u8>) -> Result<Vec<u8>, String> {
     // Offsets in errors are the line's: whitespace goes (after the check) only when there is any.
-    let spaced = has_whitespace(&buf);
+    let spaced = buf.iter().fold(false, |any, b| any | is_space(b));
     if spaced {
-        if let Some(at) = buf.iter().position(|b| !b.is_ascii_hexdigit() && !b.is_ascii_whitespace()) {
+        if let Some(at) = buf.iter().position(|b| !b.is_ascii_hexdigit() && !is_space(b)) {
             return Err(not_hex(&buf, at));
         }
-        buf.retain(|b| !b.is_ascii_whitespace());
+        buf.retain(|b| !is_space(b));
     }
     if !buf.len().is_multiple_of(2) {
         return Err("hex needs an even number of digits".into());
@@ -49,11 +51,20 @@ fn has_whitespace(buf: &[u8]) -> bool {
     buf.iter().fold(false, |any, b| any | b.is_ascii_whitespace())
 }
 
-/// The error for the character at byte `at`, escaped.
+/// The error for the character at byte `at`, escaped as the terminal output escapes it
+/// (`\x1b`, `\xff` for a byte that is no UTF-8).
 fn not_hex(buf: &[u8], at: usize) -> String {
-    let rest = String::from_utf8_lossy(&buf[at..buf.len().min(at + 4)]).into_owned();
-    let c = rest.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
-    format!("'{}' at byte {at} is not a hex digit", c.escape_debug())
+    let rest = &buf[at..buf.len().min(at + 4)];
+    let len = match rest.utf8_chunks().next() {
+        Some(chunk) => chunk.valid().chars().next().map_or(1, char::len_utf8),
+        None => 1,
+    };
+    format!("'{}' at byte {at} is not a hex digit", escape_bytes(&rest[..len.min(rest.len())]))
+}
+
+/// Whitespace between hex digits: ASCII whitespace and the vertical tab (as C's `isspace`).
+fn is_space(b: &u8) -> bool {
+    b.is_ascii_whitespace() || *b == 0x0b
 }
 
 /// Standard base64 with padding (RFC 4648 §4), ASCII whitespace anywhere ignored, decoded into
@@ -162,6 +173,8 @@ mod tests {
             "'é' at byte 2 is not a hex digit"
         );
         assert_eq!(hex_in_place(b"abc".to_vec()).unwrap_err(), "hex needs an even number of digits");
+        assert_eq!(hex_in_place(b"ab\xffcde".to_vec()).unwrap_err(), "'\\xff' at byte 2 is not a hex digit");
+        assert_eq!(hex_in_place(b"ab\x0bcd\x0c".to_vec()).unwrap(), [0xab, 0xcd], "VT and FF are spaces");
         // Far into the line, past the first chunk, with and without whitespace before it.
         let mut line = vec![b'a'; 3 * CHUNK];
         line[2 * CHUNK + 1] = b'g';
@@ -175,6 +188,6 @@ mod tests {
             hex_in_place(line).unwrap_err(),
             format!("'g' at byte {} is not a hex digit", 2 * CHUNK + 1)
         );
-        assert_eq!(hex_in_place(b"\x1b[".to_vec()).unwrap_err(), "'\\u{1b}' at byte 0 is not a hex digit");
+        assert_eq!(hex_in_place(b"\x1b[".to_vec()).unwrap_err(), "'\\x1b' at byte 0 is not a hex digit");
     }
 }
