@@ -16,9 +16,9 @@ use crate::core::session::{End, Ending, Limit};
 use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
 use crate::output::headers;
-use crate::output::payload::json_data;
+use crate::output::payload::{json_data, write_json_contents};
 use crate::output::words;
-use crate::output::OutputSettings;
+use crate::output::{OutputSettings, Printer};
 
 fn secs(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e6
@@ -351,8 +351,27 @@ fn message_json(d: Dir, data: &Data, payload: Option<&str>) -> Map<String, Value
     obj(json!({ "dir": dir(d), "kind": kind, "len": data.len(), "data": data_json }))
 }
 
+/// Writes an event's line to stdout: a `message` of at least `STREAMED` bytes around its
+/// payload, written a piece at a time; anything else whole.
+pub(crate) fn render(p: &mut Printer, ev: &Event) {
+    if let EventKind::Message { data, .. } = &ev.kind {
+        if data.len() >= STREAMED {
+            if let Some((head, tail)) = message_around(ev) {
+                p.out_pieces(head.as_bytes(), &mut |w| {
+                    write_json_contents(data, w)?;
+                    w.write_all(tail.as_bytes())
+                });
+            }
+            return;
+        }
+    }
+    if let Some(line) = event(ev, p.settings()) {
+        p.out_line(&line);
+    }
+}
+
 /// Payloads of at least 64 KiB are written in pieces in JSON too (`message_around`).
-pub(crate) const STREAMED: usize = 64 << 10;
+const STREAMED: usize = 64 << 10;
 /// What stands for the payload while the rest of a `message` line is rendered: NUL characters
 /// are escaped in JSON, so no other field's text can look like it.
 const STAND_IN: &str = "\u{0}payload\u{0}";
@@ -360,7 +379,7 @@ const STAND_IN: &str = "\u{0}payload\u{0}";
 /// A `message` event's JSON line cut around its payload's string: what comes before it (with
 /// the opening quote) and after it (from the closing quote), so that the payload can be written
 /// in pieces between them (`payload::write_json_contents`). None for other events.
-pub(crate) fn message_around(ev: &Event) -> Option<(String, String)> {
+fn message_around(ev: &Event) -> Option<(String, String)> {
     let EventKind::Message { dir: d, data } = &ev.kind else { return None };
     let line = finish("message", message_json(*d, data, Some(STAND_IN)), ev);
     let quoted = Value::from(STAND_IN).to_string();

@@ -279,22 +279,7 @@ impl EventSink for Printer {
             }
         }
         if self.settings.json {
-            match &event.kind {
-                // A large message is written around its payload, a piece at a time.
-                crate::core::event::EventKind::Message { data, .. } if data.len() >= json::STREAMED => {
-                    if let Some((head, tail)) = json::message_around(&event) {
-                        self.out_pieces(head.as_bytes(), &mut |w| {
-                            payload::write_json_contents(data, w)?;
-                            w.write_all(tail.as_bytes())
-                        });
-                    }
-                }
-                _ => {
-                    if let Some(line) = json::event(&event, &self.settings) {
-                        self.out_line(&line);
-                    }
-                }
-            }
+            json::render(self, &event);
             if let crate::core::event::EventKind::Warning { message } = &event.kind {
                 self.warning(message);
             }

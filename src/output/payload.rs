@@ -23,7 +23,7 @@ const PIECE: usize = 32 << 10;
 pub fn write_message(data: &Data, w: &mut dyn Write) -> io::Result<()> {
     match data {
         Data::Binary(b) => {
-            let mut buf = vec![0u8; 2 * PIECE];
+            let mut buf = vec![0u8; 2 * b.len().min(PIECE)];
             for piece in b.chunks(PIECE) {
                 let out = &mut buf[..2 * piece.len()];
                 const_hex::encode_to_slice(piece, out).map_err(io::Error::other)?;
@@ -46,7 +46,7 @@ pub fn write_json_contents(data: &Data, w: &mut dyn Write) -> io::Result<()> {
     match data {
         Data::Binary(b) => {
             // Whole 3-byte groups per piece: only the last one is padded.
-            let mut buf = vec![0u8; PIECE / 3 * 4 + 4];
+            let mut buf = vec![0u8; b.len().min(PIECE) / 3 * 4 + 4];
             for piece in b.chunks(PIECE / 3 * 3) {
                 let n = base64::engine::general_purpose::STANDARD
                     .encode_slice(piece, &mut buf)

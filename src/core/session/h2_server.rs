@@ -23,7 +23,7 @@ use crate::core::session::server::{protocol_stream, ServerConfig};
 use crate::core::session::upgrade::{self, refuse, Refusal};
 use crate::core::session::{Clock, Session};
 use crate::core::wire::deflate::DeflateFault;
-use crate::core::wire::once::{self, Head};
+use crate::core::wire::h2_upgrade;
 use crate::core::wire::tap::{Tap, HEAD_MAX};
 
 /// WebSocket streams one HTTP/2 connection may have open at once
@@ -80,28 +80,12 @@ fn request_head(req: &Request<RecvStream>) -> Vec<u8> {
     if let Some(authority) = req.uri().authority() {
         out.push_str(&format!(":authority: {authority}\r\n"));
     }
-    let mut out = out.into_bytes();
-    for (name, value) in req.headers() {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    out
+    h2_upgrade::head_text(out, req.headers())
 }
 
 /// The response's HEADERS as text lines, `:status` first.
 fn response_head(resp: &Response<()>) -> Vec<u8> {
-    let mut out = format!(":status: {}\r\n", resp.status().as_u16()).into_bytes();
-    for (name, value) in resp.headers() {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    out
+    h2_upgrade::response_head(resp.status().as_u16(), resp.headers())
 }
 
 /// Header fields HTTP/2 forbids (RFC 9113 §8.2.2): an extra `--header` naming one is left out
@@ -144,15 +128,7 @@ fn decide(req: &Request<RecvStream>, policy: upgrade::Policy<'_>) -> Result<upgr
         .iter()
         .map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    if let Err(fault) = once::check(Head::Request, &pairs) {
-        return Err(refuse(400, format!("{fault}\n")));
-    }
-    let versions = values("sec-websocket-version");
-    if versions.len() != 1 || versions[0] != "13" {
-        let mut r = refuse(400, "this server speaks WebSocket version 13\n");
-        r.headers = vec![("sec-websocket-version", "13".into())];
-        return Err(r);
-    }
+    upgrade::check_fields(&pairs, &values("sec-websocket-version"), 400)?;
     upgrade::negotiate(&values, policy)
 }
 

@@ -55,6 +55,26 @@ pub(crate) fn refuse(status: u16, body: impl Into<String>) -> Refusal {
     Refusal { status, headers: Vec::new(), body: body.into() }
 }
 
+/// What both servers check of a request's fields: each once-only field once (`once::check`,
+/// refused with 400), and `Sec-WebSocket-Version: 13` (RFC 6455 §4.2.2), refused with
+/// `version_status` (426 over HTTP/1.1; 400 over HTTP/2, which has no Upgrade to promise) and
+/// `sec-websocket-version: 13`.
+pub(crate) fn check_fields(
+    pairs: &[(&str, String)],
+    versions: &[String],
+    version_status: u16,
+) -> Result<(), Refusal> {
+    if let Err(fault) = once::check(Head::Request, pairs) {
+        return Err(refuse(400, format!("{fault}\n")));
+    }
+    if versions.len() != 1 || versions[0] != "13" {
+        let mut r = refuse(version_status, "this server speaks WebSocket version 13\n");
+        r.headers = vec![("sec-websocket-version", "13".into())];
+        return Err(r);
+    }
+    Ok(())
+}
+
 /// Reads the request and answers it. Errors: `Rejected` after a refusal was sent (with the
 /// status and body sent), `BadHandshake` when the client went away before a whole head.
 pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
@@ -156,15 +176,7 @@ fn decide(head: &[u8], policy: Policy<'_>) -> Result<Decided, Refusal> {
     }
     let pairs: Vec<(&str, String)> =
         req.headers.iter().map(|h| (h.name, String::from_utf8_lossy(h.value).into_owned())).collect();
-    if let Err(fault) = once::check(Head::Request, &pairs) {
-        return Err(refuse(400, format!("{fault}\n")));
-    }
-    let versions = values("sec-websocket-version");
-    if versions.len() != 1 || versions[0] != "13" {
-        let mut r = refuse(426, "this server speaks WebSocket version 13\n");
-        r.headers = vec![("sec-websocket-version", "13".into())];
-        return Err(r);
-    }
+    check_fields(&pairs, &values("sec-websocket-version"), 426)?;
     let keys = values("sec-websocket-key");
     let valid_key = keys.len() == 1
         && base64::engine::general_purpose::STANDARD.decode(&keys[0]).is_ok_and(|k| k.len() == 16);

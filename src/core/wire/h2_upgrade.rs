@@ -238,8 +238,15 @@ fn build(target: &Target, spec: &RequestConfig) -> Result<Built, Error> {
 }
 
 /// A response's HEADERS as text: `:status` first, then the fields as received.
-fn response_head(status: u16, headers: &http::HeaderMap) -> Vec<u8> {
-    let mut raw = format!(":status: {status}\r\n").into_bytes();
+pub(crate) fn response_head(status: u16, headers: &http::HeaderMap) -> Vec<u8> {
+    head_text(format!(":status: {status}\r\n"), headers)
+}
+
+/// An HTTP/2 head as text lines, as `-v` and JSON show it: `pseudo` (the pseudo-header
+/// fields, each line ending in CRLF), then each field as `name: value`, then a blank line,
+/// like an HTTP/1.1 head.
+pub(crate) fn head_text(pseudo: String, headers: &http::HeaderMap) -> Vec<u8> {
+    let mut raw = pseudo.into_bytes();
     for (name, value) in headers {
         raw.extend_from_slice(name.as_str().as_bytes());
         raw.extend_from_slice(b": ");
