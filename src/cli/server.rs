@@ -19,7 +19,7 @@ Examples:
 The same fault options work as query parameters of builtin:echo, e.g.
 builtin:echo?idle-timeout=3s&close-after=10s&close-code=4000.
 
-Exit codes: 0 stopped by --max-runtime · 2 usage · 3 cannot bind · 130 Ctrl-C (clients get 1001)";
+Exit codes: 0 stopped by --max-runtime or a closed stdout (| head -1) · 2 usage · 3 cannot bind · 130 Ctrl-C (clients get 1001)";
 
 pub(super) const LISTEN_AFTER_HELP: &str = "\
 Examples:

@@ -28,10 +28,14 @@ pub async fn run(s: EchoSettings, printer: Printer) -> ExitStatus {
     let mut reports = Vec::new();
     let mut signals = crate::commands::signals::Signals::install();
     let (sig_int, sig_term, _) = signals.parts();
+    // `wsdiag echo | head -1`: once the reader has gone, nobody sees what is served.
+    let gone = crate::output::stdout_gone();
+    tokio::pin!(gone);
     let status = loop {
         tokio::select! {
             _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break ExitStatus::Interrupted,
             _ = until(deadline) => break ExitStatus::Success,
+            _ = &mut gone => break ExitStatus::Success,
             Some(r) = server.reports.recv() => reports.push(r),
         }
     };

@@ -1,12 +1,16 @@
-//! A reader that closes stdout early (`| head -1`) is not an error: exit 0, nothing on stderr.
+//! A reader that closes stdout early (`| head -1`) is not an error: exit 0, nothing on stderr;
+//! the servers (`listen`, `echo`) close their clients and exit 0 too.
 
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Child;
 
+use tokio_tungstenite::tungstenite::Message;
+
 use crate::support::connect;
 use crate::support::run::RUN_BOUND;
+use crate::support::served::{client, close_code, next_data, send, serve};
 
 /// Waits (bounded) for exit and returns the code and everything on stderr.
 async fn finish(mut child: Child) -> (Option<i32>, String) {
@@ -74,4 +78,42 @@ async fn stdout_closed_while_nothing_more_is_printed() {
         .expect("wsdiag notices the closed pipe without writing to it");
     assert_eq!(code, Some(0), "stderr: {stderr}");
     assert!(stderr.is_empty(), "nothing belongs on stderr, got: {stderr}");
+}
+
+#[tokio::test]
+async fn listen_closes_its_clients_and_exits_0_when_stdout_closes() {
+    // Nothing else would end this run within a minute.
+    let mut server = serve(["listen", "--max-runtime", "60s"]).await;
+    let mut ws = client(&server.url()).await;
+    send(&mut ws, Message::text("seen")).await;
+    server.wait_for("the message", |out, _| out.contains("[1] seen\n")).await;
+    server.close_stdout().await;
+    assert_eq!(close_code(&mut ws).await, Some(1000), "the client is closed normally");
+    let out = server.finish().await;
+    out.expect_code(0).expect_stderr_contains("close 1000 (normal) by server");
+    assert!(out.elapsed < Duration::from_secs(30), "ended by the closed pipe, not --max-runtime\n{out}");
+}
+
+#[tokio::test]
+async fn listen_in_json_mode_exits_once_the_reader_has_its_first_line() {
+    // `wsdiag listen --json | head -1`: the first line is the `listening` event.
+    let mut server = serve(["listen", "--json", "--max-runtime", "60s"]).await;
+    server.close_stdout().await;
+    let out = server.finish().await;
+    out.expect_code(0);
+    assert!(out.elapsed < Duration::from_secs(30), "ended by the closed pipe, not --max-runtime\n{out}");
+}
+
+#[tokio::test]
+async fn echo_server_exits_0_when_stdout_closes() {
+    let mut server = serve(["echo", "--max-runtime", "60s"]).await;
+    let mut ws = client(&server.url()).await;
+    send(&mut ws, Message::text("ping me back")).await;
+    assert_eq!(next_data(&mut ws).await, Message::text("ping me back"));
+    server.close_stdout().await;
+    // The echo server goes away (1001), as on Ctrl-C.
+    assert_eq!(close_code(&mut ws).await, Some(1001));
+    let out = server.finish().await;
+    out.expect_code(0);
+    assert!(out.elapsed < Duration::from_secs(30), "ended by the closed pipe, not --max-runtime\n{out}");
 }

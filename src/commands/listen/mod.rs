@@ -69,10 +69,15 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     let run_deadline = s.server.max_runtime.map(|d| Instant::now() + d);
     let mut signals = crate::commands::signals::Signals::install();
     let (sig_int, sig_term, _) = signals.parts();
+    // `wsdiag listen | head -1`: once the reader has gone, clients are closed with 1000 and the
+    // run ends with 0, as `connect` does, also while nothing is being printed.
+    let gone = crate::output::stdout_gone();
+    tokio::pin!(gone);
     let outcome: Result<(), Option<Error>> = loop {
         tokio::select! {
             _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break Err(None),
             _ = until(run_deadline) => break at_max_runtime(&s, &client_came, &checks),
+            _ = &mut gone => break Ok(()),
             _ = until(checks.expect.deadline()), if checks.expect.deadline().is_some() => break Err(Some(checks.timed_out())),
             Some(note) = notes.recv() => {
                 if checks.take(note, &mut ends) {

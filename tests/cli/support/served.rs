@@ -159,6 +159,15 @@ impl Served {
         }
     }
 
+    /// Closes the server's stdout as `| head -1` does once it has its line: the reader stops
+    /// and the pipe's read end is dropped. What was read so far stays in [`Served::stdout`].
+    pub async fn close_stdout(&mut self) {
+        let reader = self.readers.remove(0);
+        reader.abort();
+        // Awaiting the aborted task makes sure its pipe has been dropped.
+        let _ = reader.await;
+    }
+
     /// Sends SIGINT with the `kill` command.
     pub async fn sigint(&self) {
         let status = tokio::process::Command::new("kill").args(["-INT", &self.pid().to_string()]).status();
