@@ -354,20 +354,29 @@ fn message_json(d: Dir, data: &Data, payload: Option<&str>) -> Map<String, Value
 /// Writes an event's line to stdout: a `message` of at least `STREAMED` bytes around its
 /// payload, written a piece at a time; anything else whole.
 pub(crate) fn render(p: &mut Printer, ev: &Event) {
-    if let EventKind::Message { data, .. } = &ev.kind {
-        if data.len() >= STREAMED {
-            if let Some((head, tail)) = message_around(ev) {
-                p.out_pieces(head.as_bytes(), &mut |w| {
-                    write_json_contents(data, w)?;
-                    w.write_all(tail.as_bytes())
-                });
-            }
-            return;
-        }
+    if let Some((head, data, tail)) = streamed(ev) {
+        p.out_pieces(head.as_bytes(), &mut |w| {
+            write_json_contents(data, w)?;
+            w.write_all(tail.as_bytes())
+        });
+        return;
     }
     if let Some(line) = event(ev, p.settings()) {
         p.out_line(&line);
     }
+}
+
+/// A `message` event of at least `STREAMED` bytes as the text before its payload's string
+/// contents, the payload, and the text after (to the line's end, without LF): the payload is
+/// to be written a piece at a time between them (`payload::write_json_contents`), as stdout
+/// and `--record` do. None for other events, which are rendered whole.
+pub(crate) fn streamed(ev: &Event) -> Option<(String, &Data, String)> {
+    let EventKind::Message { data, .. } = &ev.kind else { return None };
+    if data.len() < STREAMED {
+        return None;
+    }
+    let (head, tail) = message_around(ev)?;
+    Some((head, data, tail))
 }
 
 /// Payloads of at least 64 KiB are written in pieces in JSON too (`message_around`).

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::core::error::Error;
 use crate::core::event::Event;
+use crate::output::payload::write_json_contents;
 use crate::output::{json, OutputSettings};
 use crate::recording::FORMAT_VERSION;
 
@@ -42,7 +43,14 @@ impl Recorder {
     }
 
     /// Writes the event's line. Errors: the write failed (the caller warns once and stops).
+    /// A large message's payload is written a piece at a time, as on stdout.
     pub fn event(&mut self, event: &Event) -> std::io::Result<()> {
+        if let Some((head, data, tail)) = json::streamed(event) {
+            self.file.write_all(head.as_bytes())?;
+            write_json_contents(data, &mut self.file)?;
+            self.file.write_all(tail.as_bytes())?;
+            return self.line("");
+        }
         match json::event(event, &self.settings) {
             Some(line) => self.line(&line),
             None => Ok(()),

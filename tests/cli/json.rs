@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use crate::support::{closed_port_url, connect, http_response, json_lines, Output, RawServer, Reply, Script};
+use crate::support::{
+    closed_port_url, connect, http_response, json_lines, wsdiag, Output, RawServer, Reply, Script,
+};
 
 /// Checks the fields common to every event and that the summary comes last, exactly once.
 #[track_caller]
@@ -147,26 +149,49 @@ async fn large_messages_are_whole_json_values_both_ways() {
     let text = "\"q\" \\ é ✓ \u{1} ".repeat(50_000);
     let bytes: Vec<u8> = (0..300_001).map(|i: usize| (i * 131 % 256) as u8).collect();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let out = connect("builtin:echo").args(["--json", "-n", "1"]).stdin(format!("{text}\n")).run().await;
+    // --record writes them the same way: each is one line of the file, and replays.
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("large.ndjson");
+    let record = record.to_str().unwrap();
+    let recorded = |out: &Output| {
+        let file = std::fs::read_to_string(record).unwrap_or_else(|e| panic!("{record}: {e}\n{out}"));
+        let events: Vec<serde_json::Value> = file
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:.200}")))
+            .collect();
+        events.into_iter().filter(|e| e["type"] == "message").collect::<Vec<_>>()
+    };
+    let out = connect("builtin:echo")
+        .args(["--json", "-n", "1", "--record", record])
+        .stdin(format!("{text}\n"))
+        .run()
+        .await;
     out.expect_code(0);
     let all = events(&out);
     let messages = of_type(&all, "message");
     assert_eq!(messages.len(), 2, "{out}");
-    for m in messages {
+    for m in &messages {
         assert_eq!(m["data"]["text"].as_str(), Some(text.as_str()), "the {} message differs", m["dir"]);
         assert_eq!(m["len"], text.len());
     }
-    let out =
-        connect("builtin:echo").args(["--json", "--hex", "-n", "1"]).stdin(format!("{hex}\n")).run().await;
+    assert_eq!(recorded(&out).iter().collect::<Vec<_>>(), messages, "the recording's messages differ");
+    wsdiag(["replay", record]).run().await.expect_code(0).expect_stdout_contains("1 sent, 1 matched");
+    let out = connect("builtin:echo")
+        .args(["--json", "--hex", "-n", "1", "--record", record])
+        .stdin(format!("{hex}\n"))
+        .run()
+        .await;
     out.expect_code(0);
     use base64::Engine;
     let want = base64::engine::general_purpose::STANDARD.encode(&bytes);
     let all = events(&out);
     let messages = of_type(&all, "message");
     assert_eq!(messages.len(), 2, "{out}");
-    for m in messages {
+    for m in &messages {
         assert_eq!(m["data"]["bytes"].as_str(), Some(want.as_str()), "the {} message differs", m["dir"]);
     }
+    assert_eq!(recorded(&out).iter().collect::<Vec<_>>(), messages, "the recording's messages differ");
+    wsdiag(["replay", record]).run().await.expect_code(0).expect_stdout_contains("1 sent, 1 matched");
 }
 
 #[tokio::test]
