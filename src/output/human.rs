@@ -622,7 +622,7 @@ fn count(n: u64, word: &str) -> String {
 
 /// "3 messages (120 bytes)"; with permessage-deflate "3 messages (120 bytes, 41 on the wire,
 /// 2.9x)".
-fn traffic(t: &Traffic) -> String {
+pub(crate) fn traffic(t: &Traffic) -> String {
     match t.wire_bytes {
         Some(wire) if t.bytes > 0 => format!(
             "{} ({}, {wire} on the wire, {:.1}x)",

@@ -171,3 +171,38 @@ async fn handshake_inspect_looks_past_the_agreement_at_what_the_server_sends() {
     assert!(!out.stdout().contains("deflate_use"), "{out}");
     server.interrupt().await;
 }
+
+#[tokio::test]
+async fn stats_in_the_repl_show_the_bytes_on_the_wire() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let long = "abc".repeat(400);
+    let mut child =
+        connect("builtin:echo").args(["--deflate", "--commands", "-w", "300ms"]).spawn_interactive();
+    let mut stdin = child.stdin.take().expect("stdin piped");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout piped"));
+    let mut stderr = child.stderr.take().expect("stderr piped");
+    let session = async {
+        stdin.write_all(format!("{long}\n").as_bytes()).await.expect("write the message");
+        // Once the echo is shown, both ways have been counted.
+        let mut echo = String::new();
+        stdout.read_line(&mut echo).await.expect("read the echo");
+        assert_eq!(echo, format!("{long}\n"));
+        stdin.write_all(b"/stats\n").await.expect("write /stats");
+        drop(stdin);
+        let mut notes = String::new();
+        stderr.read_to_string(&mut notes).await.expect("read stderr");
+        (child.wait().await.expect("wait"), notes)
+    };
+    let (status, notes) =
+        tokio::time::timeout(crate::support::run::RUN_BOUND, session).await.expect("the run ends in time");
+    assert_eq!(status.code(), Some(0), "{notes}");
+    let line =
+        notes.lines().find(|l| l.starts_with("* Sent ")).unwrap_or_else(|| panic!("no /stats line\n{notes}"));
+    // "* Sent 1 message (1200 bytes, 17 on the wire, 70.6x), received 1 message (1200 bytes, …"
+    let wire: Vec<u64> =
+        line.split(" on the wire").filter_map(|part| part.rsplit(' ').next()?.parse().ok()).collect();
+    assert_eq!(wire.len(), 2, "the bytes on the wire both ways: {line}");
+    assert!(wire.iter().all(|&w| w > 0 && w < 100), "1200 bytes of 'abc' compress well: {line}");
+    assert!(line.starts_with("* Sent 1 message (1200 bytes, "), "{line}");
+    assert!(line.contains("received 1 message (1200 bytes, "), "{line}");
+}

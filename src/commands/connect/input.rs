@@ -9,7 +9,7 @@ use crate::commands::input::{command_error, Line, Source};
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind};
 use crate::core::session::{Clock, Outgoing, Session};
-use crate::output::Printer;
+use crate::output::{human, Printer};
 use crate::repl::parse::{self, Control, Mode};
 use crate::settings::InputFormat;
 
@@ -85,13 +85,12 @@ impl Peers for Server<'_> {
     fn stats(&mut self) {
         let (session, printer) = (&*self.session, &mut *self.printer);
         self.clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo: None });
-        let (sent, received) = (session.sent, session.received);
+        // With permessage-deflate, the bytes on the wire too: what has been drained from the
+        // tap so far.
         printer.note(&format!(
-            "* Sent {} messages ({} bytes), received {} messages ({} bytes); connected for {:.1} s",
-            sent.messages,
-            sent.bytes,
-            received.messages,
-            received.bytes,
+            "* Sent {}, received {}; connected for {:.1} s",
+            human::traffic(&session.traffic(Dir::Out)),
+            human::traffic(&session.traffic(Dir::In)),
             session.age().as_secs_f64()
         ));
     }
