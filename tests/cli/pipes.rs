@@ -1,7 +1,7 @@
 //! A reader that closes stdout early (`| head -1`) is not an error: exit 0, nothing on stderr;
 //! the servers (`listen`, `echo`) close their clients and exit 0 too.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Child;
@@ -80,18 +80,21 @@ async fn stdout_closed_while_nothing_more_is_printed() {
     assert!(stderr.is_empty(), "nothing belongs on stderr, got: {stderr}");
 }
 
+/// How soon a server must exit once its stdout is closed (its `--max-runtime` is a minute).
+const NOTICED: Duration = Duration::from_secs(10);
+
 #[tokio::test]
 async fn listen_closes_its_clients_and_exits_0_when_stdout_closes() {
-    // Nothing else would end this run within a minute.
     let mut server = serve(["listen", "--max-runtime", "60s"]).await;
     let mut ws = client(&server.url()).await;
     send(&mut ws, Message::text("seen")).await;
     server.wait_for("the message", |out, _| out.contains("[1] seen\n")).await;
     server.close_stdout().await;
+    let closed = Instant::now();
     assert_eq!(close_code(&mut ws).await, Some(1000), "the client is closed normally");
     let out = server.finish().await;
     out.expect_code(0).expect_stderr_contains("close 1000 (normal) by server");
-    assert!(out.elapsed < Duration::from_secs(30), "ended by the closed pipe, not --max-runtime\n{out}");
+    assert!(closed.elapsed() < NOTICED, "ended by the closed pipe, not --max-runtime\n{out}");
 }
 
 #[tokio::test]
@@ -99,9 +102,33 @@ async fn listen_in_json_mode_exits_once_the_reader_has_its_first_line() {
     // `wsdiag listen --json | head -1`: the first line is the `listening` event.
     let mut server = serve(["listen", "--json", "--max-runtime", "60s"]).await;
     server.close_stdout().await;
+    let closed = Instant::now();
     let out = server.finish().await;
     out.expect_code(0);
-    assert!(out.elapsed < Duration::from_secs(30), "ended by the closed pipe, not --max-runtime\n{out}");
+    assert!(closed.elapsed() < NOTICED, "ended by the closed pipe, not --max-runtime\n{out}");
+}
+
+#[tokio::test]
+async fn listen_checks_still_pending_fail_when_stdout_closes() {
+    // `--once` and nobody came yet: a CI step waiting for a client must not pass.
+    let mut server = serve(["listen", "--once", "--max-runtime", "60s"]).await;
+    server.close_stdout().await;
+    let closed = Instant::now();
+    let out = server.finish().await;
+    out.expect_code(1)
+        .expect_stderr_contains("the reader of stdout went away before any client connected (--once)");
+    assert!(closed.elapsed() < NOTICED, "{out}");
+    // An expectation not met yet fails the same way, naming it.
+    let mut server = serve(["listen", "--expect", "hello", "--max-runtime", "60s"]).await;
+    let mut ws = client(&server.url()).await;
+    send(&mut ws, Message::text("something else")).await;
+    server.wait_for("the message", |out, _| out.contains("[1] something else\n")).await;
+    server.close_stdout().await;
+    assert_eq!(close_code(&mut ws).await, Some(1000));
+    let out = server.finish().await;
+    out.expect_code(1)
+        .expect_stderr_contains("the reader of stdout went away before a message matching /hello/ arrived")
+        .expect_stderr_contains("something else");
 }
 
 #[tokio::test]
@@ -111,9 +138,10 @@ async fn echo_server_exits_0_when_stdout_closes() {
     send(&mut ws, Message::text("ping me back")).await;
     assert_eq!(next_data(&mut ws).await, Message::text("ping me back"));
     server.close_stdout().await;
+    let closed = Instant::now();
     // The echo server goes away (1001), as on Ctrl-C.
     assert_eq!(close_code(&mut ws).await, Some(1001));
     let out = server.finish().await;
     out.expect_code(0);
-    assert!(out.elapsed < Duration::from_secs(30), "ended by the closed pipe, not --max-runtime\n{out}");
+    assert!(closed.elapsed() < NOTICED, "ended by the closed pipe, not --max-runtime\n{out}");
 }

@@ -70,14 +70,14 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     let mut signals = crate::commands::signals::Signals::install();
     let (sig_int, sig_term, _) = signals.parts();
     // `wsdiag listen | head -1`: once the reader has gone, clients are closed with 1000 and the
-    // run ends with 0, as `connect` does, also while nothing is being printed.
+    // run ends, also while nothing is being printed; checks still pending fail.
     let gone = crate::output::stdout_gone();
     tokio::pin!(gone);
     let outcome: Result<(), Option<Error>> = loop {
         tokio::select! {
             _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break Err(None),
             _ = until(run_deadline) => break at_max_runtime(&s, &client_came, &checks),
-            _ = &mut gone => break Ok(()),
+            _ = &mut gone => break at_output_closed(&s, &client_came, &checks),
             _ = until(checks.expect.deadline()), if checks.expect.deadline().is_some() => break Err(Some(checks.timed_out())),
             Some(note) = notes.recv() => {
                 if checks.take(note, &mut ends) {
@@ -223,6 +223,22 @@ fn at_max_runtime(
         return Err(Some(no_client(s.server.max_runtime.unwrap_or_default())));
     }
     checks.at_end("--max-runtime expired")
+}
+
+/// The reader of stdout has gone: the run ends as at `--max-runtime`, judged the same way, so
+/// that `--once` without a client, `--count` or `--expect` still pending fail (exit 1) rather
+/// than pass; without them it is exit 0.
+fn at_output_closed(
+    s: &ListenSettings,
+    client_came: &AtomicBool,
+    checks: &Checks,
+) -> Result<(), Option<Error>> {
+    const WHY: &str = "the reader of stdout went away";
+    if s.once && !client_came.load(Ordering::Relaxed) {
+        let message = format!("{WHY} before any client connected (--once)");
+        return Err(Some(Error::ExpectFailed { message, recent: Vec::new() }));
+    }
+    checks.at_end(WHY)
 }
 
 /// `--once` waited out `--max-runtime` without a client: a step waiting for one must fail.
