@@ -467,6 +467,8 @@ pub enum ColorChoice {
     Never,
 }
 
+/// A duration option's value (humantime's syntax with a unit: `500ms`, `1m30s`), from 0 to
+/// `MAX_DURATION` (3650 days). Errors: the one-line reason, with examples.
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     const EXAMPLES: &str = "examples: 500ms, 10s, 1.5s, 1m30s";
     let t = s.trim();
@@ -476,13 +478,18 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     if t.parse::<f64>().is_ok() {
         return Err(format!("a unit is needed: {t}s or {t}ms, for example"));
     }
-    humantime::parse_duration(t).map_err(|e| match e {
+    let too_long = || "too long: at most 3650d".to_string();
+    let d = humantime::parse_duration(t).map_err(|e| match e {
         humantime::DurationError::UnknownUnit { unit, .. } => {
             format!("unknown unit '{unit}' (ms, s, m, h, d; {EXAMPLES})")
         }
-        humantime::DurationError::NumberOverflow => format!("too long ({EXAMPLES})"),
+        humantime::DurationError::NumberOverflow => too_long(),
         _ => format!("not a duration ({EXAMPLES})"),
-    })
+    })?;
+    if d > crate::core::session::wait::MAX_DURATION {
+        return Err(too_long());
+    }
+    Ok(d)
 }
 
 /// Value names of numbers and durations: such a value may start with `-` (`--timeout -1s`,

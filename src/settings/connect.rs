@@ -170,6 +170,15 @@ impl LivenessSettings {
         positive("heartbeat", a.heartbeat)?;
         positive("tcp-keepalive", a.tcp_keepalive)?;
         positive("tcp-user-timeout", a.tcp_user_timeout)?;
+        // What the systems' socket options hold: TCP_KEEPIDLE and TCP_KEEPINTVL at most 32767 s
+        // (Linux), TCP_USER_TIMEOUT an unsigned 32-bit count of ms.
+        let at_most = |name: &str, d: Option<Duration>, max: Duration, shown: &str| match d {
+            Some(d) if d > max => Err(Error::usage(format!("--{name} is too long: at most {shown}"))),
+            _ => Ok(()),
+        };
+        at_most("tcp-keepalive", a.tcp_keepalive, Duration::from_secs(32_767), "32767s (9h 6m 7s)")?;
+        let user_timeout_max = Duration::from_secs((49 * 24 + 17) * 3600);
+        at_most("tcp-user-timeout", a.tcp_user_timeout, user_timeout_max, "49d 17h")?;
         if a.tcp_user_timeout.is_some() && crate::core::net::socket::USER_TIMEOUT_OPTION.is_none() {
             return Err(Error::usage(format!(
                 "--tcp-user-timeout: {} has no TCP user timeout (Linux, macOS and Windows do)",

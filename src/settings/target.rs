@@ -44,7 +44,7 @@ impl EchoFaults {
                 ),
             }
             };
-            let dur = |v: &str| humantime::parse_duration(v).map_err(|e| bad(e.to_string()));
+            let dur = |v: &str| crate::cli::parse_duration(v).map_err(bad);
             let num = |v: &str| v.parse::<u64>().map_err(|e| bad(e.to_string()));
             match key {
                 "delay" => f.delay = Some(dur(&value)?),

@@ -247,3 +247,57 @@ fn rcgen_ca() -> String {
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.self_signed(&key).unwrap().pem()
 }
+
+/// Durations and TCP options past what deadlines or sockets can hold are usage errors (exit 2,
+/// one line naming the bound), not a panic at the first deadline or a failed setsockopt.
+#[tokio::test]
+async fn overlong_durations_are_usage_errors_naming_the_bound() {
+    let huge = "9223372036854775807s";
+    let cases: &[(&[&str], &str)] = &[
+        (&["connect", "builtin:echo", "--timeout", huge], "'--timeout <DUR>': too long: at most 3650d"),
+        (
+            &["connect", "builtin:echo", "--heartbeat", "3651d"],
+            "'--heartbeat <DUR>': too long: at most 3650d",
+        ),
+        (&["echo", "--max-runtime", huge], "'--max-runtime <DUR>': too long: at most 3650d"),
+        (&["listen", "--expect-timeout", huge], "'--expect-timeout <DUR>': too long: at most 3650d"),
+        (&["heartbeat-probe", "builtin:echo", "--max", "18446744073709551615s"], "too long: at most 3650d"),
+        (
+            &["replay", "x.ndjson", "--reply-timeout", huge],
+            "'--reply-timeout <DUR>': too long: at most 3650d",
+        ),
+        (
+            &["connect", &format!("builtin:echo?delay={huge}"), "-x", "a"],
+            "builtin:echo option 'delay': too long: at most 3650d",
+        ),
+        (
+            &["connect", "builtin:echo", "--tcp-keepalive", "10h"],
+            "--tcp-keepalive is too long: at most 32767s",
+        ),
+        (
+            &["connect", "builtin:echo", "--tcp-user-timeout", "50d"],
+            "--tcp-user-timeout is too long: at most 49d 17h",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = wsdiag(*args).run().await;
+        out.expect_code(2).expect_stderr_contains(said);
+        assert!(!out.stderr.contains("panicked"), "{args:?}\n{out}");
+    }
+    // The longest allowed is taken.
+    let out = wsdiag([
+        "connect",
+        "builtin:echo",
+        "--timeout",
+        "3650d",
+        "--expect-timeout",
+        "3650d",
+        "-x",
+        "a",
+        "-n",
+        "1",
+    ])
+    .run()
+    .await;
+    out.expect_code(0).expect_stdout("a\n");
+}

@@ -8,6 +8,7 @@ pub mod matcher;
 #[cfg(test)]
 mod tests;
 
+use crate::core::session::wait::MAX_DURATION;
 use std::time::Duration;
 
 use crate::core::event::{Data, Side};
@@ -44,6 +45,7 @@ impl Pacing {
         if self.speed <= 0.0 || !self.speed.is_finite() {
             return Duration::ZERO;
         }
-        Duration::from_secs_f64(gap.as_secs_f64() / self.speed)
+        // A tiny speed stretches a gap beyond any duration: it waits the longest an option may.
+        Duration::try_from_secs_f64(gap.as_secs_f64() / self.speed).unwrap_or(MAX_DURATION).min(MAX_DURATION)
     }
 }

@@ -173,3 +173,12 @@ async fn a_missing_reply_waits_its_bound_and_ends_the_loop() {
         ]
     );
 }
+
+#[test]
+fn a_tiny_speed_waits_the_longest_an_option_may_instead_of_overflowing() {
+    let pacing = Pacing { speed: 1e-300, reply_timeout: Duration::from_secs(5) };
+    let longest = crate::core::session::wait::MAX_DURATION;
+    assert_eq!(pacing.delay(Duration::from_secs(1)), longest);
+    assert_eq!(Pacing { speed: 1.0, ..pacing }.delay(Duration::from_secs(u64::MAX)), longest);
+    assert_eq!(Pacing { speed: 4.0, ..pacing }.delay(Duration::from_secs(2)), Duration::from_millis(500));
+}

@@ -7,6 +7,10 @@ use tokio::time::Instant;
 use tokio::sync::watch;
 use tokio::time::{interval_at, Interval, MissedTickBehavior};
 
+/// The longest duration any option takes: 3650 days. Deadlines are instants, and an instant
+/// this far ahead is representable on every system.
+pub const MAX_DURATION: Duration = Duration::from_secs(3650 * 24 * 3600);
+
 /// Sleeps until the instant, or forever when there is none. The timer is boxed, so a future
 /// that waits on several optional deadlines (every session's) stays small while none is set.
 pub async fn until(deadline: Option<Instant>) {
