@@ -226,7 +226,7 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
             let wait = format!("{:.3} s", delay.as_secs_f64());
             l.err(&info(format!("Reconnecting in {wait} (attempt {attempt}): {}", escape(message))));
         }
-        EventKind::Stats { pings, echo } => {
+        EventKind::Stats { pings, echo, link } => {
             for line in stats_lines("ping", pings) {
                 l.err(&line);
             }
@@ -234,6 +234,14 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
                 for line in stats_lines("echo", e) {
                     l.err(&line);
                 }
+            }
+            if let Some(k) = link {
+                l.err(&info(format!(
+                    "Sent {}, received {}; connected for {:.1} s",
+                    traffic(&k.sent),
+                    traffic(&k.received),
+                    k.connected.as_secs_f64()
+                )));
             }
         }
         // Servers prefix lines with the client's id; a server's pong may be withheld (--no-pong).
@@ -622,7 +630,7 @@ fn count(n: u64, word: &str) -> String {
 
 /// "3 messages (120 bytes)"; with permessage-deflate "3 messages (120 bytes, 41 on the wire,
 /// 2.9x)".
-pub(crate) fn traffic(t: &Traffic) -> String {
+fn traffic(t: &Traffic) -> String {
     match t.wire_bytes {
         Some(wire) if t.bytes > 0 => format!(
             "{} ({}, {wire} on the wire, {:.1}x)",

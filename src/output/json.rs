@@ -297,9 +297,16 @@ pub(crate) fn event(ev: &Event, s: &OutputSettings) -> Option<String> {
                 json!({ "attempt": attempt, "delay_ms": millis(*delay), "reason": reason.name(), "message": message }),
             ),
         ),
-        EventKind::Stats { pings, echo } => {
-            ("stats", obj(json!({ "pings": stats_json(pings), "echo": echo.as_ref().map(stats_json) })))
-        }
+        EventKind::Stats { pings, echo, link } => (
+            "stats",
+            obj(json!({
+                "pings": stats_json(pings),
+                "echo": echo.as_ref().map(stats_json),
+                "sent": link.as_ref().map(|k| traffic_json(&k.sent)),
+                "received": link.as_ref().map(|k| traffic_json(&k.received)),
+                "connected_ms": link.as_ref().map(|k| millis(k.connected)),
+            })),
+        ),
         EventKind::Close { close, reply } => {
             let mut m = obj(close_json(close));
             m.insert("reply".into(), json!(reply));

@@ -206,3 +206,24 @@ async fn stats_in_the_repl_show_the_bytes_on_the_wire() {
     assert!(line.starts_with("* Sent 1 message (1200 bytes, "), "{line}");
     assert!(line.contains("received 1 message (1200 bytes, "), "{line}");
 }
+
+#[tokio::test]
+async fn stats_right_after_a_send_count_it_compressed_and_json_keeps_stderr_clean() {
+    // `/stats` right behind the message in one batch of input: the message is written first.
+    let script = "hello, hello, hello, hello, hello\n/stats\n";
+    let out =
+        connect("builtin:echo").args(["--deflate", "--commands", "-w", "300ms"]).stdin(script).run().await;
+    out.expect_code(0).expect_stderr_contains("* Sent 1 message (33 bytes, 11 on the wire, 3.0x), received ");
+    // With --json the same facts are the `stats` event's; stderr holds no human line.
+    let out = connect("builtin:echo")
+        .args(["--deflate", "--commands", "-w", "300ms", "--json"])
+        .stdin(script)
+        .run()
+        .await;
+    out.expect_code(0);
+    assert!(!out.stderr.contains("* Sent"), "{out}");
+    let all = json_lines(&out);
+    let stats = all.iter().find(|e| e["type"] == "stats").unwrap_or_else(|| panic!("no stats event\n{out}"));
+    assert_eq!(stats["sent"], serde_json::json!({ "messages": 1, "bytes": 33, "wire_bytes": 11 }), "{stats}");
+    assert!(stats["connected_ms"].is_number(), "{stats}");
+}

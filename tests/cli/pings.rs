@@ -286,6 +286,10 @@ async fn sigquit_prints_statistics_and_the_run_goes_on() {
     assert!((1..30).contains(&sent), "statistics of the run so far: {stats}");
     assert!(stats["pings"]["received"].as_u64().is_some_and(|r| r >= 1), "{stats}");
     assert!(stats["echo"].is_null(), "{stats}");
+    // The connection's traffic so far: no data messages, only pings, and how long it has been up.
+    assert_eq!(stats["sent"], serde_json::json!({ "messages": 0, "bytes": 0 }), "{stats}");
+    assert_eq!(stats["received"], serde_json::json!({ "messages": 0, "bytes": 0 }), "{stats}");
+    assert!(stats["connected_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{stats}");
 
     let mut rest = String::new();
     let finish = async {

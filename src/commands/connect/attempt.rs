@@ -212,7 +212,8 @@ impl<'a> Attempt<'a> {
     /// SIGQUIT: the statistics so far.
     fn stats(&mut self, session: &Session, printer: &mut Printer) {
         let echo = self.s.liveness.echo_rtt.then(|| self.carry.echo.stats());
-        self.clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo });
+        let link = Some(session.link_stats());
+        self.clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo, link });
     }
 
     /// What the peer sent.

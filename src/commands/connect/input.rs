@@ -9,7 +9,7 @@ use crate::commands::input::{command_error, Line, Source};
 use crate::core::error::Error;
 use crate::core::event::{Dir, EventKind};
 use crate::core::session::{Clock, Outgoing, Session};
-use crate::output::{human, Printer};
+use crate::output::Printer;
 use crate::repl::parse::{self, Control, Mode};
 use crate::settings::InputFormat;
 
@@ -50,6 +50,9 @@ pub(super) async fn next(
     })
 }
 
+/// How long `/stats` waits for what was queued before it to be written.
+const STATS_FLUSH_BOUND: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Carries out a REPL command on the session and the printer. Errors: one line.
 pub(super) async fn run_command(
     c: Control,
@@ -57,6 +60,13 @@ pub(super) async fn run_command(
     printer: &mut Printer,
     clock: &Clock,
 ) -> Result<Effect, String> {
+    if matches!(c, Control::Stats) {
+        // What was queued before `/stats` is written first (bounded: a peer that stops reading
+        // cannot hold the REPL), so that its bytes on the wire are known; and its frames are
+        // shown before the statistics.
+        session.flushed(STATS_FLUSH_BOUND).await;
+        session.drain_tap(printer);
+    }
     dispatch(c, &mut Server { session, printer, clock }).await
 }
 
@@ -84,15 +94,8 @@ impl Peers for Server<'_> {
 
     fn stats(&mut self) {
         let (session, printer) = (&*self.session, &mut *self.printer);
-        self.clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo: None });
-        // With permessage-deflate, the bytes on the wire too: what has been drained from the
-        // tap so far.
-        printer.note(&format!(
-            "* Sent {}, received {}; connected for {:.1} s",
-            human::traffic(&session.traffic(Dir::Out)),
-            human::traffic(&session.traffic(Dir::In)),
-            session.age().as_secs_f64()
-        ));
+        let link = Some(session.link_stats());
+        self.clock.emit(printer, EventKind::Stats { pings: session.ping_stats(), echo: None, link });
     }
 
     fn note(&mut self, line: &str) {

@@ -185,7 +185,8 @@ impl Run<'_> {
                 }
                 Some(_) = recv(sig_quit) => {
                     let echo = self.s.liveness.echo_rtt.then(|| self.carry.echo.stats());
-                    self.clock.emit(self.printer, EventKind::Stats { pings: totals.pings.stats(), echo });
+                    let stats = EventKind::Stats { pings: totals.pings.stats(), echo, link: None };
+                    self.clock.emit(self.printer, stats);
                 }
             }
         }

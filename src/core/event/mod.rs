@@ -122,6 +122,17 @@ impl Traffic {
     }
 }
 
+/// The open connection's traffic so far, for a `stats` event.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkStats {
+    /// Data messages handed to the protocol layer, with their bytes on the wire under
+    /// permessage-deflate (as far as they have been written).
+    pub sent: Traffic,
+    pub received: Traffic,
+    /// Since the upgrade.
+    pub connected: Duration,
+}
+
 /// Round-trip statistics (of pings, or of application echoes).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PingStats {
@@ -317,10 +328,12 @@ pub enum EventKind {
         reason: ReconnectReason,
         message: String,
     },
-    /// Statistics so far (on SIGQUIT).
+    /// Statistics so far (on SIGQUIT, or the REPL's `/stats`); `link` is None between
+    /// `--reconnect` attempts.
     Stats {
         pings: PingStats,
         echo: Option<PingStats>,
+        link: Option<LinkStats>,
     },
     /// A close frame; `reply` when it answers the other side's close.
     Close {

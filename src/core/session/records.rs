@@ -2,7 +2,7 @@
 //! and its counts of bytes on the wire.
 
 use super::Session;
-use crate::core::event::{Dir, EventSink, Traffic};
+use crate::core::event::{Dir, EventSink, LinkStats, Traffic};
 use crate::core::wire::tap::{drain, TapRecord};
 
 impl Session {
@@ -14,6 +14,11 @@ impl Session {
         };
         t.wire_bytes = self.saved.map(|s| u64::try_from(t.bytes as i64 - s[i]).unwrap_or(0));
         t
+    }
+
+    /// The traffic both ways and the connection's age, for a `stats` event.
+    pub fn link_stats(&self) -> LinkStats {
+        LinkStats { sent: self.traffic(Dir::Out), received: self.traffic(Dir::In), connected: self.age() }
     }
 
     /// Marks permessage-deflate as agreed: traffic is then counted on the wire too.
