@@ -48,7 +48,9 @@ impl EventSink for ChannelSink {
 }
 
 /// Moves the printer onto a thread of its own (a blocked stdout blocks only it); it ends,
-/// returning the printer, when every sink is dropped or stdout is closed.
+/// returning the printer, when every sink is dropped. Once stdout is closed it goes on: what
+/// belongs on stdout is dropped, and stderr's lines (connections ending, the totals) still
+/// print, while the command notices the closed stdout and stops.
 pub fn spawn_printer(mut printer: Printer) -> (ChannelSink, JoinHandle<Printer>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<(Event, usize)>();
     let settings = printer.wanted();
@@ -59,9 +61,6 @@ pub fn spawn_printer(mut printer: Printer) -> (ChannelSink, JoinHandle<Printer>)
             while let Some((event, weight)) = rx.blocking_recv() {
                 printer.emit(event);
                 backlog.remove(weight);
-                if printer.closed() {
-                    break;
-                }
             }
             backlog.close();
             printer

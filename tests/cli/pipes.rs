@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Child;
 
+use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::connect;
@@ -144,4 +145,33 @@ async fn echo_server_exits_0_when_stdout_closes() {
     let out = server.finish().await;
     out.expect_code(0);
     assert!(closed.elapsed() < NOTICED, "ended by the closed pipe, not --max-runtime\n{out}");
+}
+
+#[tokio::test]
+async fn servers_still_say_on_stderr_how_their_clients_ended_after_stdout_closes() {
+    for cmd in ["listen", "echo"] {
+        let mut server = serve([cmd, "-v", "--max-runtime", "60s"]).await;
+        let mut ws = client(&server.url()).await;
+        send(&mut ws, Message::text("first")).await;
+        if cmd == "listen" {
+            server.wait_for("the message", |out, _| out.contains("[1] first\n")).await;
+        } else {
+            assert_eq!(next_data(&mut ws).await, Message::text("first"));
+        }
+        // Messages keep coming while stdout closes: the printer meets the closed pipe.
+        let sender = tokio::spawn(async move {
+            for i in 0..2_000 {
+                if ws.send(Message::text(format!("more {i}"))).await.is_err() {
+                    break;
+                }
+            }
+            ws
+        });
+        server.close_stdout().await;
+        let out = server.finish().await;
+        out.expect_code(0)
+            .expect_stderr_contains("[1] * Disconnected")
+            .expect_stderr_contains("* Served 1 connection");
+        drop(sender.await);
+    }
 }
