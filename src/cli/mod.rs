@@ -17,7 +17,8 @@ pub use server::{EchoArgs, FaultArgs, ListenArgs, ServerArgs};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0    success (also when stdout is closed by the reader, e.g. `| head -1`)
+  0    success (also when stdout is closed by the reader, e.g. `| head -1`, but for a listen
+       check still pending: 1)
   1    a check failed: --count, --expect*, --max-rtt or --max-loss not met, an unexpected close code
   2    usage error
   3    could not connect (DNS, refused, unreachable, connect timeout) or, for servers, listen

@@ -286,3 +286,26 @@ fn path(p: &std::path::Path) -> &str {
 fn json_lines_of(text: &str) -> Vec<serde_json::Value> {
     text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
 }
+
+/// A client still in its handshake does not hold the server's stop for the grace period meant
+/// for closing handshakes: it is given up at once, and logged and counted like any other.
+#[tokio::test]
+async fn a_handshake_under_way_is_given_up_at_once_when_the_server_stops() {
+    for cmd in ["echo", "listen"] {
+        let server = serve([cmd, "-v", "--max-runtime", "60s"]).await;
+        let mut tcp = TcpStream::connect(("127.0.0.1", server.port)).await.expect("connect");
+        tcp.write_all(b"GET / HTTP/1.1\r\n").await.expect("write");
+        server.wait_for("the accept", |_, err| err.contains("[1] * Accepted")).await;
+        let stopped = std::time::Instant::now();
+        let out = server.interrupt().await;
+        out.expect_code(130)
+            .expect_stderr_contains("[1] * Disconnected")
+            .expect_stderr_contains("server shutting down before the upgrade completed")
+            .expect_stderr_contains("* Served 1 connection");
+        assert!(
+            stopped.elapsed() < std::time::Duration::from_secs(3),
+            "{cmd} waited for the handshake\n{out}"
+        );
+        drop(tcp);
+    }
+}

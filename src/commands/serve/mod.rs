@@ -245,22 +245,27 @@ async fn serve_one(
     let (conn, peer, mut sink) = (ctx.conn, ctx.peer.clone(), ctx.sink.clone());
     let accepted = tokio::select! {
         // Boxed: the handshake's state is freed once it is over, not kept for the connection's life.
-        r = Box::pin(server::accept(tcp, conn, &shared.opts, &clock, &mut sink)) => Some(r),
-        Ok(()) = evicted => None,
+        r = Box::pin(server::accept(tcp, conn, &shared.opts, &clock, &mut sink)) => Ok(r),
+        Ok(()) = evicted => Err(ConnOutcome::Evicted { newer: shared.limits.pending }),
+        // The server stops: a handshake still under way is given up at once (shutdown's grace
+        // is for closing handshakes), and reported like any connection.
+        _ = crate::core::session::wait::stopped(&mut ctx.stop) => Err(ConnOutcome::HandshakeFailed {
+            message: "server shutting down before the upgrade completed".into(),
+        }),
     };
     if let Ok(mut waiting) = pending.lock() {
         waiting.retain(|(c, _, _)| *c != conn);
     }
     let (outcome, totals, carrier) = match accepted {
-        None => (ConnOutcome::Evicted { newer: shared.limits.pending }, SessionTotals::default(), None),
-        Some(Err(e)) => {
+        Err(outcome) => (outcome, SessionTotals::default(), None),
+        Ok(Err(e)) => {
             (ConnOutcome::HandshakeFailed { message: server_side(&e) }, SessionTotals::default(), None)
         }
-        Some(Ok(Admitted::Upgraded(session))) => {
+        Ok(Ok(Admitted::Upgraded(session))) => {
             let (outcome, totals) = run_session(session, ctx, &shared).await;
             (outcome, totals, Some(Carrier::HTTP11))
         }
-        Some(Ok(Admitted::Http2(h2))) => {
+        Ok(Ok(Admitted::Http2(h2))) => {
             // Boxed: only HTTP/2 connections carry its state.
             let protocol = h2.protocol;
             let ending = Box::pin(http2::serve(*h2, ctx, shared.clone())).await;
