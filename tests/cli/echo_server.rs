@@ -309,3 +309,21 @@ async fn a_handshake_under_way_is_given_up_at_once_when_the_server_stops() {
         drop(tcp);
     }
 }
+
+/// A wss:// client on a ws:// port: the server refuses the ClientHello at once (400, as nginx
+/// does) instead of both sides waiting out their handshake timeouts, and the client says the
+/// port is not TLS (exit 4).
+#[tokio::test]
+async fn a_tls_client_on_a_plain_port_is_refused_at_once() {
+    let server = serve(["echo", "--max-runtime", "30s"]).await;
+    let started = std::time::Instant::now();
+    let out = connect(&server.wss_url()).args(["-x", "a", "-n", "1"]).run().await;
+    out.expect_code(4)
+        .expect_stderr_contains("error: TLS failed: the server's answer is not TLS")
+        .expect_stderr_contains("try ws://");
+    assert!(started.elapsed() < Duration::from_secs(5), "not a handshake timeout\n{out}");
+    let out = server.interrupt().await;
+    out.expect_stderr_contains(
+        "answered 400 Bad Request: this port speaks plain HTTP (ws://), and a TLS ClientHello arrived",
+    );
+}

@@ -51,6 +51,12 @@ pub(crate) struct Refusal {
     pub body: String,
 }
 
+/// Whether `bytes`, the first a client sent, open a TLS handshake record (RFC 8446 §5.1:
+/// content type 22, then a 3.x version), which no HTTP request begins with.
+fn tls_record(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x16, 0x03, 0x00..=0x04, ..])
+}
+
 pub(crate) fn refuse(status: u16, body: impl Into<String>) -> Refusal {
     Refusal { status, headers: Vec::new(), body: body.into() }
 }
@@ -89,6 +95,12 @@ pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
         }
         if buf.len() > HEAD_MAX {
             return send_refusal(io, refuse(431, "the request head is larger than 64 KiB\n")).await;
+        }
+        if tls_record(&buf) {
+            // A wss:// client on this ws:// port: no request head will ever end. Refused at
+            // once, as nginx does; the client's TLS then fails on a reply that is not TLS.
+            let body = "this port speaks plain HTTP (ws://), and a TLS ClientHello arrived\n";
+            return send_refusal(io, refuse(400, body)).await;
         }
         let n = io
             .read(&mut chunk)
@@ -275,6 +287,15 @@ pub(crate) fn reason_phrase(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tls_client_hello_is_told_from_a_request() {
+        assert!(tls_record(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+        assert!(tls_record(&[0x16, 0x03, 0x03]));
+        assert!(!tls_record(&[0x16, 0x03]), "too short to tell");
+        assert!(!tls_record(b"GET / HTTP/1.1\r\n"));
+        assert!(!tls_record(&[0x16, 0x02, 0x01]));
+    }
 
     fn policy() -> Policy<'static> {
         Policy { reject: None, subprotocols: &[], headers: &[], deflate: None }
