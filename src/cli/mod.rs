@@ -533,7 +533,8 @@ fn negative(e: clap::Error) -> clap::Error {
 }
 
 /// The subcommand named on a command line that also asks for `--json` (anywhere before `--`),
-/// so an argument-parsing error can keep the JSON contract.
+/// so an argument-parsing error can keep the JSON contract; empty when the line names none
+/// (`wsdiag bogus --json`). None without `--json`.
 pub fn json_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
     use clap::CommandFactory;
     let words: Vec<&str> =
@@ -542,12 +543,13 @@ pub fn json_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
         return None;
     }
     let cmd = Cli::command();
-    words.iter().find_map(|w| {
+    let named = words.iter().find_map(|w| {
         let sub =
             cmd.get_subcommands().find(|s| s.get_name() == *w || s.get_all_aliases().any(|a| a == *w))?;
         let has_json = sub.get_arguments().any(|a| a.get_long() == Some("json"));
         has_json.then(|| sub.get_name().to_string())
-    })
+    });
+    Some(named.unwrap_or_default())
 }
 
 /// clap's error as a usage error: its message (the lines before the first blank one, joined),

@@ -293,6 +293,9 @@ async fn json_keeps_its_last_line_on_usage_errors() {
         (&["handshake-inspect", "ws://127.0.0.1/", "--json", "--no-such-flag"], "error"),
         (&["heartbeat-probe", "ws://127.0.0.1/", "--json", "--min", "5"], "error"),
         (&["heartbeat-probe", "ws://127.0.0.1/", "--json", "--max", "1s", "--min", "2s"], "error"),
+        // No subcommand, or an unknown one: the error event.
+        (&["bogus", "--json"], "error"),
+        (&["--json"], "error"),
     ];
     for (args, last) in cases {
         let out = crate::support::wsdiag(*args).run().await;
