@@ -11,7 +11,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::connect;
 use crate::support::run::RUN_BOUND;
-use crate::support::served::{client, close_code, next_data, send, serve};
+use crate::support::served::{client, close_code, next_data, send, serve, Served};
+use crate::support::Output;
 
 /// Waits (bounded) for exit and returns the code and everything on stderr.
 async fn finish(mut child: Child) -> (Option<i32>, String) {
@@ -84,6 +85,14 @@ async fn stdout_closed_while_nothing_more_is_printed() {
 /// How soon a server must exit once its stdout is closed (its `--max-runtime` is a minute).
 const NOTICED: Duration = Duration::from_secs(10);
 
+/// Waits for the server's exit, which must come within `NOTICED` of `closed`, when its stdout
+/// was closed: ended by the closed pipe, not by `--max-runtime`.
+async fn finish_soon(server: Served, closed: Instant) -> Output {
+    let out = server.finish().await;
+    assert!(closed.elapsed() < NOTICED, "ended by the closed pipe, not --max-runtime\n{out}");
+    out
+}
+
 #[tokio::test]
 async fn listen_closes_its_clients_and_exits_0_when_stdout_closes() {
     let mut server = serve(["listen", "--max-runtime", "60s"]).await;
@@ -93,9 +102,8 @@ async fn listen_closes_its_clients_and_exits_0_when_stdout_closes() {
     server.close_stdout().await;
     let closed = Instant::now();
     assert_eq!(close_code(&mut ws).await, Some(1000), "the client is closed normally");
-    let out = server.finish().await;
+    let out = finish_soon(server, closed).await;
     out.expect_code(0).expect_stderr_contains("close 1000 (normal) by server");
-    assert!(closed.elapsed() < NOTICED, "ended by the closed pipe, not --max-runtime\n{out}");
 }
 
 #[tokio::test]
@@ -104,9 +112,8 @@ async fn listen_in_json_mode_exits_once_the_reader_has_its_first_line() {
     let mut server = serve(["listen", "--json", "--max-runtime", "60s"]).await;
     server.close_stdout().await;
     let closed = Instant::now();
-    let out = server.finish().await;
+    let out = finish_soon(server, closed).await;
     out.expect_code(0);
-    assert!(closed.elapsed() < NOTICED, "ended by the closed pipe, not --max-runtime\n{out}");
 }
 
 #[tokio::test]
@@ -115,10 +122,9 @@ async fn listen_checks_still_pending_fail_when_stdout_closes() {
     let mut server = serve(["listen", "--once", "--max-runtime", "60s"]).await;
     server.close_stdout().await;
     let closed = Instant::now();
-    let out = server.finish().await;
+    let out = finish_soon(server, closed).await;
     out.expect_code(1)
         .expect_stderr_contains("the reader of stdout went away before any client connected (--once)");
-    assert!(closed.elapsed() < NOTICED, "{out}");
     // An expectation not met yet fails the same way, naming it.
     let mut server = serve(["listen", "--expect", "hello", "--max-runtime", "60s"]).await;
     let mut ws = client(&server.url()).await;
@@ -142,9 +148,8 @@ async fn echo_server_exits_0_when_stdout_closes() {
     let closed = Instant::now();
     // The echo server goes away (1001), as on Ctrl-C.
     assert_eq!(close_code(&mut ws).await, Some(1001));
-    let out = server.finish().await;
+    let out = finish_soon(server, closed).await;
     out.expect_code(0);
-    assert!(closed.elapsed() < NOTICED, "ended by the closed pipe, not --max-runtime\n{out}");
 }
 
 #[tokio::test]

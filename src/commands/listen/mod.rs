@@ -76,8 +76,8 @@ pub async fn run(s: ListenSettings, mut printer: Printer) -> ExitStatus {
     let outcome: Result<(), Option<Error>> = loop {
         tokio::select! {
             _ = crate::commands::signals::Signals::interrupted(sig_int, sig_term) => break Err(None),
-            _ = until(run_deadline) => break at_max_runtime(&s, &client_came, &checks),
-            _ = &mut gone => break at_output_closed(&s, &client_came, &checks),
+            _ = until(run_deadline) => break at_cutoff(&s, &client_came, &checks, Cutoff::MaxRuntime),
+            _ = &mut gone => break at_cutoff(&s, &client_came, &checks, Cutoff::OutputClosed),
             _ = until(checks.expect.deadline()), if checks.expect.deadline().is_some() => break Err(Some(checks.timed_out())),
             Some(note) = notes.recv() => {
                 if checks.take(note, &mut ends) {
@@ -213,41 +213,36 @@ impl Stdin<'_> {
     }
 }
 
-/// The verdict when `--max-runtime` expires.
-fn at_max_runtime(
+/// What ended a run from outside its checks.
+enum Cutoff {
+    MaxRuntime,
+    /// The reader of stdout went away.
+    OutputClosed,
+}
+
+/// The verdict when the run is cut off (`--max-runtime`, or a closed stdout, judged the same
+/// way): `--once` without a client, `--count` or `--expect` still pending fail (exit 1), so a
+/// step waiting for a client cannot pass without one; without them it is exit 0.
+fn at_cutoff(
     s: &ListenSettings,
     client_came: &AtomicBool,
     checks: &Checks,
+    cut: Cutoff,
 ) -> Result<(), Option<Error>> {
+    let (why, no_client) = match cut {
+        Cutoff::MaxRuntime => {
+            let after = humantime::format_duration(s.server.max_runtime.unwrap_or_default());
+            ("--max-runtime expired", format!("no client connected within {after} (--max-runtime)"))
+        }
+        Cutoff::OutputClosed => {
+            const WHY: &str = "the reader of stdout went away";
+            (WHY, format!("{WHY} before any client connected (--once)"))
+        }
+    };
     if s.once && !client_came.load(Ordering::Relaxed) {
-        return Err(Some(no_client(s.server.max_runtime.unwrap_or_default())));
+        return Err(Some(Error::ExpectFailed { message: no_client, recent: Vec::new() }));
     }
-    checks.at_end("--max-runtime expired")
-}
-
-/// The reader of stdout has gone: the run ends as at `--max-runtime`, judged the same way, so
-/// that `--once` without a client, `--count` or `--expect` still pending fail (exit 1) rather
-/// than pass; without them it is exit 0.
-fn at_output_closed(
-    s: &ListenSettings,
-    client_came: &AtomicBool,
-    checks: &Checks,
-) -> Result<(), Option<Error>> {
-    const WHY: &str = "the reader of stdout went away";
-    if s.once && !client_came.load(Ordering::Relaxed) {
-        let message = format!("{WHY} before any client connected (--once)");
-        return Err(Some(Error::ExpectFailed { message, recent: Vec::new() }));
-    }
-    checks.at_end(WHY)
-}
-
-/// `--once` waited out `--max-runtime` without a client: a step waiting for one must fail.
-fn no_client(after: Duration) -> Error {
-    let after = humantime::format_duration(after);
-    Error::ExpectFailed {
-        message: format!("no client connected within {after} (--max-runtime)"),
-        recent: Vec::new(),
-    }
+    checks.at_end(why)
 }
 
 /// Progress of --count and --expect across all clients.

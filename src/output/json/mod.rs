@@ -9,9 +9,6 @@ use serde_json::{json, Map, Value};
 use crate::core::error::Error;
 use crate::core::event::{CloseInfo, Data, Dir, Event, EventKind, PingStats, Side, Timings};
 use crate::core::net::proxy::{Selection, TunnelInfo};
-use crate::core::probe::search::{Outcome, Signature, Verdict};
-use crate::core::probe::trial::{TrialReport, VerifyReport};
-use crate::core::probe::ProbeResult;
 use crate::core::session::{End, Ending, Limit};
 use crate::core::wire::close;
 use crate::core::wire::frame_log::opcode_name;
@@ -19,6 +16,9 @@ use crate::output::headers;
 use crate::output::payload::{json_data, write_json_contents};
 use crate::output::words;
 use crate::output::{OutputSettings, Printer};
+use probe::{probe_json, trial_json, verify_json};
+
+mod probe;
 
 fn secs(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e6
@@ -373,35 +373,27 @@ pub(crate) fn render(p: &mut Printer, ev: &Event) {
     }
 }
 
-/// A `message` event of at least `STREAMED` bytes as the text before its payload's string
-/// contents, the payload, and the text after (to the line's end, without LF): the payload is
-/// to be written a piece at a time between them (`payload::write_json_contents`), as stdout
-/// and `--record` do. None for other events, which are rendered whole.
+/// A `message` event of at least `STREAMED` bytes as its JSON line cut around the payload's
+/// string: the text before the contents (with the opening quote), the payload, and the text
+/// after (from the closing quote, without LF). The payload is written a piece at a time between
+/// them (`payload::write_json_contents`), as stdout and `--record` do. None for other events,
+/// which are rendered whole.
 pub(crate) fn streamed(ev: &Event) -> Option<(String, &Data, String)> {
-    let EventKind::Message { data, .. } = &ev.kind else { return None };
+    let EventKind::Message { dir: d, data } = &ev.kind else { return None };
     if data.len() < STREAMED {
         return None;
     }
-    let (head, tail) = message_around(ev)?;
-    Some((head, data, tail))
+    let line = finish("message", message_json(*d, data, Some(STAND_IN)), ev);
+    let quoted = Value::from(STAND_IN).to_string();
+    let at = line.find(&quoted)?;
+    Some((line[..=at].to_string(), data, line[at + quoted.len() - 1..].to_string()))
 }
 
-/// Payloads of at least 64 KiB are written in pieces in JSON too (`message_around`).
+/// Payloads of at least 64 KiB are written in pieces in JSON too (`streamed`).
 const STREAMED: usize = 64 << 10;
 /// What stands for the payload while the rest of a `message` line is rendered: NUL characters
 /// are escaped in JSON, so no other field's text can look like it.
 const STAND_IN: &str = "\u{0}payload\u{0}";
-
-/// A `message` event's JSON line cut around its payload's string: what comes before it (with
-/// the opening quote) and after it (from the closing quote), so that the payload can be written
-/// in pieces between them (`payload::write_json_contents`). None for other events.
-fn message_around(ev: &Event) -> Option<(String, String)> {
-    let EventKind::Message { dir: d, data } = &ev.kind else { return None };
-    let line = finish("message", message_json(*d, data, Some(STAND_IN)), ev);
-    let quoted = Value::from(STAND_IN).to_string();
-    let at = line.find(&quoted)?;
-    Some((line[..=at].to_string(), line[at + quoted.len() - 1..].to_string()))
-}
 
 /// The `end` event's fields (docs/json.md): the ending's name, the party it concerns, a
 /// sentence, and the fields of that kind of ending.
@@ -428,107 +420,6 @@ fn end_json(end: &End) -> Map<String, Value> {
         Ending::Local => json!({}),
     };
     m.extend(obj(extra));
-    m
-}
-
-fn signature_json(s: &Signature) -> Value {
-    match s {
-        Signature::Close { code, reason } => {
-            json!({ "signature": "close", "code": code, "name": code.map(close::name), "reason": reason })
-        }
-        other => json!({ "signature": other.name() }),
-    }
-}
-
-/// A `trial` event: its id, phase, idle age, outcome and how it was seen.
-fn trial_json(phase: &str, r: &TrialReport) -> Map<String, Value> {
-    let mut m = obj(json!({
-        "id": r.id,
-        "phase": phase,
-        "age_s": secs(r.age),
-        "detail": r.seen.name(),
-        "message": words::seen(&r.seen),
-        "rtt_ms": opt_ms(r.rtt),
-        "server_traffic_after_s": r.server_traffic_after.map(secs),
-    }));
-    match &r.outcome {
-        Outcome::Alive => {
-            m.insert("outcome".into(), json!("alive"));
-        }
-        Outcome::Died { age, signature } => {
-            m.insert("outcome".into(), json!("died"));
-            m.insert("died_after_s".into(), json!(secs(*age)));
-            m.extend(obj(signature_json(signature)));
-        }
-        Outcome::Inconclusive => {
-            m.insert("outcome".into(), json!("inconclusive"));
-            m.insert("why".into(), json!(r.seen.name()));
-        }
-    }
-    m
-}
-
-/// The `verify` document of `heartbeat-probe --verify` (docs/json.md).
-fn verify_json(v: &VerifyReport) -> Map<String, Value> {
-    let mut rtts = v.rtts.clone();
-    rtts.sort();
-    let mut m = obj(json!({
-        "interval_s": secs(v.interval),
-        "for_s": secs(v.wanted),
-        "held_s": secs(v.held),
-        "survived": v.died.is_none(),
-        "pings": v.pings,
-        "pongs": v.rtts.len(),
-        "rtt_ms": opt_ms(rtts.get(rtts.len() / 2).copied()),
-    }));
-    if let Some((sig, why)) = &v.died {
-        m.extend(obj(signature_json(sig)));
-        m.insert("why".into(), json!(why.name()));
-        m.insert("message".into(), json!(words::seen(why)));
-    }
-    m
-}
-
-/// The `result` document of `heartbeat-probe` (docs/json.md).
-fn probe_json(r: &ProbeResult) -> Map<String, Value> {
-    let mut m = obj(json!({
-        "exit": r.exit,
-        "trials": r.trials,
-        "duration_s": secs(r.duration),
-        "lifetime_cap_s": r.lifetime_cap.as_ref().map(|(d, _, _)| secs(*d)),
-        "server_keepalive_s": r.server_keepalive.map(secs),
-        "recommended_interval_s": r.recommended.map(secs),
-        "aggressive_interval_s": r.aggressive.map(secs),
-        "pong_timeout_s": r.pong_timeout.map(secs),
-        "rtt_ms": opt_ms(r.rtt),
-        "timing_only": r.timing_only.map(|t| t.name()),
-    }));
-    if !r.classified.is_empty() {
-        let kinds: Vec<Value> = r
-            .classified
-            .iter()
-            .map(|c| json!({ "kind": c.kind.name(), "refreshes": c.refreshes, "detail": c.detail }))
-            .collect();
-        m.insert("classify".into(), Value::Array(kinds));
-    }
-    match &r.verdict {
-        Verdict::NoTimeout { max } => {
-            m.insert("verdict".into(), json!("no_timeout"));
-            m.insert("max_s".into(), json!(secs(*max)));
-        }
-        Verdict::Bounded { lower, upper, confirmed, signature } => {
-            m.insert("verdict".into(), json!("bounded"));
-            m.insert("lower_s".into(), json!(secs(*lower)));
-            m.insert("upper_s".into(), json!(secs(*upper)));
-            m.insert("confirmed".into(), json!(confirmed));
-            m.extend(obj(signature_json(signature)));
-        }
-        Verdict::Inconclusive { why } => {
-            m.insert("verdict".into(), json!("inconclusive"));
-            m.insert("why".into(), json!(why.name()));
-            m.insert("message".into(), json!(words::undecided(why)));
-        }
-    }
     m
 }
 
@@ -610,7 +501,7 @@ mod tests {
                 kind: EventKind::Message { dir: Dir::In, data: data.clone() },
             };
             let whole = super::event(&ev, &crate::output::OutputSettings::json_only()).unwrap();
-            let (head, tail) = super::message_around(&ev).unwrap();
+            let (head, _, tail) = super::streamed(&ev).unwrap();
             let mut line = head.into_bytes();
             write_json_contents(&data, &mut line).unwrap();
             line.extend_from_slice(tail.as_bytes());
